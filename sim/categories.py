@@ -1,0 +1,107 @@
+"""The one place for every category, band and label the project uses.
+
+Population files, parameter files, the model and the reports all refer to these
+codes; nothing else in the package spells a category out.  Codes are the values
+written in files (snake_case); labels are what people read in reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Category:
+    """An ordered set of codes with human labels; position = integer code in arrays."""
+
+    name: str
+    codes: tuple[str, ...]
+    labels: tuple[str, ...]
+
+    def code_of(self, value: str) -> int:
+        return self.codes.index(value)
+
+    def label_of(self, code: str) -> str:
+        return self.labels[self.codes.index(code)]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+SEX = Category("sex", ("female", "male"), ("Female", "Male"))
+
+# Census-style broad groups (ONS 2011 England & Wales headings).
+ETHNICITY = Category(
+    "ethnicity",
+    ("white_british", "white_other", "mixed", "asian", "black", "other"),
+    (
+        "White British",
+        "White other",
+        "Mixed or multiple",
+        "Asian or Asian British",
+        "Black or Black British",
+        "Other ethnic group",
+    ),
+)
+
+# Service user groups named in the March 2012 report (para 3.1).
+CLIENT_GROUP = Category(
+    "client_group",
+    ("older_people", "physical_sensory", "mental_health", "learning_disability"),
+    (
+        "Older people",
+        "Physical and sensory impairment",
+        "Mental ill health",
+        "Learning difficulties",
+    ),
+)
+
+# Fair Access to Care Services bands, most to least severe.
+FACS_BAND = Category(
+    "facs_band",
+    ("critical", "substantial", "moderate", "low"),
+    ("Critical", "Substantial", "Moderate", "Low"),
+)
+
+# Personal budget types (March 2012 report, para 4.2) plus pre-PB packages.
+PB_TYPE = Category(
+    "pb_type",
+    ("commissioned", "direct_payment", "mixed", "old_style"),
+    ("PB commissioned", "PB direct payment", "PB mixed", "Old-style package"),
+)
+PB_TYPES_AFTER_CONVERSION = ("commissioned", "direct_payment", "mixed")
+OLD_STYLE = PB_TYPE.code_of("old_style")
+
+# Age bands for hazards, choices and the EIA.  Lower edges; the last band is open.
+AGE_BAND_EDGES: tuple[int, ...] = (18, 25, 35, 45, 55, 65, 75, 85)
+AGE_BAND = Category(
+    "age_band",
+    ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"),
+    ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85 and over"),
+)
+# "Younger" vs "older" adults in the seed's disparity finding: the usual 65 split.
+OLDER_AGE = 65
+
+MIN_AGE, MAX_AGE = 18, 120
+
+# Characteristics reported in the Equalities Impact Assessment (team is an open label).
+EIA_CHARACTERISTICS: tuple[str, ...] = (
+    "age_band",
+    "client_group",
+    "sex",
+    "ethnicity",
+    "pb_type",
+    "team",
+)
+PROTECTED = {"age_band": "age", "client_group": "disability", "sex": "sex", "ethnicity": "race"}
+
+CATEGORIES: dict[str, Category] = {
+    c.name: c for c in (SEX, ETHNICITY, CLIENT_GROUP, FACS_BAND, PB_TYPE, AGE_BAND)
+}
+
+
+def age_band_index(age: np.ndarray) -> np.ndarray:
+    """Integer age band (0..7) for ages in years; ages under 18 fall in band 0."""
+    idx = np.searchsorted(np.asarray(AGE_BAND_EDGES), age, side="right") - 1
+    return np.clip(idx, 0, len(AGE_BAND_EDGES) - 1).astype(np.int8)

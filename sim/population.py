@@ -1,0 +1,128 @@
+"""Population files: the schema, loading with validation, and the columnar Population.
+
+A population is one row per service user.  Files are CSV or Excel (.xlsx) because
+councils keep their extracts in Excel.  Loading never half-succeeds: a bad file
+raises PopulationError with a message naming the file, the column and the rows.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.categories import CLIENT_GROUP, ETHNICITY, FACS_BAND, PB_TYPE, SEX, Category
+
+# column -> (meaning, kind); kind is a Category for coded columns.
+SCHEMA: dict[str, tuple[str, object]] = {
+    "id": ("unique person identifier (any text)", "id"),
+    "age": ("age in years, 18-120", "float"),
+    "sex": ("sex", SEX),
+    "ethnicity": ("broad ethnic group", ETHNICITY),
+    "client_group": ("service user group (the disability characteristic)", CLIENT_GROUP),
+    "team": ("social care team responsible (free text label)", "text"),
+    "facs_band": ("FACS eligibility band", FACS_BAND),
+    "ras_points": ("RAS need points, >= 0", "float"),
+    "pb_type": ("personal budget type, or old_style before conversion", PB_TYPE),
+    "annual_budget": ("current annual budget in GBP, >= 0", "float"),
+    "months_since_review": ("whole months since the last review, >= 0", "int"),
+}
+COLUMNS: tuple[str, ...] = tuple(SCHEMA)
+CODED: dict[str, Category] = {k: v[1] for k, v in SCHEMA.items() if isinstance(v[1], Category)}
+
+
+class PopulationError(ValueError):
+    """A population file or frame that cannot be used; the message says why and where."""
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """Service users as a struct of numpy arrays (codes index the categories)."""
+
+    id: np.ndarray
+    age: np.ndarray
+    sex: np.ndarray
+    ethnicity: np.ndarray
+    client_group: np.ndarray
+    team: np.ndarray
+    teams: tuple[str, ...]
+    facs_band: np.ndarray
+    ras_points: np.ndarray
+    pb_type: np.ndarray
+    annual_budget: np.ndarray
+    months_since_review: np.ndarray
+    source: str = "<frame>"
+    sha256: str = ""
+
+    def __len__(self) -> int:
+        return len(self.age)
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, source: str = "<frame>", sha256: str = "") -> Population:
+        """Build from a frame with the schema's columns (validated first)."""
+        from sim.validation import validate_frame
+
+        df = validate_frame(df, source)
+        teams = tuple(sorted(df["team"].astype(str).unique()))
+        team_code = {t: i for i, t in enumerate(teams)}
+        coded = {
+            col: np.array([cat.code_of(v) for v in df[col].astype(str)], dtype=np.int8)
+            for col, cat in CODED.items()
+        }
+        return cls(
+            id=df["id"].astype(str).to_numpy(dtype=object),
+            age=df["age"].to_numpy(dtype=np.float64),
+            team=np.array([team_code[t] for t in df["team"].astype(str)], dtype=np.int16),
+            teams=teams,
+            ras_points=df["ras_points"].to_numpy(dtype=np.float64),
+            annual_budget=df["annual_budget"].to_numpy(dtype=np.float64),
+            months_since_review=df["months_since_review"].to_numpy(dtype=np.int16),
+            source=source,
+            sha256=sha256,
+            **coded,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The population as a frame with codes spelt out, in schema column order."""
+        out = {
+            "id": self.id,
+            "age": self.age,
+            "team": np.asarray(self.teams, dtype=object)[self.team],
+            "ras_points": self.ras_points,
+            "annual_budget": self.annual_budget,
+            "months_since_review": self.months_since_review,
+        }
+        for col, cat in CODED.items():
+            out[col] = np.asarray(cat.codes, dtype=object)[getattr(self, col)]
+        return pd.DataFrame(out)[list(COLUMNS)]
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_population(path: str | Path) -> Population:
+    """Read and validate a CSV or .xlsx population file; raise PopulationError if unusable."""
+    from sim.validation import read_table
+
+    path = Path(path)
+    df = read_table(path)
+    return Population.from_frame(df, source=str(path), sha256=file_sha256(path))
+
+
+def write_population(pop: Population, path: str | Path) -> None:
+    """Write a population as CSV (atomically: temporary file, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    df = pop.to_frame()
+    df["age"] = df["age"].round(1)
+    df["ras_points"] = df["ras_points"].round(1)
+    df["annual_budget"] = df["annual_budget"].round(2)
+    df.to_csv(tmp, index=False)
+    tmp.replace(path)
