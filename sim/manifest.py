@@ -1,0 +1,66 @@
+"""The results folder's manifest: what was run, on what, with which versions."""
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("mesa", "numpy", "pandas", "scipy", "matplotlib", "joblib", "pydantic", "dask")
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def git_commit(where: Path) -> str | None:
+    try:
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def build_manifest(study: Any, *, jobs: int, backend: str, started: str) -> dict[str, Any]:
+    """The manifest of a study run (finished time added when the run ends)."""
+    return {
+        "study_file": str(study.path),
+        "study_text": study.text,
+        "study_name": study.spec.name,
+        "seed": study.spec.seed,
+        "runs": study.spec.runs,
+        "population_file": study.population.source,
+        "population_sha256": study.population.sha256,
+        "population_size": len(study.population),
+        "policies": [p.describe() for p in study.policies],
+        "calibrations_fitted": {k: est.fitted_summary() for k, est in study.calibrations.items()},
+        "overrides": study.overrides,
+        "jobs": jobs,
+        "backend": backend,
+        "package_versions": package_versions(),
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}",
+        "git_commit": git_commit(Path(__file__).resolve().parent),
+        "started": started,
+        "finished": None,
+    }

@@ -1,0 +1,220 @@
+"""CareModel: one replicate's world advanced month by month under every policy at once.
+
+Policies are stacked as the first axis of the budget array, so one `step()` moves
+every policy of the study one month with whole-array operations; no Python loop
+runs over people.  The world (deaths, arrivals, need, reviews, PB choice) comes
+precomputed from sim.world and is shared by all policies (common random numbers);
+the only policy-dependent randomness, residential admission with the shortfall
+feedback, compares the world's shared uniform draw against each policy's hazard.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from sim.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.params import Parameters
+from sim.world import World
+
+if TYPE_CHECKING:
+    from sim.transition import Transition
+
+CRITICAL = FACS_BAND.code_of("critical")
+N_GROUP_COLS = 1 + len(CLIENT_GROUP) + len(PB_TYPE) + len(AGE_BAND)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A RAS calibration crossed with a transition scenario; both None = status quo."""
+
+    name: str
+    calibration: str | None = None
+    transition: "Transition | None" = None
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.calibration is None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "calibration": self.calibration or "status_quo",
+            "transition": self.transition.name if self.transition else "none",
+            "is_baseline": self.is_baseline,
+        }
+
+
+class PersonAgent(mesa.Agent):
+    """A read-only view of one service user, for explaining a person's path (not stepped)."""
+
+    def __init__(self, model: CareModel, slot: int) -> None:
+        super().__init__(model)
+        w, m = model.world, max(model.month, 0)
+        self.slot = slot
+        self.age = float(w.age(m)[slot])
+        self.client_group = CLIENT_GROUP.codes[w.client_group[slot]]
+        self.pb_type = PB_TYPE.codes[w.pb_type[m, slot]]
+        self.facs_band = FACS_BAND.codes[w.facs[m, slot]]
+        self.points = float(w.points[m, slot])
+        self.budgets = {p.name: float(model.budget[i, slot]) for i, p in enumerate(model.policies)}
+        self.in_residential = {p.name: bool(model.in_res[i, slot]) for i, p in enumerate(model.policies)}
+
+
+class CareModel(mesa.Model):
+    """One replicate of every policy; `step()` advances one month.
+
+    Args:
+        world: the replicate's policy-independent trajectories.
+        policies: the policies to run side by side (exactly one may be the baseline).
+        calibrations: fitted calibration estimators by name.
+        params: model parameters (feedback and residential cost are read here).
+        snapshots: months after whose step budgets are recorded for the EIA.
+    """
+
+    def __init__(
+        self,
+        *,
+        world: World,
+        policies: list[Policy],
+        calibrations: dict[str, Any],
+        params: Parameters,
+        snapshots: tuple[int, ...] = (),
+        seed: int | None = 0,
+    ) -> None:
+        super().__init__(seed=seed)
+        self.world, self.policies, self.params = world, list(policies), params
+        self.cal_names = sorted({p.calibration for p in policies if p.calibration})
+        self.calibrations = [calibrations[c] for c in self.cal_names]
+        P, T, cap = len(policies), world.n_months, world.cap
+        # policy -> row of the indicative array; the last row (zeros) serves the baseline
+        self.cal_of = np.array([self.cal_names.index(p.calibration) if p.calibration
+                                else len(self.cal_names) for p in policies])
+        self.ras_rows = np.flatnonzero(self.cal_of < len(self.cal_names))
+        self.base_rows = np.flatnonzero(self.cal_of == len(self.cal_names))
+        by_tr: dict[Any, list[int]] = {}
+        for i in self.ras_rows:
+            by_tr.setdefault(policies[i].transition, []).append(int(i))
+        self.transition_groups = [(t, np.array(rows)) for t, rows in by_tr.items()]
+        self.budget = np.repeat(world.practice_budget[0][None, :].astype(np.float64), P, axis=0)
+        self.budget[:, world.arrival > 0] = 0.0
+        self.in_res = np.zeros((P, cap), bool)
+        self.indicative = np.zeros((len(self.cal_names) + 1, cap))
+        self.points_at_go_live = np.maximum(world.points[min(world.go_live, T - 1)], 1.0)
+        fb = params.feedback
+        self.feedback = fb.hazard_multiplier if (fb.enabled and params.residential.enabled) else 1.0
+        self.snapshot_months = tuple(snapshots)
+        self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.spend = np.zeros((P, T, N_GROUP_COLS))
+        self.res_delta = np.zeros((P, T + 1))
+        self.admissions = np.zeros((P, T), np.int32)
+        self.people = np.zeros((P, T), np.int32)
+        self.month = -1
+        self._rows = np.arange(cap)
+
+    # ---- the monthly step ----------------------------------------------------------
+    def step(self) -> None:
+        m = self.steps - 1
+        self.month = m
+        w = self.world
+        if m > 0:
+            self._assess(np.flatnonzero(w.arrival == m), m, new=True)
+        self._assess(np.flatnonzero(w.review[m]), m, new=False)
+        self._residential(m)
+        self._spend(m)
+        if m in self.snapshot_months:
+            self.snapshots[m] = (self.budget.copy(), self.in_res.copy())
+        if m == w.n_months - 1:
+            self.running = False
+
+    def run(self) -> CareModel:
+        while self.running and self.steps < self.world.n_months:
+            self.step()
+        return self
+
+    def _allocate(self, idx: np.ndarray, m: int) -> np.ndarray:
+        w = self.world
+        out = np.zeros((len(self.cal_names) + 1, len(idx)))
+        for c, est in enumerate(self.calibrations):
+            out[c] = est.allocate(w.points[m, idx].astype(np.float64),
+                                  client_group=w.client_group[idx], age=w.age(m)[idx])
+        return out
+
+    def _set(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:
+        """Write budgets, leaving people already in residential care at zero."""
+        sel = np.ix_(rows, idx)
+        self.budget[sel] = np.where(self.in_res[sel], 0.0, values)
+
+    def _assess(self, idx: np.ndarray, m: int, new: bool) -> None:
+        """Assessment of arrivals or review of existing users: budgets are (re)decided."""
+        if not len(idx):
+            return
+        w = self.world
+        practice = w.practice_budget[m, idx].astype(np.float64)
+        if m < w.go_live or not len(self.ras_rows):
+            self._set(np.arange(len(self.policies)), idx, practice[None, :])
+            return
+        self._set(self.base_rows, idx, practice[None, :])
+        ind = self._allocate(idx, m)
+        self.indicative[:, idx] = ind
+        if new:
+            self._set(self.ras_rows, idx, ind[self.cal_of[self.ras_rows]])
+            return
+        kw = dict(
+            review_number=w.review_number[m, idx].astype(np.int64),
+            is_critical=w.facs[m, idx] == CRITICAL,
+            points_change=w.points[m, idx] / self.points_at_go_live[idx] - 1.0,
+            is_new=w.arrival[idx] >= w.go_live,
+        )
+        for tr, rows in self.transition_groups:
+            current = self.budget[np.ix_(rows, idx)]
+            self._set(rows, idx, tr.apply(current, ind[self.cal_of[rows]], **kw))
+
+    def _residential(self, m: int) -> None:
+        """Admissions: the shared draw against each policy's hazard (raised by a shortfall)."""
+        w = self.world
+        if not self.params.residential.enabled:
+            return
+        h, u = w.h_res[m], w.u_res[m]
+        cand = np.flatnonzero((u < h * max(self.feedback, 1.0)) & w.present(m))
+        if not len(cand):
+            return
+        mult = np.ones((len(self.policies), len(cand)))
+        if m >= w.go_live and self.feedback != 1.0:
+            ind = self.indicative[self.cal_of][:, cand]
+            short = self.budget[:, cand] < (1.0 - self.params.feedback.shortfall_threshold) * ind
+            mult = np.where(short, self.feedback, 1.0)
+        admit = (u[cand][None, :] < h[cand][None, :] * mult) & ~self.in_res[:, cand]
+        p_idx, k = np.nonzero(admit)
+        if not len(p_idx):
+            return
+        slots = cand[k]
+        self.in_res[p_idx, slots] = True
+        self.budget[p_idx, slots] = 0.0
+        np.add.at(self.admissions[:, m], p_idx, 1)
+        np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), 1.0)
+        np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -1.0)
+
+    def _spend(self, m: int) -> None:
+        w = self.world
+        wt = w.spend_weight[m].astype(np.float64)
+        onehot = np.zeros((w.cap, N_GROUP_COLS))
+        onehot[:, 0] = wt
+        onehot[self._rows, 1 + w.client_group] = wt
+        onehot[self._rows, 1 + len(CLIENT_GROUP) + w.pb_type[m]] = wt
+        onehot[self._rows, 1 + len(CLIENT_GROUP) + len(PB_TYPE) + w.age_band[m]] = wt
+        self.spend[:, m, :] = self.budget @ onehot
+        present = wt > 0
+        self.people[:, m] = present.sum() - self.in_res[:, present].sum(axis=1)
+
+    # ---- outputs -----------------------------------------------------------------
+    def residential_spend(self) -> np.ndarray:
+        """(P, T) spend on people admitted to residential care during the run."""
+        in_care = np.cumsum(self.res_delta[:, :-1], axis=1)
+        return in_care * self.params.residential.annual_cost / 12.0 * self.world.uplift[None, :]
+
+    def person(self, slot: int) -> PersonAgent:
+        """A Mesa agent view of one person at the current month."""
+        return PersonAgent(self, slot)

@@ -1,0 +1,154 @@
+"""Monte Carlo replicates: seeds, parallel execution, streaming folds, checkpoints.
+
+Replicate r is seeded by SeedSequence(seed, spawn_key=(r,)) — the r-th child of
+SeedSequence(seed).spawn — so results do not depend on how replicates are
+scheduled.  Replicates run in chunks; each finished chunk is written atomically
+to checkpoints/ and folded in replicate order, so a killed run resumes from the
+completed chunks and ends with the same tables as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import pickle
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
+
+from sim.model import CareModel, Policy
+from sim.params import Parameters
+from sim.population import Population
+from sim.results import ReplicateResult, StudyResults
+from sim.tally import replicate_result
+from sim import world as world_mod
+
+
+@dataclass
+class RunSpec:
+    """Everything a worker needs for one replicate (picklable, no file access)."""
+
+    population: Population
+    params: Parameters
+    policies: list[Policy]
+    calibrations: dict[str, Any]
+    n_months: int
+    go_live: int
+    snapshots: tuple[int, ...]
+    seed: int
+    reservoir_replicates: int
+
+
+def replicate_seed(seed: int, r: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(r,))
+
+
+def build_model(spec: RunSpec, r: int) -> CareModel:
+    """The replicate's world and a CareModel of every policy on it (not yet run)."""
+    draws = world_mod.draw(spec.population, spec.params, replicate_seed(spec.seed, r), spec.n_months)
+    w = world_mod.simulate(spec.population, spec.params, draws, spec.n_months, spec.go_live)
+    return CareModel(world=w, policies=spec.policies, calibrations=spec.calibrations,
+                     params=spec.params, snapshots=spec.snapshots, seed=r)
+
+
+def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
+    """One replicate of every policy, reduced to its aggregates."""
+    with threadpool_limits(1):  # one BLAS thread: identical sums whatever the worker layout
+        model = build_model(spec, r).run()
+        return replicate_result(model, r, r < spec.reservoir_replicates, len(spec.population.teams))
+
+
+class Progress:
+    """A one-line progress bar on stderr, silent when stderr is not a terminal."""
+
+    def __init__(self, total: int, done: int = 0, enabled: bool | None = None) -> None:
+        self.total, self.done, self.start_done = total, done, done
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.t0 = time.perf_counter()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        dt = time.perf_counter() - self.t0
+        rate = (self.done - self.start_done) / dt if dt > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        width = 30
+        fill = int(width * self.done / max(self.total, 1))
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} "
+                         f"replicates  {rate:5.1f}/s  {left:5.0f}s left ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _chunk_path(folder: Path, k: int) -> Path:
+    return folder / f"chunk_{k:05d}.pkl"
+
+
+def _write_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _parallel(jobs: int, backend: str) -> Parallel:
+    if backend == "dask":
+        return Parallel(n_jobs=-1, backend="dask", return_as="generator")
+    if jobs == 1:
+        return Parallel(n_jobs=1, return_as="generator")
+    return Parallel(n_jobs=jobs, backend="loky", return_as="generator")
+
+
+def iterate_chunks(
+    spec: RunSpec, runs: int, chunk_size: int, checkpoints: Path | None, jobs: int = 1,
+    backend: str = "loky", on_replicate: Callable[[int], None] | None = None,
+) -> Iterator[list[ReplicateResult]]:
+    """Yield each chunk of replicates in order, computing only those not checkpointed."""
+    n_chunks = -(-runs // chunk_size)
+    for k in range(n_chunks):
+        path = _chunk_path(checkpoints, k) if checkpoints else None
+        reps = range(k * chunk_size, min(runs, (k + 1) * chunk_size))
+        if path is not None and path.exists():
+            with open(path, "rb") as f:
+                chunk = pickle.load(f)
+            if [c.replicate for c in chunk] == list(reps):
+                yield chunk
+                continue
+        chunk = []
+        for res in _parallel(jobs, backend)(delayed(run_replicate)(spec, r) for r in reps):
+            chunk.append(res)
+            if on_replicate:
+                on_replicate(1)
+        chunk.sort(key=lambda c: c.replicate)
+        if path is not None:
+            _write_atomic(path, chunk)
+        yield chunk
+
+
+def run(
+    spec: RunSpec, results: StudyResults, runs: int, chunk_size: int,
+    checkpoints: Path | None = None, jobs: int = 1, backend: str = "loky",
+    progress: bool | None = None,
+) -> StudyResults:
+    """Run (or resume) all replicates and fold them into `results`."""
+    n_chunks = -(-runs // chunk_size)
+    done = 0
+    if checkpoints is not None:
+        done = sum(min(chunk_size, runs - k * chunk_size) for k in range(n_chunks)
+                   if _chunk_path(checkpoints, k).exists())
+    bar = Progress(runs, done, progress)
+    try:
+        for chunk in iterate_chunks(spec, runs, chunk_size, checkpoints, jobs, backend, bar.update):
+            for res in chunk:
+                results.fold(res)
+    finally:
+        bar.close()
+    return results

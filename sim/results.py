@@ -1,0 +1,188 @@
+"""What a study run produces: the folded Monte Carlo aggregates, and how they are saved.
+
+A replicate returns a ReplicateResult (small arrays); the runner folds them into a
+StudyResults.  Per-replicate values are kept only where intervals across replicates
+need them (financial-year totals, monthly totals, per-group loss tallies); the
+rest is summed.  Person-level budget changes are kept only for the first
+`reservoir_replicates` replicates (a capped, deterministic reservoir).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.categories import AGE_BAND, CLIENT_GROUP, ETHNICITY, PB_TYPE, SEX
+
+# Columns of the monthly spend-by-group array (the last axis of spend_month_group).
+SPEND_GROUPS: tuple[tuple[str, str], ...] = (
+    (("all", "all"),)
+    + tuple(("client_group", c) for c in CLIENT_GROUP.codes)
+    + tuple(("pb_type", c) for c in PB_TYPE.codes)
+    + tuple(("age_band", c) for c in AGE_BAND.codes)
+)
+
+# Statistics tallied per (snapshot, policy, EIA group) — the last axis of eia_sum.
+EIA_STATS: tuple[str, ...] = (
+    "n",            # people in the go-live cohort still in the community under both policies
+    "sum_change",   # sum of (policy budget - baseline budget), £ a year, base prices
+    "sum_pct",      # sum of percentage change (policy / baseline - 1)
+    "n_lose5",      # people losing more than 5%
+    "n_lose10",
+    "n_lose25",
+    "n_gain",       # people gaining more than 0.5%
+    "sum_before",   # sum of baseline budgets
+    "sum_after",    # sum of policy budgets
+    "sum_points",   # sum of RAS points at the snapshot
+)
+# Per-replicate tallies kept for intervals: a subset of EIA_STATS.
+EIA_REP_STATS: tuple[str, ...] = ("n", "n_lose5", "n_lose10", "sum_before", "sum_after", "sum_points")
+# Percentage-change histogram edges (for medians by group): -100% .. +100% in 2.5% steps.
+PCT_EDGES = np.linspace(-1.0, 1.0, 81)
+SNAPSHOTS: tuple[str, ...] = ("first_year", "horizon")
+
+
+def eia_groups(teams: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(characteristic, group code) columns of the EIA arrays; 'all' first."""
+    cols = [("all", "all")]
+    cols += [("age_band", c) for c in AGE_BAND.codes]
+    cols += [("client_group", c) for c in CLIENT_GROUP.codes]
+    cols += [("sex", c) for c in SEX.codes]
+    cols += [("ethnicity", c) for c in ETHNICITY.codes]
+    cols += [("pb_type", c) for c in PB_TYPE.codes]
+    cols += [("team", t) for t in teams]
+    return cols
+
+
+@dataclass
+class ReplicateResult:
+    """Aggregates of one replicate over all policies (P policies, T months, S snapshots, J groups)."""
+
+    replicate: int
+    spend_month_group: np.ndarray   # (P, T, G) community spend, £ cash (uplifted)
+    res_spend_month: np.ndarray     # (P, T) residential spend of people admitted during the run
+    admissions_month: np.ndarray    # (P, T) residential admissions
+    people_month: np.ndarray        # (P, T) people with a community budget
+    eia: np.ndarray                 # (S, P, J, len(EIA_STATS))
+    eia_hist: np.ndarray            # (S, P, J, len(PCT_EDGES) + 1) counts of % change
+    disparity: np.ndarray           # (S, P, 2): younger/older allocation-per-point ratio (baseline, policy)
+    # Reservoir (first replicates only), go-live cohort of n people: codes 'age_band',
+    # 'client_group', 'sex', 'ethnicity', 'pb_type', 'team' (n,) at go-live; 'points' (S, n);
+    # 'before' (S, n) baseline budget; 'after' (S, P, n) policy budget; 'valid' (S, P, n)
+    # True where the person is in the community under both the policy and the baseline.
+    persons: dict[str, np.ndarray] | None = None
+
+
+@dataclass
+class StudyResults:
+    """Folded results of a study run; see module docstring."""
+
+    policies: list[dict[str, Any]]          # name, calibration, transition, is_baseline
+    months: list[str]                       # 'YYYY-MM' labels, length T
+    financial_years: list[str]              # labels, e.g. '2013/14'
+    month_fy: np.ndarray                    # (T,) index into financial_years
+    go_live_month: int
+    teams: tuple[str, ...]
+    n_replicates: int = 0
+    spend_fy: np.ndarray | None = None          # (R, P, F) community spend per replicate
+    res_spend_fy: np.ndarray | None = None      # (R, P, F)
+    admissions_fy: np.ndarray | None = None     # (R, P, F)
+    spend_month_total: np.ndarray | None = None  # (R, P, T)
+    spend_month_group_sum: np.ndarray | None = None  # (P, T, G) summed over replicates
+    people_month_sum: np.ndarray | None = None  # (P, T)
+    eia_sum: np.ndarray | None = None           # (S, P, J, K) summed over replicates
+    eia_rep: np.ndarray | None = None           # (R, S, P, J, len(EIA_REP_STATS))
+    eia_hist: np.ndarray | None = None          # (S, P, J, H)
+    disparity: np.ndarray | None = None         # (R, S, P, 2)
+    persons: list[dict[str, np.ndarray]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def eia_columns(self) -> list[tuple[str, str]]:
+        return eia_groups(self.teams)
+
+    @property
+    def baseline_index(self) -> int:
+        return next(i for i, p in enumerate(self.policies) if p["is_baseline"])
+
+    def fold(self, r: ReplicateResult) -> None:
+        """Add one replicate (replicates must be folded in replicate order)."""
+        fy = self.month_fy
+        F = len(self.financial_years)
+
+        def by_fy(x: np.ndarray) -> np.ndarray:
+            out = np.zeros(x.shape[:-1] + (F,))
+            for f in range(F):
+                out[..., f] = x[..., fy == f].sum(axis=-1)
+            return out
+
+        rows = {
+            "spend_fy": by_fy(r.spend_month_group[:, :, 0]),
+            "res_spend_fy": by_fy(r.res_spend_month),
+            "admissions_fy": by_fy(r.admissions_month.astype(float)),
+            "spend_month_total": r.spend_month_group[:, :, 0].astype(np.float64),
+            "eia_rep": r.eia[..., [EIA_STATS.index(s) for s in EIA_REP_STATS]].astype(np.float32),
+            "disparity": r.disparity,
+        }
+        for name, row in rows.items():
+            cur = getattr(self, name)
+            setattr(self, name, row[None] if cur is None else np.concatenate([cur, row[None]]))
+        sums = {
+            "spend_month_group_sum": r.spend_month_group,
+            "people_month_sum": r.people_month.astype(np.float64),
+            "eia_sum": r.eia,
+            "eia_hist": r.eia_hist,
+        }
+        for name, val in sums.items():
+            cur = getattr(self, name)
+            setattr(self, name, val.astype(np.float64) if cur is None else cur + val)
+        if r.persons is not None:
+            self.persons.append(r.persons)
+        self.n_replicates += 1
+
+    # ---- persistence -------------------------------------------------------------
+    _ARRAYS = ("month_fy", "spend_fy", "res_spend_fy", "admissions_fy", "spend_month_total",
+               "spend_month_group_sum", "people_month_sum", "eia_sum", "eia_rep", "eia_hist",
+               "disparity")
+
+    def save(self, folder: str | Path) -> None:
+        """Write aggregates.npz + aggregates.json into folder (atomically)."""
+        folder = Path(folder)
+        arrays = {k: getattr(self, k) for k in self._ARRAYS if getattr(self, k) is not None}
+        for i, p in enumerate(self.persons):
+            for k, v in p.items():
+                arrays[f"persons_{i}_{k}"] = v
+        tmp = folder / "aggregates.tmp.npz"
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(folder / "aggregates.npz")
+        meta = {
+            "policies": self.policies, "months": self.months,
+            "financial_years": self.financial_years, "go_live_month": self.go_live_month,
+            "teams": list(self.teams), "n_replicates": self.n_replicates,
+            "n_person_replicates": len(self.persons), "meta": self.meta,
+        }
+        tmpj = folder / "aggregates.tmp.json"
+        tmpj.write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+        tmpj.replace(folder / "aggregates.json")
+
+    @classmethod
+    def load(cls, folder: str | Path) -> StudyResults:
+        folder = Path(folder)
+        meta = json.loads((folder / "aggregates.json").read_text(encoding="utf-8"))
+        data = np.load(folder / "aggregates.npz")
+        out = cls(
+            policies=meta["policies"], months=meta["months"],
+            financial_years=meta["financial_years"], month_fy=data["month_fy"],
+            go_live_month=meta["go_live_month"], teams=tuple(meta["teams"]),
+            n_replicates=meta["n_replicates"], meta=meta["meta"],
+        )
+        for k in cls._ARRAYS[1:]:
+            if k in data:
+                setattr(out, k, data[k])
+        for i in range(meta["n_person_replicates"]):
+            prefix = f"persons_{i}_"
+            out.persons.append({k[len(prefix):]: data[k] for k in data if k.startswith(prefix)})
+        return out

@@ -1,0 +1,248 @@
+"""Study files: load, validate, and expand calibration x transition into policies.
+
+A study is one TOML file (see scenarios/default.toml).  Paths in it are relative
+to the file.  Every error names the file and the key, suggests the nearest valid
+key, and is raised before anything is written.
+"""
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.model import Policy
+from sim.params import (
+    ParameterError,
+    Parameters,
+    financial_year_of,
+    load_parameters,
+    month_index,
+    month_label,
+)
+from sim.population import Population, PopulationError, load_population
+from sim.ras import CALIBRATIONS, make_calibration
+from sim.transition import Transition, load_transitions
+
+STUDY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_STUDY = STUDY_DIR / "default.toml"
+
+
+class StudyError(ValueError):
+    """A study file that cannot be run; the message names the file and the key."""
+
+
+class StudySection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    population: str = "../populations/bnes_2012_synthetic.csv"
+    parameters: str = "parameters.toml"
+    calibrations_file: str = "calibrations.toml"
+    transitions_file: str = "transitions.toml"
+    go_live: str = Field("2013-01", pattern=r"^\d{4}-\d{2}$")
+    horizon_end: str = Field("2018-03", pattern=r"^\d{4}-\d{2}$")
+    savings_target: float = Field(776_000.0, ge=0)
+    runs: int = Field(200, ge=1, le=1_000_000)
+    seed: int = Field(2012, ge=0)
+    calibrations: list[str] | Literal["all"] = "all"
+    transitions: list[str] | Literal["all"] = "all"
+    chunk_size: int = Field(50, ge=1)
+    reservoir_replicates: int = Field(20, ge=0)
+
+
+class ReportSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    suppress_below: int = Field(10, ge=0)
+    cost_neutral_tolerance: float = Field(0.01, ge=0, le=1)
+
+
+class StudyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    study: StudySection
+    report: ReportSection = ReportSection()
+    overrides: dict[str, Any] = {}
+
+
+@dataclass
+class Study:
+    """A validated study, ready to run."""
+
+    path: Path
+    text: str
+    spec: StudySection
+    report: ReportSection
+    overrides: dict[str, Any]
+    params: Parameters
+    population: Population
+    calibration_specs: dict[str, dict[str, Any]]
+    transitions: dict[str, Transition]
+    calibrations: dict[str, Any] = field(default_factory=dict)  # fitted, by name
+    policies: list[Policy] = field(default_factory=list)
+
+    @property
+    def start(self) -> str:
+        return self.params.time.start
+
+    @property
+    def n_months(self) -> int:
+        return month_index(self.start, self.spec.horizon_end) + 1
+
+    @property
+    def go_live(self) -> int:
+        return month_index(self.start, self.spec.go_live)
+
+    @property
+    def months(self) -> list[str]:
+        return [month_label(self.start, m) for m in range(self.n_months)]
+
+    @property
+    def financial_years(self) -> list[str]:
+        return list(dict.fromkeys(financial_year_of(self.start, m) for m in range(self.n_months)))
+
+    @property
+    def month_fy(self) -> list[int]:
+        fys = self.financial_years
+        return [fys.index(financial_year_of(self.start, m)) for m in range(self.n_months)]
+
+    @property
+    def first_full_year(self) -> str:
+        """The first financial year that starts at or after go-live."""
+        for m in range(self.go_live, self.n_months):
+            if month_label(self.start, m).endswith("-04"):
+                return financial_year_of(self.start, m)
+        return self.financial_years[-1]
+
+    @property
+    def snapshot_months(self) -> tuple[int, int]:
+        """End of the first year after go-live, and end of the horizon."""
+        return (min(self.go_live + 11, self.n_months - 1), self.n_months - 1)
+
+
+def _nearest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(options)}"
+
+
+def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StudyError(f"{path}: {what} not found") from None
+    except UnicodeDecodeError as exc:
+        raise StudyError(f"{path}: {what} is not UTF-8 text ({exc.reason})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError(f"{path}: {what} is not valid TOML: {exc}") from None
+
+
+def _explain(err: ValidationError, path: Path) -> str:
+    lines = []
+    for e in err.errors():
+        loc = tuple(str(p) for p in e["loc"])
+        dotted = ".".join(loc)
+        if e["type"] == "extra_forbidden":
+            model: type[BaseModel] = StudyFile
+            for part in loc[:-1]:
+                ann = model.model_fields[part].annotation
+                model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else model
+            lines.append(f"{path}: unknown key '{dotted}'{_nearest(loc[-1], list(model.model_fields))}")
+        elif e["type"] == "missing":
+            lines.append(f"{path}: missing key '{dotted}'")
+        else:
+            lines.append(f"{path}: key '{dotted}': {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def _select(kind: str, wanted: list[str] | str, available: list[str], path: Path) -> list[str]:
+    if wanted == "all":
+        return list(available)
+    for name in wanted:
+        if name not in available:
+            raise StudyError(f"{path}: key 'study.{kind}': no {kind[:-1]} named '{name}'"
+                             f"{_nearest(name, available)}")
+    return list(dict.fromkeys(wanted))
+
+
+def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = None) -> Study:
+    """Load and validate a study and everything it names; fit its calibrations."""
+    path = Path(path)
+    raw, text = _read_toml(path, "study file")
+    try:
+        sf = StudyFile.model_validate(raw)
+    except ValidationError as exc:
+        raise StudyError(_explain(exc, path)) from None
+    spec = sf.study
+    if runs is not None:
+        spec.runs = runs
+    if seed is not None:
+        spec.seed = seed
+    base = path.parent
+    try:
+        params = load_parameters(base / spec.parameters, sf.overrides, where=f"{path} [overrides]")
+    except ParameterError as exc:
+        raise StudyError(str(exc)) from None
+    start = params.time.start
+    if month_index(start, spec.go_live) < 1:
+        raise StudyError(f"{path}: key 'study.go_live' ({spec.go_live}) must come after the "
+                         f"population's start month {start}")
+    if month_index(spec.go_live, spec.horizon_end) < 0:
+        raise StudyError(f"{path}: key 'study.horizon_end' ({spec.horizon_end}) is before go-live")
+    cal_path, tr_path = base / spec.calibrations_file, base / spec.transitions_file
+    cal_raw, _ = _read_toml(cal_path, "calibrations file")
+    tr_raw, _ = _read_toml(tr_path, "transitions file")
+    cal_names = _select("calibrations", spec.calibrations, list(cal_raw), path)
+    tr_names = _select("transitions", spec.transitions, list(tr_raw), path)
+    cal_names = [c for c in cal_names if cal_raw[c].get("kind") != "status_quo"]
+    if not cal_names or not tr_names:
+        raise StudyError(f"{path}: the study crosses no calibration with no transition "
+                         "(keys 'study.calibrations' and 'study.transitions'): nothing to compare")
+    try:
+        transitions = load_transitions({t: tr_raw[t] for t in tr_names})
+    except ValueError as exc:
+        raise StudyError(f"{tr_path}: {exc}") from None
+    specs = {}
+    for name in cal_names:
+        block = dict(cal_raw[name])
+        block.pop("description", None)
+        kind = block.pop("kind", None)
+        if kind not in CALIBRATIONS:
+            raise StudyError(f"{cal_path}: key '{name}.kind' is {kind!r}"
+                             f"{_nearest(str(kind), list(CALIBRATIONS))}")
+        try:
+            make_calibration(kind, **block)._validate_params()
+        except (ValueError, TypeError) as exc:
+            raise StudyError(f"{cal_path}: calibration '{name}': {exc}") from None
+        specs[name] = {"kind": kind, **block}
+    pop_path = (base / spec.population).resolve()
+    if not pop_path.exists():
+        raise StudyError(f"{path}: key 'study.population': file not found: {pop_path}")
+    try:
+        population = load_population(pop_path)
+    except PopulationError as exc:
+        raise StudyError(str(exc)) from None
+    study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
+                  params=params, population=population, calibration_specs=specs,
+                  transitions=transitions)
+    fit_calibrations(study)
+    study.policies = [Policy("status_quo")] + [
+        Policy(f"{c}+{t}", c, transitions[t]) for c in cal_names for t in tr_names
+    ]
+    return study
+
+
+def fit_calibrations(study: Study) -> None:
+    """Fit every calibration on the current users (the go-live cohort known at calibration)."""
+    pop = study.population
+    for name, spec in study.calibration_specs.items():
+        spec = dict(spec)
+        est = make_calibration(spec.pop("kind"), **spec)
+        try:
+            est.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age)
+        except ValueError as exc:
+            raise StudyError(f"{study.path}: calibration '{name}' cannot be fitted: {exc}") from None
+        study.calibrations[name] = est

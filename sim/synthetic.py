@@ -1,0 +1,163 @@
+"""Synthetic B&NES 2012 baseline population, calibrated to the seed reports' aggregates.
+
+Counts by PB type are hit exactly and each type's total cost exactly (a price per
+point is solved per type); everything else is drawn from documented assumptions
+in populations/synthetic_targets.toml.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.categories import (
+    AGE_BAND,
+    AGE_BAND_EDGES,
+    CLIENT_GROUP,
+    ETHNICITY,
+    FACS_BAND,
+    OLDER_AGE,
+    PB_TYPE,
+    SEX,
+)
+from sim.params import Parameters, load_parameters
+from sim.population import Population
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TARGETS = ROOT / "populations" / "synthetic_targets.toml"
+DEFAULT_POPULATION = ROOT / "populations" / "bnes_2012_synthetic.csv"
+
+
+def load_targets(path: str | Path | None = None) -> dict[str, Any]:
+    return tomllib.loads(Path(path or DEFAULT_TARGETS).read_text(encoding="utf-8"))
+
+
+def _draw_ages(rng: np.random.Generator, shares: list[float], oldest: float, n: int) -> np.ndarray:
+    p = np.asarray(shares, dtype=float)
+    band = rng.choice(len(p), size=n, p=p / p.sum())
+    lo = np.asarray(AGE_BAND_EDGES, dtype=float)[band]
+    hi = np.append(np.asarray(AGE_BAND_EDGES[1:], dtype=float), oldest)[band]
+    return rng.uniform(lo, hi)
+
+
+def facs_from_points(points: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
+    """FACS band code from points: the rule the model applies at each review."""
+    edges = [thresholds["critical"], thresholds["substantial"], thresholds["moderate"]]
+    band = np.full(points.shape, FACS_BAND.code_of("low"), dtype=np.int8)
+    for code, edge in zip(range(2, -1, -1), edges[::-1]):
+        band[points >= edge] = code
+    return band
+
+
+def generate(
+    targets: dict[str, Any] | None = None,
+    params: Parameters | None = None,
+    seed: int | None = None,
+) -> Population:
+    """Build the synthetic baseline (deterministic for a seed)."""
+    t = targets or load_targets()
+    params = params or load_parameters()
+    rng = np.random.default_rng(t["seed"] if seed is None else seed)
+    teams_all = sorted({team for g in CLIENT_GROUP.codes for team in t["teams"][g]})
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "age", "sex", "ethnicity", "client_group", "team", "points", "pb_type", "cost")}
+    for ti, ptype in enumerate(PB_TYPE.codes):
+        n = int(t["counts"][ptype])
+        mix = np.array([t["client_group_mix"][ptype][g] for g in CLIENT_GROUP.codes])
+        group = rng.choice(len(CLIENT_GROUP), size=n, p=mix / mix.sum())
+        age = np.empty(n)
+        team = np.empty(n, dtype=np.int16)
+        female = np.empty(n, dtype=bool)
+        for gi, g in enumerate(CLIENT_GROUP.codes):
+            sel = group == gi
+            k = int(sel.sum())
+            age[sel] = _draw_ages(rng, t["age_band_mix"][g], t["age_band_mix"]["oldest_age"], k)
+            names = list(t["teams"][g])
+            share = np.array([t["teams"][g][x] for x in names])
+            team[sel] = [teams_all.index(names[j]) for j in rng.choice(len(names), k, p=share / share.sum())]
+            female[sel] = rng.random(k) < t["female_share"][g]
+        eth_p = np.array([t["ethnicity"][e] for e in ETHNICITY.codes])
+        eth = rng.choice(len(ETHNICITY), size=n, p=eth_p / eth_p.sum())
+        mean_pts = np.array([t["points"]["mean"][g] for g in CLIENT_GROUP.codes])[group]
+        mean_pts = mean_pts * t["points"]["pb_type_multiplier"][ptype]
+        shape = t["points"]["shape"]
+        points = np.minimum(rng.gamma(shape, mean_pts / shape), t["points"]["max_points"])
+        points = np.maximum(np.round(points), 1.0)
+        factor = np.where(age < OLDER_AGE, t["cost"]["younger_factor"], 1.0)
+        factor = factor * np.array([t["cost"]["team_factor"][x] for x in teams_all])[team]
+        raw = points * factor * rng.lognormal(0.0, t["cost"]["noise_sd"], n)
+        cost = raw * (t["annual_cost"][ptype] / raw.sum())  # solve the type's price per point
+        for key, val in (("age", age), ("sex", np.where(female, 0, 1)), ("ethnicity", eth),
+                         ("client_group", group), ("team", team), ("points", points),
+                         ("pb_type", np.full(n, ti)), ("cost", cost)):
+            cols[key].append(val)
+    c = {k: np.concatenate(v) for k, v in cols.items()}
+    n = len(c["age"])
+    order = rng.permutation(n)
+    c = {k: v[order] for k, v in c.items()}
+    offset = np.array([t["facs"]["team_offset_points"][x] for x in teams_all])[c["team"]]
+    assessed = c["points"] + offset + rng.normal(0.0, t["facs"]["noise_sd_points"], n)
+    facs = facs_from_points(assessed, params.need.facs_thresholds)
+    overdue = rng.random(n) < t["reviews"]["overdue_share"]
+    msr = np.where(overdue, rng.integers(12, 24, n), rng.integers(0, 12, n)).astype(np.int16)
+    return Population(
+        id=np.array([f"P{i:05d}" for i in range(1, n + 1)], dtype=object),
+        age=np.round(c["age"], 1),
+        sex=c["sex"].astype(np.int8),
+        ethnicity=c["ethnicity"].astype(np.int8),
+        client_group=c["client_group"].astype(np.int8),
+        team=c["team"].astype(np.int16),
+        teams=tuple(teams_all),
+        facs_band=facs,
+        ras_points=c["points"],
+        pb_type=c["pb_type"].astype(np.int8),
+        annual_budget=np.round(c["cost"], 2),
+        months_since_review=msr,
+        source="synthetic",
+    )
+
+
+def check_targets(pop: Population, targets: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each seed/assumed target against the population's figure, with pass/fail."""
+    t = targets or load_targets()
+    rows = []
+    for ti, ptype in enumerate(PB_TYPE.codes):
+        sel = pop.pb_type == ti
+        rows.append(_row(f"people, {PB_TYPE.labels[ti]}", t["counts"][ptype], int(sel.sum()),
+                         t["tolerances"]["count"], t["counts"]["basis"][ptype]))
+        rows.append(_row(f"annual cost, {PB_TYPE.labels[ti]} (£)", t["annual_cost"][ptype],
+                         float(pop.annual_budget[sel].sum()), t["tolerances"]["total"],
+                         t["annual_cost"]["basis"][ptype]))
+    pb_share = float(np.mean(pop.pb_type != PB_TYPE.code_of("old_style")))
+    rows.append({"target": "share of community users with a PB", "expected": "> 0.60",
+                 "actual": round(pb_share, 3), "ok": pb_share > 0.60, "source": "seed (4.2)"})
+    ratio = younger_older_ratio(pop)
+    rows.append({"target": "cost per point, under 65 / 65+ at equal points", "expected": "> 1",
+                 "actual": round(ratio, 3), "ok": ratio > 1.0, "source": "seed (4.8(1))"})
+    return rows
+
+
+def _row(name: str, expected: float, actual: float, tol: float, source: str) -> dict[str, Any]:
+    ok = abs(actual - expected) <= tol * abs(expected)
+    return {"target": name, "expected": expected, "actual": round(actual, 2),
+            "ok": bool(ok), "tolerance": tol, "source": source}
+
+
+def younger_older_ratio(pop: Population, band_width: float = 10.0) -> float:
+    """Median cost per point under 65 over 65+, compared within points bands (equal need)."""
+    young = pop.age < OLDER_AGE
+    band = np.floor(pop.ras_points / band_width)
+    ppp = pop.annual_budget / np.maximum(pop.ras_points, 1.0)
+    logs, weights = [], []
+    for b in np.unique(band):
+        y, o = (band == b) & young, (band == b) & ~young
+        if y.sum() >= 5 and o.sum() >= 5:
+            logs.append(np.log(np.median(ppp[y]) / np.median(ppp[o])))
+            weights.append(min(y.sum(), o.sum()))
+    return float(np.exp(np.average(logs, weights=weights))) if logs else float("nan")
+
+
+__all__ = ["generate", "check_targets", "load_targets", "facs_from_points", "younger_older_ratio",
+           "DEFAULT_POPULATION", "DEFAULT_TARGETS", "AGE_BAND", "SEX"]

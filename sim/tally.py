@@ -1,0 +1,118 @@
+"""Per-replicate reductions: from a finished CareModel to a small ReplicateResult.
+
+Budget changes of the go-live cohort are compared policy against baseline on the
+same random world at each snapshot, then tallied by EIA group, so a replicate
+returns kilobytes whatever the population size.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.categories import AGE_BAND, CLIENT_GROUP, ETHNICITY, OLDER_AGE, PB_TYPE, SEX
+from sim.model import CareModel
+from sim.results import EIA_STATS, PCT_EDGES, ReplicateResult
+
+DISPARITY_BAND_WIDTH = 10.0  # points: "equal need" means the same 10-point band
+DISPARITY_MIN_CELL = 5
+
+
+def cohort_codes(model: CareModel) -> tuple[np.ndarray, dict[str, np.ndarray], list[int]]:
+    """The go-live cohort (existing users in the community at go-live) and their groups."""
+    w, g = model.world, model.world.go_live
+    cohort = np.flatnonzero(w.present(g) & (w.baseline_res_month > g) & (w.arrival < g))
+    codes = {
+        "age_band": w.age_band[g, cohort], "client_group": w.client_group[cohort],
+        "sex": w.sex[cohort], "ethnicity": w.ethnicity[cohort],
+        "pb_type": w.pb_type[g, cohort], "team": w.team[cohort],
+    }
+    sizes = [len(AGE_BAND), len(CLIENT_GROUP), len(SEX), len(ETHNICITY), len(PB_TYPE)]
+    return cohort, codes, sizes
+
+
+def _membership(codes: dict[str, np.ndarray], sizes: list[int], n_teams: int) -> np.ndarray:
+    """(n, J) 0/1 matrix: person belongs to 'all' and one group per characteristic."""
+    n = len(codes["sex"])
+    blocks = [np.ones((n, 1))]
+    for key, size in zip(codes, sizes + [n_teams]):
+        b = np.zeros((n, size))
+        b[np.arange(n), codes[key].astype(np.int64)] = 1.0
+        blocks.append(b)
+    return np.hstack(blocks)
+
+
+def _disparity(budget: np.ndarray, points: np.ndarray, older: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Younger/older ratio of mean allocation per point within points bands, per row."""
+    band = np.minimum(points // DISPARITY_BAND_WIDTH, 20).astype(np.int64)
+    nb = 21 * 2
+    cell = band * 2 + older.astype(np.int64)
+    ppp = budget / np.maximum(points, 1.0)
+    out = np.full(budget.shape[0], np.nan)
+    for p in range(budget.shape[0]):
+        k = ok[p]
+        cnt = np.bincount(cell[k], minlength=nb).reshape(21, 2)
+        tot = np.bincount(cell[k], weights=ppp[p, k], minlength=nb).reshape(21, 2)
+        use = (cnt >= DISPARITY_MIN_CELL).all(axis=1) & (tot[:, 1] > 0) & (tot[:, 0] > 0)
+        if use.any():
+            mean = tot[use] / cnt[use]
+            wts = cnt[use].min(axis=1)
+            out[p] = float(np.exp(np.average(np.log(mean[:, 0] / mean[:, 1]), weights=wts)))
+    return out
+
+
+def replicate_result(
+    model: CareModel, replicate: int, keep_persons: bool, n_teams: int
+) -> ReplicateResult:
+    """Reduce a finished model to its ReplicateResult."""
+    w = model.world
+    P = len(model.policies)
+    base = int(model.base_rows[0])
+    cohort, codes, sizes = cohort_codes(model)
+    M = _membership(codes, sizes, n_teams)
+    J = M.shape[1]
+    S = len(model.snapshot_months)
+    eia = np.zeros((S, P, J, len(EIA_STATS)))
+    hist = np.zeros((S, P, J, len(PCT_EDGES) + 1))
+    disparity = np.full((S, P, 2), np.nan)
+    older = w.age(w.go_live)[cohort] >= OLDER_AGE
+    persons = {k: v.copy() for k, v in codes.items()} if keep_persons else None
+    if keep_persons:
+        n = len(cohort)
+        persons.update(points=np.zeros((S, n), np.float32), before=np.zeros((S, n), np.float32),
+                       after=np.zeros((S, P, n), np.float32), valid=np.zeros((S, P, n), bool))
+    for s, month in enumerate(model.snapshot_months):
+        budget, in_res = model.snapshots[month]
+        B = budget[:, cohort]
+        pts = w.points[month, cohort].astype(np.float64)
+        before = B[base]
+        valid = (w.present(month)[cohort] & ~in_res[base, cohort])[None, :] & ~in_res[:, cohort]
+        valid &= before[None, :] > 0
+        change = np.where(valid, B - before[None, :], 0.0)
+        pct = np.where(valid, change / np.where(before > 0, before, 1.0)[None, :], 0.0)
+        stats = np.stack([
+            valid, change, pct, valid & (pct < -0.05), valid & (pct < -0.10),
+            valid & (pct < -0.25), valid & (pct > 0.005),
+            valid * before[None, :], np.where(valid, B, 0.0), valid * pts[None, :],
+        ]).astype(np.float64)                                     # (K, P, n)
+        eia[s] = np.einsum("kpn,nj->pjk", stats, M, optimize=True)
+        bins = np.searchsorted(PCT_EDGES, pct, side="right")       # 0 .. len(EDGES)
+        H = len(PCT_EDGES) + 1
+        for p in range(P):
+            k = valid[p]
+            onehot = np.zeros((int(k.sum()), H))
+            onehot[np.arange(int(k.sum())), bins[p, k]] = 1.0
+            hist[s, p] = M[k].T @ onehot
+        disparity[s, :, 1] = _disparity(B, pts, older, valid)
+        disparity[s, :, 0] = disparity[s, base, 1]
+        if keep_persons:
+            persons["points"][s] = pts
+            persons["before"][s] = before
+            persons["after"][s] = B
+            persons["valid"][s] = valid
+    return ReplicateResult(
+        replicate=replicate,
+        spend_month_group=model.spend,
+        res_spend_month=model.residential_spend(),
+        admissions_month=model.admissions,
+        people_month=model.people,
+        eia=eia, eia_hist=hist, disparity=disparity, persons=persons,
+    )

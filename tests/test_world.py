@@ -1,0 +1,105 @@
+"""The demographic engine against results nobody here wrote: M/M/inf, Little's law, survival."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim import world
+from sim.params import load_parameters, monthly_hazard
+from sim.population import Population
+
+ANNUAL_EXIT = 0.6
+MU = float(monthly_hazard(ANNUAL_EXIT))
+
+
+def queue_params(rate: float | None, annual_exit: float = ANNUAL_EXIT):
+    """Only one constant exit hazard; arrivals constant Poisson (or off); nothing else."""
+    flat = [annual_exit] * 8
+    ones = {"older_people": 1.0, "physical_sensory": 1.0, "mental_health": 1.0,
+            "learning_disability": 1.0}
+    ov = {
+        "death.by_age_band": flat, "death.client_group_multiplier": ones,
+        "residential.enabled": False, "other_exit.enabled": False, "need.enabled": False,
+        "demand.enabled": rate is not None, "demand.mode": "constant",
+        "demand.rate_per_month": rate or 0.0,
+    }
+    return load_parameters(overrides=ov)
+
+
+def tiny_population(n: int) -> Population:
+    z = np.zeros(n, np.int8)
+    return Population(
+        id=np.array([f"x{i}" for i in range(n)], dtype=object), age=np.full(n, 50.0), sex=z,
+        ethnicity=z, client_group=z, team=np.zeros(n, np.int16), teams=("t",), facs_band=z,
+        ras_points=np.full(n, 30.0), pb_type=z, annual_budget=np.full(n, 10_000.0),
+        months_since_review=np.zeros(n, np.int16),
+    )
+
+
+def counts(pop, params, T, reps, seed=7):
+    out = []
+    for r in range(reps):
+        d = world.draw(pop, params, np.random.SeedSequence(seed, spawn_key=(r,)), T)
+        w = world.simulate(pop, params, d, T, go_live=T)
+        out.append((w, np.array([w.present(m).sum() for m in range(T)])))
+    return out
+
+
+def test_mm_infinity_settles_at_lambda_over_mu_with_poisson_spread():
+    lam, T = 40.0, 120
+    runs = counts(tiny_population(1), queue_params(lam), T, reps=30)
+    late = np.concatenate([c[60:] for _, c in runs])
+    # arrivals face the hazard in their first month too: mean = lam (1 - mu) / mu
+    expected = lam * (1 - MU) / MU
+    assert late.mean() == pytest.approx(expected, rel=0.03)
+    # Poisson spread: variance / mean close to 1 (one value per replicate to avoid autocorrelation)
+    one = np.array([c[-1] for _, c in runs], dtype=float)
+    ends = np.concatenate([c[[70, 90, 119]] for _, c in runs]).astype(float)
+    assert ends.var(ddof=1) / ends.mean() == pytest.approx(1.0, abs=0.35)
+    assert stats.kstest(one, stats.poisson(expected).cdf).pvalue > 0.001
+
+
+def test_littles_law_population_equals_arrival_rate_times_stay():
+    lam, T = 25.0, 150
+    runs = counts(tiny_population(1), queue_params(lam), T, reps=20, seed=11)
+    L = np.mean([c[50:100].mean() for _, c in runs])
+    stays, arrivals = [], []
+    for w, _ in runs:
+        cohort = (w.arrival >= 20) & (w.arrival < 100) & (w.exit_month < T)
+        stays.append(w.exit_month[cohort] - w.arrival[cohort])
+        arrivals.append(((w.arrival >= 50) & (w.arrival < 100)).sum() / 50)
+    W = np.concatenate(stays).mean()
+    assert L == pytest.approx(np.mean(arrivals) * W, rel=0.04)
+
+
+def test_survival_follows_the_configured_hazard_without_arrivals():
+    pop, T = tiny_population(20_000), 36
+    (w, c), = counts(pop, queue_params(None), T, reps=1)
+    m = np.arange(T)
+    expected = len(pop) * (1 - MU) ** (m + 1)
+    assert np.abs(c - expected).max() < 4 * np.sqrt(expected.max())
+    assert c[-1] / len(pop) == pytest.approx((1 - MU) ** T, rel=0.05)
+
+
+def test_switching_a_process_off_removes_its_events(population):
+    params = load_parameters(overrides={"death.enabled": False, "other_exit.enabled": False})
+    d = world.draw(population, params, np.random.SeedSequence(3), 24)
+    w = world.simulate(population, params, d, 24, go_live=12)
+    assert (w.exit_month == 24).all()
+
+
+def test_world_is_deterministic_for_a_seed(small_population, params):
+    a = world.simulate(small_population, params,
+                       world.draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
+    b = world.simulate(small_population, params,
+                       world.draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
+    for field in ("points", "review", "pb_type", "practice_budget", "exit_month"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_old_style_packages_are_all_converted_by_the_deadline(population, params):
+    d = world.draw(population, params, np.random.SeedSequence(9), 24)
+    w = world.simulate(population, params, d, 24, go_live=9)
+    assert (w.pb_type[12][w.present(12)] != 3).all()
+    assert (w.pb_type[0][w.present(0)] == 3).sum() > 0
