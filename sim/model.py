@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.params import Parameters
-from sim.world import World
+from sim.world import World, utilisation
 
 if TYPE_CHECKING:
     from sim.transition import Transition
@@ -98,8 +98,11 @@ class CareModel(mesa.Model):
         for i in self.ras_rows:
             by_tr.setdefault(policies[i].transition, []).append(int(i))
         self.transition_groups = [(t, np.array(rows)) for t, rows in by_tr.items()]
-        self.budget = np.repeat(world.practice_budget[0][None, :].astype(np.float64), P, axis=0)
-        self.budget[:, world.arrival > 0] = 0.0
+        # Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
+        # so identical policies give identical spend whatever the array layout or BLAS.
+        start = np.rint(world.practice_budget[0].astype(np.float64) * 100.0)
+        start[world.arrival > 0] = 0.0
+        self.pence = np.repeat(start[None, :], P, axis=0)
         self.in_res = np.zeros((P, cap), bool)
         self.indicative = np.zeros((len(self.cal_names) + 1, cap))
         self.points_at_go_live = np.maximum(world.points[min(world.go_live, T - 1)], 1.0)
@@ -112,7 +115,7 @@ class CareModel(mesa.Model):
         self.admissions = np.zeros((P, T), np.int32)
         self.people = np.zeros((P, T), np.int32)
         self.month = -1
-        self._rows = np.arange(cap)
+        self.util = utilisation(params)
 
     # ---- the monthly step ----------------------------------------------------------
     def step(self) -> None:
@@ -125,7 +128,7 @@ class CareModel(mesa.Model):
         self._residential(m)
         self._spend(m)
         if m in self.snapshot_months:
-            self.snapshots[m] = (self.budget.copy(), self.in_res.copy())
+            self.snapshots[m] = (self.budget, self.in_res.copy())
         if m == w.n_months - 1:
             self.running = False
 
@@ -145,7 +148,7 @@ class CareModel(mesa.Model):
     def _set(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:
         """Write budgets, leaving people already in residential care at zero."""
         sel = np.ix_(rows, idx)
-        self.budget[sel] = np.where(self.in_res[sel], 0.0, values)
+        self.pence[sel] = np.where(self.in_res[sel], 0.0, np.rint(values * 100.0))
 
     def _assess(self, idx: np.ndarray, m: int, new: bool) -> None:
         """Assessment of arrivals or review of existing users: budgets are (re)decided."""
@@ -169,7 +172,7 @@ class CareModel(mesa.Model):
             is_new=w.arrival[idx] >= w.go_live,
         )
         for tr, rows in self.transition_groups:
-            current = self.budget[np.ix_(rows, idx)]
+            current = self.pence[np.ix_(rows, idx)] / 100.0
             self._set(rows, idx, tr.apply(current, ind[self.cal_of[rows]], **kw))
 
     def _residential(self, m: int) -> None:
@@ -184,7 +187,7 @@ class CareModel(mesa.Model):
         mult = np.ones((len(self.policies), len(cand)))
         if m >= w.go_live and self.feedback != 1.0:
             ind = self.indicative[self.cal_of][:, cand]
-            short = self.budget[:, cand] < (1.0 - self.params.feedback.shortfall_threshold) * ind
+            short = self.pence[:, cand] < (1.0 - self.params.feedback.shortfall_threshold) * ind * 100
             mult = np.where(short, self.feedback, 1.0)
         admit = (u[cand][None, :] < h[cand][None, :] * mult) & ~self.in_res[:, cand]
         p_idx, k = np.nonzero(admit)
@@ -192,22 +195,36 @@ class CareModel(mesa.Model):
             return
         slots = cand[k]
         self.in_res[p_idx, slots] = True
-        self.budget[p_idx, slots] = 0.0
+        self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
         np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), 1.0)
         np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -1.0)
 
     def _spend(self, m: int) -> None:
+        """Spend by group: exact sums of pence by (PB type x group), then utilisation and prices."""
         w = self.world
-        wt = w.spend_weight[m].astype(np.float64)
-        onehot = np.zeros((w.cap, N_GROUP_COLS))
-        onehot[:, 0] = wt
-        onehot[self._rows, 1 + w.client_group] = wt
-        onehot[self._rows, 1 + len(CLIENT_GROUP) + w.pb_type[m]] = wt
-        onehot[self._rows, 1 + len(CLIENT_GROUP) + len(PB_TYPE) + w.age_band[m]] = wt
-        self.spend[:, m, :] = self.budget @ onehot
-        present = wt > 0
-        self.people[:, m] = present.sum() - self.in_res[:, present].sum(axis=1)
+        idx = np.flatnonzero(w.alive[m])
+        nt, ng = len(PB_TYPE), len(CLIENT_GROUP)
+        onehot = np.zeros((len(idx), nt * (ng + len(AGE_BAND))))
+        rows = np.arange(len(idx))
+        ptype = w.pb_type[m, idx].astype(np.int64)
+        onehot[rows, ptype * ng + w.client_group[idx]] = 1.0
+        onehot[rows, nt * ng + ptype * len(AGE_BAND) + w.age_band[m, idx]] = 1.0
+        raw = self.pence[:, idx] @ onehot                        # exact: integers below 2**53
+        by_group = raw[:, : nt * ng].reshape(-1, nt, ng)         # (P, type, client group)
+        by_band = raw[:, nt * ng:].reshape(-1, nt, len(AGE_BAND))
+        scale = self.util[:, None] * (w.uplift[m] / 1200.0)      # utilisation x price / 12 / 100
+        out = self.spend[:, m, :]
+        out[:, 1:1 + ng] = (by_group * scale).sum(axis=1)
+        out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, 0])
+        out[:, 1 + ng + nt:] = (by_band * scale).sum(axis=1)
+        out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
+        self.people[:, m] = len(idx) - self.in_res[:, idx].sum(axis=1)
+
+    @property
+    def budget(self) -> np.ndarray:
+        """(P, cap) current annual budgets in £ (base prices); zero outside the community."""
+        return self.pence / 100.0
 
     # ---- outputs -----------------------------------------------------------------
     def residential_spend(self) -> np.ndarray:

@@ -118,13 +118,19 @@ def practice_prices(pop: Population, min_cell: int) -> np.ndarray:
     return out
 
 
-def choose_pb_type(u: np.ndarray, group: np.ndarray, band: np.ndarray, params: Parameters) -> np.ndarray:
-    """PB type from a uniform draw: direct payment, then mixed, else commissioned."""
+def choice_tables(params: Parameters) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities of direct payment (group, age band) and of mixed (group, age band)."""
     c = params.choice
-    dp = np.array([c.direct_payment_by_group[g] for g in CLIENT_GROUP.codes])[group]
-    dp = np.clip(dp * np.asarray(c.direct_payment_age_multiplier_by_band)[band], 0.0, 1.0)
-    mixed = np.array([c.mixed_by_group[g] for g in CLIENT_GROUP.codes])[group]
-    mixed = np.minimum(mixed, 1.0 - dp)
+    dp = np.array([c.direct_payment_by_group[g] for g in CLIENT_GROUP.codes])[:, None]
+    dp = np.clip(dp * np.asarray(c.direct_payment_age_multiplier_by_band)[None, :], 0.0, 1.0)
+    mixed = np.array([c.mixed_by_group[g] for g in CLIENT_GROUP.codes])[:, None]
+    return dp, np.minimum(mixed, 1.0 - dp)
+
+
+def choose_pb_type(u: np.ndarray, group: np.ndarray, band: np.ndarray,
+                   tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """PB type from a uniform draw: direct payment, then mixed, else commissioned."""
+    dp, mixed = tables[0][group, band], tables[1][group, band]
     return np.where(u < dp, DP, np.where(u < dp + mixed, MIXED, COMMISSIONED)).astype(np.int8)
 
 
@@ -160,7 +166,7 @@ class World:
     h_res: np.ndarray           # float32 monthly base hazard of residential admission
     u_res: np.ndarray           # float32 the shared uniform draw it is compared with
     uplift: np.ndarray          # (T,) price index relative to the start month
-    spend_weight: np.ndarray    # float32: utilisation x price index / 12, 0 if not present
+    alive: np.ndarray           # bool: arrived and not died or left (residential aside)
 
     @property
     def cap(self) -> int:
@@ -172,6 +178,13 @@ class World:
 
     def age(self, m: int) -> np.ndarray:
         return self.age0 + np.maximum(m - self.arrival, 0) / 12.0
+
+
+def utilisation(params: Parameters) -> np.ndarray:
+    """Share of a budget spent, by PB type (a direct payment may also cost extra)."""
+    util = np.array([params.money.utilisation[c] for c in PB_TYPE.codes])
+    util[DP] *= 1.0 + params.money.direct_payment_cost_difference
+    return util
 
 
 def first_event(hit: np.ndarray, n_months: int) -> np.ndarray:
@@ -227,17 +240,14 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     if go_live < T:
         rn[go_live:] = np.cumsum(review[go_live:], axis=0, dtype=np.int16)
 
-    util = np.array([params.money.utilisation[c] for c in PB_TYPE.codes], dtype=np.float32)
-    util[DP] *= 1.0 + params.money.direct_payment_cost_difference
     uplift = price_index(params, T)
-    weight = util[pb_type] * (uplift[:, None] / 12.0).astype(np.float32) * alive
     return World(
         n_months=T, go_live=go_live, arrival=arrival, client_group=group,
         sex=pop.sex[src], ethnicity=pop.ethnicity[src], team=pop.team[src], age0=age0,
         exit_month=exit_m, death_month=death_m, baseline_res_month=base_res,
         age_band=band, points=points, facs=facs, pb_type=pb_type, review=review,
         review_number=rn, practice_budget=practice, h_res=h_res, u_res=d.u_res,
-        uplift=uplift, spend_weight=weight.astype(np.float32),
+        uplift=uplift, alive=alive,
     )
 
 
@@ -248,6 +258,7 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, pri
     p = params.practice
     deadline = month_index(params.time.start, params.time.conversion_deadline)
     older = (age >= OLDER_AGE).astype(np.int8)
+    tables = choice_tables(params)
     last_pts = points[0].copy()
     next_rev = np.full(cap, np.iinfo(np.int32).max, np.int32)
     next_rev[:n0] = np.maximum(interval(d.z_first_interval[:n0], params) - pop.months_since_review, 0)
@@ -261,7 +272,7 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, pri
     for m in range(T):
         new = np.flatnonzero(arrival == m) if m > 0 else np.empty(0, np.int64)
         if len(new):
-            ptype[new] = choose_pb_type(d.u_choice[m, new], group[new], band[m, new], params)
+            ptype[new] = choose_pb_type(d.u_choice[m, new], group[new], band[m, new], tables)
             fac[new] = facs_from_points(points[m, new], th)
             price = prices[group[new], ptype[new], older[m, new]]
             budget[new] = price * np.maximum(points[m, new], 1.0) * np.exp(
@@ -279,7 +290,7 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, pri
         idx = np.flatnonzero(due & active)
         if len(idx):
             switch = (ptype[idx] == OLD_STYLE) | (d.u_switch[m, idx] < params.choice.switch_at_review)
-            chosen = choose_pb_type(d.u_choice[m, idx], group[idx], band[m, idx], params)
+            chosen = choose_pb_type(d.u_choice[m, idx], group[idx], band[m, idx], tables)
             ptype[idx] = np.where(switch, chosen, ptype[idx])
             fac[idx] = facs_from_points(points[m, idx], th)
             ratio = np.maximum(points[m, idx], 1.0) / np.maximum(last_pts[idx], 1.0)

@@ -1,0 +1,108 @@
+"""Transition scenarios: one pure parametric rule from current to indicative budget.
+
+At a review after go-live:
+    new = current + clip(fraction x (indicative - current), -max_loss x current, +max_gain x current)
+where fraction closes the gap over `phases` reviews (1/(phases - k + 1) of the
+remaining gap at the k-th review: phases=2 gives half, then all).  Every scenario
+is a set of these parameters in scenarios/transitions.toml, not a code branch.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+COVERS = ("all", "new_and_changed", "none")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Parameters of the rule; `apply` is pure (no state, no randomness)."""
+
+    name: str
+    covers: str = "all"
+    material_change: float = 0.2
+    phases: int = 1
+    max_loss: float | None = None
+    max_gain: float | None = None
+    protect_critical: bool = False
+    description: str = ""
+    recommended: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError("transition 'name' must be a non-empty string")
+        if self.covers not in COVERS:
+            raise ValueError(f"transition '{self.name}': 'covers' must be one of {COVERS}, "
+                             f"got {self.covers!r}")
+        if isinstance(self.phases, bool) or not isinstance(self.phases, int) or self.phases < 1:
+            raise ValueError(f"transition '{self.name}': 'phases' must be a whole number >= 1, "
+                             f"got {self.phases!r}")
+        _number(self, "material_change", 0.0, None)
+        if self.max_loss is not None:
+            _number(self, "max_loss", 0.0, 1.0)
+        if self.max_gain is not None:
+            _number(self, "max_gain", 0.0, None)
+        for flag in ("protect_critical", "recommended"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError(f"transition '{self.name}': '{flag}' must be true or false")
+
+    def fraction(self, review_number: np.ndarray) -> np.ndarray:
+        """Share of the remaining gap closed at the k-th review after go-live."""
+        k = np.maximum(np.asarray(review_number), 1)
+        return 1.0 / np.maximum(self.phases - k + 1, 1)
+
+    def apply(
+        self,
+        current: np.ndarray,
+        indicative: np.ndarray,
+        *,
+        review_number: np.ndarray,
+        is_critical: np.ndarray,
+        points_change: np.ndarray,
+        is_new: np.ndarray,
+    ) -> np.ndarray:
+        """New budgets at a review (arrays broadcast: policies may be stacked on axis 0)."""
+        current = np.asarray(current, dtype=np.float64)
+        indicative = np.asarray(indicative, dtype=np.float64)
+        if self.covers == "none":
+            return np.broadcast_to(current, np.broadcast(current, indicative).shape).copy()
+        step = (indicative - current) * self.fraction(review_number)
+        lo = -np.inf if self.max_loss is None else -self.max_loss * current
+        hi = np.inf if self.max_gain is None else self.max_gain * current
+        step = np.clip(step, lo, hi)
+        if self.protect_critical:
+            step = np.where(is_critical, np.maximum(step, 0.0), step)
+        if self.covers == "new_and_changed":
+            moved = np.abs(points_change) >= self.material_change
+            step = np.where(moved, step, 0.0)
+        return np.where(is_new, indicative, current + step)
+
+
+def _number(t: Transition, name: str, lo: float, hi: float | None) -> None:
+    v = getattr(t, name)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"transition '{t.name}': '{name}' must be a number, got {v!r}")
+    if v < lo or (hi is not None and v > hi):
+        span = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+        raise ValueError(f"transition '{t.name}': '{name}' must be {span}, got {v!r}")
+
+
+FIELDS = tuple(f.name for f in fields(Transition) if f.name != "name")
+
+
+def load_transitions(table: dict[str, dict[str, Any]]) -> dict[str, Transition]:
+    """Transitions from named blocks ({name: {field: value}}), validated."""
+    out = {}
+    for name, block in table.items():
+        if not isinstance(block, dict):
+            raise ValueError(f"'{name}' must be a table of parameters")
+        for key in block:
+            if key not in FIELDS:
+                close = difflib.get_close_matches(key, FIELDS, n=1, cutoff=0.5)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(FIELDS)}"
+                raise ValueError(f"transition '{name}': unknown key '{key}'{hint}")
+        out[name] = Transition(name=name, **block)
+    return out

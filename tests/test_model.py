@@ -1,0 +1,109 @@
+"""CareModel: common random numbers, the policy interface, and bookkeeping."""
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pytest
+
+from sim import world
+from sim.model import CareModel, Policy
+from sim.params import load_parameters
+from sim.transition import Transition
+
+
+class FixedPrice:
+    """The trivial calibration: indicative = points x a fixed price."""
+
+    def __init__(self, price: float) -> None:
+        self.price = price
+
+    def allocate(self, points, *, client_group=None, age=None):
+        return np.asarray(points, dtype=float) * self.price
+
+
+IMMEDIATE = Transition(name="immediate", covers="all", phases=1)
+T, GO_LIVE = 36, 9
+
+
+@pytest.fixture(scope="module")
+def small_world(small_population, params):
+    d = world.draw(small_population, params, np.random.SeedSequence(42), T)
+    return world.simulate(small_population, params, d, T, GO_LIVE)
+
+
+def run(w, params, policies, cals=None):
+    return CareModel(world=w, policies=policies, calibrations=cals or {}, params=params,
+                     snapshots=(GO_LIVE + 11, T - 1)).run()
+
+
+def test_status_quo_against_itself_gives_zero_difference(small_world, params):
+    m = run(small_world, params, [Policy("a"), Policy("b")])
+    np.testing.assert_array_equal(m.spend[0], m.spend[1])
+    np.testing.assert_array_equal(m.admissions[0], m.admissions[1])
+    assert m.spend[0, :, 0].sum() > 0
+
+
+def test_identical_policies_give_identical_trajectories(small_world, params):
+    cals = {"fixed": FixedPrice(300.0)}
+    pols = [Policy("sq"), Policy("x", "fixed", IMMEDIATE), Policy("y", "fixed", IMMEDIATE)]
+    m = run(small_world, params, pols, cals)
+    np.testing.assert_array_equal(m.budget[1], m.budget[2])
+    np.testing.assert_array_equal(m.spend[1], m.spend[2])
+    np.testing.assert_array_equal(m.in_res[1], m.in_res[2])
+    # ...and the policy did change budgets relative to status quo after go-live only
+    np.testing.assert_array_equal(m.spend[0, :GO_LIVE], m.spend[1, :GO_LIVE])
+    assert not np.array_equal(m.spend[0, GO_LIVE:], m.spend[1, GO_LIVE:])
+
+
+def test_a_policy_in_a_bigger_study_sees_the_same_world(small_world, params):
+    cals = {"fixed": FixedPrice(300.0), "dear": FixedPrice(900.0)}
+    alone = run(small_world, params, [Policy("sq"), Policy("x", "fixed", IMMEDIATE)], cals)
+    both = run(small_world, params, [Policy("sq"), Policy("d", "dear", IMMEDIATE),
+                                     Policy("x", "fixed", IMMEDIATE)], cals)
+    np.testing.assert_array_equal(alone.spend[1], both.spend[2])
+    np.testing.assert_array_equal(alone.spend[0], both.spend[0])
+
+
+def test_immediate_moves_reviewed_people_to_indicative(small_world, params):
+    m = run(small_world, params, [Policy("sq"), Policy("x", "fixed", IMMEDIATE)],
+            {"fixed": FixedPrice(300.0)})
+    w = small_world
+    # people reviewed after go-live and still in the community end on points x 300
+    last = T - 1
+    reviewed = w.review[GO_LIVE:].any(axis=0) & w.present(last) & ~m.in_res[1]
+    last_review = np.where(reviewed, T - 1 - np.argmax(w.review[::-1], axis=0), -1)
+    pts = w.points[last_review[reviewed], np.flatnonzero(reviewed)]
+    np.testing.assert_allclose(m.budget[1, reviewed], pts * 300.0, atol=0.006)  # whole pence
+
+
+def test_shortfall_feedback_raises_admissions(small_world, params):
+    stingy = {"fixed": FixedPrice(300.0)}
+    pols = [Policy("sq"), Policy("x", "fixed", IMMEDIATE)]
+    strong = load_parameters(overrides={"feedback.hazard_multiplier": 5.0,
+                                        "feedback.shortfall_threshold": 0.0})
+    off = load_parameters(overrides={"feedback.enabled": False})
+    a = run(small_world, strong, pols, {"fixed": FixedPrice(5000.0)})  # everyone short
+    b = run(small_world, off, pols, stingy)
+    assert a.admissions[1].sum() > a.admissions[0].sum()
+    np.testing.assert_array_equal(b.admissions[0], b.admissions[1])
+
+
+def test_residential_spend_runs_from_admission_to_death(small_world, params):
+    m = run(small_world, params, [Policy("sq")])
+    res = m.residential_spend()[0]
+    w = small_world
+    adm = np.flatnonzero(w.baseline_res_month < T)
+    in_care = [((w.baseline_res_month[adm] <= t) & (t < w.death_month[adm])).sum() for t in range(T)]
+    np.testing.assert_allclose(res, np.array(in_care) * params.residential.annual_cost / 12
+                               * w.uplift, rtol=1e-9)
+
+
+def test_model_is_a_mesa_model_with_agent_views(small_world, params):
+    m = CareModel(world=small_world, policies=[Policy("sq")], calibrations={}, params=params)
+    assert isinstance(m, mesa.Model)
+    m.step()
+    m.step()
+    assert m.steps == 2 and m.month == 1
+    person = m.person(0)
+    assert isinstance(person, mesa.Agent)
+    assert person.budgets["sq"] == pytest.approx(m.budget[0, 0])
