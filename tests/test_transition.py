@@ -1,0 +1,103 @@
+"""Transition scenarios: the one rule on a handful of people over three reviews, by hand."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.transition import Transition, load_transitions
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS = load_transitions(tomllib.loads((ROOT / "scenarios" / "transitions.toml").read_text()))
+
+# Three existing users: a big loser, a gainer, and a critical-band loser.
+CURRENT0 = np.array([10_000.0, 4_000.0, 8_000.0])
+INDICATIVE = np.array([6_000.0, 5_000.0, 4_000.0])
+CRITICAL = np.array([False, False, True])
+
+
+def three_reviews(t: Transition, points_change=(0.0, 0.0, 0.0)) -> list[np.ndarray]:
+    cur, out = CURRENT0, []
+    for k in (1, 2, 3):
+        cur = t.apply(cur, INDICATIVE, review_number=np.full(3, k), is_critical=CRITICAL,
+                      points_change=np.asarray(points_change), is_new=np.zeros(3, bool))
+        out.append(cur)
+    return out
+
+
+def test_immediate_is_the_indicative_after_one_review():
+    r = three_reviews(DEFAULTS["immediate"])
+    for budgets in r:
+        np.testing.assert_allclose(budgets, INDICATIVE)
+
+
+def test_new_users_only_leaves_existing_users_unless_need_changes():
+    t = DEFAULTS["new_users_only"]
+    for budgets in three_reviews(t):
+        np.testing.assert_allclose(budgets, CURRENT0)
+    moved = three_reviews(t, points_change=(0.25, -0.2, 0.1))
+    np.testing.assert_allclose(moved[0], [6_000.0, 5_000.0, 8_000.0])  # 3rd: change under 20%
+    new = t.apply(CURRENT0, INDICATIVE, review_number=np.ones(3), is_critical=CRITICAL,
+                  points_change=np.zeros(3), is_new=np.ones(3, bool))
+    np.testing.assert_allclose(new, INDICATIVE)
+
+
+def test_capped_loss_by_hand():
+    r = three_reviews(DEFAULTS["capped_loss"])
+    # loser: 10,000 -> 9,000 -> 8,100 -> 7,290 (10% a review); gainer in full: 5,000
+    # critical loser (not protected here): 8,000 -> 7,200 -> 6,480 -> 5,832
+    np.testing.assert_allclose(r[0], [9_000.0, 5_000.0, 7_200.0])
+    np.testing.assert_allclose(r[1], [8_100.0, 5_000.0, 6_480.0])
+    np.testing.assert_allclose(r[2], [7_290.0, 5_000.0, 5_832.0])
+
+
+def test_phased_by_hand():
+    t = DEFAULTS["phased"]
+    assert t.recommended
+    r = three_reviews(t)
+    # review 1: half the gap, loss capped at 10%: 10,000 - min(2,000, 1,000) = 9,000;
+    #   gainer +500 = 4,500; critical protected: 8,000
+    # review 2: all the remaining gap, capped: 9,000 - 900 = 8,100; gainer 5,000; 8,000
+    # review 3: 8,100 - 810 = 7,290
+    np.testing.assert_allclose(r[0], [9_000.0, 4_500.0, 8_000.0])
+    np.testing.assert_allclose(r[1], [8_100.0, 5_000.0, 8_000.0])
+    np.testing.assert_allclose(r[2], [7_290.0, 5_000.0, 8_000.0])
+
+
+def test_capped_both_by_hand():
+    r = three_reviews(DEFAULTS["capped_both"])
+    # loser -5% a review: 9,500, 9,025, 8,573.75; gainer +5%: 4,200, 4,410, 4,630.5;
+    # critical: 7,600, 7,220, 6,859
+    np.testing.assert_allclose(r[0], [9_500.0, 4_200.0, 7_600.0])
+    np.testing.assert_allclose(r[1], [9_025.0, 4_410.0, 7_220.0])
+    np.testing.assert_allclose(r[2], [8_573.75, 4_630.5, 6_859.0])
+
+
+def test_three_phases_close_thirds_of_the_gap():
+    t = Transition(name="thirds", phases=3)
+    r = three_reviews(t)
+    np.testing.assert_allclose(r[0], CURRENT0 + (INDICATIVE - CURRENT0) / 3)
+    np.testing.assert_allclose(r[2], INDICATIVE)
+
+
+def test_rule_broadcasts_over_stacked_policies():
+    t = DEFAULTS["capped_loss"]
+    cur = np.vstack([CURRENT0, CURRENT0 * 2])
+    ind = np.vstack([INDICATIVE, INDICATIVE])
+    out = t.apply(cur, ind, review_number=np.ones(3), is_critical=CRITICAL,
+                  points_change=np.zeros(3), is_new=np.zeros(3, bool))
+    assert out.shape == (2, 3)
+    np.testing.assert_allclose(out[1], [18_000.0, 7_200.0, 14_400.0])
+
+
+def test_validation_names_the_problem():
+    with pytest.raises(ValueError, match="max_loss"):
+        Transition(name="x", max_loss=1.5)
+    with pytest.raises(ValueError, match="phases"):
+        Transition(name="x", phases=0)
+    with pytest.raises(ValueError, match="did you mean 'max_loss'"):
+        load_transitions({"x": {"max_los": 0.1}})
+    with pytest.raises(ValueError, match="covers"):
+        Transition(name="x", covers="some")
