@@ -1,270 +1,479 @@
-"""RAS calibration models as scikit-learn-style estimators.
+"""RAS calibration models: "points to pounds" curves fitted on current users.
 
-`__init__` only stores parameters; `fit(points, cost, ...)` learns from current
-users and returns self; fitted attributes end in `_`; `allocate(points, ...)`
-gives indicative annual budgets.  Parameters are checked in one declared place
-(`_constraints`, checked by `_validate_params`).  Every model shares a floor, a
-cap with panel exceptions, a user scale and a target total (cost neutral, or
-current total minus a savings amount) met by solving one scale factor `scale_`.
+Each model is a small scikit-learn-style estimator on plain numpy arrays:
+``fit(points, cost, *, client_group=None, age=None)`` learns a raw curve from what
+the cohort costs today, then solves a scale factor ``scale_`` so that the cohort's
+total indicative budget (after floor and cap) meets the target exactly;
+``allocate(points, ...)`` gives indicative annual budgets in £.
+
+Parameters and their rules are declared once per class in ``_parameter_constraints``
+and checked by ``_validate_params()`` (at the start of ``fit`` and by
+``make_calibration``), so a bad study file fails with the parameter's name.
+``age`` is accepted everywhere but unused: an age-differentiated price per point
+would need objective justification under the Equality Act 2010 ban on age
+discrimination in services (from October 2012).
 """
 from __future__ import annotations
 
 import difflib
+import inspect
+import numbers
 import warnings
-from typing import Any, Callable
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import brentq, linprog
+from scipy import optimize, sparse
 
 from sim.categories import CLIENT_GROUP
 
+N_GROUPS = len(CLIENT_GROUP)
 TARGETS = ("cost_neutral", "savings", "none")
 
 
-def _nonneg(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
+class NotFittedError(RuntimeError, AttributeError):
+    """``allocate`` (or a fitted attribute) was used before ``fit``."""
 
 
-def _share(v: Any) -> bool:
-    return _nonneg(v) and v <= 1
+# ---- declared parameter rules ---------------------------------------------------------
+class Interval:
+    """A real (or whole) number in [lo, hi]; ``none_ok`` allows None (e.g. no cap)."""
+
+    def __init__(self, lo: float | None = None, hi: float | None = None, *, integer: bool = False,
+                 none_ok: bool = False, open_lo: bool = False) -> None:
+        self.lo, self.hi, self.integer, self.none_ok, self.open_lo = lo, hi, integer, none_ok, open_lo
+
+    def check(self, name: str, value: Any) -> None:
+        if value is None and self.none_ok:
+            return
+        kind = numbers.Integral if self.integer else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+            what = "a whole number" if self.integer else "a finite number"
+            raise ValueError(f"parameter '{name}' must be {what}{' or None' * self.none_ok}, "
+                             f"got {value!r}")
+        too_low = self.lo is not None and (value <= self.lo if self.open_lo else value < self.lo)
+        if too_low or (self.hi is not None and value > self.hi):
+            lo = "-inf" if self.lo is None else self.lo
+            hi = "inf" if self.hi is None else self.hi
+            raise ValueError(f"parameter '{name}' must be in {'(' if self.open_lo else '['}"
+                             f"{lo}, {hi}], got {value!r}")
 
 
+class OneOf:
+    """One of a fixed set of strings."""
+
+    def __init__(self, *options: str) -> None:
+        self.options = options
+
+    def check(self, name: str, value: Any) -> None:
+        if value not in self.options:
+            raise ValueError(f"parameter '{name}' must be one of {', '.join(self.options)}; "
+                             f"got {value!r}{_nearest(str(value), self.options)}")
+
+
+class Edges:
+    """Strictly increasing, finite, non-negative points edges (at least one)."""
+
+    def check(self, name: str, value: Any) -> None:
+        ok = isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str)
+        arr = np.asarray(value, dtype=float) if ok and len(value) else None
+        if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)) or arr[0] < 0 \
+                or np.any(np.diff(arr) <= 0):
+            raise ValueError(f"parameter '{name}' must be a non-empty list of increasing "
+                             f"points edges >= 0, got {value!r}")
+
+
+def _nearest(word: str, valid: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.4)
+    return f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(valid)}"
+
+
+# ---- the base estimator -----------------------------------------------------------------
 class Calibration:
-    """Shared machinery: parameter checks, floor/cap/scale, solving the target total."""
+    """Common machinery: parameters, floor/cap shaping and the target scale solve.
 
-    _constraints: dict[str, tuple[Callable[[Any], bool], str]] = {
-        "floor": (_nonneg, "a number >= 0 (£)"),
-        "cap": (lambda v: v is None or (_nonneg(v) and v > 0), "null or a number > 0 (£)"),
-        "cap_exception_share": (_share, "a share between 0 and 1"),
-        "target": (lambda v: v in TARGETS, f"one of {TARGETS}"),
-        "savings": (_nonneg, "a number >= 0 (£ a year)"),
-        "scale": (lambda v: _nonneg(v) and v > 0, "a number > 0"),
+    Subclasses set ``_fit_raw`` (learn the raw curve) and ``_raw`` (raw amounts for
+    points); the base class turns raw amounts into indicative budgets:
+    ``shape(scale x scale_ x raw)`` where shape applies the cap with panel exceptions
+    and then the floor.
+
+    Args:
+        floor: minimum indicative budget (£).
+        cap: upper limit (£) above which a panel decides; None = no cap.
+        cap_exception_share: share of the amount above the cap that the panel grants back.
+        target: "cost_neutral" (cohort total = current total), "savings" (current total
+            minus ``savings``) or "none" (no rescaling, scale_ = 1).
+        savings: £ a year taken off the cohort's current total when target = "savings".
+        scale: a user factor applied on top of the fitted scale (a sensitivity lever; the
+            target then no longer holds exactly).
+    """
+
+    kind = "calibration"
+    _parameter_constraints: dict[str, Any] = {
+        "floor": Interval(0.0),
+        "cap": Interval(0.0, none_ok=True, open_lo=True),
+        "cap_exception_share": Interval(0.0, 1.0),
+        "target": OneOf(*TARGETS),
+        "savings": Interval(),
+        "scale": Interval(0.0, open_lo=True),
     }
-    _default_target = "cost_neutral"
 
     def __init__(self, *, floor: float = 0.0, cap: float | None = None,
-                 cap_exception_share: float = 0.0, target: str | None = None,
+                 cap_exception_share: float = 0.0, target: str = "cost_neutral",
                  savings: float = 776_000.0, scale: float = 1.0) -> None:
         self.floor = floor
         self.cap = cap
         self.cap_exception_share = cap_exception_share
-        self.target = self._default_target if target is None else target
+        self.target = target
         self.savings = savings
         self.scale = scale
 
-    # ---- parameters -------------------------------------------------------------
+    # -- parameters --
     @classmethod
-    def _all_constraints(cls) -> dict[str, tuple[Callable[[Any], bool], str]]:
-        out: dict[str, tuple[Callable[[Any], bool], str]] = {}
-        for klass in reversed(cls.__mro__):
-            out.update(getattr(klass, "_constraints", {}))
+    def _param_defaults(cls) -> dict[str, Any]:
+        """Keyword parameters of every ``__init__`` in the MRO (subclass defaults win)."""
+        out: dict[str, Any] = {}
+        for klass in cls.__mro__:
+            if "__init__" not in vars(klass) or klass is object:
+                continue
+            for p in inspect.signature(klass.__init__).parameters.values():
+                if p.kind is p.KEYWORD_ONLY and p.name not in out:
+                    out[p.name] = p.default
         return out
 
     def get_params(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._all_constraints()}
+        return {name: getattr(self, name) for name in self._param_defaults()}
 
     def _validate_params(self) -> None:
-        for name, (ok, what) in self._all_constraints().items():
-            if not ok(getattr(self, name)):
-                raise ValueError(f"parameter '{name}' must be {what}, got {getattr(self, name)!r}")
+        """Check every parameter against the class's declared rules (ValueError names it)."""
+        for name, value in self.get_params().items():
+            self._parameter_constraints[name].check(name, value)
+        if self.cap is not None and self.floor > self.cap:
+            raise ValueError(f"parameter 'floor' ({self.floor}) must not exceed 'cap' ({self.cap})")
 
     def __repr__(self) -> str:
-        defaults = type(self)()
-        changed = {k: v for k, v in self.get_params().items() if getattr(defaults, k) != v}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+        defaults = self._param_defaults()
+        shown = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
-    # ---- fit / allocate -----------------------------------------------------------
+    # -- fitting --
     def fit(self, points: np.ndarray, cost: np.ndarray, *, client_group: np.ndarray | None = None,
             age: np.ndarray | None = None) -> Calibration:
-        """Learn from current users, then solve the scale that meets the target total."""
+        """Fit the raw curve on the cohort, then solve ``scale_`` for the target total."""
         self._validate_params()
-        points = np.asarray(points, dtype=np.float64)
+        points, group, _ = _cohort(points, client_group, age, self.needs_group, type(self).__name__)
         cost = np.asarray(cost, dtype=np.float64)
-        if points.shape != cost.shape or points.ndim != 1 or len(points) == 0:
-            raise ValueError("points and cost must be 1-D arrays of the same, non-zero length")
-        group = _groups(client_group, len(points))
+        if cost.shape != points.shape or not np.all(np.isfinite(cost)) or np.any(cost < 0):
+            raise ValueError("'cost' must be finite, >= 0 and the same length as 'points'")
         self._fit_raw(points, cost, group)
-        raw = self._raw(points, group) * self.scale
-        self.current_total_ = float(cost.sum())
+        raw = self._raw(points, group)
+        current = float(cost.sum())
+        want = {"cost_neutral": current, "savings": current - self.savings,
+                "none": None}[self.target]
+        self.scale_ = 1.0 if want is None else self._solve_scale(raw, want)
         self.n_fitted_ = len(points)
-        if self.target == "none":
-            self.scale_ = 1.0
-        else:
-            goal = self.current_total_ - (self.savings if self.target == "savings" else 0.0)
-            self.scale_ = self._solve_scale(raw, goal)
-        self.fitted_total_ = float(self._finish(raw * self.scale_).sum())
+        self.current_total_ = current
+        self.target_total_ = want
+        self.allocated_total_ = float(self._shape(raw * self.scale_ * self.scale).sum())
         return self
 
     def allocate(self, points: np.ndarray, *, client_group: np.ndarray | None = None,
                  age: np.ndarray | None = None) -> np.ndarray:
-        """Indicative annual budgets (£) for any people."""
+        """Indicative annual budgets (£, float64) for people with these points."""
         if not hasattr(self, "scale_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(...) first")
-        points = np.asarray(points, dtype=np.float64)
-        raw = self._raw(points, _groups(client_group, len(points)))
-        return self._finish(raw * self.scale * self.scale_)
-
-    def _finish(self, x: np.ndarray) -> np.ndarray:
-        """Floor, then the cap with the panel's exception share of the excess."""
-        x = np.maximum(x, self.floor)
-        if self.cap is not None:
-            x = np.where(x > self.cap, self.cap + self.cap_exception_share * (x - self.cap), x)
-        return x
-
-    def _solve_scale(self, raw: np.ndarray, goal: float) -> float:
-        """The scale s with sum(finish(s * raw)) == goal (monotone in s, so bracket and solve)."""
-        total = lambda s: float(self._finish(raw * s).sum()) - goal  # noqa: E731
-        if total(0.0) > 0:
-            raise ValueError(f"target total £{goal:,.0f} is below what the floor alone costs "
-                             f"(£{total(0.0) + goal:,.0f})")
-        hi = 1.0
-        while total(hi) < 0:
-            hi *= 2.0
-            if hi > 1e9:
-                raise ValueError(f"target total £{goal:,.0f} cannot be reached (cap too low?)")
-        s = brentq(total, 0.0, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
-        return float(s)
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit() before "
+                                 "allocate()")
+        points, group, _ = _cohort(points, client_group, age, self.needs_group, type(self).__name__)
+        return self._shape(self._raw(points, group) * (self.scale_ * self.scale))
 
     def fitted_summary(self) -> dict[str, Any]:
-        """Fitted values for reports (plain floats and lists)."""
-        out = {"model": repr(self)}
-        for k, v in vars(self).items():
-            if k.endswith("_"):
-                out[k] = v.tolist() if isinstance(v, np.ndarray) else v
+        """Fitted values as plain floats and lists, for reports and manifests."""
+        if not hasattr(self, "scale_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet")
+        out = {"kind": self.kind, "n_fitted": int(self.n_fitted_), "scale": float(self.scale_),
+               "current_total": self.current_total_, "target_total": self.target_total_,
+               "allocated_total": self.allocated_total_}
+        out.update({k: _plain(v) for k, v in self._summary().items()})
         return out
 
-    # subclasses implement these
-    def _fit_raw(self, points: np.ndarray, cost: np.ndarray, group: np.ndarray) -> None:
+    # -- hooks for subclasses --
+    needs_group = False
+
+    def _fit_raw(self, points: np.ndarray, cost: np.ndarray, group: np.ndarray | None) -> None:
         raise NotImplementedError
 
-    def _raw(self, points: np.ndarray, group: np.ndarray) -> np.ndarray:
+    def _raw(self, points: np.ndarray, group: np.ndarray | None) -> np.ndarray:
         raise NotImplementedError
 
+    def _summary(self) -> dict[str, Any]:
+        return {}
 
-def _groups(group: np.ndarray | None, n: int) -> np.ndarray:
-    return np.zeros(n, np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    # -- floor, cap and the target --
+    def _shape(self, x: np.ndarray) -> np.ndarray:
+        """Cap with panel exceptions, then the floor: monotone and continuous in x."""
+        if self.cap is not None:
+            x = np.where(x > self.cap, self.cap + self.cap_exception_share * (x - self.cap), x)
+        return np.maximum(x, float(self.floor)).astype(np.float64, copy=False)
+
+    def _total(self, c: float, raw: np.ndarray) -> float:
+        return float(self._shape(raw * (c * self.scale)).sum())
+
+    def _solve_scale(self, raw: np.ndarray, want: float) -> float:
+        """Exact piecewise-linear solve of total(scale_) = want.
+
+        The total is continuous, non-decreasing and linear between the breakpoints where
+        someone hits the floor or the cap, so we bisect over the sorted breakpoints and
+        interpolate linearly inside the bracketing segment (exact up to rounding).
+        """
+        if want <= 0:
+            raise ValueError(f"target total £{want:,.2f} is not positive (savings exceed the "
+                             "cohort's current total?)")
+        raw = raw * self.scale
+        pos = raw[raw > 0]
+        t0 = self._total(0.0, raw / self.scale)
+        if want < t0 - 0.005:
+            raise ValueError(f"target total £{want:,.2f} is below floor x people = £{t0:,.2f}: "
+                             "lower the floor")
+        if not len(pos):
+            if abs(want - t0) <= 0.005:
+                return 0.0
+            raise ValueError("every raw allocation is zero: no scale can reach the target")
+        levels = [float(self.floor)] + ([float(self.cap)] if self.cap is not None else [])
+        bps = np.unique(np.concatenate([[0.0], *[lv / pos for lv in levels]]))
+        totals = lambda c: self._total(c, raw / self.scale)  # noqa: E731
+        last = bps[-1]
+        t_last = totals(last)
+        if want >= t_last:
+            slope = totals(last + 1.0) - t_last          # linear beyond the last breakpoint
+            if slope <= 0:
+                if want - t_last <= 0.005:
+                    return float(last)
+                raise ValueError(f"target total £{want:,.2f} exceeds the most the cap allows "
+                                 f"(£{t_last:,.2f}): raise the cap or cap_exception_share")
+            c = last + (want - t_last) / slope
+        else:
+            lo, hi = 0, len(bps) - 1                     # totals(bps[lo]) <= want < totals(bps[hi])
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if totals(bps[mid]) <= want:
+                    lo = mid
+                else:
+                    hi = mid
+            a, b = bps[lo], bps[hi]
+            ta, tb = totals(a), totals(b)
+            c = a if tb == ta else a + (want - ta) * (b - a) / (tb - ta)
+        got = totals(c)
+        if abs(got - want) > 0.005:                      # defensive: should never happen
+            raise RuntimeError(f"scale solve missed the target by £{got - want:,.4f}")
+        return float(c)
 
 
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple, np.ndarray)) or isinstance(b, (list, tuple, np.ndarray)):
+        try:
+            return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)))
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return v.astype(float).tolist()
+    if isinstance(v, (np.floating, np.integer)):
+        return float(v)
+    return v
+
+
+def _cohort(points: Any, group: Any, age: Any, needs_group: bool,
+            who: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Validated float points, int group codes and ages (all 1-D, same length)."""
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 1 or not len(points) and needs_group is None:
+        raise ValueError("'points' must be a 1-D array")
+    if not np.all(np.isfinite(points)) or np.any(points < 0):
+        raise ValueError("'points' must be finite and >= 0")
+    if group is None:
+        if needs_group:
+            raise ValueError(f"{who} needs 'client_group' (codes 0..{N_GROUPS - 1})")
+    else:
+        group = np.asarray(group)
+        if group.shape != points.shape or group.dtype.kind not in "iu" \
+                or np.any((group < 0) | (group >= N_GROUPS)):
+            raise ValueError(f"'client_group' must be integer codes 0..{N_GROUPS - 1}, "
+                             "one per person")
+        group = group.astype(np.int64)
+    if age is not None:
+        age = np.asarray(age, dtype=np.float64)
+        if age.shape != points.shape:
+            raise ValueError("'age' must have one value per person")
+    return points, group, age
+
+
+# ---- the models -------------------------------------------------------------------------
 class StatusQuo(Calibration):
-    """No RAS: a placeholder 'indicative' of median cost per point by client group."""
+    """No RAS: the practice estimate, median cost per point by client group x points.
 
-    _constraints = {"min_group_size": (lambda v: isinstance(v, int) and v >= 1, "an integer >= 1")}
-    _default_target = "none"
+    A placeholder "indicative" for the baseline (target "none" by default), so that
+    reports can show what current practice implies per point.  Groups with fewer than
+    ``min_group_size`` people (with points > 0) use the overall median.
+    """
 
-    def __init__(self, *, min_group_size: int = 10, **kw: Any) -> None:
-        super().__init__(**kw)
+    kind = "status_quo"
+    needs_group = True
+    _parameter_constraints = {**Calibration._parameter_constraints,
+                              "min_group_size": Interval(1, integer=True)}
+
+    def __init__(self, *, min_group_size: int = 10, target: str = "none", **common: Any) -> None:
+        super().__init__(target=target, **common)
         self.min_group_size = min_group_size
 
     def _fit_raw(self, points, cost, group):
-        ppp = cost / np.maximum(points, 1.0)
-        overall = float(np.median(ppp))
-        self.prices_ = np.array([float(np.median(ppp[group == g]))
-                                 if (group == g).sum() >= self.min_group_size else overall
-                                 for g in range(len(CLIENT_GROUP))])
+        ok = points > 0
+        if not ok.any():
+            raise ValueError("StatusQuo needs someone with points > 0")
+        rate = cost[ok] / points[ok]
+        self.overall_rate_ = float(np.median(rate))
+        self.rates_ = np.full(N_GROUPS, self.overall_rate_)
+        for g in range(N_GROUPS):
+            r = rate[group[ok] == g]
+            if len(r) >= self.min_group_size:
+                self.rates_[g] = np.median(r)
 
     def _raw(self, points, group):
-        return self.prices_[group] * points
+        return self.rates_[group] * points
+
+    def _summary(self):
+        return {"rates_per_point": self.rates_, "overall_rate_per_point": self.overall_rate_}
 
 
 class PricePerPoint(Calibration):
-    """One price per point for everyone: the generic RAS."""
+    """One price per point for everyone: price_ = total cost / total points."""
+
+    kind = "price_per_point"
 
     def _fit_raw(self, points, cost, group):
         if points.sum() <= 0:
-            raise ValueError("the cohort has no points")
+            raise ValueError("PricePerPoint needs a cohort with some points")
         self.price_ = float(cost.sum() / points.sum())
 
     def _raw(self, points, group):
         return self.price_ * points
 
+    def _summary(self):
+        return {"price_per_point": self.price_,
+                "effective_price_per_point": self.price_ * self.scale_ * self.scale}
+
 
 class GroupPricePerPoint(Calibration):
-    """A price per point for each client group: keeps historic differences (the comparator)."""
+    """A price per point per client group: keeps historic differences (equalities comparator).
+
+    price_g = total cost of group / total points of group; groups absent from the
+    cohort (or with no points) use the overall price.
+    """
+
+    kind = "group_price_per_point"
+    needs_group = True
 
     def _fit_raw(self, points, cost, group):
-        overall = float(cost.sum() / max(points.sum(), 1e-9))
-        self.prices_ = np.array([float(cost[group == g].sum() / points[group == g].sum())
-                                 if points[group == g].sum() > 0 else overall
-                                 for g in range(len(CLIENT_GROUP))])
+        if points.sum() <= 0:
+            raise ValueError("GroupPricePerPoint needs a cohort with some points")
+        self.overall_price_ = float(cost.sum() / points.sum())
+        pts = np.bincount(group, weights=points, minlength=N_GROUPS)
+        tot = np.bincount(group, weights=cost, minlength=N_GROUPS)
+        self.prices_ = np.where(pts > 0, tot / np.where(pts > 0, pts, 1.0), self.overall_price_)
 
     def _raw(self, points, group):
         return self.prices_[group] * points
 
-
-def _edges_ok(v: Any) -> bool:
-    try:
-        e = np.asarray(v, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return e.ndim == 1 and len(e) >= 1 and bool(np.all(np.diff(e) > 0))
+    def _summary(self):
+        return {"prices_per_point": self.prices_, "overall_price_per_point": self.overall_price_,
+                "groups": list(CLIENT_GROUP.codes)}
 
 
 class Percentile(Calibration):
-    """Points bands; each band funded at a percentile of current cost in the band.
+    """Points bands, each funded at a percentile of current cost in the band.
 
-    Empty bands take the nearest non-empty band's amount; amounts are then made
-    monotone by a running maximum (`np.maximum.accumulate`), so more points never
-    means less money.
+    Bands are [edge_i, edge_i+1) and the last is open-ended (points below the first
+    edge join the first band).  Empty bands are linearly interpolated by band index
+    from the nearest non-empty bands (constant beyond the ends).  Amounts are then
+    made monotone with a running maximum (``np.maximum.accumulate``), not a
+    pool-adjacent-violators fit: no band is ever funded below its own percentile, and
+    the slightly higher total is absorbed by the target scaling.
     """
 
-    _constraints = {
-        "percentile": (lambda v: _nonneg(v) and v <= 100, "a number between 0 and 100"),
-        "bands": (_edges_ok, "a list of increasing points edges"),
-    }
+    kind = "percentile"
+    _parameter_constraints = {**Calibration._parameter_constraints,
+                              "bands": Edges(), "percentile": Interval(0.0, 100.0)}
 
-    def __init__(self, *, percentile: float = 50.0,
-                 bands: tuple[float, ...] = (0, 10, 20, 30, 40, 50, 60, 70, 80, 100), **kw: Any) -> None:
-        super().__init__(**kw)
-        self.percentile = percentile
+    def __init__(self, *, bands: Sequence[float] = (0, 10, 20, 30, 40, 50, 60, 70, 80, 100),
+                 percentile: float = 50.0, **common: Any) -> None:
+        super().__init__(**common)
         self.bands = bands
+        self.percentile = percentile
 
     def _band(self, points: np.ndarray) -> np.ndarray:
-        e = np.asarray(self.bands, dtype=float)
-        return np.clip(np.searchsorted(e, points, side="right") - 1, 0, len(e) - 1)
+        idx = np.searchsorted(self.band_edges_, points, side="right") - 1
+        return np.clip(idx, 0, len(self.band_edges_) - 1)
 
     def _fit_raw(self, points, cost, group):
-        e = np.asarray(self.bands, dtype=float)
+        self.band_edges_ = np.asarray(self.bands, dtype=np.float64)
         band = self._band(points)
-        counts = np.bincount(band, minlength=len(e))
-        amounts = np.full(len(e), np.nan)
-        for b in np.flatnonzero(counts):
-            amounts[b] = np.percentile(cost[band == b], self.percentile)
-        full = np.flatnonzero(counts)
-        for b in np.flatnonzero(counts == 0):
-            amounts[b] = amounts[full[np.argmin(np.abs(full - b))]]
-        self.band_edges_ = e
-        self.band_counts_ = counts
-        self.band_amounts_ = np.maximum.accumulate(amounts)
+        k = len(self.band_edges_)
+        self.band_counts_ = np.bincount(band, minlength=k)
+        full = np.flatnonzero(self.band_counts_)
+        pct = np.array([np.percentile(cost[band == b], self.percentile) for b in full])
+        self.band_percentiles_ = np.interp(np.arange(k), full, pct)
+        self.band_amounts_ = np.maximum.accumulate(self.band_percentiles_)
 
     def _raw(self, points, group):
         return self.band_amounts_[self._band(points)]
 
+    def _summary(self):
+        return {"band_edges": self.band_edges_, "band_counts": self.band_counts_,
+                "band_amounts": self.band_amounts_,
+                "band_amounts_scaled": self.band_amounts_ * self.scale_ * self.scale}
+
 
 class Regression(Calibration):
-    """Cost regressed on points: linear (OLS), log-linear (with smearing) or median (LAD)."""
+    """Cost regressed on points over current users.
 
-    FORMS = ("linear", "loglinear", "median")
-    _constraints = {"form": (lambda v: v in Regression.FORMS, f"one of {FORMS}")}
+    form "linear": OLS cost ~ a + b x points.  "loglinear": OLS log(cost) ~ a + b x
+    log1p(points) over people with cost > 0, predicted as exp(a + b x log1p(points))
+    times Duan's smearing factor (mean of exp(residuals)) to undo the log bias.
+    "median": least absolute deviations (exact LP, HiGHS), robust to a few very
+    expensive packages.  A negative slope would fund more need with less money, so it
+    is clipped at 0 with a warning (the intercept is then refitted alone); predictions
+    are clipped at >= 0, hence monotone in points.
+    """
 
-    def __init__(self, *, form: str = "linear", **kw: Any) -> None:
-        super().__init__(**kw)
+    kind = "regression"
+    _parameter_constraints = {**Calibration._parameter_constraints,
+                              "form": OneOf("linear", "loglinear", "median")}
+
+    def __init__(self, *, form: str = "linear", **common: Any) -> None:
+        super().__init__(**common)
         self.form = form
 
     def _fit_raw(self, points, cost, group):
+        x, y = points, cost
         if self.form == "loglinear":
-            ok = cost > 0
-            X = np.column_stack([np.ones(ok.sum()), np.log1p(points[ok])])
-            coef, *_ = np.linalg.lstsq(X, np.log(cost[ok]), rcond=None)
-            self.smearing_ = float(np.mean(np.exp(np.log(cost[ok]) - X @ coef)))
-        else:
-            X = np.column_stack([np.ones(len(points)), points])
-            coef = _lad(X, cost) if self.form == "median" else np.linalg.lstsq(X, cost, rcond=None)[0]
-        if coef[1] < 0:
-            warnings.warn("fitted slope is negative; clipped at 0 so budgets never fall with need",
-                          stacklevel=2)
-            coef[1] = 0.0
-        self.coef_ = np.asarray(coef, dtype=float)
+            keep = cost > 0
+            if not keep.any():
+                raise ValueError("loglinear regression needs someone with cost > 0")
+            x, y = np.log1p(points[keep]), np.log(cost[keep])
+        fit = _lad if self.form == "median" else _ols
+        if np.ptp(x) > 0:
+            a, b = fit(x, y)
+        else:                                        # all points equal: intercept only
+            a, b = fit(None, y), 0.0
+        if b < 0:
+            warnings.warn(f"Regression ({self.form}): fitted slope {b:.4g} is negative; "
+                          "clipping it at 0 (intercept refitted)", UserWarning, stacklevel=3)
+            a, b = fit(None, y), 0.0
+        self.coef_ = np.array([a, b], dtype=np.float64)
+        if self.form == "loglinear":
+            self.smearing_ = float(np.mean(np.exp(y - (a + b * x))))
 
     def _raw(self, points, group):
         a, b = self.coef_
@@ -272,19 +481,45 @@ class Regression(Calibration):
             return np.exp(a + b * np.log1p(points)) * self.smearing_
         return np.maximum(a + b * points, 0.0)
 
+    def _summary(self):
+        out = {"form": self.form, "intercept": float(self.coef_[0]), "slope": float(self.coef_[1])}
+        if self.form == "loglinear":
+            out["smearing"] = self.smearing_
+        return out
 
-def _lad(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Least absolute deviations as a linear programme: min sum(u + v), X b + u - v = y."""
-    n, k = X.shape
-    c = np.concatenate([np.zeros(2 * k), np.ones(2 * n)])
+
+def _ols(x: np.ndarray | None, y: np.ndarray) -> Any:
+    """OLS (intercept, slope), or the intercept alone (the mean) when x is None."""
+    if x is None:
+        return float(np.mean(y))
+    coef, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]), y, rcond=None)
+    return float(coef[0]), float(coef[1])
+
+
+def _lad(x: np.ndarray | None, y: np.ndarray) -> Any:
+    """Least absolute deviations (intercept, slope) by an exact LP; the median if x is None.
+
+    min sum(u + v)  s.t.  a + b x_i + u_i - v_i = y_i,  u, v >= 0,  a, b free.
+    """
+    if x is None:
+        return float(np.median(y))
+    n = len(y)
+    # centre and scale for a well-conditioned LP, then map back
+    xm, xs, ym, ys = x.mean(), x.std(), np.median(y), max(np.abs(y - np.median(y)).max(), 1.0)
+    xt, yt = (x - xm) / xs, (y - ym) / ys
     eye = sparse.identity(n, format="csr")
-    A = sparse.hstack([sparse.csr_matrix(X), sparse.csr_matrix(-X), eye, -eye], format="csr")
-    res = linprog(c, A_eq=A, b_eq=y, bounds=(0, None), method="highs")
+    a_eq = sparse.hstack([sparse.csr_matrix(np.column_stack([np.ones(n), xt])), eye, -eye])
+    c = np.concatenate([[0.0, 0.0], np.ones(2 * n)])
+    bounds = [(None, None)] * 2 + [(0, None)] * (2 * n)
+    res = optimize.linprog(c, A_eq=a_eq, b_eq=yt, bounds=bounds, method="highs")
     if not res.success:
         raise ValueError(f"median regression failed: {res.message}")
-    return res.x[:k] - res.x[k:2 * k]
+    a_t, b_t = res.x[:2]
+    slope = b_t * ys / xs
+    return float(ym + ys * a_t - slope * xm), float(slope)
 
 
+# ---- registry and factory ---------------------------------------------------------------
 CALIBRATIONS: dict[str, type[Calibration]] = {
     "status_quo": StatusQuo,
     "price_per_point": PricePerPoint,
@@ -295,16 +530,15 @@ CALIBRATIONS: dict[str, type[Calibration]] = {
 
 
 def make_calibration(kind: str, **params: Any) -> Calibration:
-    """A calibration by kind name, with errors that suggest the nearest valid name."""
+    """A calibration by registry name, parameters checked (ValueError with a suggestion)."""
     if kind not in CALIBRATIONS:
-        close = difflib.get_close_matches(str(kind), list(CALIBRATIONS), n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(CALIBRATIONS)}"
-        raise ValueError(f"unknown calibration kind '{kind}'{hint}")
+        raise ValueError(f"unknown calibration kind {kind!r}{_nearest(str(kind), list(CALIBRATIONS))}")
     cls = CALIBRATIONS[kind]
-    valid = list(cls._all_constraints())
+    valid = list(cls._param_defaults())
     for key in params:
         if key not in valid:
-            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(valid)}"
-            raise ValueError(f"calibration kind '{kind}' has no parameter '{key}'{hint}")
-    return cls(**params)
+            raise ValueError(f"calibration {kind!r}: unknown parameter {key!r}"
+                             f"{_nearest(key, valid)}")
+    est = cls(**params)
+    est._validate_params()
+    return est
