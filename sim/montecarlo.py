@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 
 from sim.model import CareModel, Policy
@@ -99,12 +99,16 @@ def _write_atomic(path: Path, obj: Any) -> None:
     tmp.replace(path)
 
 
-def _parallel(jobs: int, backend: str) -> Parallel:
+def _map(jobs: int, backend: str, spec: RunSpec, reps: range) -> Iterator[ReplicateResult]:
+    """Replicates as they finish, on this machine (loky) or a Dask cluster."""
+    tasks = (delayed(run_replicate)(spec, r) for r in reps)
     if backend == "dask":
-        return Parallel(n_jobs=-1, backend="dask", return_as="generator")
-    if jobs == 1:
-        return Parallel(n_jobs=1, return_as="generator")
-    return Parallel(n_jobs=jobs, backend="loky", return_as="generator")
+        with parallel_config(backend="dask"):
+            yield from Parallel(n_jobs=-1, return_as="generator_unordered")(tasks)
+    elif jobs == 1:
+        yield from (run_replicate(spec, r) for r in reps)
+    else:
+        yield from Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")(tasks)
 
 
 def iterate_chunks(
@@ -123,7 +127,7 @@ def iterate_chunks(
                 yield chunk
                 continue
         chunk = []
-        for res in _parallel(jobs, backend)(delayed(run_replicate)(spec, r) for r in reps):
+        for res in _map(jobs, backend, spec, reps):
             chunk.append(res)
             if on_replicate:
                 on_replicate(1)

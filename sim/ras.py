@@ -29,6 +29,7 @@ from sim.categories import CLIENT_GROUP
 
 N_GROUPS = len(CLIENT_GROUP)
 TARGETS = ("cost_neutral", "savings", "none")
+PENNY = 0.01
 
 
 class NotFittedError(RuntimeError, AttributeError):
@@ -75,8 +76,12 @@ class Edges:
     """Strictly increasing, finite, non-negative points edges (at least one)."""
 
     def check(self, name: str, value: Any) -> None:
-        ok = isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str)
-        arr = np.asarray(value, dtype=float) if ok and len(value) else None
+        arr = None
+        if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str) and len(value):
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                pass
         if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)) or arr[0] < 0 \
                 or np.any(np.diff(arr) <= 0):
             raise ValueError(f"parameter '{name}' must be a non-empty list of increasing "
@@ -163,6 +168,8 @@ class Calibration:
         self._validate_params()
         points, group, _ = _cohort(points, client_group, age, self.needs_group, type(self).__name__)
         cost = np.asarray(cost, dtype=np.float64)
+        if not len(points):
+            raise ValueError("cannot fit on an empty cohort")
         if cost.shape != points.shape or not np.all(np.isfinite(cost)) or np.any(cost < 0):
             raise ValueError("'cost' must be finite, >= 0 and the same length as 'points'")
         self._fit_raw(points, cost, group)
@@ -190,7 +197,7 @@ class Calibration:
         """Fitted values as plain floats and lists, for reports and manifests."""
         if not hasattr(self, "scale_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet")
-        out = {"kind": self.kind, "n_fitted": int(self.n_fitted_), "scale": float(self.scale_),
+        out = {"kind": self.kind, "model": repr(self), "n_fitted": int(self.n_fitted_), "scale": float(self.scale_),
                "current_total": self.current_total_, "target_total": self.target_total_,
                "allocated_total": self.allocated_total_}
         out.update({k: _plain(v) for k, v in self._summary().items()})
@@ -215,56 +222,54 @@ class Calibration:
             x = np.where(x > self.cap, self.cap + self.cap_exception_share * (x - self.cap), x)
         return np.maximum(x, float(self.floor)).astype(np.float64, copy=False)
 
-    def _total(self, c: float, raw: np.ndarray) -> float:
-        return float(self._shape(raw * (c * self.scale)).sum())
-
     def _solve_scale(self, raw: np.ndarray, want: float) -> float:
-        """Exact piecewise-linear solve of total(scale_) = want.
+        """Exact piecewise-linear solve of total(c) = want, total(c) = sum(shape(c x raw)).
 
         The total is continuous, non-decreasing and linear between the breakpoints where
-        someone hits the floor or the cap, so we bisect over the sorted breakpoints and
-        interpolate linearly inside the bracketing segment (exact up to rounding).
+        someone reaches the floor or the cap, so we bisect over the sorted breakpoints and
+        interpolate linearly inside the bracketing segment: exact up to rounding, with no
+        iteration tolerance to tune.  Infeasible targets raise ValueError.  The user
+        ``scale`` is left out on purpose: it applies on top of the target.
         """
+        r = raw
+        total = lambda c: float(self._shape(c * r).sum())  # noqa: E731
+        t0 = total(0.0)                                    # everyone on the floor
         if want <= 0:
-            raise ValueError(f"target total £{want:,.2f} is not positive (savings exceed the "
-                             "cohort's current total?)")
-        raw = raw * self.scale
-        pos = raw[raw > 0]
-        t0 = self._total(0.0, raw / self.scale)
-        if want < t0 - 0.005:
+            raise ValueError(f"target total £{want:,.2f} is not positive: the savings exceed "
+                             "the cohort's current total")
+        if want < t0 - PENNY / 2:
             raise ValueError(f"target total £{want:,.2f} is below floor x people = £{t0:,.2f}: "
                              "lower the floor")
-        if not len(pos):
-            if abs(want - t0) <= 0.005:
+        pos = r[r > 0]
+        if want <= t0 or not len(pos):
+            if want - t0 <= PENNY / 2:
                 return 0.0
             raise ValueError("every raw allocation is zero: no scale can reach the target")
         levels = [float(self.floor)] + ([float(self.cap)] if self.cap is not None else [])
-        bps = np.unique(np.concatenate([[0.0], *[lv / pos for lv in levels]]))
-        totals = lambda c: self._total(c, raw / self.scale)  # noqa: E731
-        last = bps[-1]
-        t_last = totals(last)
-        if want >= t_last:
-            slope = totals(last + 1.0) - t_last          # linear beyond the last breakpoint
+        bps = np.unique(np.concatenate([[0.0]] + [lv / pos for lv in levels]))
+        t_last = total(bps[-1])
+        if want >= t_last:                                 # beyond every breakpoint
+            slope = pos.sum() * (1.0 if self.cap is None else self.cap_exception_share)
             if slope <= 0:
-                if want - t_last <= 0.005:
-                    return float(last)
+                if want - t_last <= PENNY / 2:
+                    return float(bps[-1])
                 raise ValueError(f"target total £{want:,.2f} exceeds the most the cap allows "
                                  f"(£{t_last:,.2f}): raise the cap or cap_exception_share")
-            c = last + (want - t_last) / slope
-        else:
-            lo, hi = 0, len(bps) - 1                     # totals(bps[lo]) <= want < totals(bps[hi])
+            c = bps[-1] + (want - t_last) / slope
+        else:                                              # total(bps[lo]) < want < total(bps[hi])
+            lo, hi = 0, len(bps) - 1
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                if totals(bps[mid]) <= want:
+                if total(bps[mid]) <= want:
                     lo = mid
                 else:
                     hi = mid
             a, b = bps[lo], bps[hi]
-            ta, tb = totals(a), totals(b)
-            c = a if tb == ta else a + (want - ta) * (b - a) / (tb - ta)
-        got = totals(c)
-        if abs(got - want) > 0.005:                      # defensive: should never happen
-            raise RuntimeError(f"scale solve missed the target by £{got - want:,.4f}")
+            ta, tb = total(a), total(b)
+            c = a + (want - ta) * (b - a) / (tb - ta)
+        missed = total(c) - want
+        if abs(missed) > PENNY / 2:                        # defensive: rounding only
+            raise RuntimeError(f"scale solve missed the target by £{missed:,.4f}")
         return float(c)
 
 
@@ -289,7 +294,7 @@ def _cohort(points: Any, group: Any, age: Any, needs_group: bool,
             who: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Validated float points, int group codes and ages (all 1-D, same length)."""
     points = np.asarray(points, dtype=np.float64)
-    if points.ndim != 1 or not len(points) and needs_group is None:
+    if points.ndim != 1:
         raise ValueError("'points' must be a 1-D array")
     if not np.all(np.isfinite(points)) or np.any(points < 0):
         raise ValueError("'points' must be finite and >= 0")
@@ -505,7 +510,8 @@ def _lad(x: np.ndarray | None, y: np.ndarray) -> Any:
         return float(np.median(y))
     n = len(y)
     # centre and scale for a well-conditioned LP, then map back
-    xm, xs, ym, ys = x.mean(), x.std(), np.median(y), max(np.abs(y - np.median(y)).max(), 1.0)
+    xm, xs, ym = x.mean(), x.std(), np.median(y)
+    ys = float(np.mean(np.abs(y - ym))) or 1.0
     xt, yt = (x - xm) / xs, (y - ym) / ys
     eye = sparse.identity(n, format="csr")
     a_eq = sparse.hstack([sparse.csr_matrix(np.column_stack([np.ones(n), xt])), eye, -eye])

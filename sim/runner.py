@@ -101,9 +101,12 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
     table.to_csv(tmp, index=False)
     tmp.replace(out / "spend.csv")
     if report:
-        from sim.report import build_report
-
-        build_report(out)
+        try:
+            from sim.report import build_report
+        except ImportError:  # the report module is optional while it is being built
+            build_report = None
+        if build_report is not None:
+            build_report(out)
     manifest["finished"] = now()
     write_json_atomic(out / "manifest.json", manifest)
     return summary(results, out, table)

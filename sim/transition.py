@@ -5,6 +5,13 @@ At a review after go-live:
 where fraction closes the gap over `phases` reviews (1/(phases - k + 1) of the
 remaining gap at the k-th review: phases=2 gives half, then all).  Every scenario
 is a set of these parameters in scenarios/transitions.toml, not a code branch.
+
+The five defaults shipped there (tested in tests/test_transition.py):
+    immediate       covers="all", phases=1, no caps
+    new_users_only  covers="new_and_changed", material_change=0.2
+    capped_loss     covers="all", max_loss=0.10
+    phased          covers="all", phases=2, max_loss=0.10, protect_critical, recommended
+    capped_both     covers="all", max_loss=0.05, max_gain=0.05
 """
 from __future__ import annotations
 
@@ -19,7 +26,18 @@ COVERS = ("all", "new_and_changed", "none")
 
 @dataclass(frozen=True)
 class Transition:
-    """Parameters of the rule; `apply` is pure (no state, no randomness)."""
+    """Parameters of the rule; `apply` is pure (no state, no randomness).
+
+    Attributes:
+        covers: "all"; "new_and_changed" (existing users move only when their points
+            changed by at least `material_change` since go-live); "none" (status quo:
+            `apply` returns the current budgets).
+        material_change: relative change in points that counts as material (>= 0).
+        phases: reviews over which the gap is closed (>= 1).
+        max_loss: cap on the reduction per review, share of the current budget, in [0, 1].
+        max_gain: cap on the increase per review, share of the current budget, >= 0.
+        protect_critical: critical-band (FACS) users never lose at a review.
+    """
 
     name: str
     covers: str = "all"
@@ -48,9 +66,11 @@ class Transition:
         for flag in ("protect_critical", "recommended"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"transition '{self.name}': '{flag}' must be true or false")
+        if not isinstance(self.description, str):
+            raise ValueError(f"transition '{self.name}': 'description' must be text")
 
     def fraction(self, review_number: np.ndarray) -> np.ndarray:
-        """Share of the remaining gap closed at the k-th review after go-live."""
+        """Share of the remaining gap closed at the k-th review after go-live (k < 1 counts as 1)."""
         k = np.maximum(np.asarray(review_number), 1)
         return 1.0 / np.maximum(self.phases - k + 1, 1)
 
@@ -64,7 +84,15 @@ class Transition:
         points_change: np.ndarray,
         is_new: np.ndarray,
     ) -> np.ndarray:
-        """New budgets at a review (arrays broadcast: policies may be stacked on axis 0)."""
+        """New budgets at a review; new users get the indicative budget exactly.
+
+        Args:
+            current, indicative: budgets (£); policies may be stacked on axis 0.
+            review_number: which review after go-live this is for each person (1, 2, ...).
+            is_critical: the person is in the critical FACS band.
+            points_change: relative change in points since go-live.
+            is_new: the person arrived after go-live.
+        """
         current = np.asarray(current, dtype=np.float64)
         indicative = np.asarray(indicative, dtype=np.float64)
         if self.covers == "none":
@@ -83,8 +111,8 @@ class Transition:
 
 def _number(t: Transition, name: str, lo: float, hi: float | None) -> None:
     v = getattr(t, name)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(f"transition '{t.name}': '{name}' must be a number, got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+        raise ValueError(f"transition '{t.name}': '{name}' must be a finite number, got {v!r}")
     if v < lo or (hi is not None and v > hi):
         span = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
         raise ValueError(f"transition '{t.name}': '{name}' must be {span}, got {v!r}")
@@ -92,9 +120,17 @@ def _number(t: Transition, name: str, lo: float, hi: float | None) -> None:
 
 FIELDS = tuple(f.name for f in fields(Transition) if f.name != "name")
 
+# Status quo: budgets follow current practice (the model runs the baseline itself).
+NONE_TRANSITION = Transition(name="none", covers="none",
+                             description="Status quo: budgets follow current practice")
+
 
 def load_transitions(table: dict[str, dict[str, Any]]) -> dict[str, Transition]:
-    """Transitions from named blocks ({name: {field: value}}), validated."""
+    """Transitions from named blocks ({name: {field: value}}), e.g. a parsed TOML file.
+
+    Raises:
+        ValueError: naming the transition and field (unknown keys get the nearest valid name).
+    """
     out = {}
     for name, block in table.items():
         if not isinstance(block, dict):

@@ -1,6 +1,9 @@
 """Calibration models: exact hand-computed cases, monotonicity, targets met to the penny."""
 from __future__ import annotations
 
+import json
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -36,11 +39,16 @@ def test_percentile_bands_known_by_hand():
     assert p75.fit(points, cost).band_amounts_[0] == pytest.approx(325.0)  # linear interpolation
 
 
-def test_percentile_empty_band_takes_nearest():
+def test_percentile_empty_bands_are_interpolated_from_neighbours():
     m = make_calibration("percentile", bands=[0, 10, 20, 30], target="none")
     m.fit(np.array([5.0, 35.0]), np.array([100.0, 900.0]))
-    np.testing.assert_allclose(m.band_amounts_, [100.0, 100.0, 900.0, 900.0])
+    # bands 1 and 2 are empty: a third and two thirds of the way from £100 to £900
+    np.testing.assert_allclose(m.band_amounts_, [100.0, 100.0 + 800 / 3, 100.0 + 1600 / 3, 900.0])
     assert list(m.band_counts_) == [1, 0, 0, 1]
+    # an empty band beyond the last full one takes the nearest full band
+    end = make_calibration("percentile", bands=[0, 10, 20], target="none")
+    np.testing.assert_allclose(end.fit(np.array([1.0, 12.0]), np.array([50.0, 70.0])).band_amounts_,
+                               [50.0, 70.0, 70.0])
 
 
 def test_regressions_recover_an_exact_line():
@@ -144,3 +152,108 @@ def test_every_kind_is_registered_and_has_a_readable_repr():
         m = make_calibration(kind)
         assert isinstance(m, cls)
         assert repr(m).startswith(cls.__name__)
+
+
+# ---- further hand-computed cases ----------------------------------------------------------
+def test_floor_binds_while_solving_the_savings_target():
+    m = make_calibration("price_per_point", target="savings", savings=600.0, floor=1500.0,
+                         cap=2500.0).fit(POINTS, COST)
+    # goal £5,400: the first person sits on the floor, the others are linear:
+    # 1,500 + (2,000 + 3,000) x c = 5,400 -> c = 0.78; 3,000 x 0.78 = 2,340 is under the cap
+    assert m.scale_ == pytest.approx(0.78)
+    np.testing.assert_allclose(m.allocate(POINTS), [1500.0, 1560.0, 2340.0])
+
+
+def test_cap_binds_while_solving_cost_neutral():
+    m = make_calibration("price_per_point", floor=500.0, cap=2500.0).fit(POINTS, COST)
+    # goal £6,000 with the third person capped at 2,500 (no exceptions):
+    # 1,000c + 2,000c + 2,500 = 6,000 -> c = 7/6
+    assert m.scale_ == pytest.approx(7 / 6)
+    np.testing.assert_allclose(m.allocate(POINTS), [7000 / 6, 14000 / 6, 2500.0])
+
+
+def test_user_scale_applies_on_top_of_the_fitted_scale():
+    m = make_calibration("price_per_point", scale=1.1).fit(POINTS, COST)
+    assert m.scale_ == pytest.approx(1.0)
+    np.testing.assert_allclose(m.allocate(POINTS), [1100.0, 2200.0, 3300.0])
+
+
+def test_unreachable_targets_say_why():
+    with pytest.raises(ValueError, match="cap"):  # at most 3 x £1,000 < £6,000, no exceptions
+        make_calibration("price_per_point", cap=1000.0).fit(POINTS, COST)
+    with pytest.raises(ValueError, match="savings"):
+        make_calibration("price_per_point", target="savings", savings=7000.0).fit(POINTS, COST)
+    with pytest.raises(ValueError, match="floor"):
+        make_calibration("price_per_point", floor=3000.0, cap=2000.0)
+
+
+def test_status_quo_median_rate_by_group_with_fallback():
+    points = np.full(12, 10.0)
+    cost = np.concatenate([np.arange(1000.0, 2000.0, 100.0), [5000.0, 6000.0]])
+    group = np.array([0] * 10 + [1] * 2)
+    m = make_calibration("status_quo").fit(points, cost, client_group=group)
+    # group 0 rates 100..190 per point: median 145; group 1 has 2 < 10 people, so the
+    # overall median of the 12 rates (100..190, 500, 600) = (150 + 160) / 2 = 155
+    np.testing.assert_allclose(m.rates_, [145.0, 155.0, 155.0, 155.0])
+    assert m.scale_ == 1.0 and m.target == "none"
+    np.testing.assert_allclose(m.allocate([20.0, 20.0], client_group=[0, 1]), [2900.0, 3100.0])
+
+
+def test_group_models_need_the_client_group():
+    with pytest.raises(ValueError, match="client_group"):
+        make_calibration("group_price_per_point").fit(POINTS, COST)
+    with pytest.raises(ValueError, match="client_group"):
+        make_calibration("status_quo").fit(POINTS, COST, client_group=[0, 1, 7])
+
+
+def test_median_regression_with_equal_points_is_the_median():
+    m = make_calibration("regression", form="median", target="none")
+    m.fit(np.full(5, 20.0), np.array([100.0, 200.0, 300.0, 400.0, 10_000.0]))
+    np.testing.assert_allclose(m.coef_, [300.0, 0.0])
+
+
+def test_repr_shows_only_changed_parameters_and_summary_is_plain():
+    m = make_calibration("percentile", percentile=75.0, target="savings", savings=1000.0)
+    assert repr(m) == "Percentile(percentile=75.0, target='savings', savings=1000.0)"
+    assert repr(make_calibration("status_quo")) == "StatusQuo()"
+    m.fit(POINTS * 3, COST * 2)
+    summary = m.fitted_summary()
+    json.dumps(summary)  # plain floats and lists only
+    assert summary["kind"] == "percentile" and summary["target_total"] == pytest.approx(11_000.0)
+    assert summary["allocated_total"] == pytest.approx(11_000.0, abs=0.01)
+
+
+def test_status_quo_can_be_scaled_to_cost_neutral(population):
+    m = make_calibration("status_quo", target="cost_neutral", floor=800.0, cap=60_000.0,
+                         cap_exception_share=0.3)
+    m.fit(population.ras_points, population.annual_budget, client_group=population.client_group)
+    total = m.allocate(population.ras_points, client_group=population.client_group).sum()
+    assert total == pytest.approx(population.annual_budget.sum(), abs=0.01)
+
+
+ALL_MODELS = [("status_quo", {}), ("price_per_point", {}), ("percentile", {}),
+              ("percentile", {"percentile": 80.0}), ("regression", {"form": "linear"}),
+              ("regression", {"form": "loglinear"}), ("regression", {"form": "median"}),
+              ("group_price_per_point", {})]
+
+
+@settings(max_examples=25, deadline=None)
+@given(cohorts, st.floats(0.0, 0.9), st.floats(0.0, 1.0))
+def test_every_model_is_monotone_and_meets_the_target_for_any_cohort(cohort, floor_share, share):
+    pts, cost, grp = (np.array(x, dtype=float) for x in cohort)
+    grp = grp.astype(int)
+    if pts.max() <= 0:
+        return
+    # a feasible floor (below the mean cost) and a cap with some exceptions above it
+    floor, cap = floor_share * cost.min(), max(cost.max() / 2, cost.min())
+    grid = np.linspace(0, 150, 151)
+    for kind, extra in ALL_MODELS:
+        m = make_calibration(kind, target="cost_neutral", floor=floor, cap=cap,
+                             cap_exception_share=max(share, 0.05), **extra)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m.fit(pts, cost, client_group=grp)
+        assert m.allocate(pts, client_group=grp).sum() == pytest.approx(cost.sum(), abs=0.01)
+        for k in range(4):
+            alloc = m.allocate(grid, client_group=np.full(len(grid), k))
+            assert np.all(np.diff(alloc) >= -1e-9 * alloc.max()), (kind, extra)
