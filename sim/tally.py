@@ -30,14 +30,13 @@ def cohort_codes(model: CareModel) -> tuple[np.ndarray, dict[str, np.ndarray], l
 
 
 def _membership(codes: dict[str, np.ndarray], sizes: list[int], n_teams: int) -> np.ndarray:
-    """(n, J) 0/1 matrix: person belongs to 'all' and one group per characteristic."""
+    """(n, C) EIA column of each person for 'all' and each characteristic (C = 7)."""
     n = len(codes["sex"])
-    blocks = [np.ones((n, 1))]
+    cols, offset = [np.zeros(n, np.int64)], 1
     for key, size in zip(codes, sizes + [n_teams]):
-        b = np.zeros((n, size))
-        b[np.arange(n), codes[key].astype(np.int64)] = 1.0
-        blocks.append(b)
-    return np.hstack(blocks)
+        cols.append(offset + codes[key].astype(np.int64))
+        offset += size
+    return np.stack(cols, axis=1)
 
 
 def _disparity(budget: np.ndarray, points: np.ndarray, older: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -67,8 +66,10 @@ def replicate_result(
     P = len(model.policies)
     base = int(model.base_rows[0])
     cohort, codes, sizes = cohort_codes(model)
-    M = _membership(codes, sizes, n_teams)
-    J = M.shape[1]
+    cols = _membership(codes, sizes, n_teams)                       # (n, C)
+    J = 1 + sum(sizes) + n_teams
+    M = np.zeros((len(cohort), J))
+    M[np.arange(len(cohort))[:, None], cols] = 1.0
     S = len(model.snapshot_months)
     eia = np.zeros((S, P, J, len(EIA_STATS)))
     hist = np.zeros((S, P, J, len(PCT_EDGES) + 1))
@@ -98,9 +99,8 @@ def replicate_result(
         H = len(PCT_EDGES) + 1
         for p in range(P):
             k = valid[p]
-            onehot = np.zeros((int(k.sum()), H))
-            onehot[np.arange(int(k.sum())), bins[p, k]] = 1.0
-            hist[s, p] = M[k].T @ onehot
+            flat = (cols[k] * H + bins[p, k][:, None]).ravel()
+            hist[s, p] = np.bincount(flat, minlength=J * H).reshape(J, H)
         disparity[s, :, 1] = _disparity(B, pts, older, valid)
         disparity[s, :, 0] = disparity[s, base, 1]
         if keep_persons:
