@@ -115,6 +115,10 @@ class CareModel(mesa.Model):
         self.admissions = np.zeros((P, T), np.int32)
         self.people = np.zeros((P, T), np.int32)
         self.month = -1
+        self._all_rows = np.arange(P)
+        # arrivals are stored in arrival order: those of month m are slots [a[m], a[m+1])
+        self._arrivals = np.searchsorted(world.arrival, np.arange(T + 1), side="left")
+        self._arrivals[0] = 0
         self.util = utilisation(params)
 
     # ---- the monthly step ----------------------------------------------------------
@@ -122,9 +126,8 @@ class CareModel(mesa.Model):
         m = self.steps - 1
         self.month = m
         w = self.world
-        if m > 0:
-            self._assess(np.flatnonzero(w.arrival == m), m, new=True)
-        self._assess(np.flatnonzero(w.review[m]), m, new=False)
+        new = np.arange(self._arrivals[m], self._arrivals[m + 1]) if m > 0 else np.empty(0, int)
+        self._assess(np.concatenate([new, np.flatnonzero(w.review[m])]), m)
         self._residential(m)
         self._spend(m)
         if m in self.snapshot_months:
@@ -140,9 +143,11 @@ class CareModel(mesa.Model):
     def _allocate(self, idx: np.ndarray, m: int) -> np.ndarray:
         w = self.world
         out = np.zeros((len(self.cal_names) + 1, len(idx)))
+        points = w.points[m, idx].astype(np.float64)
+        group = w.client_group[idx]
+        age = w.age0[idx] + (m - w.arrival[idx]) / 12.0
         for c, est in enumerate(self.calibrations):
-            out[c] = est.allocate(w.points[m, idx].astype(np.float64),
-                                  client_group=w.client_group[idx], age=w.age(m)[idx])
+            out[c] = est.allocate(points, client_group=group, age=age)
         return out
 
     def _set(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:
@@ -150,21 +155,24 @@ class CareModel(mesa.Model):
         sel = np.ix_(rows, idx)
         self.pence[sel] = np.where(self.in_res[sel], 0.0, np.rint(values * 100.0))
 
-    def _assess(self, idx: np.ndarray, m: int, new: bool) -> None:
-        """Assessment of arrivals or review of existing users: budgets are (re)decided."""
+    def _assess(self, idx: np.ndarray, m: int) -> None:
+        """Assessments of arrivals and reviews of existing users: budgets are (re)decided.
+
+        Before go-live, and under the baseline, budgets follow current practice.  After
+        go-live a RAS policy asks its calibration for the indicative budget and its
+        transition for the new budget; new users (arrived at or after go-live) get the
+        indicative budget.
+        """
         if not len(idx):
             return
         w = self.world
         practice = w.practice_budget[m, idx].astype(np.float64)
         if m < w.go_live or not len(self.ras_rows):
-            self._set(np.arange(len(self.policies)), idx, practice[None, :])
+            self._set(self._all_rows, idx, practice[None, :])
             return
         self._set(self.base_rows, idx, practice[None, :])
         ind = self._allocate(idx, m)
         self.indicative[:, idx] = ind
-        if new:
-            self._set(self.ras_rows, idx, ind[self.cal_of[self.ras_rows]])
-            return
         kw = dict(
             review_number=w.review_number[m, idx].astype(np.int64),
             is_critical=w.facs[m, idx] == CRITICAL,
@@ -204,12 +212,14 @@ class CareModel(mesa.Model):
         """Spend by group: exact sums of pence by (PB type x group), then utilisation and prices."""
         w = self.world
         idx = np.flatnonzero(w.alive[m])
-        nt, ng = len(PB_TYPE), len(CLIENT_GROUP)
-        onehot = np.zeros((len(idx), nt * (ng + len(AGE_BAND))))
-        rows = np.arange(len(idx))
+        nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
+        width = nt * (ng + nb)
+        onehot = np.zeros(len(idx) * width)
+        base = np.arange(len(idx)) * width
         ptype = w.pb_type[m, idx].astype(np.int64)
-        onehot[rows, ptype * ng + w.client_group[idx]] = 1.0
-        onehot[rows, nt * ng + ptype * len(AGE_BAND) + w.age_band[m, idx]] = 1.0
+        onehot[base + ptype * ng + w.client_group[idx]] = 1.0
+        onehot[base + nt * ng + ptype * nb + w.age_band[m, idx]] = 1.0
+        onehot = onehot.reshape(len(idx), width)
         raw = self.pence[:, idx] @ onehot                        # exact: integers below 2**53
         by_group = raw[:, : nt * ng].reshape(-1, nt, ng)         # (P, type, client group)
         by_band = raw[:, nt * ng:].reshape(-1, nt, len(AGE_BAND))
