@@ -134,6 +134,11 @@ def choose_pb_type(u: np.ndarray, group: np.ndarray, band: np.ndarray,
     return np.where(u < dp, DP, np.where(u < dp + mixed, MIXED, COMMISSIONED)).astype(np.int8)
 
 
+def practice_noise(params: Parameters, d: Draws) -> np.ndarray:
+    """Log-normal factor of each arrival's practice budget (computed for all slots at once)."""
+    return np.exp(params.practice.arrival_noise_sd * d.z_practice)
+
+
 def interval(z: np.ndarray, params: Parameters) -> np.ndarray:
     r = params.reviews
     return np.maximum(1, np.rint(r.interval_months + r.spread_sd_months * z)).astype(np.int32)
@@ -259,6 +264,7 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, pri
     deadline = month_index(params.time.start, params.time.conversion_deadline)
     older = (age >= OLDER_AGE).astype(np.int8)
     tables = choice_tables(params)
+    noise = practice_noise(params, d)
     last_pts = points[0].copy()
     next_rev = np.full(cap, np.iinfo(np.int32).max, np.int32)
     next_rev[:n0] = np.maximum(interval(d.z_first_interval[:n0], params) - pop.months_since_review, 0)
@@ -275,8 +281,7 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, pri
             ptype[new] = choose_pb_type(d.u_choice[m, new], group[new], band[m, new], tables)
             fac[new] = facs_from_points(points[m, new], th)
             price = prices[group[new], ptype[new], older[m, new]]
-            budget[new] = price * np.maximum(points[m, new], 1.0) * np.exp(
-                p.arrival_noise_sd * d.z_practice[new])
+            budget[new] = price * np.maximum(points[m, new], 1.0) * noise[new]
             last_pts[new] = points[m, new]
             next_rev[new] = m + interval(d.z_interval[m, new], params)
         active = (arrival < m) | ((arrival == 0) & (m == 0))

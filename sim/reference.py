@@ -1,0 +1,233 @@
+"""The reference model: the same monthly rules written plainly, one Mesa agent per person.
+
+This is the version a domain expert audits: every rule is a few readable lines in
+`ServiceUser.step`.  It reads the same pre-drawn random numbers (`world.Draws`) as
+the fast path, so a test can demand identical trajectories; the benchmark uses it
+as the peer the fast path is measured against.  It is slow by design.
+
+Arithmetic mirrors the fast path's number types (float32 draws and points, budgets
+in whole pence) so that "identical" can mean identical.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, age_band_index
+from sim.model import Policy
+from sim.params import Parameters, hazard_table, month_index
+from sim.population import Population
+from sim.synthetic import facs_from_points
+from sim.world import (
+    COMMISSIONED, DP, MIXED, Draws, choice_tables, practice_noise, practice_prices, price_index,
+    utilisation,
+)
+
+F32 = np.float32
+CRITICAL = FACS_BAND.code_of("critical")
+
+
+class ServiceUser(mesa.Agent):
+    """One person: their own world (ageing, need, exits, reviews) and a budget per policy."""
+
+    def __init__(self, model: ReferenceModel, slot: int, source: int, arrival: int, age0: float,
+                 points0: float) -> None:
+        super().__init__(model)
+        pop = model.population
+        self.slot, self.arrival, self.age0 = slot, arrival, age0
+        self.group = int(pop.client_group[source])
+        self.points0, self.cum = points0, F32(0.0)
+        self.points = F32(min(max(points0, 0.0), model.params.need.max_points))
+        self.points_at_go_live = max(self.points, F32(1.0))  # arrivals after go-live keep this
+        self.exited = False               # died or left (natural events)
+        self.dead = False
+        self.pb_type = int(pop.pb_type[source]) if arrival == 0 else -1
+        self.facs = int(pop.facs_band[source]) if arrival == 0 else -1
+        self.practice = float(pop.annual_budget[source]) if arrival == 0 else 0.0
+        self.last_points = self.points
+        self.next_review = None
+        self.reviews_since_go_live = 0
+        n = len(model.policies)
+        self.pence = [np.rint(float(F32(self.practice)) * 100.0)] * n
+        self.in_res = [False] * n
+        self.indicative = [0.0] * len(model.cal_names)
+
+    # ---- the monthly rules ------------------------------------------------------------
+    def age(self, m: int) -> float:
+        return self.age0 + max(m - self.arrival, 0) / 12.0
+
+    def step(self) -> None:
+        mdl, m = self.model, self.model.month
+        d, slot, p = mdl.draws, self.slot, mdl.params
+        band = int(age_band_index(np.array([self.age(m)]))[0])
+        # exits: death first, then other reasons (policy-independent)
+        if d.u_death[m, slot] < mdl.h_death[self.group, band]:
+            self.exited = self.dead = True
+        elif d.u_other[m, slot] < mdl.h_other[self.group, band]:
+            self.exited = True
+        if self.exited:
+            self.model.leave(self)
+            return
+        # need drifts from the month after arrival
+        if p.need.enabled and m > self.arrival:
+            inc = F32(mdl.drift[band] + F32(p.need.noise_sd_per_month) * d.z_need[m, slot])
+            self.cum = F32(self.cum + inc)
+            self.points = F32(min(max(self.points0 + float(self.cum), 0.0), p.need.max_points))
+        if m == mdl.go_live:
+            self.points_at_go_live = max(self.points, F32(1.0))
+        event = self.assess_or_review(m, band)
+        if event == "review" and m >= mdl.go_live:
+            self.reviews_since_go_live += 1
+        if event:
+            self.decide_budgets(m)
+        self.residential(m, band)
+        mdl.add_spend(self)
+
+    def assess_or_review(self, m: int, band: int) -> str | None:
+        """'assessment' of a new referral, 'review' of an existing user, or None."""
+        mdl, d, slot, p = self.model, self.model.draws, self.slot, self.model.params
+        if m == self.arrival and m > 0:            # assessment of a new referral
+            self.pb_type = mdl.choose(d.u_choice[m, slot], self.group, band)
+            self.facs = int(facs_from_points(np.array([self.points]), p.need.facs_thresholds)[0])
+            price = mdl.prices[self.group, self.pb_type, int(self.age(m) >= OLDER_AGE)]
+            self.practice = float(price * max(self.points, F32(1.0)) * mdl.noise[slot])
+            self.last_points = self.points
+            self.next_review = m + mdl.interval(d.z_interval[m, slot])
+            return "assessment"
+        if self.next_review is None:               # first month of the starting population
+            self.next_review = max(mdl.interval(d.z_first_interval[slot])
+                                   - int(mdl.population.months_since_review[slot]), 0)
+        change = abs(self.points - self.last_points) / max(self.last_points, F32(1.0))
+        due = change >= p.reviews.trigger_relative_change
+        due |= p.reviews.scheduled and m >= self.next_review
+        due |= m == mdl.deadline and self.pb_type == OLD_STYLE
+        if not due:
+            return None
+        if self.pb_type == OLD_STYLE or d.u_switch[m, slot] < p.choice.switch_at_review:
+            self.pb_type = mdl.choose(d.u_choice[m, slot], self.group, band)
+        self.facs = int(facs_from_points(np.array([self.points]), p.need.facs_thresholds)[0])
+        ratio = max(self.points, F32(1.0)) / max(self.last_points, F32(1.0))
+        factor = ratio ** p.practice.points_elasticity * (1.0 + p.practice.creep_per_review)
+        self.practice *= float(factor)  # float32 factor, float64 budget, as in the fast path
+        self.last_points = self.points
+        self.next_review = m + mdl.interval(d.z_interval[m, slot])
+        return "review"
+
+    def decide_budgets(self, m: int) -> None:
+        """Each policy's budget for this person after an assessment or review."""
+        mdl = self.model
+        practice = np.rint(float(F32(self.practice)) * 100.0)
+        if m >= mdl.go_live:
+            for c, est in enumerate(mdl.calibrations):
+                self.indicative[c] = float(est.allocate(
+                    np.array([float(self.points)]), client_group=np.array([self.group]),
+                    age=np.array([self.age(m)]))[0])
+        for i, pol in enumerate(mdl.policies):
+            if self.in_res[i]:
+                continue
+            if m < mdl.go_live or pol.is_baseline:
+                self.pence[i] = practice
+                continue
+            ind = self.indicative[mdl.cal_names.index(pol.calibration)]
+            new = pol.transition.apply(
+                self.pence[i] / 100.0, ind, review_number=self.reviews_since_go_live,
+                is_critical=self.facs == CRITICAL,
+                points_change=self.points / self.points_at_go_live - F32(1.0),
+                is_new=self.arrival >= mdl.go_live)
+            self.pence[i] = np.rint(float(new) * 100.0)
+
+    def residential(self, m: int, band: int) -> None:
+        """Admission: the person's draw against each policy's hazard (shortfall raises it)."""
+        mdl = self.model
+        u, h = mdl.draws.u_res[m, self.slot], mdl.h_res[self.group, band]
+        if not mdl.params.residential.enabled or not u < h * F32(max(mdl.feedback, 1.0)):
+            return
+        for i, pol in enumerate(mdl.policies):
+            if self.in_res[i]:
+                continue
+            mult = 1.0
+            if m >= mdl.go_live and not pol.is_baseline and mdl.feedback != 1.0:
+                ind = self.indicative[mdl.cal_names.index(pol.calibration)]
+                if self.pence[i] < (1.0 - mdl.params.feedback.shortfall_threshold) * ind * 100:
+                    mult = mdl.feedback
+            if u < float(h) * mult:
+                self.in_res[i], self.pence[i] = True, 0.0
+                mdl.admissions[i, m] += 1
+
+
+class ReferenceModel(mesa.Model):
+    """Every person an agent; `step()` is one month; spend summed person by person."""
+
+    def __init__(self, *, population: Population, params: Parameters, draws: Draws,
+                 n_months: int, go_live: int, policies: list[Policy],
+                 calibrations: dict[str, Any]) -> None:
+        super().__init__(seed=0)
+        self.population, self.params, self.draws = population, params, draws
+        self.n_months, self.go_live, self.policies = n_months, go_live, list(policies)
+        self.cal_names = sorted({p.calibration for p in policies if p.calibration})
+        self.calibrations = [calibrations[c] for c in self.cal_names]
+        self.h_death, self.h_other = hazard_table(params.death), hazard_table(params.other_exit)
+        self.h_res = hazard_table(params.residential).astype(F32)
+        self.drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=F32)
+        self.tables = choice_tables(params)
+        self.noise = practice_noise(params, draws)
+        self.prices = practice_prices(population, params.practice.min_cell_size)
+        self.deadline = month_index(params.time.start, params.time.conversion_deadline)
+        self.uplift = price_index(params, n_months)
+        self.util = utilisation(params)
+        fb = params.feedback
+        self.feedback = fb.hazard_multiplier if (fb.enabled and params.residential.enabled) else 1.0
+        P = len(policies)
+        self.spend = np.zeros((P, n_months))
+        self.admissions = np.zeros((P, n_months), int)
+        self.exit_month: dict[int, int] = {}
+        self.month = -1
+        self.next_slot = 0
+        self.arrivals_of = np.repeat(np.arange(n_months), draws.n_arrivals)
+        for i in range(len(population)):
+            self._add(i, 0, float(population.age[i]), float(population.ras_points[i]))
+
+    def _add(self, source: int, arrival: int, age0: float, points0: float) -> None:
+        ServiceUser(self, self.next_slot, source, arrival, age0, points0)
+        self.next_slot += 1
+
+    def choose(self, u: float, group: int, band: int) -> int:
+        dp, mixed = self.tables[0][group, band], self.tables[1][group, band]
+        return DP if u < dp else MIXED if u < dp + mixed else COMMISSIONED
+
+    def interval(self, z: float) -> int:
+        r = self.params.reviews
+        return int(max(1, np.rint(r.interval_months + F32(r.spread_sd_months) * z)))
+
+    def leave(self, agent: ServiceUser) -> None:
+        self.exit_month[agent.slot] = self.month
+        agent.remove()
+
+    def add_spend(self, agent: ServiceUser) -> None:
+        for i in range(len(self.policies)):
+            if not agent.in_res[i]:
+                self._pence[i][agent.pb_type] += agent.pence[i]
+
+    def step(self) -> None:
+        m = self.month = self.steps - 1
+        n0, d = len(self.population), self.draws
+        for k in np.flatnonzero(self.arrivals_of == m) if m > 0 else []:
+            src = int(d.source[k])
+            age0 = max(float(self.population.age[src]) + float(d.age_jitter[k])
+                       * self.params.demand.age_jitter_years, 18.0)
+            self._add(src, m, age0, float(self.population.ras_points[src])
+                      * self.params.demand.points_factor)
+        assert self.next_slot <= n0 + len(d.source)
+        self._pence = [[0.0] * 4 for _ in self.policies]
+        for agent in list(self.agents):
+            agent.step()
+        scale = [u * (self.uplift[m] / 1200.0) for u in self.util]
+        for i in range(len(self.policies)):
+            self.spend[i, m] = sum(self._pence[i][t] * scale[t] for t in range(4))
+
+    def run(self) -> ReferenceModel:
+        for _ in range(self.n_months):
+            self.step()
+        return self
