@@ -42,7 +42,8 @@ class Interval:
 
     def __init__(self, lo: float | None = None, hi: float | None = None, *, integer: bool = False,
                  none_ok: bool = False, open_lo: bool = False) -> None:
-        self.lo, self.hi, self.integer, self.none_ok, self.open_lo = lo, hi, integer, none_ok, open_lo
+        self.lo, self.hi, self.integer = lo, hi, integer
+        self.none_ok, self.open_lo = none_ok, open_lo
 
     def check(self, name: str, value: Any) -> None:
         if value is None and self.none_ok:
@@ -172,8 +173,14 @@ class Calibration:
             raise ValueError("cannot fit on an empty cohort")
         if cost.shape != points.shape or not np.all(np.isfinite(cost)) or np.any(cost < 0):
             raise ValueError("'cost' must be finite, >= 0 and the same length as 'points'")
-        self._fit_raw(points, cost, group)
-        raw = self._raw(points, group)
+        if points.max() <= 0:
+            raise ValueError("the cohort has no RAS points: nothing to calibrate points against")
+        with np.errstate(all="ignore"):
+            self._fit_raw(points, cost, group)
+            raw = self._raw(points, group)
+        if not np.all(np.isfinite(raw)):
+            raise ValueError(f"{type(self).__name__} fitted a curve that is not finite on this "
+                             "cohort (points too close together or too small?)")
         current = float(cost.sum())
         want = {"cost_neutral": current, "savings": current - self.savings,
                 "none": None}[self.target]
@@ -197,8 +204,9 @@ class Calibration:
         """Fitted values as plain floats and lists, for reports and manifests."""
         if not hasattr(self, "scale_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet")
-        out = {"kind": self.kind, "model": repr(self), "n_fitted": int(self.n_fitted_), "scale": float(self.scale_),
-               "current_total": self.current_total_, "target_total": self.target_total_,
+        out = {"kind": self.kind, "model": repr(self), "n_fitted": int(self.n_fitted_),
+               "scale": float(self.scale_), "current_total": self.current_total_,
+               "target_total": self.target_total_,
                "allocated_total": self.allocated_total_}
         out.update({k: _plain(v) for k, v in self._summary().items()})
         return out
@@ -231,8 +239,7 @@ class Calibration:
         iteration tolerance to tune.  Infeasible targets raise ValueError.  The user
         ``scale`` is left out on purpose: it applies on top of the target.
         """
-        r = raw
-        total = lambda c: float(self._shape(c * r).sum())  # noqa: E731
+        total = lambda c: float(self._shape(c * raw).sum())  # noqa: E731
         t0 = total(0.0)                                    # everyone on the floor
         if want <= 0:
             raise ValueError(f"target total £{want:,.2f} is not positive: the savings exceed "
@@ -240,7 +247,7 @@ class Calibration:
         if want < t0 - PENNY / 2:
             raise ValueError(f"target total £{want:,.2f} is below floor x people = £{t0:,.2f}: "
                              "lower the floor")
-        pos = r[r > 0]
+        pos = raw[raw > 0]
         if want <= t0 or not len(pos):
             if want - t0 <= PENNY / 2:
                 return 0.0
@@ -320,8 +327,9 @@ class StatusQuo(Calibration):
     """No RAS: the practice estimate, median cost per point by client group x points.
 
     A placeholder "indicative" for the baseline (target "none" by default), so that
-    reports can show what current practice implies per point.  Groups with fewer than
-    ``min_group_size`` people (with points > 0) use the overall median.
+    reports can show what current practice implies per point.  Rates are cost /
+    max(points, 1) over people with points > 0; groups with fewer than
+    ``min_group_size`` such people use the overall median.
     """
 
     kind = "status_quo"
@@ -334,10 +342,8 @@ class StatusQuo(Calibration):
         self.min_group_size = min_group_size
 
     def _fit_raw(self, points, cost, group):
-        ok = points > 0
-        if not ok.any():
-            raise ValueError("StatusQuo needs someone with points > 0")
-        rate = cost[ok] / points[ok]
+        ok = points > 0                                  # under one point counts as one
+        rate = cost[ok] / np.maximum(points[ok], 1.0)
         self.overall_rate_ = float(np.median(rate))
         self.rates_ = np.full(N_GROUPS, self.overall_rate_)
         for g in range(N_GROUPS):
@@ -358,8 +364,6 @@ class PricePerPoint(Calibration):
     kind = "price_per_point"
 
     def _fit_raw(self, points, cost, group):
-        if points.sum() <= 0:
-            raise ValueError("PricePerPoint needs a cohort with some points")
         self.price_ = float(cost.sum() / points.sum())
 
     def _raw(self, points, group):
@@ -381,8 +385,6 @@ class GroupPricePerPoint(Calibration):
     needs_group = True
 
     def _fit_raw(self, points, cost, group):
-        if points.sum() <= 0:
-            raise ValueError("GroupPricePerPoint needs a cohort with some points")
         self.overall_price_ = float(cost.sum() / points.sum())
         pts = np.bincount(group, weights=points, minlength=N_GROUPS)
         tot = np.bincount(group, weights=cost, minlength=N_GROUPS)
@@ -538,7 +540,8 @@ CALIBRATIONS: dict[str, type[Calibration]] = {
 def make_calibration(kind: str, **params: Any) -> Calibration:
     """A calibration by registry name, parameters checked (ValueError with a suggestion)."""
     if kind not in CALIBRATIONS:
-        raise ValueError(f"unknown calibration kind {kind!r}{_nearest(str(kind), list(CALIBRATIONS))}")
+        raise ValueError(f"unknown calibration kind {kind!r}"
+                         f"{_nearest(str(kind), list(CALIBRATIONS))}")
     cls = CALIBRATIONS[kind]
     valid = list(cls._param_defaults())
     for key in params:

@@ -1,7 +1,8 @@
 """Transition scenarios: one pure parametric rule from current to indicative budget.
 
 At a review after go-live:
-    new = current + clip(fraction x (indicative - current), -max_loss x current, +max_gain x current)
+    new = current + clip(fraction x (indicative - current),
+                         -max_loss x current, +max_gain x current)
 where fraction closes the gap over `phases` reviews (1/(phases - k + 1) of the
 remaining gap at the k-th review: phases=2 gives half, then all).  Every scenario
 is a set of these parameters in scenarios/transitions.toml, not a code branch.
@@ -70,7 +71,7 @@ class Transition:
             raise ValueError(f"transition '{self.name}': 'description' must be text")
 
     def fraction(self, review_number: np.ndarray) -> np.ndarray:
-        """Share of the remaining gap closed at the k-th review after go-live (k < 1 counts as 1)."""
+        """Share of the remaining gap closed at the k-th review after go-live (k < 1 as 1)."""
         k = np.maximum(np.asarray(review_number), 1)
         return 1.0 / np.maximum(self.phases - k + 1, 1)
 
