@@ -120,6 +120,7 @@ class CareModel(mesa.Model):
         self._arrivals = np.searchsorted(world.arrival, np.arange(T + 1), side="left")
         self._arrivals[0] = 0
         self.util = utilisation(params)
+        self._init_spend_tally()
 
     # ---- the monthly step ----------------------------------------------------------
     def step(self) -> None:
@@ -128,8 +129,8 @@ class CareModel(mesa.Model):
         w = self.world
         new = np.arange(self._arrivals[m], self._arrivals[m + 1]) if m > 0 else np.empty(0, int)
         self._assess(np.concatenate([new, np.flatnonzero(w.review[m])]), m)
-        self._residential(m)
-        self._spend(m)
+        admitted = self._residential(m)
+        self._spend(m, admitted)
         if m in self.snapshot_months:
             self.snapshots[m] = (self.budget, self.in_res.copy())
         if m == w.n_months - 1:
@@ -183,15 +184,15 @@ class CareModel(mesa.Model):
             current = self.pence[np.ix_(rows, idx)] / 100.0
             self._set(rows, idx, tr.apply(current, ind[self.cal_of[rows]], **kw))
 
-    def _residential(self, m: int) -> None:
+    def _residential(self, m: int) -> np.ndarray:
         """Admissions: the shared draw against each policy's hazard (raised by a shortfall)."""
         w = self.world
         if not self.params.residential.enabled:
-            return
+            return np.empty(0, np.int64)
         h, u = w.h_res[m], w.u_res[m]
         cand = np.flatnonzero((u < h * max(self.feedback, 1.0)) & w.present(m))
         if not len(cand):
-            return
+            return cand
         mult = np.ones((len(self.policies), len(cand)))
         if m >= w.go_live and self.feedback != 1.0:
             ind = self.indicative[self.cal_of][:, cand]
@@ -200,36 +201,68 @@ class CareModel(mesa.Model):
         admit = (u[cand][None, :] < h[cand][None, :] * mult) & ~self.in_res[:, cand]
         p_idx, k = np.nonzero(admit)
         if not len(p_idx):
-            return
+            return cand[:0]
         slots = cand[k]
         self.in_res[p_idx, slots] = True
         self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
         np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), 1.0)
         np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -1.0)
+        return slots
 
-    def _spend(self, m: int) -> None:
-        """Spend by group: exact sums of pence by (PB type x group), then utilisation and prices."""
+    def _init_spend_tally(self) -> None:
+        """Running exact sums of pence by (PB type x client group) and (PB type x age band).
+
+        A person's contribution changes only when they arrive, leave, are reviewed, are
+        admitted to care, or change PB type or age band, so each month updates the sums
+        for those people only.  Pence are whole numbers, so the running sums stay exact
+        and equal a full recount (the reference-model test checks this).
+        """
         w = self.world
-        idx = np.flatnonzero(w.alive[m])
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        width = nt * (ng + nb)
-        onehot = np.zeros(len(idx) * width)
-        base = np.arange(len(idx)) * width
-        ptype = w.pb_type[m, idx].astype(np.int64)
-        onehot[base + ptype * ng + w.client_group[idx]] = 1.0
-        onehot[base + nt * ng + ptype * nb + w.age_band[m, idx]] = 1.0
-        onehot = onehot.reshape(len(idx), width)
-        raw = self.pence[:, idx] @ onehot                        # exact: integers below 2**53
-        by_group = raw[:, : nt * ng].reshape(-1, nt, ng)         # (P, type, client group)
-        by_band = raw[:, nt * ng:].reshape(-1, nt, len(AGE_BAND))
+        self._width = nt * (ng + nb)
+        self._raw = np.zeros((len(self.policies), self._width))
+        self._counted = np.zeros_like(self.pence)
+        self._keys = np.zeros((self.world.cap, 2), np.int64)
+        moved = np.zeros_like(w.review)
+        moved[1:] = (w.age_band[1:] != w.age_band[:-1]) | (w.pb_type[1:] != w.pb_type[:-1])
+        moved[0] = True
+        moved |= w.review
+        moved[w.arrival, np.arange(w.cap)] = True
+        ex = w.exit_month < w.n_months
+        moved[w.exit_month[ex], np.flatnonzero(ex)] = True
+        self._moved = moved
+        self._alive_count = w.alive.sum(axis=1)
+
+    def _spend(self, m: int, admitted: np.ndarray) -> None:
+        """Spend by group from the running sums: utilisation and prices applied last."""
+        w = self.world
+        nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
+        c = np.union1d(np.flatnonzero(self._moved[m]), admitted)
+        if len(c):
+            P = len(self.policies)
+            alive = w.alive[m, c]
+            new = np.where(alive[None, :], self.pence[:, c], 0.0)
+            ptype = w.pb_type[m, c].astype(np.int64)
+            keys = np.stack([ptype * ng + w.client_group[c],
+                             nt * ng + ptype * nb + w.age_band[m, c]], axis=1)
+            old, old_keys = self._counted[:, c], self._keys[c]
+            idx = np.concatenate([old_keys[:, 0], old_keys[:, 1], keys[:, 0], keys[:, 1]])
+            weights = np.concatenate([-old, -old, new, new], axis=1)   # (P, 4k)
+            flat = (np.arange(P)[:, None] * self._width + idx[None, :]).ravel()
+            self._raw += np.bincount(flat, weights=weights.ravel(),
+                                     minlength=P * self._width).reshape(P, self._width)
+            self._counted[:, c] = new
+            self._keys[c] = keys
+        by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)
+        by_band = self._raw[:, nt * ng:].reshape(-1, nt, nb)
         scale = self.util[:, None] * (w.uplift[m] / 1200.0)      # utilisation x price / 12 / 100
         out = self.spend[:, m, :]
         out[:, 1:1 + ng] = (by_group * scale).sum(axis=1)
         out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, 0])
         out[:, 1 + ng + nt:] = (by_band * scale).sum(axis=1)
         out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
-        self.people[:, m] = len(idx) - self.in_res[:, idx].sum(axis=1)
+        self.people[:, m] = self._alive_count[m] - self.in_res[:, w.alive[m]].sum(axis=1)
 
     @property
     def budget(self) -> np.ndarray:

@@ -1,0 +1,166 @@
+"""Benchmarks (not run in CI): throughput of the fast path against the per-agent reference,
+scaling with population, months, replicates and jobs, and peak memory.
+
+    python bench/run_bench.py            # quick suite, a few minutes
+    python bench/run_bench.py --full     # adds the default study at 1,000 replicates and 100k people
+
+Throughput is policy-agent-months per second: policies x replicates x months x mean
+people, divided by wall time.  The reference model runs the same work in the same
+process, so the ratio is robust to a noisy shared machine.  Writes bench/out/bench.csv
+and bench/out/bench.md.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim import world  # noqa: E402
+from sim.model import CareModel  # noqa: E402
+from sim.montecarlo import RunSpec, run_replicate  # noqa: E402
+from sim.population import Population  # noqa: E402
+from sim.reference import ReferenceModel  # noqa: E402
+from sim.study import load_study  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+DEFAULT = ROOT / "scenarios" / "default.toml"
+FIELDS = ("id", "age", "sex", "ethnicity", "client_group", "team", "facs_band", "ras_points",
+          "pb_type", "annual_budget", "months_since_review")
+
+
+def resample(pop: Population, n: int, seed: int = 0) -> Population:
+    """A population of n people drawn (with replacement) from pop."""
+    idx = np.random.default_rng(seed).integers(0, len(pop), n)
+    fields = {k: getattr(pop, k)[idx] for k in FIELDS}
+    fields["id"] = np.array([f"B{i:07d}" for i in range(n)], dtype=object)
+    return Population(teams=pop.teams, source=f"resampled {n}", **fields)
+
+
+def spec_for(study, pop=None, months=None, policies=None) -> RunSpec:
+    return RunSpec(pop or study.population, study.params, policies or study.policies,
+                   study.calibrations, months or study.n_months, study.go_live,
+                   (min(study.go_live + 11, (months or study.n_months) - 1),
+                    (months or study.n_months) - 1), study.spec.seed, 0)
+
+
+def mean_people(spec: RunSpec, r: int = 0) -> float:
+    d = world.draw(spec.population, spec.params, np.random.SeedSequence(spec.seed, spawn_key=(r,)),
+                   spec.n_months)
+    w = world.simulate(spec.population, spec.params, d, spec.n_months, spec.go_live)
+    return float(w.alive.sum(axis=1).mean())
+
+
+def fast(spec: RunSpec, reps: int) -> tuple[float, float]:
+    """(wall seconds, policy-agent-months per second) for reps replicates in this process."""
+    run_replicate(spec, 10_000)  # warm up imports and caches
+    t0 = time.perf_counter()
+    for r in range(reps):
+        run_replicate(spec, r)
+    dt = time.perf_counter() - t0
+    work = len(spec.policies) * reps * spec.n_months * mean_people(spec)
+    return dt, work / dt
+
+
+def reference(spec: RunSpec) -> tuple[float, float]:
+    d = world.draw(spec.population, spec.params, np.random.SeedSequence(spec.seed, spawn_key=(0,)),
+                   spec.n_months)
+    t0 = time.perf_counter()
+    ReferenceModel(population=spec.population, params=spec.params, draws=d,
+                   n_months=spec.n_months, go_live=spec.go_live, policies=spec.policies,
+                   calibrations=spec.calibrations).run()
+    dt = time.perf_counter() - t0
+    return dt, len(spec.policies) * spec.n_months * mean_people(spec) / dt
+
+
+def cli_run(runs: int, jobs: int) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB of the largest process) for the default study via the CLI."""
+    with tempfile.TemporaryDirectory() as tmp:
+        code = (
+            "import resource, subprocess, sys, time\n"
+            f"t = time.perf_counter()\n"
+            f"subprocess.run([sys.executable, {str(ROOT / 'run_sim.py')!r}, 'run', "
+            f"'--runs', '{runs}', '--jobs', '{jobs}', '--out', {tmp + '/r'!r}, '--quiet', "
+            f"'--no-report'], check=True)\n"
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout.split()
+    return float(out[0]), float(out[1]) / 1024.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--full", action="store_true", help="add the long runs (1,000 replicates, 100k people)")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    study = load_study(DEFAULT)
+    rows: list[dict] = []
+
+    def add(name: str, value: float, unit: str, note: str = "") -> None:
+        rows.append({"benchmark": name, "value": round(value, 3), "unit": unit, "note": note})
+        print(f"{name:<58} {value:>14,.3f} {unit}  {note}", flush=True)
+
+    P = len(study.policies)
+    # 1. fast path vs reference on the same work: the default study's policies, 24 months
+    same = spec_for(study, months=24)
+    ref_dt, ref_tp = reference(same)
+    f_dt, f_tp = fast(same, 5)
+    add("reference model, default policies, 24 months", ref_tp, "policy-agent-months/s",
+        f"{ref_dt:.1f} s for 1 replicate")
+    add("fast path, same work", f_tp, "policy-agent-months/s", f"{f_dt / 5:.3f} s a replicate")
+    add("fast / reference throughput", f_tp / ref_tp, "x", "same run, same machine")
+    # 2. the full default study, one process
+    full = spec_for(study)
+    dt, tp = fast(full, 10)
+    add(f"default study ({P} policies, {full.n_months} months), 1 job", tp,
+        "policy-agent-months/s", f"{dt / 10:.3f} s a replicate = {10 / dt:.2f} replicates/s")
+    # issue 3's figure: agent-months per second of the monthly step, status quo only
+    sq = spec_for(study, months=60, policies=study.policies[:1])
+    dt, tp = fast(sq, 10)
+    add("monthly step, status quo only, 60 months, 1 job", tp, "agent-months/s",
+        "world + model + reductions")
+    # 3. scaling with population size (status quo + the recommended policy)
+    two = [study.policies[0]] + [p for p in study.policies if p.name == "percentile+phased"]
+    sizes = (1_000, 5_000, 20_000) + ((100_000,) if args.full else ())
+    for n in sizes:
+        s = spec_for(study, pop=resample(study.population, n), policies=two)
+        reps = 3 if n <= 20_000 else 2
+        dt, tp = fast(s, reps)
+        add(f"population {n:,}, 2 policies, {s.n_months} months", dt / reps, "s/replicate",
+            f"{tp:,.0f} policy-agent-months/s")
+    # 4. scaling with months and replicates
+    for months in (24, 48, 72):
+        dt, tp = fast(spec_for(study, months=months), 4)
+        add(f"default policies, {months} months", dt / 4, "s/replicate", f"{tp:,.0f} p-a-m/s")
+    # 5. jobs and peak memory, through the CLI (includes start-up and writing tables)
+    runs = 1000 if args.full else 100
+    for jobs in (1, 2):
+        dt, mb = cli_run(runs, jobs)
+        add(f"default study, {runs} replicates, --jobs {jobs}", dt, "s wall",
+            f"{runs / dt:.2f} replicates/s, peak RSS {mb:.0f} MB (largest process)")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    with open(OUT / "bench.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    lines = [f"# Benchmarks ({machine})", "", "| benchmark | value | unit | note |",
+             "| --- | ---: | --- | --- |"]
+    lines += [f"| {r['benchmark']} | {r['value']:,} | {r['unit']} | {r['note']} |" for r in rows]
+    (OUT / "bench.md").write_text("\n".join(lines) + "\n")
+    print(f"\nwrote {OUT / 'bench.csv'} and {OUT / 'bench.md'}")
+
+
+if __name__ == "__main__":
+    main()
