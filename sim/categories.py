@@ -101,7 +101,12 @@ CATEGORIES: dict[str, Category] = {
 }
 
 
+# Band of each whole year of age (edges are whole years, so flooring is exact).
+_BAND_OF_YEAR = np.clip(np.searchsorted(np.asarray(AGE_BAND_EDGES), np.arange(MAX_AGE + 2),
+                                        side="right") - 1, 0, len(AGE_BAND_EDGES) - 1).astype(np.int8)
+
+
 def age_band_index(age: np.ndarray) -> np.ndarray:
     """Integer age band (0..7) for ages in years; ages under 18 fall in band 0."""
-    idx = np.searchsorted(np.asarray(AGE_BAND_EDGES), age, side="right") - 1
-    return np.clip(idx, 0, len(AGE_BAND_EDGES) - 1).astype(np.int8)
+    years = np.clip(np.floor(np.asarray(age)), 0, MAX_AGE + 1).astype(np.intp)
+    return _BAND_OF_YEAR[years]

@@ -97,7 +97,9 @@ class CareModel(mesa.Model):
         by_tr: dict[Any, list[int]] = {}
         for i in self.ras_rows:
             by_tr.setdefault(policies[i].transition, []).append(int(i))
-        self.transition_groups = [(t, np.array(rows)) for t, rows in by_tr.items()]
+        # transition -> positions within ras_rows of the policies that use it
+        pos = {int(r): i for i, r in enumerate(self.ras_rows)}
+        self.transition_groups = [(t, np.array([pos[r] for r in rows])) for t, rows in by_tr.items()]
         # Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
         # so identical policies give identical spend whatever the array layout or BLAS.
         start = np.rint(world.practice_budget[0].astype(np.float64) * 100.0)
@@ -180,9 +182,12 @@ class CareModel(mesa.Model):
             points_change=w.points[m, idx] / self.points_at_go_live[idx] - 1.0,
             is_new=w.arrival[idx] >= w.go_live,
         )
-        for tr, rows in self.transition_groups:
-            current = self.pence[np.ix_(rows, idx)] / 100.0
-            self._set(rows, idx, tr.apply(current, ind[self.cal_of[rows]], **kw))
+        current = self.pence[np.ix_(self.ras_rows, idx)] / 100.0
+        target = ind[self.cal_of[self.ras_rows]]
+        new = np.empty_like(current)
+        for tr, local in self.transition_groups:
+            new[local] = tr.apply(current[local], target[local], **kw)
+        self._set(self.ras_rows, idx, new)
 
     def _residential(self, m: int) -> np.ndarray:
         """Admissions: the shared draw against each policy's hazard (raised by a shortfall)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.categories import CLIENT_GROUP, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
+from sim.categories import AGE_BAND, CLIENT_GROUP, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
 from sim.params import Parameters, hazard_table, month_index
 from sim.population import Population
 from sim.synthetic import facs_from_points
@@ -221,11 +221,12 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     age = age0[None, :] + np.maximum(months - arrival[None, :], 0) / 12.0
     band = age_band_index(age)
 
-    death_m = first_event(present & (d.u_death < hazard_table(params.death)[group, band]), T)
-    other_m = first_event(present & (d.u_other < hazard_table(params.other_exit)[group, band]), T)
+    cell = group.astype(np.intp) * len(AGE_BAND) + band           # (T, cap) hazard cell
+    death_m = first_event(present & (d.u_death < hazard_table(params.death).ravel()[cell]), T)
+    other_m = first_event(present & (d.u_other < hazard_table(params.other_exit).ravel()[cell]), T)
     exit_m = np.minimum(death_m, other_m)
     alive = present & (months < exit_m[None, :])
-    h_res = hazard_table(params.residential)[group, band].astype(np.float32)
+    h_res = hazard_table(params.residential).astype(np.float32).ravel()[cell]
     base_res = first_event(alive & (d.u_res < h_res), T)
 
     # Need: points drift with age plus noise, from each person's arrival on.
