@@ -280,6 +280,13 @@ class CareModel(mesa.Model):
         in_care = np.cumsum(self.res_delta[:, :-1], axis=1)
         return in_care * self.params.residential.annual_cost / 12.0 * self.world.uplift[None, :]
 
+    def release(self) -> None:
+        """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
+        late, so a finished replicate would otherwise keep its world in memory."""
+        for name in ("world", "pence", "in_res", "indicative", "snapshots", "_counted",
+                     "_keys", "_moved", "_raw"):
+            setattr(self, name, None)
+
     def person(self, slot: int) -> PersonAgent:
         """A Mesa agent view of one person at the current month."""
         return PersonAgent(self, slot)

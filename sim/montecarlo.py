@@ -59,7 +59,9 @@ def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
     """One replicate of every policy, reduced to its aggregates."""
     with threadpool_limits(1):  # one BLAS thread: identical sums whatever the worker layout
         model = build_model(spec, r).run()
-        return replicate_result(model, r, r < spec.reservoir_replicates, len(spec.population.teams))
+        result = replicate_result(model, r, r < spec.reservoir_replicates, len(spec.population.teams))
+        model.release()
+        return result
 
 
 class Progress:

@@ -99,6 +99,10 @@ class StudyResults:
     disparity: np.ndarray | None = None         # (R, S, P, 2)
     persons: list[dict[str, np.ndarray]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    capacity: int = 0  # expected replicates: per-replicate arrays are allocated once
+
+    _PER_REPLICATE = ("spend_fy", "res_spend_fy", "admissions_fy", "spend_month_total",
+                      "eia_rep", "disparity")
 
     @property
     def eia_columns(self) -> list[tuple[str, str]]:
@@ -127,9 +131,17 @@ class StudyResults:
             "eia_rep": r.eia[..., [EIA_STATS.index(s) for s in EIA_REP_STATS]].astype(np.float32),
             "disparity": r.disparity,
         }
+        n = self.n_replicates
         for name, row in rows.items():
             cur = getattr(self, name)
-            setattr(self, name, row[None] if cur is None else np.concatenate([cur, row[None]]))
+            if cur is None or len(cur) <= n:  # grow by doubling: memory stays near the final size
+                size = max(self.capacity, 2 * n, 1)
+                grown = np.zeros((size,) + row.shape, dtype=row.dtype)
+                if cur is not None:
+                    grown[:n] = cur[:n]
+                setattr(self, name, grown)
+                cur = grown
+            cur[n] = row
         sums = {
             "spend_month_group_sum": r.spend_month_group,
             "people_month_sum": r.people_month.astype(np.float64),
@@ -152,6 +164,9 @@ class StudyResults:
         """Write aggregates.npz + aggregates.json into folder (atomically)."""
         folder = Path(folder)
         arrays = {k: getattr(self, k) for k in self._ARRAYS if getattr(self, k) is not None}
+        for k in self._PER_REPLICATE:
+            if k in arrays:
+                arrays[k] = arrays[k][: self.n_replicates]
         for i, p in enumerate(self.persons):
             for k, v in p.items():
                 arrays[f"persons_{i}_{k}"] = v

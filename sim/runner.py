@@ -49,7 +49,7 @@ def new_results(study: Study) -> StudyResults:
     return StudyResults(
         policies=[p.describe() for p in study.policies], months=study.months,
         financial_years=study.financial_years, month_fy=np.asarray(study.month_fy),
-        go_live_month=study.go_live, teams=study.population.teams,
+        go_live_month=study.go_live, teams=study.population.teams, capacity=study.spec.runs,
         meta={
             "study": {
                 "name": study.spec.name, "target": study.spec.savings_target,

@@ -72,7 +72,7 @@ def replicate_result(
     M[np.arange(len(cohort))[:, None], cols] = 1.0
     S = len(model.snapshot_months)
     eia = np.zeros((S, P, J, len(EIA_STATS)))
-    hist = np.zeros((S, P, J, len(PCT_EDGES) + 1))
+    hist = np.zeros((S, P, J, len(PCT_EDGES) + 1), np.int32)
     disparity = np.full((S, P, 2), np.nan)
     older = w.age(w.go_live)[cohort] >= OLDER_AGE
     persons = {k: v.copy() for k, v in codes.items()} if keep_persons else None
