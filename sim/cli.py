@@ -6,6 +6,7 @@ checkpoints kept; rerun with --resume), 1 unexpected error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,9 +41,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="study file (TOML); default: scenarios/default.toml")
     r.add_argument("--runs", type=int, help="number of replicates (default: the study's 'runs')")
     r.add_argument("--seed", type=int, help="master seed (default: the study's 'seed')")
-    r.add_argument("--jobs", type=int, default=1,
-                   help="parallel worker processes on this machine (default 1; results do not "
-                   "depend on it)")
+    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel worker processes on this machine (default: all cores, "
+                   f"{os.cpu_count()} here); results do not depend on it")
     r.add_argument("--out", help="results folder (default: results/<study name>)")
     r.add_argument("--resume", action="store_true",
                    help="continue an interrupted run in --out from its completed checkpoints")

@@ -1,0 +1,102 @@
+"""Study files: the default expands to every policy; bad studies fail clearly, writing nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.study import StudyError, load_study
+
+from conftest import ROOT
+
+DEFAULT = ROOT / "scenarios" / "default.toml"
+HEADER = f"""
+[study]
+name = "t"
+population = "{(ROOT / 'populations' / 'bnes_2012_synthetic.csv').as_posix()}"
+parameters = "{(ROOT / 'scenarios' / 'parameters.toml').as_posix()}"
+calibrations_file = "CAL"
+transitions_file = "TR"
+"""
+
+
+def write(tmp: Path, study_extra: str = "", cal: str | None = None, tr: str | None = None,
+          tail: str = "") -> Path:
+    cal_path, tr_path = tmp / "cal.toml", tmp / "tr.toml"
+    cal_path.write_text(cal if cal is not None else (ROOT / "scenarios" / "calibrations.toml").read_text())
+    tr_path.write_text(tr if tr is not None else (ROOT / "scenarios" / "transitions.toml").read_text())
+    text = HEADER.replace("CAL", cal_path.as_posix()).replace("TR", tr_path.as_posix())
+    path = tmp / "study.toml"
+    path.write_text(text + study_extra + tail)
+    return path
+
+
+def test_default_study_expands_to_every_calibration_by_transition_plus_baseline():
+    st = load_study(DEFAULT)
+    assert len(st.policies) == 1 + 4 * 5
+    assert st.policies[0].is_baseline
+    names = {p.name for p in st.policies}
+    assert "percentile+phased" in names and "group_price_per_point+capped_both" in names
+    assert st.transitions["phased"].recommended
+    assert st.months[0] == "2012-04" and st.months[-1] == "2018-03"
+    assert st.first_full_year == "2013/14" and st.go_live == 9
+    assert st.financial_years == ["2012/13", "2013/14", "2014/15", "2015/16", "2016/17", "2017/18"]
+
+
+def test_all_calibrations_cross_all_transitions(tmp_path):
+    st = load_study(write(tmp_path, 'calibrations = "all"\n'))
+    assert len(st.policies) == 1 + 6 * 5
+
+
+@pytest.mark.parametrize("extra,cal,tr,words", [
+    ('runz = 5\n', None, None, ["unknown key 'study.runz'", "did you mean 'runs'"]),
+    ('runs = "many"\n', None, None, ["study.runs"]),
+    ('calibrations = ["percentil"]\n', None, None, ["did you mean 'percentile'"]),
+    ('transitions = []\n', None, None, ["nothing to compare"]),
+    ('', '[p]\nkind = "percentile"\npercentile = 150\n', None, ["percentile", "p"]),
+    ('', None, '[x]\nmax_loss = 1.5\n', ["max_loss"]),
+    ('', None, '[x]\nmax_los = 0.1\n', ["did you mean 'max_loss'"]),
+    ('', '[p]\nkind = "price_per_pint"\n', None, ["did you mean 'price_per_point'"]),
+])
+def test_bad_study_is_refused_naming_file_and_key(tmp_path, extra, cal, tr, words):
+    path = write(tmp_path, extra, cal, tr)
+    with pytest.raises(StudyError) as err:
+        load_study(path)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_bad_override_and_missing_population(tmp_path):
+    path = write(tmp_path, tail='[overrides]\n"demand.net_growt_per_year" = 0.1\n')
+    with pytest.raises(StudyError, match="did you mean 'net_growth_per_year'"):
+        load_study(path)
+    text = write(tmp_path).read_text().replace("bnes_2012_synthetic.csv", "nope.csv")
+    (tmp_path / "study.toml").write_text(text)
+    with pytest.raises(StudyError, match="study.population"):
+        load_study(tmp_path / "study.toml")
+
+
+def test_override_reaches_the_parameters(tmp_path):
+    st = load_study(write(tmp_path, tail='[overrides]\n"demand.net_growth_per_year" = 0.03\n'))
+    assert st.params.demand.net_growth_per_year == 0.03
+
+
+def test_validate_and_run_exit_2_and_write_nothing(tmp_path, capsys):
+    path = write(tmp_path, "runz = 5\n")
+    assert main(["validate", str(path)]) == 2
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
+    assert not out.exists()
+    assert "runz" in capsys.readouterr().err
+    assert main(["validate", str(DEFAULT)]) == 0
+
+
+def test_adding_a_scenario_is_editing_a_file(tmp_path):
+    tr = (ROOT / "scenarios" / "transitions.toml").read_text() + (
+        '\n[gentle]\ndescription = "losses capped at 2%"\nmax_loss = 0.02\n')
+    st = load_study(write(tmp_path, 'transitions = ["gentle"]\n', tr=tr))
+    assert [p.name for p in st.policies][1:] == [f"{c}+gentle" for c in
+                                                 ("price_per_point", "percentile", "regression",
+                                                  "regression_loglinear", "regression_median",
+                                                  "group_price_per_point")]
