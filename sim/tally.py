@@ -40,21 +40,27 @@ def _membership(codes: dict[str, np.ndarray], sizes: list[int], n_teams: int) ->
 
 
 def _disparity(budget: np.ndarray, points: np.ndarray, older: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Younger/older ratio of mean allocation per point within points bands, per row."""
+    """Younger/older ratio of mean allocation per point within points bands, per row.
+
+    "Equal need" is the same 10-point band; bands with fewer than 5 younger or older
+    people are skipped; band ratios are averaged on the log scale, weighted by the
+    smaller group.
+    """
+    P = budget.shape[0]
     band = np.minimum(points // DISPARITY_BAND_WIDTH, 20).astype(np.int64)
-    nb = 21 * 2
-    cell = band * 2 + older.astype(np.int64)
-    ppp = budget / np.maximum(points, 1.0)
-    out = np.full(budget.shape[0], np.nan)
-    for p in range(budget.shape[0]):
-        k = ok[p]
-        cnt = np.bincount(cell[k], minlength=nb).reshape(21, 2)
-        tot = np.bincount(cell[k], weights=ppp[p, k], minlength=nb).reshape(21, 2)
-        use = (cnt >= DISPARITY_MIN_CELL).all(axis=1) & (tot[:, 1] > 0) & (tot[:, 0] > 0)
-        if use.any():
-            mean = tot[use] / cnt[use]
-            wts = cnt[use].min(axis=1)
-            out[p] = float(np.exp(np.average(np.log(mean[:, 0] / mean[:, 1]), weights=wts)))
+    cell = band * 2 + older.astype(np.int64)                           # (n,)
+    flat = (np.arange(P)[:, None] * 42 + cell[None, :])[ok]
+    ppp = (budget / np.maximum(points, 1.0))[ok]
+    cnt = np.bincount(flat, minlength=P * 42).reshape(P, 21, 2)
+    tot = np.bincount(flat, weights=ppp, minlength=P * 42).reshape(P, 21, 2)
+    use = (cnt >= DISPARITY_MIN_CELL).all(axis=2) & (tot > 0).all(axis=2)   # (P, 21)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log((tot[..., 0] / cnt[..., 0]) / (tot[..., 1] / cnt[..., 1]))
+    wts = np.where(use, cnt.min(axis=2), 0)
+    total = wts.sum(axis=1)
+    out = np.full(P, np.nan)
+    has = total > 0
+    out[has] = np.exp((np.where(use, log_ratio, 0.0) * wts).sum(axis=1)[has] / total[has])
     return out
 
 
@@ -97,10 +103,8 @@ def replicate_result(
         eia[s] = np.einsum("kpn,nj->pjk", stats, M, optimize=True)
         bins = np.searchsorted(PCT_EDGES, pct, side="right")       # 0 .. len(EDGES)
         H = len(PCT_EDGES) + 1
-        for p in range(P):
-            k = valid[p]
-            flat = (cols[k] * H + bins[p, k][:, None]).ravel()
-            hist[s, p] = np.bincount(flat, minlength=J * H).reshape(J, H)
+        cell = (np.arange(P)[:, None, None] * J + cols[None, :, :]) * H + bins[:, :, None]
+        hist[s] = np.bincount(cell[valid].ravel(), minlength=P * J * H).reshape(P, J, H)
         disparity[s, :, 1] = _disparity(B, pts, older, valid)
         disparity[s, :, 0] = disparity[s, base, 1]
         if keep_persons:
