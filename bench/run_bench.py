@@ -113,12 +113,12 @@ def main() -> None:
         print(f"{name:<58} {value:>14,.3f} {unit}  {note}", flush=True)
 
     P = len(study.policies)
-    # 1. fast path vs reference on the same work: the default study's policies, 24 months
-    same = spec_for(study, months=24)
+    # 1. fast path vs reference on the same work: one replicate of the default study
+    same = spec_for(study)
     ref_dt, ref_tp = reference(same)
     f_dt, f_tp = fast(same, 5)
-    add("reference model, default policies, 24 months", ref_tp, "policy-agent-months/s",
-        f"{ref_dt:.1f} s for 1 replicate")
+    add(f"reference model, default study ({P} policies, {same.n_months} months)", ref_tp,
+        "policy-agent-months/s", f"{ref_dt:.1f} s for 1 replicate")
     add("fast path, same work", f_tp, "policy-agent-months/s", f"{f_dt / 5:.3f} s a replicate")
     add("fast / reference throughput", f_tp / ref_tp, "x", "same run, same machine")
     # 2. the full default study, one process
