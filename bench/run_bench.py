@@ -15,7 +15,6 @@ import argparse
 import csv
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim import world  # noqa: E402
-from sim.model import CareModel  # noqa: E402
 from sim.montecarlo import RunSpec, run_replicate  # noqa: E402
 from sim.population import Population  # noqa: E402
 from sim.reference import ReferenceModel  # noqa: E402

@@ -168,9 +168,13 @@ class Parameters(_Section):
     practice: Practice
 
 
-def _nearest(key: str, options: list[str]) -> str:
+def nearest(key: str, options: list[str]) -> str:
+    """'; did you mean X?' for the closest option, or the list of valid options."""
     close = difflib.get_close_matches(key, options, n=1, cutoff=0.5)
     return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(options)}"
+
+
+_nearest = nearest
 
 
 def _valid_keys(model: type[BaseModel], path: tuple) -> list[str]:
@@ -184,13 +188,14 @@ def _valid_keys(model: type[BaseModel], path: tuple) -> list[str]:
     return list(model.model_fields)
 
 
-def _explain(err: ValidationError, where: str) -> str:
+def explain(err: ValidationError, where: str, root: type[BaseModel]) -> str:
+    """pydantic errors as one line each, naming the file and the dotted key."""
     lines = []
     for e in err.errors():
         loc = tuple(e["loc"])
         dotted = ".".join(str(p) for p in loc)
         if e["type"] == "extra_forbidden":
-            hint = _nearest(str(loc[-1]), _valid_keys(Parameters, loc[:-1]))
+            hint = nearest(str(loc[-1]), _valid_keys(root, loc[:-1]))
             lines.append(f"{where}: unknown key '{dotted}'{hint}")
         elif e["type"] == "missing":
             lines.append(f"{where}: missing key '{dotted}'")
@@ -237,7 +242,7 @@ def load_parameters(
     try:
         return Parameters.model_validate(raw)
     except ValidationError as exc:
-        raise ParameterError(_explain(exc, where or str(path))) from None
+        raise ParameterError(explain(exc, where or str(path), Parameters)) from None
 
 
 def monthly_hazard(annual: np.ndarray | float) -> np.ndarray:

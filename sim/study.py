@@ -6,7 +6,6 @@ key, and is raised before anything is written.
 """
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,10 @@ from sim.params import (
     Parameters,
     financial_year_of,
     load_parameters,
+    explain,
     month_index,
     month_label,
+    nearest,
 )
 from sim.population import Population, PopulationError, load_population
 from sim.ras import CALIBRATIONS, make_calibration
@@ -122,9 +123,7 @@ class Study:
         return (min(self.go_live + 11, self.n_months - 1), self.n_months - 1)
 
 
-def _nearest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(options)}"
+_nearest = nearest
 
 
 def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
@@ -138,24 +137,6 @@ def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise StudyError(f"{path}: {what} is not valid TOML: {exc}") from None
-
-
-def _explain(err: ValidationError, path: Path) -> str:
-    lines = []
-    for e in err.errors():
-        loc = tuple(str(p) for p in e["loc"])
-        dotted = ".".join(loc)
-        if e["type"] == "extra_forbidden":
-            model: type[BaseModel] = StudyFile
-            for part in loc[:-1]:
-                ann = model.model_fields[part].annotation
-                model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else model
-            lines.append(f"{path}: unknown key '{dotted}'{_nearest(loc[-1], list(model.model_fields))}")
-        elif e["type"] == "missing":
-            lines.append(f"{path}: missing key '{dotted}'")
-        else:
-            lines.append(f"{path}: key '{dotted}': {e['msg']} (got {e.get('input')!r})")
-    return "\n".join(lines)
 
 
 def _select(kind: str, wanted: list[str] | str, available: list[str], path: Path) -> list[str]:
@@ -175,7 +156,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     try:
         sf = StudyFile.model_validate(raw)
     except ValidationError as exc:
-        raise StudyError(_explain(exc, path)) from None
+        raise StudyError(explain(exc, str(path), StudyFile)) from None
     spec = sf.study
     if runs is not None:
         spec.runs = runs
