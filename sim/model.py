@@ -238,12 +238,13 @@ class CareModel(mesa.Model):
         moved[w.exit_month[ex], np.flatnonzero(ex)] = True
         self._moved = moved
         self._alive_count = w.alive.sum(axis=1)
+        self._res_alive = np.zeros(len(self.policies), np.int64)  # residents still alive
 
     def _spend(self, m: int, admitted: np.ndarray) -> None:
         """Spend by group from the running sums: utilisation and prices applied last."""
         w = self.world
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        c = np.union1d(np.flatnonzero(self._moved[m]), admitted)
+        c = np.unique(np.concatenate([np.flatnonzero(self._moved[m]), admitted]))
         if len(c):
             P = len(self.policies)
             alive = w.alive[m, c]
@@ -259,6 +260,10 @@ class CareModel(mesa.Model):
                                      minlength=P * self._width).reshape(P, self._width)
             self._counted[:, c] = new
             self._keys[c] = keys
+            left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
+            if len(left):
+                self._res_alive -= self.in_res[:, left].sum(axis=1)
+        self._res_alive += self.admissions[:, m]
         by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)
         by_band = self._raw[:, nt * ng:].reshape(-1, nt, nb)
         scale = self.util[:, None] * (w.uplift[m] / 1200.0)      # utilisation x price / 12 / 100
@@ -267,7 +272,7 @@ class CareModel(mesa.Model):
         out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, 0])
         out[:, 1 + ng + nt:] = (by_band * scale).sum(axis=1)
         out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
-        self.people[:, m] = self._alive_count[m] - self.in_res[:, w.alive[m]].sum(axis=1)
+        self.people[:, m] = self._alive_count[m] - self._res_alive
 
     @property
     def budget(self) -> np.ndarray:

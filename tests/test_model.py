@@ -107,3 +107,12 @@ def test_model_is_a_mesa_model_with_agent_views(small_world, params):
     person = m.person(0)
     assert isinstance(person, mesa.Agent)
     assert person.budgets["sq"] == pytest.approx(m.budget[0, 0])
+
+
+def test_people_in_the_community_is_alive_minus_residents(small_world, params):
+    m = run(small_world, params, [Policy("sq"), Policy("x", "fixed", IMMEDIATE)],
+            {"fixed": FixedPrice(5000.0)})
+    w, last = small_world, T - 1
+    expected = w.alive[last].sum() - m.in_res[:, w.alive[last]].sum(axis=1)
+    np.testing.assert_array_equal(m.people[:, last], expected)
+    np.testing.assert_array_equal(m.people[:, 0], w.alive[0].sum() - m.admissions[:, 0])
