@@ -147,10 +147,9 @@ class CareModel(mesa.Model):
         w = self.world
         out = np.zeros((len(self.cal_names) + 1, len(idx)))
         points = w.points[m, idx].astype(np.float64)
-        group = w.client_group[idx]
-        age = w.age0[idx] + (m - w.arrival[idx]) / 12.0
+        group = w.client_group[idx].astype(np.int64)
         for c, est in enumerate(self.calibrations):
-            out[c] = est.allocate(points, client_group=group, age=age)
+            out[c] = est.allocate_checked_inputs(points, group)
         return out
 
     def _set(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:

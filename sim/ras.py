@@ -200,6 +200,14 @@ class Calibration:
         points, group, _ = _cohort(points, client_group, age, self.needs_group, type(self).__name__)
         return self._shape(self._raw(points, group) * (self.scale_ * self.scale))
 
+    def allocate_checked_inputs(self, points: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """`allocate` without re-checking inputs, for the simulation's monthly hot path.
+
+        The caller guarantees float64 points >= 0 and int64 client-group codes, as the
+        model's arrays are (validated once when the population was loaded).
+        """
+        return self._shape(self._raw(points, group) * (self.scale_ * self.scale))
+
     def fitted_summary(self) -> dict[str, Any]:
         """Fitted values as plain floats and lists, for reports and manifests."""
         if not hasattr(self, "scale_"):

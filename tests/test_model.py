@@ -20,6 +20,9 @@ class FixedPrice:
     def allocate(self, points, *, client_group=None, age=None):
         return np.asarray(points, dtype=float) * self.price
 
+    def allocate_checked_inputs(self, points, group):
+        return self.allocate(points)
+
 
 IMMEDIATE = Transition(name="immediate", covers="all", phases=1)
 T, GO_LIVE = 36, 9
