@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from sim.categories import AGE_BAND, CATEGORIES, CLIENT_GROUP  # noqa: E402
+from sim.categories import CATEGORIES  # noqa: E402
 from sim.finance import savings  # noqa: E402
 from sim.results import StudyResults  # noqa: E402
 
@@ -211,5 +211,3 @@ def save_all(res: StudyResults, folder: Path, eia: pd.DataFrame, summary: pd.Dat
         paths.append(out / name)
     return paths
 
-
-__all__ = ["save_all", "pounds", "OKABE_ITO", "AGE_BAND", "CLIENT_GROUP"]

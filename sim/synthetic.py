@@ -13,14 +13,12 @@ from typing import Any
 import numpy as np
 
 from sim.categories import (
-    AGE_BAND,
     AGE_BAND_EDGES,
     CLIENT_GROUP,
     ETHNICITY,
     FACS_BAND,
     OLDER_AGE,
     PB_TYPE,
-    SEX,
 )
 from sim.params import Parameters, load_parameters
 from sim.population import Population
@@ -158,6 +156,3 @@ def younger_older_ratio(pop: Population, band_width: float = 10.0) -> float:
             weights.append(min(y.sum(), o.sum()))
     return float(np.exp(np.average(logs, weights=weights))) if logs else float("nan")
 
-
-__all__ = ["generate", "check_targets", "load_targets", "facs_from_points", "younger_older_ratio",
-           "DEFAULT_POPULATION", "DEFAULT_TARGETS", "AGE_BAND", "SEX"]
