@@ -167,3 +167,6 @@ def _dask_client(address: str | None, jobs: int):
     return Client(LocalCluster(n_workers=jobs, threads_per_worker=1, host="127.0.0.1",
                                dashboard_address=None, processes=True))
 
+
+if __name__ == "__main__":
+    sys.exit(main())

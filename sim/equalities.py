@@ -3,24 +3,28 @@
 Budget change = a person's budget under the policy minus under the status quo on
 the same random world, for people of the go-live cohort still in the community
 under both.  "Losing" for the relative risk means losing more than 5%.  Cells
-describing fewer than `suppress_below` people are suppressed (marked, not dropped),
-as public bodies do when publishing small counts.
+describing fewer than `suppress_below` people (mean per replicate) are suppressed:
+kept and marked, with the count and every statistic blanked, as public bodies do
+when publishing small counts.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from sim.categories import CATEGORIES, PROTECTED
+from sim.finance import settings
 from sim.results import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS, StudyResults
 
 LOSS_FOR_RR = "n_lose5"
-STAT_COLUMNS = ("mean_change_gbp", "mean_change_pct", "median_change_pct", "share_lose5",
+STAT_COLUMNS = ("count", "mean_change_gbp", "mean_change_pct", "median_change_pct", "share_lose5",
                 "share_lose10", "share_lose25", "share_gain", "rr_lose", "rr_lose_lo",
                 "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after")
 
 
 def group_label(characteristic: str, code: str) -> str:
+    """Readable name of a group; teams are open labels and stay as given."""
     cat = CATEGORIES.get(characteristic)
     if cat is not None and code in cat.codes:
         return cat.label_of(code)
@@ -44,55 +48,70 @@ def hist_median(hist: np.ndarray) -> float:
     return float(lo + frac * (hi - lo))
 
 
-def _rr(lose_g, n_g, lose_all, n_all):
+def relative_risk(lose_g: ArrayLike, n_g: ArrayLike, lose_all: ArrayLike,
+                  n_all: ArrayLike) -> np.ndarray:
+    """Risk of losing in the group over the risk in everyone else ('all' minus the group).
+
+    NaN where undefined (empty group or nobody else), inf where nobody else loses.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (lose_g / n_g) / ((lose_all - lose_g) / (n_all - n_g))
+        risk_group = np.divide(lose_g, n_g)
+        risk_rest = np.divide(np.subtract(lose_all, lose_g), np.subtract(n_all, n_g))
+        return risk_group / risk_rest
+
+
+def percentile_interval(per_replicate: np.ndarray) -> tuple[float, float]:
+    """95% percentile interval across replicates, dropping replicates with no finite ratio."""
+    x = np.asarray(per_replicate, dtype=float)
+    x = x[np.isfinite(x)]
+    if not len(x):
+        return np.nan, np.nan
+    lo, hi = np.percentile(x, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _shares(t: np.ndarray, hist: np.ndarray, R: int) -> dict[str, float]:
+    """Statistics of one group from its pooled tallies (one row of eia_sum)."""
+    v = dict(zip(EIA_STATS, t.astype(float)))
+    n = v["n"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "count": n / R,
+            "mean_change_gbp": v["sum_change"] / n, "mean_change_pct": v["sum_pct"] / n,
+            "median_change_pct": hist_median(hist),
+            "share_lose5": v["n_lose5"] / n, "share_lose10": v["n_lose10"] / n,
+            "share_lose25": v["n_lose25"] / n, "share_gain": v["n_gain"] / n,
+            "alloc_per_point_before": v["sum_before"] / v["sum_points"],
+            "alloc_per_point_after": v["sum_after"] / v["sum_points"],
+        }
 
 
 def eia_table(res: StudyResults, snapshot: str = "first_year", suppress: bool = True) -> pd.DataFrame:
-    """eia.csv: one row per policy, characteristic and group."""
+    """eia.csv: one row per (non-baseline) policy, characteristic and group."""
     s = SNAPSHOTS.index(snapshot)
-    k = {name: i for i, name in enumerate(EIA_STATS)}
-    kr = {name: i for i, name in enumerate(EIA_REP_STATS)}
-    cols = res.eia_columns
+    lose, n_ = EIA_STATS.index(LOSS_FOR_RR), EIA_STATS.index("n")
+    rlose, rn = EIA_REP_STATS.index(LOSS_FOR_RR), EIA_REP_STATS.index("n")
     R = max(res.n_replicates, 1)
-    limit = res.meta.get("study", {}).get("suppress_below", 10)
-    first_of = {}
-    for j, (char, _) in enumerate(cols):
-        first_of.setdefault(char, j)
+    limit = settings(res)["suppress_below"]
     rows = []
     for p, pol in enumerate(res.policies):
         if pol["is_baseline"]:
             continue
-        tot = res.eia_sum[s, p]                 # (J, K)
-        rep = res.eia_rep[:, s, p]              # (R, J, 6)
-        for j, (char, code) in enumerate(cols):
-            t = tot[j]
-            n = t[k["n"]]
+        tot = res.eia_sum[s, p]                                       # (J, K), column 0 = all
+        rep = None if res.eia_rep is None else res.eia_rep[:, s, p].astype(float)  # (R, J, k)
+        for j, (char, code) in enumerate(res.eia_columns):
             row = {"policy": pol["name"], "calibration": pol["calibration"],
                    "transition": pol["transition"], "snapshot": snapshot,
                    "characteristic": char, "protected_characteristic": PROTECTED.get(char, ""),
-                   "group": code, "group_label": group_label(char, code), "count": n / R}
-            with np.errstate(divide="ignore", invalid="ignore"):
-                row.update({
-                    "mean_change_gbp": t[k["sum_change"]] / n,
-                    "mean_change_pct": t[k["sum_pct"]] / n,
-                    "median_change_pct": hist_median(res.eia_hist[s, p, j]),
-                    "share_lose5": t[k["n_lose5"]] / n, "share_lose10": t[k["n_lose10"]] / n,
-                    "share_lose25": t[k["n_lose25"]] / n, "share_gain": t[k["n_gain"]] / n,
-                    "alloc_per_point_before": t[k["sum_before"]] / t[k["sum_points"]],
-                    "alloc_per_point_after": t[k["sum_after"]] / t[k["sum_points"]],
-                })
-            if char == "all":
-                row.update(rr_lose=np.nan, rr_lose_lo=np.nan, rr_lose_hi=np.nan)
-            else:
-                row["rr_lose"] = float(_rr(t[k[LOSS_FOR_RR]], n, tot[0, k[LOSS_FOR_RR]], tot[0, k["n"]]))
-                per = _rr(rep[:, j, kr[LOSS_FOR_RR]], rep[:, j, kr["n"]],
-                          rep[:, 0, kr[LOSS_FOR_RR]], rep[:, 0, kr["n"]])
-                per = per[np.isfinite(per)]
-                lo, hi = np.percentile(per, [2.5, 97.5]) if len(per) else (np.nan, np.nan)
-                row.update(rr_lose_lo=float(lo), rr_lose_hi=float(hi))
-            row["suppressed"] = bool(suppress and row["count"] < limit)
+                   "group": code, "group_label": group_label(char, code),
+                   **_shares(tot[j], res.eia_hist[s, p, j], R),
+                   "rr_lose": np.nan, "rr_lose_lo": np.nan, "rr_lose_hi": np.nan}
+            if char != "all":
+                row["rr_lose"] = float(relative_risk(tot[j, lose], tot[j, n_], tot[0, lose], tot[0, n_]))
+                if rep is not None:
+                    row["rr_lose_lo"], row["rr_lose_hi"] = percentile_interval(relative_risk(
+                        rep[:, j, rlose], rep[:, j, rn], rep[:, 0, rlose], rep[:, 0, rn]))
+            row["suppressed"] = bool(suppress and not row["count"] >= limit)
             if row["suppressed"]:
                 row.update({c: np.nan for c in STAT_COLUMNS})
             rows.append(row)
@@ -100,18 +119,21 @@ def eia_table(res: StudyResults, snapshot: str = "first_year", suppress: bool = 
 
 
 def disparity_table(res: StudyResults) -> pd.DataFrame:
-    """Younger/older allocation per point at equal need, before (status quo) and after."""
+    """Younger/older allocation per point at equal need, before (status quo) and after.
+
+    A ratio above 1 means under-65s get more per point of need than over-65s; the
+    interval is the 2.5-97.5 percentile across replicates, ignoring undefined ones.
+    """
     rows = []
     for p, pol in enumerate(res.policies):
         for s, snap in enumerate(SNAPSHOTS):
             row = {"policy": pol["name"], "calibration": pol["calibration"],
                    "transition": pol["transition"], "snapshot": snap}
             for i, when in enumerate(("before", "after")):
-                x = res.disparity[:, s, p, i]
-                x = x[np.isfinite(x)]
-                row[f"ratio_{when}"] = float(x.mean()) if len(x) else np.nan
-                lo, hi = np.percentile(x, [2.5, 97.5]) if len(x) else (np.nan, np.nan)
-                row[f"ratio_{when}_lo"], row[f"ratio_{when}_hi"] = float(lo), float(hi)
+                x = np.asarray(res.disparity[:, s, p, i], dtype=float)
+                ok = x[np.isfinite(x)]
+                row[f"ratio_{when}"] = float(ok.mean()) if len(ok) else np.nan
+                row[f"ratio_{when}_lo"], row[f"ratio_{when}_hi"] = percentile_interval(x)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -120,10 +142,13 @@ def largest_disparity(eia: pd.DataFrame) -> pd.DataFrame:
     """Per policy, the protected-characteristic group most over-represented among losers."""
     prot = eia[(eia["protected_characteristic"] != "") & ~eia["suppressed"]].dropna(subset=["rr_lose"])
     if prot.empty:
-        return pd.DataFrame(columns=["policy", "largest_rr_lose", "largest_rr_group"])
+        return pd.DataFrame(columns=["policy", "largest_rr_lose", "largest_rr_lo", "largest_rr_hi",
+                                     "largest_rr_group"])
     idx = prot.groupby("policy")["rr_lose"].idxmax()
     top = prot.loc[idx]
     return pd.DataFrame({"policy": top["policy"].to_numpy(),
                          "largest_rr_lose": top["rr_lose"].to_numpy(),
+                         "largest_rr_lo": top["rr_lose_lo"].to_numpy(),
+                         "largest_rr_hi": top["rr_lose_hi"].to_numpy(),
                          "largest_rr_group": (top["protected_characteristic"] + ": "
                                               + top["group_label"]).to_numpy()})

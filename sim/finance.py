@@ -7,24 +7,44 @@ the run, so a policy that pushes people into care pays for it here.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from sim.results import StudyResults
+from sim.results import SPEND_GROUPS, StudyResults
 
 QUANTILES = (5, 50, 95)
+DEFAULTS: dict[str, Any] = {"name": "study", "target": 776_000.0, "suppress_below": 10,
+                            "cost_neutral_tolerance": 0.01, "seed": None, "runs": None}
 
 
-def _settings(res: StudyResults) -> dict:
-    s = dict(res.meta.get("study", {}))
-    s.setdefault("target", 776_000.0)
-    s.setdefault("cost_neutral_tolerance", 0.01)
+def first_full_year(res: StudyResults) -> str:
+    """First financial year lying wholly after go-live (else the last one)."""
+    months = np.asarray(res.month_fy)
+    for f, fy in enumerate(res.financial_years):
+        idx = np.flatnonzero(months == f)
+        if len(idx) == 12 and idx.min() >= res.go_live_month:
+            return fy
+    return res.financial_years[-1]
+
+
+def settings(res: StudyResults) -> dict[str, Any]:
+    """The study's reporting settings, with defaults for anything missing or None."""
+    given = (res.meta or {}).get("study") or {}
+    s = {**DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
+    if s.get("first_full_year") not in res.financial_years:
+        s["first_full_year"] = first_full_year(res)
+    for key in ("target", "suppress_below", "cost_neutral_tolerance"):
+        s[key] = float(s[key])
     return s
 
 
 def total_spend(res: StudyResults) -> np.ndarray:
     """(R, P, F) community plus residential spend."""
-    return res.spend_fy + res.res_spend_fy
+    community = np.asarray(res.spend_fy, dtype=float)
+    residential = 0.0 if res.res_spend_fy is None else np.asarray(res.res_spend_fy, dtype=float)
+    return community + residential
 
 
 def savings(res: StudyResults) -> np.ndarray:
@@ -33,13 +53,13 @@ def savings(res: StudyResults) -> np.ndarray:
     return spend[:, [res.baseline_index]] - spend
 
 
-def _policy_cols(res: StudyResults, p: int) -> dict:
+def _policy_cols(res: StudyResults, p: int) -> dict[str, Any]:
     pol = res.policies[p]
     return {"policy": pol["name"], "calibration": pol["calibration"],
             "transition": pol["transition"]}
 
 
-def _quantiles(x: np.ndarray, prefix: str) -> dict:
+def _quantiles(x: np.ndarray, prefix: str) -> dict[str, float]:
     q = np.percentile(x, QUANTILES)
     return {f"{prefix}_mean": float(x.mean()),
             **{f"{prefix}_p{k}": float(v) for k, v in zip(QUANTILES, q)}}
@@ -60,34 +80,54 @@ def spend_table(res: StudyResults) -> pd.DataFrame:
 
 def target_table(res: StudyResults) -> pd.DataFrame:
     """target.csv: savings against the target, its probability, and what protection costs."""
-    s = _settings(res)
+    s = settings(res)
     save = savings(res)
-    R = res.n_replicates
-    base = res.baseline_index
-    comm_change = res.spend_fy - res.spend_fy[:, [base]]            # (R, P, F)
-    res_change = res.res_spend_fy - res.res_spend_fy[:, [base]]
-    adm = res.admissions_fy
+    R, base = res.n_replicates, res.baseline_index
+    community = np.asarray(res.spend_fy, dtype=float)
+    residential = np.zeros_like(community) if res.res_spend_fy is None else res.res_spend_fy
+    adm = np.full_like(community, np.nan) if res.admissions_fy is None else res.admissions_fy
     immediate = {pol["calibration"]: i for i, pol in enumerate(res.policies)
-                 if pol["transition"] == "immediate"}
+                 if pol["transition"] == "immediate" and not pol["is_baseline"]}
     rows = []
     for p, pol in enumerate(res.policies):
         for f, fy in enumerate(res.financial_years):
             x = save[:, p, f]
             prob = float(np.mean(x >= s["target"]))
             i = immediate.get(pol["calibration"])
-            protection = float(save[:, i, f].mean() - x.mean()) if i is not None else np.nan
-            rel = float(comm_change[:, p, f].mean() / res.spend_fy[:, base, f].mean())
+            base_mean = community[:, base, f].mean()
+            change = (community[:, p, f] - community[:, base, f]).mean()
+            rel = float(change / base_mean) if base_mean else np.nan
             rows.append({
                 **_policy_cols(res, p), "financial_year": fy, "replicates": R,
                 **_quantiles(x, "savings"),
                 "target": s["target"],
                 "prob_meet_target": prob,
                 "prob_meet_target_se": float(np.sqrt(prob * (1 - prob) / R)),
-                "protection_cost": protection,
+                "protection_cost": float(save[:, i, f].mean() - x.mean()) if i is not None else np.nan,
                 "admissions_mean": float(adm[:, p, f].mean()),
                 "admissions_vs_baseline": float((adm[:, p, f] - adm[:, base, f]).mean()),
-                "residential_cost_vs_baseline": float(res_change[:, p, f].mean()),
+                "residential_cost_vs_baseline": float((residential[:, p, f]
+                                                       - residential[:, base, f]).mean()),
+                "community_spend_change": float(change),
                 "community_spend_change_share": rel,
                 "cost_neutral": bool(abs(rel) <= s["cost_neutral_tolerance"]),
             })
     return pd.DataFrame(rows)
+
+
+def monthly_table(res: StudyResults) -> pd.DataFrame:
+    """spend_monthly.csv: mean community spend per policy, month and group (all, client group,
+    PB type, age band), with 5/50/95% quantiles for the total."""
+    R = max(res.n_replicates, 1)
+    mean = res.spend_month_group_sum / R                       # (P, T, G)
+    q = np.percentile(res.spend_month_total, QUANTILES, axis=0)  # (3, P, T)
+    frames = []
+    for p in range(len(res.policies)):
+        for g, (char, code) in enumerate(SPEND_GROUPS):
+            df = pd.DataFrame({**_policy_cols(res, p), "month": res.months,
+                               "characteristic": char, "group": code, "spend_mean": mean[p, :, g]})
+            if char == "all":
+                for i, k in enumerate(QUANTILES):
+                    df[f"spend_p{k}"] = q[i, p]
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True)

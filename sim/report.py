@@ -1,8 +1,9 @@
 """The results folder's readable outputs: CSV tables, figures, report.html and results.xlsx.
 
-Rebuilt from aggregates.npz alone (`run_sim.py report DIR`), so a report can be
-remade without rerunning.  Labels from input files are escaped in HTML and can
-never become formulas in the workbook.
+Rebuilt from aggregates.npz alone (`run-sim report DIR`), so a report can be
+remade without rerunning.  Labels from input files (team and policy names,
+assumption sources) are escaped in HTML and can never become formulas in the
+workbook.  Every file is written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
@@ -10,24 +11,26 @@ import base64
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
 from sim.equalities import disparity_table, eia_table, largest_disparity
-from sim.finance import spend_table, target_table
-from sim.plots import pounds, save_all
+from sim.finance import monthly_table, settings, spend_table, target_table
+from sim.plots import atomic_path, featured_policy, pounds, save_all
 from sim.results import StudyResults
 
 FORMULA_START = ("=", "+", "-", "@")
+EXCEL_MAX_CHARS = 32_767
 
 
 def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
     """One row per policy: what a councillor reads first."""
-    year = res.meta.get("study", {}).get("first_full_year", res.financial_years[-1])
-    t = target[(target["financial_year"] == year)].set_index("policy")
-    everyone = eia[eia["characteristic"] == "all"].set_index("policy")
+    year = settings(res)["first_full_year"]
+    t = target[target["financial_year"] == year].set_index("policy")
+    everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
     top = largest_disparity(eia).set_index("policy")
     rows = []
     for pol in res.policies:
@@ -40,28 +43,35 @@ def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) ->
             "savings_mean": t.loc[name, "savings_mean"],
             "savings_p5": t.loc[name, "savings_p5"], "savings_p95": t.loc[name, "savings_p95"],
             "prob_meet_target": t.loc[name, "prob_meet_target"],
-            "share_lose10": everyone.loc[name, "share_lose10"] if name in everyone.index else np.nan,
-            "largest_rr_lose": top.loc[name, "largest_rr_lose"] if name in top.index else np.nan,
-            "largest_rr_group": top.loc[name, "largest_rr_group"] if name in top.index else "",
+            "prob_meet_target_se": t.loc[name, "prob_meet_target_se"],
+            "share_lose10": everyone.get(name, np.nan),
+            "largest_rr_lose": top["largest_rr_lose"].get(name, np.nan),
+            "largest_rr_lo": top["largest_rr_lo"].get(name, np.nan),
+            "largest_rr_hi": top["largest_rr_hi"].get(name, np.nan),
+            "largest_rr_group": top["largest_rr_group"].get(name, ""),
         })
     return pd.DataFrame(rows)
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    df.to_csv(tmp, index=False)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
     return path
 
 
-def _safe_cell(value):
-    if isinstance(value, (np.floating, float)):
-        return None if np.isnan(value) else float(value)
+def _cell(value: Any) -> Any:
+    """A value openpyxl can store: numpy scalars unwrapped, missing as empty, inf as text."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
     if isinstance(value, (np.integer,)):
         return int(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    return value
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else (float(value) if np.isfinite(value) else str(value))
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        return value[:EXCEL_MAX_CHARS]
+    return str(value)[:EXCEL_MAX_CHARS]
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
@@ -70,157 +80,241 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     wb.remove(wb.active)
     for name, df in sheets.items():
         ws = wb.create_sheet(name[:31])
-        ws.append([str(c) for c in df.columns])
+        ws.append([_cell(str(c)) for c in df.columns])
         for row in df.itertuples(index=False):
-            ws.append([_safe_cell(v) for v in row])
-        for cells in ws.iter_rows(min_row=1):
+            ws.append([_cell(v) for v in row])
+        for cells in ws.iter_rows():
             for cell in cells:
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                    cell.data_type = "s"  # text, never a formula
-                    cell.quotePrefix = True
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+                    cell.data_type = "s"      # a string, never a formula
+                    cell.quotePrefix = True   # and Excel shows it as typed text
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
     return path
 
 
-def _fmt(v, kind: str) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "–"
-    if kind == "gbp":
-        return pounds(float(v))
-    if kind == "pct":
-        return f"{float(v):.0%}"
-    if kind == "ratio":
-        return f"{float(v):.2f}"
-    return html.escape(str(v))
-
-
-def _table(df: pd.DataFrame, kinds: dict[str, str], max_rows: int = 400) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = []
-    for _, r in df.head(max_rows).iterrows():
-        body.append("<tr>" + "".join(f"<td>{_fmt(r[c], kinds.get(c, 'text'))}</td>"
-                                     for c in df.columns) + "</tr>")
-    more = f"<p>{len(df) - max_rows} more rows in the CSV and workbook.</p>" if len(df) > max_rows else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
-
-
-def _img(path: Path, alt: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
-
-
+# ---- HTML ------------------------------------------------------------------------------
 CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
 th{background:#eef}td:first-child,th:first-child{text-align:left}img{max-width:100%}
 .note{color:#555;font-size:14px}h2{border-bottom:2px solid #0072B2;padding-bottom:4px}"""
 
+GBP = ("savings_mean", "savings_p5", "savings_p50", "savings_p95", "protection_cost",
+       "residential_cost_vs_baseline", "community_spend_change", "mean_change_gbp",
+       "alloc_per_point_before", "alloc_per_point_after")
+PCT = ("prob_meet_target", "prob_meet_target_se", "share_lose5", "share_lose10", "share_lose25",
+       "share_gain", "mean_change_pct", "median_change_pct", "community_spend_change_share")
+RATIO = ("largest_rr_lose", "largest_rr_lo", "largest_rr_hi", "rr_lose", "rr_lose_lo", "rr_lose_hi", "ratio_before",
+         "ratio_before_lo", "ratio_before_hi", "ratio_after", "ratio_after_lo", "ratio_after_hi")
+KINDS = {**{c: "gbp" for c in GBP}, **{c: "pct" for c in PCT}, **{c: "ratio" for c in RATIO},
+         "count": "num", "admissions_mean": "num1", "admissions_vs_baseline": "num1"}
+HEADINGS = {
+    "savings_mean": "mean savings", "savings_p5": "savings, low (5%)",
+    "savings_p95": "savings, high (95%)", "prob_meet_target": "chance of meeting target",
+    "prob_meet_target_se": "± (MC s.e.)", "share_lose10": "losing >10%",
+    "largest_rr_lose": "largest relative risk of losing", "largest_rr_lo": "low (95%)",
+    "largest_rr_hi": "high (95%)", "largest_rr_group": "group",
+    "protection_cost": "cost of transitional protection",
+    "admissions_vs_baseline": "extra care-home admissions",
+    "residential_cost_vs_baseline": "extra residential cost",
+    "community_spend_change_share": "community spend change", "cost_neutral": "cost neutral",
+    "group_label": "group", "mean_change_gbp": "mean change £", "mean_change_pct": "mean change %",
+    "median_change_pct": "median change %",
+    "share_gain": "gaining", "rr_lose": "relative risk of losing >5%", "rr_lose_lo": "RR low",
+    "rr_lose_hi": "RR high", "alloc_per_point_before": "£ per point before",
+    "alloc_per_point_after": "£ per point after", "ratio_before": "younger/older before",
+    "ratio_before_lo": "low (95%)", "ratio_before_hi": "high (95%)",
+    "ratio_after": "younger/older after", "ratio_after_lo": "low (95%)",
+    "ratio_after_hi": "high (95%)",
+}
+
+
+def esc(value: Any) -> str:
+    """Input text made inert in HTML."""
+    return html.escape(str(value))
+
+
+def _fmt(v: Any, kind: str) -> str:
+    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+        return "–"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if kind == "gbp":
+        return pounds(float(v))
+    if kind == "pct":
+        return f"{float(v):.1%}" if 0 < abs(float(v)) < 0.095 else f"{float(v):.0%}"
+    if kind == "ratio":
+        return f"{float(v):.2f}"
+    if kind in ("num", "num1"):
+        return f"{float(v):,.{0 if kind == 'num' else 1}f}"
+    return esc(v)
+
+
+def _table(df: pd.DataFrame, max_rows: int | None = None) -> str:
+    """An HTML table; every header and text cell escaped."""
+    head = "".join(f"<th>{esc(HEADINGS.get(str(c), str(c)))}</th>" for c in df.columns)
+    shown = df if max_rows is None else df.head(max_rows)
+    body = ["<tr>" + "".join(f"<td>{_fmt(v, KINDS.get(str(c), 'text'))}</td>"
+                             for c, v in zip(df.columns, row)) + "</tr>"
+            for row in shown.itertuples(index=False)]
+    more = (f"<p class='note'>{len(df) - len(shown)} more rows in the CSV and workbook.</p>"
+            if len(shown) < len(df) else "")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{data}"></figure>'
+
+
+def _p(text: str) -> str:
+    return f"<p class='note'>{esc(text)}</p>"
+
+
+def _by_year(target: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Policies down, financial years across (input order kept)."""
+    wide = target.pivot_table(index="policy", columns="financial_year", values=column, sort=False)
+    return wide.reset_index()
+
+
+def _html(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path]) -> str:
+    s = settings(res)
+    year, fig = s["first_full_year"], {p.name: p for p in figures}
+    summary, target, eia, disp = (tables[k] for k in ("summary", "target", "eia", "disparity"))
+    ras = target[target["policy"] != res.policies[res.baseline_index]["name"]]
+    pct_years = _by_year(ras, "prob_meet_target")
+    featured = res.policies[featured_policy(res)]["name"]
+    by_client = eia[eia["characteristic"] == "client_group"].pivot_table(
+        index="policy", columns="group_label", values="share_lose10", sort=False).reset_index()
+    head = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{esc(s['name'])}: personal budgets RAS study</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>Personal budgets: RAS calibration and transition study '{esc(s['name'])}'</h1>",
+        _p(f"{res.n_replicates} simulated futures (Monte Carlo replicates), seed {s['seed']}. "
+           "Savings are against the status quo on the same simulated future. "
+           f"Savings target: {pounds(s['target'])} a year; first full year after go-live: {year}."),
+    ]
+    summary_part = [
+        "<h2>Summary</h2>",
+        _p(f"One row per policy; savings and the chance of meeting the target are for {year}. "
+           "'Losing >10%': share of current users whose budget one year "
+           "after go-live is more than 10% below what the status quo would give them. 'Largest "
+           "relative risk': the protected-characteristic group most over-represented among people "
+           "losing more than 5%, against everyone else (1 = no over-representation)."),
+        _table(summary[["policy", "savings_mean", "savings_p5", "savings_p95", "prob_meet_target",
+                        "prob_meet_target_se", "share_lose10", "largest_rr_lose",
+                        "largest_rr_lo", "largest_rr_hi", "largest_rr_group"]]),
+    ]
+    finance = [
+        "<h2>Finance</h2>",
+        _img(fig["savings_distribution.png"], "Savings distribution per policy against the target"),
+        f"<h3>Detail for {esc(year)}</h3>",
+        _table(target[target["financial_year"] == year][[
+            "policy", "savings_mean", "savings_p5", "savings_p95", "prob_meet_target",
+            "prob_meet_target_se", "protection_cost", "admissions_vs_baseline",
+            "residential_cost_vs_baseline", "community_spend_change_share", "cost_neutral"]]),
+        _p(f"Cost of transitional protection: mean savings of the same calibration under the "
+           f"'immediate' transition minus this policy's. Cost neutral: community spend within "
+           f"{s['cost_neutral_tolerance']:.0%} of the status quo. Spend includes residential care "
+           "of people admitted during the run."),
+        "<h3>Mean savings by financial year</h3>",
+        _table(_by_year(ras, "savings_mean").pipe(_kind_all, "gbp")),
+        "<h3>Chance of meeting the target by financial year</h3>",
+        _table(pct_years.pipe(_kind_all, "pct")),
+        _img(fig["spend_fan.png"], "Monthly spend forecast per policy"),
+        _img(fig["policy_map.png"], "Policy map: savings against people losing out"),
+        _p("Full tables: target.csv, spend.csv and results.xlsx."),
+    ]
+    equalities = [
+        "<h2>Equalities</h2>",
+        _p("Budget change is the policy against the status quo, one year after go-live, for "
+           "people already using services at go-live and still in the community under both. "
+           f"Groups of fewer than {s['suppress_below']:g} people are suppressed (shown as –). The "
+           "ban on age discrimination in services (1 October 2012) means an age-differentiated "
+           "price per point needs objective justification."),
+        _img(fig["change_by_group.png"], "Budget change by group"),
+        _img(fig["winners_losers.png"], "Winners and losers by group"),
+        "<h3>Share losing more than 10% by client group</h3>",
+        _table(by_client.pipe(_kind_all, "pct")),
+        _img(fig["disparity.png"], "Younger/older disparity before and after"),
+        _table(disp[disp["snapshot"] == "first_year"].drop(
+            columns=["snapshot", "calibration", "transition"])),
+        f"<h3>Every group for {esc(featured)} (every policy is in eia.csv)</h3>",
+        _table(eia[eia["policy"] == featured][[
+            "characteristic", "group_label", "count", "mean_change_gbp", "mean_change_pct",
+            "median_change_pct", "share_lose10", "share_gain", "rr_lose", "rr_lose_lo",
+            "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after", "suppressed"]]),
+    ]
+    method = [
+        "<h2>Method and assumptions</h2>",
+        _p("Agent-based model of service users; every policy in a replicate shares one simulated "
+           "world (common random numbers); calibrations fitted on current users; transitions "
+           "applied at reviews. Intervals are percentiles across replicates."),
+        _table(tables["run"]),
+        "<h3>Every assumption and its source</h3>", _table(tables["assumptions"]),
+        "<h3>Manifest</h3>", _table(tables["manifest"]),
+        "</body></html>",
+    ]
+    return "\n".join(head + summary_part + finance + equalities + method)
+
+
+def _kind_all(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Format every column but the first as `kind` (for year and group pivots)."""
+    out = df.copy()
+    for c in out.columns[1:]:
+        out[c] = [_fmt(v, kind) for v in out[c]]
+    return out
+
+
+def _manifest(folder: Path, res: StudyResults) -> pd.DataFrame:
+    manifest = (res.meta or {}).get("manifest") or {}
+    path = folder / "manifest.json"
+    if path.exists():
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            pass  # a damaged manifest: keep the copy stored with the results
+    rows = [{"key": k, "value": json.dumps(v, default=str) if isinstance(v, (dict, list)) else str(v)}
+            for k, v in manifest.items()]
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def _run_table(res: StudyResults) -> pd.DataFrame:
+    s = settings(res)
+    rows = {"study": s["name"], "seed": s["seed"], "replicates": res.n_replicates,
+            "replicates with person-level data": len(res.persons),
+            "savings target": pounds(s["target"]), "first full year": s["first_full_year"],
+            "suppress groups below": f"{s['suppress_below']:g} people",
+            "cost-neutral tolerance": f"{float(s['cost_neutral_tolerance']):.1%} of status quo spend",
+            "months": f"{res.months[0]} to {res.months[-1]}" if res.months else ""}
+    return pd.DataFrame({"setting": list(rows), "value": [str(v) for v in rows.values()]})
+
 
 def build_report(folder: str | Path) -> list[Path]:
-    """Write target/eia/disparity/spend CSVs, figures, results.xlsx and report.html."""
+    """Write the CSV tables, figures, results.xlsx and report.html; return the paths written."""
     folder = Path(folder)
     res = StudyResults.load(folder)
-    manifest = {}
-    if (folder / "manifest.json").exists():
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    study = res.meta.get("study", {})
-    target_gbp = float(study.get("target", 776_000.0))
-    year = study.get("first_full_year", res.financial_years[-1])
     spend = spend_table(res)
     target = target_table(res)
     eia = eia_table(res, "first_year")
-    eia_h = eia_table(res, "horizon")
-    disp = disparity_table(res)
-    summary = summary_table(res, target, eia)
-    assumptions = pd.DataFrame(res.meta.get("assumptions", []))
-    written = [_write_csv(spend, folder / "spend.csv"), _write_csv(target, folder / "target.csv"),
-               _write_csv(eia, folder / "eia.csv"), _write_csv(eia_h, folder / "eia_horizon.csv"),
-               _write_csv(disp, folder / "disparity.csv"), _write_csv(summary, folder / "summary.csv")]
-    figures = save_all(res, folder, eia, summary, disp, target_gbp, year)
+    assumptions = (res.meta or {}).get("assumptions") or []
+    tables = {
+        "summary": summary_table(res, target, eia), "spend": spend, "target": target, "eia": eia,
+        "eia_horizon": eia_table(res, "horizon"), "disparity": disparity_table(res),
+        "assumptions": pd.DataFrame(assumptions) if assumptions
+        else pd.DataFrame(columns=["section", "source"]),
+        "run": _run_table(res), "manifest": _manifest(folder, res),
+    }
+    written = [] if (folder / "spend.csv").exists() else [_write_csv(spend, folder / "spend.csv")]
+    for name in ("target", "eia", "eia_horizon", "disparity", "summary"):
+        written.append(_write_csv(tables[name], folder / f"{name}.csv"))
+    written.append(_write_csv(monthly_table(res), folder / "spend_monthly.csv"))
+    figures = save_all(res, folder, eia=eia, disparity=tables["disparity"])
     written += figures
-    man_rows = pd.DataFrame([{"key": k, "value": json.dumps(v) if isinstance(v, (dict, list)) else str(v)}
-                             for k, v in manifest.items() if k != "study_text"])
-    written.append(write_workbook({"summary": summary, "spend": spend, "target": target,
-                                   "eia": eia, "eia_horizon": eia_h, "disparity": disp,
-                                   "assumptions": assumptions, "manifest": man_rows},
-                                  folder / "results.xlsx"))
-    written.append(_html(folder, res, study, summary, target, eia, disp, assumptions, man_rows,
-                         figures, year, target_gbp))
+    written.append(write_workbook(tables, folder / "results.xlsx"))
+    page = _html(res, tables, figures)
+    with atomic_path(folder / "report.html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    written.append(folder / "report.html")
     return written
-
-
-def _html(folder, res, study, summary, target, eia, disp, assumptions, man_rows, figures, year,
-          target_gbp) -> Path:
-    fig = {p.name: p for p in figures}
-    gbp = {c: "gbp" for c in ("savings_mean", "savings_p5", "savings_p95", "savings_p50",
-                              "protection_cost", "residential_cost_vs_baseline",
-                              "mean_change_gbp", "alloc_per_point_before", "alloc_per_point_after")}
-    pct = {c: "pct" for c in ("prob_meet_target", "share_lose10", "share_lose5", "share_lose25",
-                              "share_gain", "mean_change_pct", "median_change_pct")}
-    ratio = {c: "ratio" for c in ("largest_rr_lose", "rr_lose", "rr_lose_lo", "rr_lose_hi",
-                                  "ratio_before", "ratio_before_lo", "ratio_before_hi",
-                                  "ratio_after", "ratio_after_lo", "ratio_after_hi", "count",
-                                  "prob_meet_target_se", "admissions_vs_baseline")}
-    kinds = {**gbp, **pct, **ratio}
-    lead = summary.rename(columns={
-        "savings_mean": f"savings {year} (mean)", "prob_meet_target": "P(meet target)",
-        "share_lose10": "losing >10%", "largest_rr_lose": "largest RR of losing",
-        "largest_rr_group": "group"})[["policy", f"savings {year} (mean)", "P(meet target)",
-                                       "losing >10%", "largest RR of losing", "group"]]
-    lead_kinds = {f"savings {year} (mean)": "gbp", "P(meet target)": "pct", "losing >10%": "pct",
-                  "largest RR of losing": "ratio"}
-    fin = target[target["financial_year"] == year][[
-        "policy", "savings_mean", "savings_p5", "savings_p95", "prob_meet_target",
-        "prob_meet_target_se", "protection_cost", "admissions_vs_baseline",
-        "residential_cost_vs_baseline", "cost_neutral"]]
-    eq_cols = ["policy", "characteristic", "group_label", "count", "mean_change_pct",
-               "median_change_pct", "share_lose10", "share_gain", "rr_lose", "rr_lose_lo",
-               "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after", "suppressed"]
-    featured = eia[eia["transition"] == "phased"] if (eia["transition"] == "phased").any() else eia
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{html.escape(study.get('name', 'study'))}: personal budgets RAS study</title>",
-        f"<style>{CSS}</style></head><body>",
-        f"<h1>Personal budgets: RAS calibration and transition study "
-        f"'{html.escape(str(study.get('name', '')))}'</h1>",
-        f"<p class='note'>{res.n_replicates} Monte Carlo replicates, seed {study.get('seed')}; "
-        f"go-live {html.escape(str(study.get('go_live', '')))}, horizon to "
-        f"{html.escape(str(study.get('horizon_end', '')))}. Savings are against the status quo on the "
-        "same random world. Target: " + pounds(target_gbp) + " a year.</p>",
-        "<h2>Summary</h2>",
-        "<p class='note'>One row per policy. Losing &gt;10%: share of current users whose budget "
-        "one year after go-live is more than 10% below what the status quo would give them. "
-        "Largest RR: the protected-characteristic group most over-represented among people "
-        "losing more than 5% (relative risk against everyone else).</p>",
-        _table(lead, lead_kinds),
-        "<h2>Finance</h2>", _img(fig["savings_distribution.png"], "savings distribution"),
-        _table(fin, kinds), _img(fig["spend_fan.png"], "spend forecast"),
-        _img(fig["policy_map.png"], "policy map"),
-        "<p class='note'>Protection cost: mean savings of the same calibration under the "
-        "'immediate' transition minus this policy's. Full tables: target.csv, spend.csv, "
-        "results.xlsx.</p>",
-        "<h2>Equalities</h2>",
-        "<p class='note'>Budget change is the policy against the status quo for people "
-        "already using services at go-live. Cells describing fewer than "
-        f"{study.get('suppress_below', 10)} people are suppressed (shown as –). Age-differentiated "
-        "prices need objective justification since 1 October 2012.</p>",
-        _img(fig["change_by_group.png"], "change by group"),
-        _img(fig["winners_losers.png"], "winners and losers"),
-        _img(fig["disparity.png"], "younger/older disparity"),
-        _table(disp[disp["snapshot"] == "first_year"], kinds),
-        "<h3>By group (scenario 4 'phased' policies; every policy is in eia.csv)</h3>",
-        _table(featured[eq_cols], kinds),
-        "<h2>Method and assumptions</h2>",
-        "<p class='note'>Agent-based model of service users (sim/model.py), world shared by every "
-        "policy in a replicate; calibrations fitted on current users; transitions applied at "
-        "reviews. Every assumption and its source:</p>",
-        _table(assumptions, {}),
-        "<h3>Manifest</h3>", _table(man_rows, {}),
-        "</body></html>",
-    ]
-    path = folder / "report.html"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(parts), encoding="utf-8")
-    tmp.replace(path)
-    return path

@@ -107,3 +107,14 @@ def test_resume_refuses_a_different_run(reference, tmp_path, capsys):
     assert run_cli(str(SMALL), "--out", str(reference), "--resume", "--seed", "5") == 2
     assert "same study" in capsys.readouterr().err
     assert run_cli(str(SMALL), "--out", str(tmp_path / "none"), "--resume") == 2
+
+
+def test_monthly_spend_groups_add_up_to_the_total(reference):
+    from sim.finance import monthly_table
+
+    t = monthly_table(StudyResults.load(reference))
+    total = t[t.characteristic == "all"].set_index(["policy", "month"])["spend_mean"]
+    for char in ("client_group", "pb_type", "age_band"):
+        parts = t[t.characteristic == char].groupby(["policy", "month"])["spend_mean"].sum()
+        np.testing.assert_allclose(parts.loc[total.index], total, rtol=1e-12)
+    assert (total > 0).all()

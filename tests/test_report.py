@@ -1,129 +1,99 @@
-"""Finance and equalities tables on constructed inputs, and a report that is safe to open."""
+"""The report from a hand-built results folder: complete, readable, and safe to open."""
 from __future__ import annotations
 
-import numpy as np
+import html
+import zipfile
+
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from results_fixture import POLICIES, TEAMS, constructed
 
-from sim.equalities import disparity_table, eia_table, hist_median
-from sim.finance import target_table
+from sim.plots import pounds, save_all
 from sim.report import build_report
-from sim.results import EIA_REP_STATS, EIA_STATS, PCT_EDGES, StudyResults, eia_groups
 
-TEAMS = ('=HYPERLINK("http://x","click")', "<script>alert(1)</script>")
-R, F, T = 4, 2, 24
-
-
-def constructed() -> StudyResults:
-    """Baseline, 'a+immediate', 'a+phased'; numbers chosen so every figure is known by hand."""
-    pols = [{"name": "status_quo", "calibration": "status_quo", "transition": "none", "is_baseline": True},
-            {"name": "a+immediate", "calibration": "a", "transition": "immediate", "is_baseline": False},
-            {"name": "a+phased", "calibration": "a", "transition": "phased", "is_baseline": False}]
-    J = len(eia_groups(TEAMS))
-    res = StudyResults(policies=pols, months=[f"2012-{m:02d}" for m in range(1, T + 1)],
-                       financial_years=["2012/13", "2013/14"], month_fy=np.repeat([0, 1], 12),
-                       go_live_month=3, teams=TEAMS, n_replicates=R,
-                       meta={"study": {"name": "t", "target": 100.0, "first_full_year": "2013/14",
-                                       "suppress_below": 10, "seed": 1, "runs": R},
-                             "assumptions": [{"section": "x", "source": "assumption: <b>bold</b>"}]})
-    base = np.full((R, F), 1000.0)
-    # savings of immediate: 150, 50, 120, 100 -> P(meet 100) = 3/4; phased: 20 each
-    imm = base - np.array([150.0, 50.0, 120.0, 100.0])[:, None]
-    ph = base - 20.0
-    res.spend_fy = np.stack([base, imm, ph], axis=1)
-    res.res_spend_fy = np.zeros((R, 3, F))
-    res.admissions_fy = np.zeros((R, 3, F))
-    res.spend_month_total = np.ones((R, 3, T))
-    res.spend_month_group_sum = np.ones((3, T, 17))
-    res.people_month_sum = np.ones((3, T))
-    K = len(EIA_STATS)
-    k = {n: i for i, n in enumerate(EIA_STATS)}
-    eia = np.zeros((2, 3, J, K))
-    rep = np.zeros((R, 2, 3, J, len(EIA_REP_STATS)))
-    cols = eia_groups(TEAMS)
-    older = cols.index(("client_group", "older_people"))
-    ld = cols.index(("client_group", "learning_disability"))
-    # per replicate: 100 people: 40 older (4 lose >5%), 60 LD (30 lose); 5 in team 0 (tiny)
-    per_rep = {0: (100, 34), older: (40, 4), ld: (60, 30), cols.index(("team", TEAMS[0])): (5, 1)}
-    for j, (n, lose) in per_rep.items():
-        for p in (1, 2):
-            eia[:, p, j, k["n"]] = n * R
-            eia[:, p, j, k["n_lose5"]] = lose * R
-            eia[:, p, j, k["n_lose10"]] = lose * R
-            eia[:, p, j, k["sum_before"]] = 1000.0 * n * R
-            eia[:, p, j, k["sum_after"]] = 900.0 * n * R
-            eia[:, p, j, k["sum_points"]] = 10.0 * n * R
-            rep[:, :, p, j, 0] = n
-            rep[:, :, p, j, 1] = lose
-    rep[0, :, 1, ld, 1] = 45  # one replicate with 15 more LD losers widens the interval
-    rep[0, :, 1, 0, 1] = 49
-    res.eia_sum, res.eia_rep = eia, rep.astype(np.float32)
-    hist = np.zeros((2, 3, J, len(PCT_EDGES) + 1))
-    hist[..., 40] = 10  # every change in [-2.5%, 0): median inside that bin
-    res.eia_hist = hist
-    res.disparity = np.stack([np.full((R, 2, 3), 1.8), np.full((R, 2, 3), 1.2)], axis=-1)
-    return res
+FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",
+           "winners_losers.png", "disparity.png")
+SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "disparity", "assumptions")
 
 
-def test_target_probability_standard_error_and_protection_cost():
-    t = target_table(constructed()).set_index(["policy", "financial_year"])
-    row = t.loc[("a+immediate", "2013/14")]
-    assert row["prob_meet_target"] == pytest.approx(0.75)
-    assert row["prob_meet_target_se"] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
-    assert row["savings_mean"] == pytest.approx(105.0)
-    assert t.loc[("a+phased", "2013/14"), "protection_cost"] == pytest.approx(105.0 - 20.0)
-    assert t.loc[("a+immediate", "2013/14"), "protection_cost"] == pytest.approx(0.0)
-    assert bool(t.loc[("status_quo", "2013/14"), "cost_neutral"])
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results")
+    constructed(with_persons=True).save(folder)
+    (folder / "manifest.json").write_text('{"seed": 7, "note": "<i>run</i>"}', encoding="utf-8")
+    return folder, build_report(folder)
 
 
-def test_relative_risk_interval_and_suppression():
-    e = eia_table(constructed())
-    row = e[(e.policy == "a+phased") & (e.group == "learning_disability")].iloc[0]
-    # LD risk 30/60 = 0.5; everyone else 4/40 = 0.1 -> RR 5
-    assert row["rr_lose"] == pytest.approx(5.0)
-    assert row["share_lose10"] == pytest.approx(0.5)
-    assert row["alloc_per_point_before"] == pytest.approx(100.0)
-    assert row["alloc_per_point_after"] == pytest.approx(90.0)
-    imm = e[(e.policy == "a+immediate") & (e.group == "learning_disability")].iloc[0]
-    # replicate 0: LD 45/60 = 0.75 vs (34+15-45)/40... computed from per-replicate tallies
-    assert imm["rr_lose_lo"] <= 5.0 <= imm["rr_lose_hi"] and imm["rr_lose_hi"] > 5.0
-    tiny = e[(e.characteristic == "team") & (e.group == TEAMS[0])].iloc[0]
-    assert tiny["suppressed"] and np.isnan(tiny["rr_lose"]) and tiny["count"] == 5
-    assert not row["suppressed"]
-
-
-def test_histogram_median_is_interpolated():
-    h = np.zeros(len(PCT_EDGES) + 1)
-    h[40] = 10  # [-2.5%, 0%)
-    assert hist_median(h) == pytest.approx(-0.0125)
-    assert np.isnan(hist_median(np.zeros_like(h)))
-
-
-def test_disparity_before_and_after():
-    d = disparity_table(constructed())
-    r = d[(d.policy == "a+phased") & (d.snapshot == "first_year")].iloc[0]
-    assert r["ratio_before"] == pytest.approx(1.8) and r["ratio_after"] == pytest.approx(1.2)
-
-
-def test_report_builds_and_labels_come_out_inert(tmp_path):
-    res = constructed()
-    res.persons = []
-    res.save(tmp_path)
-    paths = build_report(tmp_path)
+def test_every_output_is_written_and_no_temporary_file_is_left(built):
+    folder, paths = built
     names = {p.name for p in paths}
-    for want in ("report.html", "results.xlsx", "target.csv", "eia.csv", "spend_fan.png",
-                 "policy_map.png", "disparity.png"):
-        assert want in names
-    page = (tmp_path / "report.html").read_text()
-    for pol in ("a+immediate", "a+phased"):
-        assert pol in page
-    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<b>bold</b>" not in page
-    sheets = pd.read_excel(tmp_path / "results.xlsx", sheet_name=None)
-    assert {"summary", "spend", "target", "eia", "eia_horizon", "disparity",
-            "assumptions", "manifest"} <= set(sheets)
-    wb = load_workbook(tmp_path / "results.xlsx")
-    found = [c for row in wb["eia"].iter_rows() for c in row
-             if isinstance(c.value, str) and "HYPERLINK" in c.value]
-    assert found and all(c.data_type != "f" for c in found)
+    assert {"report.html", "results.xlsx", "target.csv", "eia.csv", "eia_horizon.csv",
+            "disparity.csv", "spend.csv", "spend_monthly.csv", *FIGURES} <= names
+    assert all(p.exists() for p in paths)
+    assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    eia = pd.read_csv(folder / "eia.csv")
+    assert set(eia["snapshot"]) == {"first_year"} and eia["suppressed"].any()
+
+
+def test_report_leads_with_the_summary_and_names_every_policy(built):
+    page = (built[0] / "report.html").read_text(encoding="utf-8")
+    order = [page.index(h) for h in ("<h2>Summary", "<h2>Finance", "<h2>Equalities", "<h2>Method")]
+    assert order == sorted(order)
+    summary = page[order[0]:order[1]]
+    for pol in POLICIES[1:]:
+        assert html.escape(pol["name"]) in summary
+    assert "disability: Learning difficulties" in summary and "75%" in summary
+    method = page[order[3]:]
+    for text in ("death", "life tables", "seed", "<td>4</td>", "&lt;i&gt;run&lt;/i&gt;"):
+        assert text in method
+    assert page.count("data:image/png;base64,") == len(FIGURES)
+
+
+def test_input_labels_are_inert_in_html(built):
+    page = (built[0] / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<i>" not in page
+    assert "http://x" not in page.replace(html.escape(TEAMS[0]), "")  # only as escaped text
+    assert 'src="http' not in page and "<link" not in page
+
+
+def test_workbook_has_every_table_and_no_formula(built):
+    folder = built[0]
+    sheets = pd.read_excel(folder / "results.xlsx", sheet_name=None)
+    assert set(SHEETS) | {"manifest"} <= set(sheets)
+    assert TEAMS[0] in set(sheets["eia"]["group"])
+    assert "=SUM(1,2)+b" in set(sheets["summary"]["policy"])
+    wb = load_workbook(folder / "results.xlsx")
+    risky = [c for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    assert {c.value for c in risky} >= {TEAMS[0], "=SUM(1,2)+b", "=cmd|' /C calc'!A0"}
+    assert all(c.data_type != "f" for c in risky)
+    with zipfile.ZipFile(folder / "results.xlsx") as z:
+        assert not any("<f>" in z.read(n).decode("utf-8") for n in z.namelist()
+                       if n.startswith("xl/worksheets/"))
+
+
+def test_existing_spend_csv_is_kept_and_persons_are_optional(tmp_path):
+    res = constructed()
+    res.meta.pop("assumptions")
+    res.save(tmp_path)
+    (tmp_path / "spend.csv").write_text("kept\n", encoding="utf-8")
+    paths = build_report(tmp_path)
+    assert (tmp_path / "spend.csv").read_text(encoding="utf-8") == "kept\n"
+    assert "spend.csv" not in {p.name for p in paths}
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "&lt;i&gt;abc&lt;/i&gt;" in page  # manifest stored with the results, escaped
+    assert "spend" in pd.read_excel(tmp_path / "results.xlsx", sheet_name=None)
+
+
+def test_save_all_on_its_own(tmp_path):
+    paths = save_all(constructed(), tmp_path)
+    assert [p.name for p in paths] == list(FIGURES)
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_pounds():
+    assert [pounds(x) for x in (776_000, 1_050_000, -4e6, 12, float("nan"))] == \
+        ["£776k", "£1.05m", "-£4m", "£12", "–"]
