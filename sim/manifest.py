@@ -9,6 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim.atomic import atomic_path
+
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "matplotlib", "joblib", "pydantic", "dask")
 
 
@@ -36,9 +38,8 @@ def now() -> str:
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
 
 
 def build_manifest(study: Any, *, jobs: int, backend: str, started: str) -> dict[str, Any]:

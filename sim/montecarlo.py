@@ -20,12 +20,13 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 
+from sim import world as world_mod
+from sim.atomic import atomic_path
 from sim.model import CareModel, Policy
 from sim.params import Parameters
 from sim.population import Population
 from sim.results import ReplicateResult, StudyResults
 from sim.tally import replicate_result
-from sim import world as world_mod
 
 
 @dataclass
@@ -95,10 +96,8 @@ def _chunk_path(folder: Path, k: int) -> Path:
 
 
 def _write_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
 
 
 def _map(jobs: int, backend: str, spec: RunSpec, reps: range) -> Iterator[ReplicateResult]:

@@ -5,10 +5,6 @@ that come from input files (policy names) are shown literally, never as mathtext
 """
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from sim.atomic import atomic_path
 from sim.categories import CATEGORIES, OLDER_AGE
 from sim.finance import savings, settings
 from sim.results import StudyResults
@@ -257,19 +254,6 @@ def disparity_chart(table: pd.DataFrame) -> Figure:
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path`, renamed onto it only if the block succeeds."""
-    path = Path(path)  # a unique name, created by the writer (so with the usual permissions)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_path
 from sim.categories import CLIENT_GROUP, ETHNICITY, FACS_BAND, PB_TYPE, SEX, Category
 
 # column -> (meaning, kind); kind is a Category for coded columns.
@@ -118,11 +119,9 @@ def load_population(path: str | Path) -> Population:
 
 def write_population(pop: Population, path: str | Path) -> None:
     """Write a population as CSV (atomically: temporary file, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     df = pop.to_frame()
     df["age"] = df["age"].round(1)
     df["ras_points"] = df["ras_points"].round(1)
     df["annual_budget"] = df["annual_budget"].round(2)
-    df.to_csv(tmp, index=False)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)

@@ -21,7 +21,14 @@ from sim.params import Parameters, hazard_table, month_index
 from sim.population import Population
 from sim.synthetic import facs_from_points
 from sim.world import (
-    COMMISSIONED, DP, MIXED, Draws, choice_tables, practice_noise, practice_prices, price_index,
+    COMMISSIONED,
+    DP,
+    MIXED,
+    Draws,
+    choice_tables,
+    practice_noise,
+    practice_prices,
+    price_index,
     utilisation,
 )
 

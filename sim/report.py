@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
+from sim.atomic import atomic_path
 from sim.equalities import disparity_table, eia_table, largest_disparity
 from sim.finance import monthly_table, settings, spend_table, target_table
-from sim.plots import atomic_path, featured_policy, pounds, save_all
+from sim.plots import featured_policy, pounds, save_all
 from sim.results import StudyResults
 
 FORMULA_START = ("=", "+", "-", "@")

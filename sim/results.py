@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import atomic_path
 from sim.categories import AGE_BAND, CLIENT_GROUP, ETHNICITY, PB_TYPE, SEX
 
 # Columns of the monthly spend-by-group array (the last axis of spend_month_group).
@@ -170,18 +171,16 @@ class StudyResults:
         for i, p in enumerate(self.persons):
             for k, v in p.items():
                 arrays[f"persons_{i}_{k}"] = v
-        tmp = folder / "aggregates.tmp.npz"
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(folder / "aggregates.npz")
+        with atomic_path(folder / "aggregates.npz") as tmp, open(tmp, "wb") as f:
+            np.savez_compressed(f, **arrays)
         meta = {
             "policies": self.policies, "months": self.months,
             "financial_years": self.financial_years, "go_live_month": self.go_live_month,
             "teams": list(self.teams), "n_replicates": self.n_replicates,
             "n_person_replicates": len(self.persons), "meta": self.meta,
         }
-        tmpj = folder / "aggregates.tmp.json"
-        tmpj.write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
-        tmpj.replace(folder / "aggregates.json")
+        with atomic_path(folder / "aggregates.json") as tmp:
+            tmp.write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: str | Path) -> StudyResults:

@@ -5,6 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
+from sim.atomic import atomic_path
 from sim.manifest import build_manifest, now, write_json_atomic
 from sim.montecarlo import RunSpec, run
 from sim.results import StudyResults
@@ -97,9 +98,8 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
     from sim.finance import spend_table
 
     table = spend_table(results)
-    tmp = out / "spend.csv.tmp"
-    table.to_csv(tmp, index=False)
-    tmp.replace(out / "spend.csv")
+    with atomic_path(out / "spend.csv") as tmp:
+        table.to_csv(tmp, index=False)
     if report:
         try:
             from sim.report import build_report

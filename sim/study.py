@@ -17,9 +17,9 @@ from sim.model import Policy
 from sim.params import (
     ParameterError,
     Parameters,
+    explain,
     financial_year_of,
     load_parameters,
-    explain,
     month_index,
     month_label,
     nearest,
