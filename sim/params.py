@@ -174,9 +174,6 @@ def nearest(key: str, options: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(options)}"
 
 
-_nearest = nearest
-
-
 def _valid_keys(model: type[BaseModel], path: tuple) -> list[str]:
     for part in path:
         field = model.model_fields.get(str(part))
@@ -216,7 +213,7 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], where: str) 
                 prefix = ".".join(parts[:i])
                 raise ParameterError(
                     f"{where}: override '{dotted}' names no parameter"
-                    f"{' under ' + repr(prefix) if prefix else ''}{_nearest(part, options)}"
+                    f"{' under ' + repr(prefix) if prefix else ''}{nearest(part, options)}"
                 )
             if i == len(parts) - 1:
                 node[part] = value

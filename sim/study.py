@@ -123,9 +123,6 @@ class Study:
         return (min(self.go_live + 11, self.n_months - 1), self.n_months - 1)
 
 
-_nearest = nearest
-
-
 def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -145,7 +142,7 @@ def _select(kind: str, wanted: list[str] | str, available: list[str], path: Path
     for name in wanted:
         if name not in available:
             raise StudyError(f"{path}: key 'study.{kind}': no {kind[:-1]} named '{name}'"
-                             f"{_nearest(name, available)}")
+                             f"{nearest(name, available)}")
     return list(dict.fromkeys(wanted))
 
 
@@ -193,7 +190,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
         kind = block.pop("kind", None)
         if kind not in CALIBRATIONS:
             raise StudyError(f"{cal_path}: key '{name}.kind' is {kind!r}"
-                             f"{_nearest(str(kind), list(CALIBRATIONS))}")
+                             f"{nearest(str(kind), list(CALIBRATIONS))}")
         try:
             make_calibration(kind, **block)._validate_params()
         except (ValueError, TypeError) as exc:
