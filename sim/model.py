@@ -193,16 +193,19 @@ class CareModel(mesa.Model):
         w = self.world
         if not self.params.residential.enabled:
             return np.empty(0, np.int64)
-        h, u = w.h_res[m], w.u_res[m]
-        cand = np.flatnonzero((u < h * max(self.feedback, 1.0)) & w.present(m))
+        slots, draws = w.res_events.of_month(m)
+        band = w.age_band[m, slots]
+        h_all = w.h_res[w.client_group[slots], band]
+        keep = (draws < h_all * max(self.feedback, 1.0)) & (w.arrival[slots] <= m) & (m < w.exit_month[slots])
+        cand, u, h = slots[keep], draws[keep], h_all[keep]
         if not len(cand):
             return cand
         mult = np.ones((len(self.policies), len(cand)))
         if m >= w.go_live and self.feedback != 1.0:
-            ind = self.indicative[self.cal_of][:, cand]
+            ind = self.indicative[np.ix_(self.cal_of, cand)]
             short = self.pence[:, cand] < (1.0 - self.params.feedback.shortfall_threshold) * ind * 100
             mult = np.where(short, self.feedback, 1.0)
-        admit = (u[cand][None, :] < h[cand][None, :] * mult) & ~self.in_res[:, cand]
+        admit = (u[None, :] < h[None, :] * mult) & ~self.in_res[:, cand]
         p_idx, k = np.nonzero(admit)
         if not len(p_idx):
             return cand[:0]

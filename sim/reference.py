@@ -70,9 +70,9 @@ class ServiceUser(mesa.Agent):
         d, slot, p = mdl.draws, self.slot, mdl.params
         band = int(age_band_index(np.array([self.age(m)]))[0])
         # exits: death first, then other reasons (policy-independent)
-        if d.u_death[m, slot] < mdl.h_death[self.group, band]:
+        if mdl.u_death.get((m, slot), 2.0) < mdl.h_death[self.group, band]:
             self.exited = self.dead = True
-        elif d.u_other[m, slot] < mdl.h_other[self.group, band]:
+        elif mdl.u_other.get((m, slot), 2.0) < mdl.h_other[self.group, band]:
             self.exited = True
         if self.exited:
             self.model.leave(self)
@@ -81,7 +81,7 @@ class ServiceUser(mesa.Agent):
         if p.need.enabled and m > self.arrival:
             inc = F32(mdl.drift[band] + F32(p.need.noise_sd_per_month) * d.z_need[m, slot])
             self.cum = F32(self.cum + inc)
-            self.points = F32(min(max(self.points0 + float(self.cum), 0.0), p.need.max_points))
+            self.points = F32(min(max(F32(self.points0) + self.cum, 0.0), p.need.max_points))
         if m == mdl.go_live:
             self.points_at_go_live = max(self.points, F32(1.0))
         event = self.assess_or_review(m, band)
@@ -96,12 +96,12 @@ class ServiceUser(mesa.Agent):
         """'assessment' of a new referral, 'review' of an existing user, or None."""
         mdl, d, slot, p = self.model, self.model.draws, self.slot, self.model.params
         if m == self.arrival and m > 0:            # assessment of a new referral
-            self.pb_type = mdl.choose(d.u_choice[m, slot], self.group, band)
+            self.pb_type = mdl.choose(d.u_first_choice[slot], self.group, band)
             self.facs = int(facs_from_points(np.array([self.points]), p.need.facs_thresholds)[0])
             price = mdl.prices[self.group, self.pb_type, int(self.age(m) >= OLDER_AGE)]
             self.practice = float(price * max(self.points, F32(1.0)) * mdl.noise[slot])
             self.last_points = self.points
-            self.next_review = m + mdl.interval(d.z_interval[m, slot])
+            self.next_review = m + mdl.interval(d.z_first_interval[slot])
             return "assessment"
         if self.next_review is None:               # first month of the starting population
             self.next_review = max(mdl.interval(d.z_first_interval[slot])
@@ -112,14 +112,15 @@ class ServiceUser(mesa.Agent):
         due |= m == mdl.deadline and self.pb_type == OLD_STYLE
         if not due:
             return None
-        if self.pb_type == OLD_STYLE or d.u_switch[m, slot] < p.choice.switch_at_review:
-            self.pb_type = mdl.choose(d.u_choice[m, slot], self.group, band)
+        u_switch, u_choice, z_interval = (float(x[0]) for x in mdl.reviews.take(1))
+        if self.pb_type == OLD_STYLE or u_switch < p.choice.switch_at_review:
+            self.pb_type = mdl.choose(u_choice, self.group, band)
         self.facs = int(facs_from_points(np.array([self.points]), p.need.facs_thresholds)[0])
         ratio = max(self.points, F32(1.0)) / max(self.last_points, F32(1.0))
         factor = ratio ** p.practice.points_elasticity * (1.0 + p.practice.creep_per_review)
         self.practice *= float(factor)  # float32 factor, float64 budget, as in the fast path
         self.last_points = self.points
-        self.next_review = m + mdl.interval(d.z_interval[m, slot])
+        self.next_review = m + mdl.interval(z_interval)
         return "review"
 
     def decide_budgets(self, m: int) -> None:
@@ -148,8 +149,8 @@ class ServiceUser(mesa.Agent):
     def residential(self, m: int, band: int) -> None:
         """Admission: the person's draw against each policy's hazard (shortfall raises it)."""
         mdl = self.model
-        u, h = mdl.draws.u_res[m, self.slot], mdl.h_res[self.group, band]
-        if not mdl.params.residential.enabled or not u < h * F32(max(mdl.feedback, 1.0)):
+        u, h = mdl.u_res.get((m, self.slot), 2.0), mdl.h_res[self.group, band]
+        if not mdl.params.residential.enabled or not u < h * max(mdl.feedback, 1.0):
             return
         for i, pol in enumerate(mdl.policies):
             if self.in_res[i]:
@@ -159,7 +160,7 @@ class ServiceUser(mesa.Agent):
                 ind = self.indicative[mdl.cal_names.index(pol.calibration)]
                 if self.pence[i] < (1.0 - mdl.params.feedback.shortfall_threshold) * ind * 100:
                     mult = mdl.feedback
-            if u < float(h) * mult:
+            if u < h * mult:
                 self.in_res[i], self.pence[i] = True, 0.0
                 mdl.admissions[i, m] += 1
 
@@ -176,7 +177,11 @@ class ReferenceModel(mesa.Model):
         self.cal_names = sorted({p.calibration for p in policies if p.calibration})
         self.calibrations = [calibrations[c] for c in self.cal_names]
         self.h_death, self.h_other = hazard_table(params.death), hazard_table(params.other_exit)
-        self.h_res = hazard_table(params.residential).astype(F32)
+        self.h_res = hazard_table(params.residential)
+        # the thinned monthly draws, by (month, slot); a missing draw is above every hazard
+        self.u_death, self.u_other = draws.death.lookup(), draws.other.lookup()
+        self.u_res = draws.residential.lookup()
+        self.reviews = draws.review_stream()  # read in (month, slot) order, as the fast path
         self.drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=F32)
         self.tables = choice_tables(params)
         self.noise = practice_noise(params, draws)
@@ -206,7 +211,7 @@ class ReferenceModel(mesa.Model):
 
     def interval(self, z: float) -> int:
         r = self.params.reviews
-        return int(max(1, np.rint(r.interval_months + F32(r.spread_sd_months) * z)))
+        return int(max(1, np.rint(r.interval_months + r.spread_sd_months * z)))
 
     def leave(self, agent: ServiceUser) -> None:
         self.exit_month[agent.slot] = self.month

@@ -19,15 +19,16 @@ from sim.synthetic import facs_from_points
 
 STREAMS: tuple[str, ...] = (
     "arrivals", "death", "residential", "other_exit", "need", "reviews", "choice", "practice",
+    "review_events",
 )
 DP = PB_TYPE.code_of("direct_payment")
 MIXED = PB_TYPE.code_of("mixed")
 COMMISSIONED = PB_TYPE.code_of("commissioned")
 
 
-def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
-    """One generator per random process, spawned in a fixed order."""
-    return {name: np.random.default_rng(s) for name, s in zip(STREAMS, seed.spawn(len(STREAMS)))}
+def streams(seed: np.random.SeedSequence) -> dict[str, np.random.SeedSequence]:
+    """One seed per random process, spawned in a fixed order."""
+    return dict(zip(STREAMS, seed.spawn(len(STREAMS))))
 
 
 def expected_monthly_exits(pop: Population, params: Parameters) -> float:
@@ -55,44 +56,128 @@ def arrival_rates(pop: Population, params: Parameters, n_months: int) -> np.ndar
 
 
 @dataclass
+class Events:
+    """Person-months whose uniform draw fell below `bound`, in (month, slot) order.
+
+    A monthly event with probability h <= bound happens exactly when a uniform draw
+    falls below h; draws at or above `bound` can never cause one, so only those
+    below it are drawn (thinning): the positions of a Bernoulli(bound) process by
+    geometric gaps, then each draw uniform on [0, bound).  The same law as a full
+    (months x people) matrix of uniforms, at a few per cent of the cost.
+    """
+
+    month: np.ndarray           # int32, ascending
+    slot: np.ndarray            # int32, ascending within a month
+    u: np.ndarray               # float64 in [0, bound)
+    starts: np.ndarray          # (T + 1,) events of month m are [starts[m], starts[m + 1])
+
+    def of_month(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, draws) of month m."""
+        a, b = self.starts[m], self.starts[m + 1]
+        return self.slot[a:b], self.u[a:b]
+
+    def lookup(self) -> dict[tuple[int, int], float]:
+        """{(month, slot): draw} for person-by-person reading (the reference model)."""
+        return {(int(m), int(s)): float(u) for m, s, u in zip(self.month, self.slot, self.u)}
+
+
+def thinned(rng: np.random.Generator, n_months: int, cap: int, bound: float) -> Events:
+    """The draws below `bound` of a (n_months, cap) field of monthly uniforms."""
+    n, bound = n_months * cap, min(float(bound), 1.0)
+    pos = np.empty(0, np.int64)
+    if bound > 0.0 and n > 0:
+        mean = n * bound
+        block = int(mean + 6.0 * np.sqrt(mean)) + 64
+        parts, last = [], -1
+        while last < n - 1:
+            p = last + np.cumsum(rng.geometric(bound, block), dtype=np.int64)
+            parts.append(p)
+            last = int(p[-1])
+        pos = np.concatenate(parts)
+        pos = pos[pos < n]
+    u = bound * rng.random(len(pos))
+    month, slot = np.divmod(pos, cap) if cap else (pos, pos)
+    starts = np.searchsorted(month, np.arange(n_months + 1), side="left")
+    return Events(month.astype(np.int32), slot.astype(np.int32), u, starts)
+
+
+class ReviewStream:
+    """Random numbers for reviews, consumed in (month, slot) order as reviews happen.
+
+    Only reviewed person-months need a PB-type choice and a next interval, so these
+    are read from a stream rather than a (months x people) matrix.  Blocks of a fixed
+    size make the sequence independent of how many values each `take` asks for, so
+    the fast path (a month at a time) and the reference (a person at a time) read
+    identical numbers.
+    """
+
+    BLOCK = 4096
+
+    def __init__(self, seed: np.random.SeedSequence) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._buf = np.empty((3, 0))
+        self._pos = 0
+
+    def take(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(u_switch, u_choice, z_interval) for the next k reviews."""
+        while self._pos + k > self._buf.shape[1]:
+            block = np.empty((3, self.BLOCK))
+            block[:2] = self._rng.random((2, self.BLOCK))
+            block[2] = self._rng.standard_normal(self.BLOCK)
+            self._buf = np.concatenate([self._buf[:, self._pos:], block], axis=1)
+            self._pos = 0
+        out = self._buf[:, self._pos:self._pos + k]
+        self._pos += k
+        return out[0], out[1], out[2]
+
+
+@dataclass
 class Draws:
-    """Raw random numbers of one replicate; shapes (T, cap) unless stated."""
+    """Raw random numbers of one replicate."""
 
     n_arrivals: np.ndarray      # (T,) arrivals per month
     source: np.ndarray          # (A,) population row each arrival resembles (bootstrap)
     age_jitter: np.ndarray      # (A,) uniform in [-1, 1]
-    u_death: np.ndarray
-    u_res: np.ndarray
-    u_other: np.ndarray
-    z_need: np.ndarray
-    z_interval: np.ndarray      # next-review interval noise when reviewed in month m
-    z_first_interval: np.ndarray  # (cap,) first scheduled review of the starting population
-    u_choice: np.ndarray        # PB type chosen at assessment / review
-    u_switch: np.ndarray        # whether a reviewed person reconsiders PB type
+    death: Events               # thinned monthly uniforms (bound: the largest hazard)
+    other: Events
+    residential: Events         # bound: the largest hazard times the feedback multiplier
+    z_need: np.ndarray          # (T, cap) float32 monthly need noise
+    z_first_interval: np.ndarray  # (cap,) first review: scheduled (starting population) or after assessment
+    u_first_choice: np.ndarray  # (cap,) PB type chosen at an arrival's assessment
     z_practice: np.ndarray      # (cap,) practice-budget noise of arrivals
+    review_seed: np.random.SeedSequence
+
+    def review_stream(self) -> ReviewStream:
+        """A fresh stream of the review draws (each reader starts from the beginning)."""
+        return ReviewStream(self.review_seed)
+
+
+def residential_bound(params: Parameters) -> float:
+    """Largest possible monthly admission hazard: the draws above it never matter."""
+    fb = params.feedback
+    mult = fb.hazard_multiplier if (fb.enabled and params.residential.enabled) else 1.0
+    return float(hazard_table(params.residential).max()) * max(mult, 1.0)
 
 
 def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_months: int) -> Draws:
-    """Draw the replicate's random numbers (float32 to halve memory)."""
-    rng = streams(seed)
+    """Draw the replicate's random numbers."""
+    seeds = streams(seed)
+    rng = {name: np.random.default_rng(s) for name, s in seeds.items()}
     n_arr = rng["arrivals"].poisson(arrival_rates(pop, params, n_months))
     a = int(n_arr.sum())
     cap = len(pop) + a
-    shape = (n_months, cap)
-    f32 = np.float32
     return Draws(
         n_arrivals=n_arr,
         source=rng["arrivals"].integers(0, len(pop), a),
         age_jitter=rng["arrivals"].uniform(-1.0, 1.0, a),
-        u_death=rng["death"].random(shape, dtype=f32),
-        u_res=rng["residential"].random(shape, dtype=f32),
-        u_other=rng["other_exit"].random(shape, dtype=f32),
-        z_need=rng["need"].standard_normal(shape, dtype=f32),
-        z_interval=rng["reviews"].standard_normal(shape, dtype=f32),
-        z_first_interval=rng["reviews"].standard_normal(cap, dtype=f32),
-        u_choice=rng["choice"].random(shape, dtype=f32),
-        u_switch=rng["choice"].random(shape, dtype=f32),
-        z_practice=rng["practice"].standard_normal(cap, dtype=f32),
+        death=thinned(rng["death"], n_months, cap, hazard_table(params.death).max()),
+        other=thinned(rng["other_exit"], n_months, cap, hazard_table(params.other_exit).max()),
+        residential=thinned(rng["residential"], n_months, cap, residential_bound(params)),
+        z_need=rng["need"].standard_normal((n_months, cap), dtype=np.float32),
+        z_first_interval=rng["reviews"].standard_normal(cap),
+        u_first_choice=rng["choice"].random(cap),
+        z_practice=rng["practice"].standard_normal(cap, dtype=np.float32),
+        review_seed=seeds["review_events"],
     )
 
 
@@ -168,8 +253,8 @@ class World:
     review: np.ndarray          # bool: reviewed this month (assessment of an arrival excluded)
     review_number: np.ndarray   # int16: reviews since go-live, counting this month's
     practice_budget: np.ndarray  # float32: budget under current practice (status quo)
-    h_res: np.ndarray           # float32 monthly base hazard of residential admission
-    u_res: np.ndarray           # float32 the shared uniform draw it is compared with
+    h_res: np.ndarray           # (group, age band) monthly base hazard of residential admission
+    res_events: Events          # the shared draws it is compared with (thinned)
     uplift: np.ndarray          # (T,) price index relative to the start month
     alive: np.ndarray           # bool: arrived and not died or left (residential aside)
 
@@ -182,7 +267,7 @@ class World:
         return (self.arrival <= m) & (m < self.exit_month)
 
     def age(self, m: int) -> np.ndarray:
-        return self.age0 + np.maximum(m - self.arrival, 0) / 12.0
+        return age_at(self.age0, self.arrival, m)
 
 
 def utilisation(params: Parameters) -> np.ndarray:
@@ -192,10 +277,24 @@ def utilisation(params: Parameters) -> np.ndarray:
     return util
 
 
-def first_event(hit: np.ndarray, n_months: int) -> np.ndarray:
-    """Index of the first True along months (axis 0), n_months where none."""
-    any_hit = hit.any(axis=0)
-    return np.where(any_hit, hit.argmax(axis=0), n_months).astype(np.int32)
+def age_at(age0: np.ndarray, arrival: np.ndarray, m: int | np.ndarray) -> np.ndarray:
+    """Age in month m of people who arrived aged age0 (one formula, so bands agree everywhere)."""
+    return age0 + np.maximum(m - arrival, 0) / 12.0
+
+
+def first_events(ev: Events, ok: np.ndarray, cap: int, n_months: int) -> np.ndarray:
+    """Each slot's first month among the events flagged ok (n_months where none)."""
+    out = np.full(cap, n_months, np.int32)
+    np.minimum.at(out, ev.slot[ok], ev.month[ok])
+    return out
+
+
+def hits(ev: Events, table: np.ndarray, group: np.ndarray, age0: np.ndarray,
+         arrival: np.ndarray) -> np.ndarray:
+    """Which events fall below their person-month's hazard (the person present then)."""
+    s, m = ev.slot, ev.month
+    band = age_band_index(age_at(age0[s], arrival[s], m))
+    return (m >= arrival[s]) & (ev.u < table[group[s], band])
 
 
 def price_index(params: Parameters, n_months: int) -> np.ndarray:
@@ -217,30 +316,36 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     age0 = np.maximum(pop.age[src] + jitter, 18.0)
     group = pop.client_group[src]
     months = np.arange(T, dtype=np.int32)[:, None]
-    present = months >= arrival[None, :]
-    age = age0[None, :] + np.maximum(months - arrival[None, :], 0) / 12.0
-    band = age_band_index(age)
+    band = np.empty((T, cap), np.int8)
+    for m in range(T):
+        band[m] = age_band_index(age_at(age0, arrival, m))
 
-    cell = group.astype(np.intp) * len(AGE_BAND) + band           # (T, cap) hazard cell
-    death_m = first_event(present & (d.u_death < hazard_table(params.death).ravel()[cell]), T)
-    other_m = first_event(present & (d.u_other < hazard_table(params.other_exit).ravel()[cell]), T)
+    death_m = first_events(d.death, hits(d.death, hazard_table(params.death), group, age0,
+                                         arrival), cap, T)
+    other_m = first_events(d.other, hits(d.other, hazard_table(params.other_exit), group, age0,
+                                         arrival), cap, T)
     exit_m = np.minimum(death_m, other_m)
-    alive = present & (months < exit_m[None, :])
-    h_res = hazard_table(params.residential).astype(np.float32).ravel()[cell]
-    base_res = first_event(alive & (d.u_res < h_res), T)
+    alive = (months >= arrival[None, :]) & (months < exit_m[None, :])
+    h_res = hazard_table(params.residential)
+    ev = d.residential
+    base_res = first_events(ev, hits(ev, h_res, group, age0, arrival) & (ev.month < exit_m[ev.slot]),
+                            cap, T)
 
     # Need: points drift with age plus noise, from each person's arrival on.
     pts0 = pop.ras_points[src] * np.where(arrival > 0, params.demand.points_factor, 1.0)
     if params.need.enabled:
-        drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=np.float32)[band]
-        inc = (drift + params.need.noise_sd_per_month * d.z_need) * (months > arrival[None, :])
-        points = np.clip(pts0[None, :] + np.cumsum(inc, axis=0, dtype=np.float32), 0.0,
-                         params.need.max_points).astype(np.float32)
+        drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=np.float32)
+        points = np.multiply(d.z_need, np.float32(params.need.noise_sd_per_month))
+        points += drift[band]
+        points *= months > arrival[None, :]
+        np.cumsum(points, axis=0, out=points)
+        points += pts0.astype(np.float32)  # as float32 + float64 -> float32 of the sum
+        np.clip(points, 0.0, params.need.max_points, out=points)
     else:
         points = np.broadcast_to(pts0.astype(np.float32), (T, cap)).copy()
 
     prices = practice_prices(pop, params.practice.min_cell_size)
-    out = _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, prices, T)
+    out = _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T)
     review, pb_type, facs, practice = out
     rn = np.zeros((T, cap), np.int16)
     if go_live < T:
@@ -252,20 +357,20 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
         sex=pop.sex[src], ethnicity=pop.ethnicity[src], team=pop.team[src], age0=age0,
         exit_month=exit_m, death_month=death_m, baseline_res_month=base_res,
         age_band=band, points=points, facs=facs, pb_type=pb_type, review=review,
-        review_number=rn, practice_budget=practice, h_res=h_res, u_res=d.u_res,
+        review_number=rn, practice_budget=practice, h_res=h_res, res_events=ev,
         uplift=uplift, alive=alive,
     )
 
 
-def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, prices, T):
+def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T):
     """Month by month (vectorised over people): assessments, reviews, PB choice, practice budgets."""
     cap, n0 = len(src), len(pop)
     th = params.need.facs_thresholds
     p = params.practice
     deadline = month_index(params.time.start, params.time.conversion_deadline)
-    older = (age >= OLDER_AGE).astype(np.int8)
     tables = choice_tables(params)
     noise = practice_noise(params, d)
+    stream = d.review_stream()
     last_pts = points[0].copy()
     next_rev = np.full(cap, np.iinfo(np.int32).max, np.int32)
     next_rev[:n0] = np.maximum(interval(d.z_first_interval[:n0], params) - pop.months_since_review, 0)
@@ -276,16 +381,20 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, pri
     hist_type = np.empty((T, cap), np.int8)
     hist_facs = np.empty((T, cap), np.int8)
     hist_budget = np.empty((T, cap), np.float32)
+    starts = np.searchsorted(arrival, np.arange(T + 1), side="left")  # arrivals in slot order
+    starts[:2] = n0
     for m in range(T):
-        new = np.flatnonzero(arrival == m) if m > 0 else np.empty(0, np.int64)
+        new = np.arange(starts[m], starts[m + 1])
         if len(new):
-            ptype[new] = choose_pb_type(d.u_choice[m, new], group[new], band[m, new], tables)
+            ptype[new] = choose_pb_type(d.u_first_choice[new], group[new], band[m, new], tables)
             fac[new] = facs_from_points(points[m, new], th)
-            price = prices[group[new], ptype[new], older[m, new]]
+            older = (age0[new] >= OLDER_AGE).astype(np.intp)   # assessed in their arrival month
+            price = prices[group[new], ptype[new], older]
             budget[new] = price * np.maximum(points[m, new], 1.0) * noise[new]
             last_pts[new] = points[m, new]
-            next_rev[new] = m + interval(d.z_interval[m, new], params)
-        active = (arrival < m) | ((arrival == 0) & (m == 0))
+            next_rev[new] = m + interval(d.z_first_interval[new], params)
+        # people arrived before this month (the starting population from month 0), still here
+        active = (arrival < m) if m > 0 else (arrival == 0)
         active &= m < exit_m
         change = np.abs(points[m] - last_pts) / np.maximum(last_pts, 1.0)
         due = change >= params.reviews.trigger_relative_change
@@ -295,17 +404,17 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age, pri
             due |= ptype == OLD_STYLE
         idx = np.flatnonzero(due & active)
         if len(idx):
-            switch = (ptype[idx] == OLD_STYLE) | (d.u_switch[m, idx] < params.choice.switch_at_review)
-            chosen = choose_pb_type(d.u_choice[m, idx], group[idx], band[m, idx], tables)
+            u_switch, u_choice, z_interval = stream.take(len(idx))
+            switch = (ptype[idx] == OLD_STYLE) | (u_switch < params.choice.switch_at_review)
+            chosen = choose_pb_type(u_choice, group[idx], band[m, idx], tables)
             ptype[idx] = np.where(switch, chosen, ptype[idx])
             fac[idx] = facs_from_points(points[m, idx], th)
             ratio = np.maximum(points[m, idx], 1.0) / np.maximum(last_pts[idx], 1.0)
             budget[idx] *= ratio ** p.points_elasticity * (1.0 + p.creep_per_review)
             last_pts[idx] = points[m, idx]
-            next_rev[idx] = m + interval(d.z_interval[m, idx], params)
+            next_rev[idx] = m + interval(z_interval, params)
             review[m, idx] = True
         hist_type[m] = ptype
         hist_facs[m] = fac
         hist_budget[m] = budget
     return review, hist_type, hist_facs, hist_budget
-

@@ -54,6 +54,6 @@ def test_fast_path_matches_the_reference_month_by_month(setup):
     np.testing.assert_array_equal(fast.admissions, ref.admissions)
     exits = {s: int(w.exit_month[s]) for s in range(w.cap) if w.exit_month[s] < T}
     assert ref.exit_month == exits
-    assert reviews_after_go_live > 50 and len(exits) > 20
+    assert reviews_after_go_live > 50 and len(exits) > 20 and fast.admissions.sum() > 5
     # the policies really differ, so the comparison is not trivially about status quo
     assert len({fast.spend[p, -1, 0] for p in range(len(policies))}) == len(policies)
