@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.params import Parameters
+from sim.transition import NONE_TRANSITION, TransitionStack
 from sim.world import World, utilisation
 
 if TYPE_CHECKING:
@@ -94,12 +95,8 @@ class CareModel(mesa.Model):
                                 else len(self.cal_names) for p in policies])
         self.ras_rows = np.flatnonzero(self.cal_of < len(self.cal_names))
         self.base_rows = np.flatnonzero(self.cal_of == len(self.cal_names))
-        by_tr: dict[Any, list[int]] = {}
-        for i in self.ras_rows:
-            by_tr.setdefault(policies[i].transition, []).append(int(i))
-        # transition -> positions within ras_rows of the policies that use it
-        pos = {int(r): i for i, r in enumerate(self.ras_rows)}
-        self.transition_groups = [(t, np.array([pos[r] for r in rows])) for t, rows in by_tr.items()]
+        # every policy's transition as a row of one stack (the baseline's never moves)
+        self.transitions = TransitionStack([p.transition or NONE_TRANSITION for p in policies])
         # Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
         # so identical policies give identical spend whatever the array layout or BLAS.
         start = np.rint(world.practice_budget[0].astype(np.float64) * 100.0)
@@ -152,41 +149,33 @@ class CareModel(mesa.Model):
             out[c] = est.allocate_checked_inputs(points, group)
         return out
 
-    def _set(self, rows: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:
-        """Write budgets, leaving people already in residential care at zero."""
-        sel = np.ix_(rows, idx)
-        self.pence[sel] = np.where(self.in_res[sel], 0.0, np.rint(values * 100.0))
-
     def _assess(self, idx: np.ndarray, m: int) -> None:
         """Assessments of arrivals and reviews of existing users: budgets are (re)decided.
 
         Before go-live, and under the baseline, budgets follow current practice.  After
         go-live a RAS policy asks its calibration for the indicative budget and its
         transition for the new budget; new users (arrived at or after go-live) get the
-        indicative budget.
+        indicative budget.  People already in residential care keep a zero budget.
         """
         if not len(idx):
             return
         w = self.world
         practice = w.practice_budget[m, idx].astype(np.float64)
         if m < w.go_live or not len(self.ras_rows):
-            self._set(self._all_rows, idx, practice[None, :])
-            return
-        self._set(self.base_rows, idx, practice[None, :])
-        ind = self._allocate(idx, m)
-        self.indicative[:, idx] = ind
-        kw = dict(
-            review_number=w.review_number[m, idx].astype(np.int64),
-            is_critical=w.facs[m, idx] == CRITICAL,
-            points_change=w.points[m, idx] / self.points_at_go_live[idx] - 1.0,
-            is_new=w.arrival[idx] >= w.go_live,
-        )
-        current = self.pence[np.ix_(self.ras_rows, idx)] / 100.0
-        target = ind[self.cal_of[self.ras_rows]]
-        new = np.empty_like(current)
-        for tr, local in self.transition_groups:
-            new[local] = tr.apply(current[local], target[local], **kw)
-        self._set(self.ras_rows, idx, new)
+            new = np.broadcast_to(practice, (len(self.policies), len(idx)))
+        else:
+            ind = self._allocate(idx, m)
+            self.indicative[:, idx] = ind
+            new = self.transitions.apply(
+                self.pence[:, idx] / 100.0, ind[self.cal_of],
+                review_number=w.review_number[m, idx].astype(np.int64),
+                is_critical=w.facs[m, idx] == CRITICAL,
+                points_change=(w.points[m, idx] / self.points_at_go_live[idx]
+                               - np.float32(1.0)).astype(np.float64),
+                is_new=w.arrival[idx] >= w.go_live,
+            )
+            new[self.base_rows] = practice
+        self.pence[:, idx] = np.where(self.in_res[:, idx], 0.0, np.rint(new * 100.0))
 
     def _residential(self, m: int) -> np.ndarray:
         """Admissions: the shared draw against each policy's hazard (raised by a shortfall)."""
@@ -246,20 +235,25 @@ class CareModel(mesa.Model):
         """Spend by group from the running sums: utilisation and prices applied last."""
         w = self.world
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        c = np.unique(np.concatenate([np.flatnonzero(self._moved[m]), admitted]))
+        moved = self._moved[m]
+        if len(admitted):
+            moved = moved.copy()
+            moved[admitted] = True
+        c = np.flatnonzero(moved)
         if len(c):
-            P = len(self.policies)
             alive = w.alive[m, c]
-            new = np.where(alive[None, :], self.pence[:, c], 0.0)
+            new = self.pence[:, c] * alive
             ptype = w.pb_type[m, c].astype(np.int64)
             keys = np.stack([ptype * ng + w.client_group[c],
                              nt * ng + ptype * nb + w.age_band[m, c]], axis=1)
-            old, old_keys = self._counted[:, c], self._keys[c]
-            idx = np.concatenate([old_keys[:, 0], old_keys[:, 1], keys[:, 0], keys[:, 1]])
-            weights = np.concatenate([-old, -old, new, new], axis=1)   # (P, 4k)
-            flat = (np.arange(P)[:, None] * self._width + idx[None, :]).ravel()
-            self._raw += np.bincount(flat, weights=weights.ravel(),
-                                     minlength=P * self._width).reshape(P, self._width)
+            # one-hot of each person's two cells; pence are whole numbers, so the
+            # products and sums are exact whatever order BLAS adds them in
+            rows = np.arange(len(c))[:, None]
+            hot_new = np.zeros((len(c), self._width))
+            hot_new[rows, keys] = 1.0
+            hot_old = np.zeros((len(c), self._width))
+            hot_old[rows, self._keys[c]] = 1.0
+            self._raw += new @ hot_new - self._counted[:, c] @ hot_old
             self._counted[:, c] = new
             self._keys[c] = keys
             left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month

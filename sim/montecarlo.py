@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from sim import world as world_mod
 from sim.atomic import atomic_path
@@ -56,9 +56,20 @@ def build_model(spec: RunSpec, r: int) -> CareModel:
                      params=spec.params, snapshots=spec.snapshots, seed=r)
 
 
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _one_thread():
+    """Limit BLAS to one thread (finding the libraries once per process: it reads /proc)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
+
+
 def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
     """One replicate of every policy, reduced to its aggregates."""
-    with threadpool_limits(1):  # one BLAS thread: identical sums whatever the worker layout
+    with _one_thread():  # one BLAS thread: identical sums whatever the worker layout
         model = build_model(spec, r).run()
         result = replicate_result(model, r, r < spec.reservoir_replicates, len(spec.population.teams))
         model.release()

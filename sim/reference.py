@@ -142,7 +142,7 @@ class ServiceUser(mesa.Agent):
             new = pol.transition.apply(
                 self.pence[i] / 100.0, ind, review_number=self.reviews_since_go_live,
                 is_critical=self.facs == CRITICAL,
-                points_change=self.points / self.points_at_go_live - F32(1.0),
+                points_change=float(self.points / self.points_at_go_live - F32(1.0)),
                 is_new=self.arrival >= mdl.go_live)
             self.pence[i] = np.rint(float(new) * 100.0)
 

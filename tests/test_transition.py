@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.transition import NONE_TRANSITION, Transition, load_transitions
+from sim.transition import NONE_TRANSITION, Transition, TransitionStack, load_transitions
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = load_transitions(tomllib.loads((ROOT / "scenarios" / "transitions.toml").read_text()))
@@ -167,3 +167,21 @@ def test_loading_refuses_bad_tables_clearly():
         load_transitions({"x": {"cover": "all"}})
     with pytest.raises(ValueError, match="table"):
         load_transitions({"x": 3})
+
+
+def test_stack_gives_each_rule_exactly_its_own_result():
+    """The model applies every policy's rule in one pass; it must equal rule by rule."""
+    rng = np.random.default_rng(3)
+    rules = [*DEFAULTS.values(), NONE_TRANSITION,
+             Transition(name="thirds", phases=3, max_gain=0.2, protect_critical=True),
+             Transition(name="changed", covers="new_and_changed", material_change=0.05,
+                        max_loss=0.3)]
+    n = 2_000
+    current = rng.uniform(0.0, 20_000.0, (len(rules), n)).round(2)
+    indicative = rng.uniform(0.0, 20_000.0, (len(rules), n))
+    kw = dict(review_number=rng.integers(0, 5, n), is_critical=rng.random(n) < 0.3,
+              points_change=rng.normal(0.0, 0.2, n), is_new=rng.random(n) < 0.1)
+    stacked = TransitionStack(rules).apply(current, indicative, **kw)
+    for i, rule in enumerate(rules):
+        np.testing.assert_array_equal(stacked[i], rule.apply(current[i], indicative[i], **kw),
+                                      err_msg=rule.name)
