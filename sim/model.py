@@ -18,7 +18,7 @@ import numpy as np
 from sim.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.params import Parameters
 from sim.transition import NONE_TRANSITION, TransitionStack
-from sim.world import World, utilisation
+from sim.world import World, feedback_multiplier, utilisation
 
 if TYPE_CHECKING:
     from sim.transition import Transition
@@ -105,8 +105,7 @@ class CareModel(mesa.Model):
         self.in_res = np.zeros((P, cap), bool)
         self.indicative = np.zeros((len(self.cal_names) + 1, cap))
         self.points_at_go_live = np.maximum(world.points[min(world.go_live, T - 1)], 1.0)
-        fb = params.feedback
-        self.feedback = fb.hazard_multiplier if (fb.enabled and params.residential.enabled) else 1.0
+        self.feedback = feedback_multiplier(params)
         self.snapshot_months = tuple(snapshots)
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.spend = np.zeros((P, T, N_GROUP_COLS))
@@ -182,11 +181,8 @@ class CareModel(mesa.Model):
         w = self.world
         if not self.params.residential.enabled:
             return np.empty(0, np.int64)
-        slots, draws = w.res_events.of_month(m)
-        band = w.age_band[m, slots]
-        h_all = w.h_res[w.client_group[slots], band]
-        keep = (draws < h_all * max(self.feedback, 1.0)) & (w.arrival[slots] <= m) & (m < w.exit_month[slots])
-        cand, u, h = slots[keep], draws[keep], h_all[keep]
+        sl = w.res_events.of_month(m)
+        cand, u, h = w.res_events.slot[sl], w.res_events.u[sl], w.res_h[sl]
         if not len(cand):
             return cand
         mult = np.ones((len(self.policies), len(cand)))
@@ -224,6 +220,9 @@ class CareModel(mesa.Model):
         moved[1:] = (w.age_band[1:] != w.age_band[:-1]) | (w.pb_type[1:] != w.pb_type[:-1])
         moved[0] = True
         moved |= w.review
+        # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
+        self._key_group = (w.pb_type * ng + w.client_group[None, :]).astype(np.int8)
+        self._key_band = (nt * ng + w.pb_type * nb + w.age_band).astype(np.int8)
         moved[w.arrival, np.arange(w.cap)] = True
         ex = w.exit_month < w.n_months
         moved[w.exit_month[ex], np.flatnonzero(ex)] = True
@@ -243,9 +242,7 @@ class CareModel(mesa.Model):
         if len(c):
             alive = w.alive[m, c]
             new = self.pence[:, c] * alive
-            ptype = w.pb_type[m, c].astype(np.int64)
-            keys = np.stack([ptype * ng + w.client_group[c],
-                             nt * ng + ptype * nb + w.age_band[m, c]], axis=1)
+            keys = np.stack([self._key_group[m, c], self._key_band[m, c]], axis=1)
             # one-hot of each person's two cells; pence are whole numbers, so the
             # products and sums are exact whatever order BLAS adds them in
             rows = np.arange(len(c))[:, None]
@@ -285,7 +282,7 @@ class CareModel(mesa.Model):
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
         for name in ("world", "pence", "in_res", "indicative", "snapshots", "_counted",
-                     "_keys", "_moved", "_raw"):
+                     "_keys", "_moved", "_raw", "_key_group", "_key_band"):
             setattr(self, name, None)
 
     def person(self, slot: int) -> PersonAgent:

@@ -26,6 +26,7 @@ from sim.world import (
     MIXED,
     Draws,
     choice_tables,
+    feedback_multiplier,
     practice_noise,
     practice_prices,
     price_index,
@@ -189,8 +190,7 @@ class ReferenceModel(mesa.Model):
         self.deadline = month_index(params.time.start, params.time.conversion_deadline)
         self.uplift = price_index(params, n_months)
         self.util = utilisation(params)
-        fb = params.feedback
-        self.feedback = fb.hazard_multiplier if (fb.enabled and params.residential.enabled) else 1.0
+        self.feedback = feedback_multiplier(params)
         P = len(policies)
         self.spend = np.zeros((P, n_months))
         self.admissions = np.zeros((P, n_months), int)

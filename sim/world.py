@@ -8,6 +8,7 @@ per-agent reference model can re-derive the world from the same numbers.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,10 +72,15 @@ class Events:
     u: np.ndarray               # float64 in [0, bound)
     starts: np.ndarray          # (T + 1,) events of month m are [starts[m], starts[m + 1])
 
-    def of_month(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, draws) of month m."""
-        a, b = self.starts[m], self.starts[m + 1]
-        return self.slot[a:b], self.u[a:b]
+    def of_month(self, m: int) -> slice:
+        """Positions of month m's events."""
+        return slice(self.starts[m], self.starts[m + 1])
+
+    def subset(self, keep: np.ndarray) -> Events:
+        n_months = len(self.starts) - 1
+        month = self.month[keep]
+        return Events(month, self.slot[keep], self.u[keep],
+                      np.searchsorted(month, np.arange(n_months + 1), side="left"))
 
     def lookup(self) -> dict[tuple[int, int], float]:
         """{(month, slot): draw} for person-by-person reading (the reference model)."""
@@ -152,11 +158,15 @@ class Draws:
         return ReviewStream(self.review_seed)
 
 
+def feedback_multiplier(params: Parameters) -> float:
+    """Factor on the admission hazard of someone whose budget fell short (1 = no feedback)."""
+    fb = params.feedback
+    return fb.hazard_multiplier if (fb.enabled and params.residential.enabled) else 1.0
+
+
 def residential_bound(params: Parameters) -> float:
     """Largest possible monthly admission hazard: the draws above it never matter."""
-    fb = params.feedback
-    mult = fb.hazard_multiplier if (fb.enabled and params.residential.enabled) else 1.0
-    return float(hazard_table(params.residential).max()) * max(mult, 1.0)
+    return float(hazard_table(params.residential).max()) * max(feedback_multiplier(params), 1.0)
 
 
 def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_months: int) -> Draws:
@@ -181,11 +191,13 @@ def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_mo
     )
 
 
+@functools.lru_cache(maxsize=8)
 def practice_prices(pop: Population, min_cell: int) -> np.ndarray:
     """Current practice's median cost per point by (client group, PB type, younger/older).
 
     Cells with fewer than `min_cell` people fall back to the (group, type) cell, then
     to the PB type, then to everyone: new users are priced like similar current users.
+    The same for every replicate, so kept per population (read-only).
     """
     ppp = pop.annual_budget / np.maximum(pop.ras_points, 1.0)
     older = (pop.age >= OLDER_AGE).astype(int)
@@ -200,6 +212,7 @@ def practice_prices(pop: Population, min_cell: int) -> np.ndarray:
             for o in (0, 1):
                 s = sg & (older == o)
                 out[g, t, o] = float(np.median(ppp[s])) if s.sum() >= min_cell else gt_price
+    out.flags.writeable = False
     return out
 
 
@@ -253,8 +266,8 @@ class World:
     review: np.ndarray          # bool: reviewed this month (assessment of an arrival excluded)
     review_number: np.ndarray   # int16: reviews since go-live, counting this month's
     practice_budget: np.ndarray  # float32: budget under current practice (status quo)
-    h_res: np.ndarray           # (group, age band) monthly base hazard of residential admission
-    res_events: Events          # the shared draws it is compared with (thinned)
+    res_events: Events          # admission candidates: present, draw below the largest hazard
+    res_h: np.ndarray           # each candidate's base monthly hazard of admission
     uplift: np.ndarray          # (T,) price index relative to the start month
     alive: np.ndarray           # bool: arrived and not died or left (residential aside)
 
@@ -326,10 +339,14 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
                                          arrival), cap, T)
     exit_m = np.minimum(death_m, other_m)
     alive = (months >= arrival[None, :]) & (months < exit_m[None, :])
-    h_res = hazard_table(params.residential)
+    # admissions: keep the draws that could admit someone under some policy (below the
+    # hazard times the feedback multiplier, person present), with their base hazard
     ev = d.residential
-    base_res = first_events(ev, hits(ev, h_res, group, age0, arrival) & (ev.month < exit_m[ev.slot]),
-                            cap, T)
+    h_ev = hazard_table(params.residential)[group[ev.slot], band[ev.month, ev.slot]]
+    present = (arrival[ev.slot] <= ev.month) & (ev.month < exit_m[ev.slot])
+    cand = present & (ev.u < h_ev * max(feedback_multiplier(params), 1.0))
+    base_res = first_events(ev, present & (ev.u < h_ev), cap, T)
+    res_events, res_h = ev.subset(cand), h_ev[cand]
 
     # Need: points drift with age plus noise, from each person's arrival on.
     pts0 = pop.ras_points[src] * np.where(arrival > 0, params.demand.points_factor, 1.0)
@@ -357,7 +374,7 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
         sex=pop.sex[src], ethnicity=pop.ethnicity[src], team=pop.team[src], age0=age0,
         exit_month=exit_m, death_month=death_m, baseline_res_month=base_res,
         age_band=band, points=points, facs=facs, pb_type=pb_type, review=review,
-        review_number=rn, practice_budget=practice, h_res=h_res, res_events=ev,
+        review_number=rn, practice_budget=practice, res_events=res_events, res_h=res_h,
         uplift=uplift, alive=alive,
     )
 
