@@ -64,6 +64,19 @@ def _disparity(budget: np.ndarray, points: np.ndarray, older: np.ndarray, ok: np
     return out
 
 
+_STEP = (PCT_EDGES[-1] - PCT_EDGES[0]) / (len(PCT_EDGES) - 1)
+
+
+def pct_bins(x: np.ndarray) -> np.ndarray:
+    """np.searchsorted(PCT_EDGES, x, side="right") for evenly spaced edges, without the search:
+    an arithmetic guess, then corrected against the edges themselves so it is exact."""
+    b = np.clip(np.floor((x - PCT_EDGES[0]) / _STEP) + 1, 0, len(PCT_EDGES)).astype(np.int64)
+    edges = np.concatenate([[-np.inf], PCT_EDGES, [np.inf]])          # edges[b] <= x < edges[b+1]
+    b -= x < edges[b]
+    b += x >= edges[b + 1]
+    return b
+
+
 def replicate_result(
     model: CareModel, replicate: int, keep_persons: bool, n_teams: int
 ) -> ReplicateResult:
@@ -95,16 +108,19 @@ def replicate_result(
         valid &= before[None, :] > 0
         change = np.where(valid, B - before[None, :], 0.0)
         pct = np.where(valid, change / np.where(before > 0, before, 1.0)[None, :], 0.0)
-        stats = np.stack([
-            valid, change, pct, valid & (pct < -0.05), valid & (pct < -0.10),
-            valid & (pct < -0.25), valid & (pct > 0.005),
-            valid * before[None, :], np.where(valid, B, 0.0), valid * pts[None, :],
-        ]).astype(np.float64)                                     # (K, P, n)
-        eia[s] = np.einsum("kpn,nj->pjk", stats, M, optimize=True)
-        bins = np.searchsorted(PCT_EDGES, pct, side="right")       # 0 .. len(EDGES)
+        stats = np.empty((len(EIA_STATS), P, len(cohort)))         # (K, P, n)
+        for k, value in enumerate((
+                valid, change, pct, valid & (pct < -0.05), valid & (pct < -0.10),
+                valid & (pct < -0.25), valid & (pct > 0.005),
+                valid * before[None, :], np.where(valid, B, 0.0), valid * pts[None, :])):
+            stats[k] = value
+        eia[s] = (stats.reshape(len(EIA_STATS) * P, -1) @ M).reshape(
+            len(EIA_STATS), P, J).transpose(1, 2, 0)
+        p_idx, n_idx = np.nonzero(valid)
+        bins = pct_bins(pct[p_idx, n_idx])
         H = len(PCT_EDGES) + 1
-        cell = (np.arange(P)[:, None, None] * J + cols[None, :, :]) * H + bins[:, :, None]
-        hist[s] = np.bincount(cell[valid].ravel(), minlength=P * J * H).reshape(P, J, H)
+        cell = (p_idx[:, None] * J + cols[n_idx]) * H + bins[:, None]
+        hist[s] = np.bincount(cell.ravel(), minlength=P * J * H).reshape(P, J, H)
         disparity[s, :, 1] = _disparity(B, pts, older, valid)
         disparity[s, :, 0] = disparity[s, base, 1]
         if keep_persons:

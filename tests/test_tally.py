@@ -57,3 +57,13 @@ def test_baseline_has_no_change_and_policies_do(replicate):
     # disparity before (baseline) is the same for every policy; after differs by policy
     np.testing.assert_array_equal(r.disparity[:, :, 0], r.disparity[:, :1, 0].repeat(5, axis=1))
     assert r.disparity[1, 0, 1] > 1.0  # seed: younger people get more at equal need
+
+
+def test_percentage_bins_are_exactly_a_search_of_the_edges():
+    from sim.results import PCT_EDGES
+    from sim.tally import pct_bins
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-1.5, 1.5, 100_000), rng.uniform(-1e6, 1e6, 100),
+                        PCT_EDGES, np.nextafter(PCT_EDGES, -2), np.nextafter(PCT_EDGES, 2)])
+    np.testing.assert_array_equal(pct_bins(x), np.searchsorted(PCT_EDGES, x, side="right"))
