@@ -215,7 +215,8 @@ class CareModel(mesa.Model):
         self._width = nt * (ng + nb)
         self._raw = np.zeros((len(self.policies), self._width))
         self._counted = np.zeros_like(self.pence)
-        self._keys = np.zeros((self.world.cap, 2), np.int64)
+        self._keys = np.zeros((2, self.world.cap), np.intp)
+        self._row_offsets = (np.arange(len(self.policies)) * self._width)[:, None]
         moved = np.zeros_like(w.review)
         moved[1:] = (w.age_band[1:] != w.age_band[:-1]) | (w.pb_type[1:] != w.pb_type[:-1])
         moved[0] = True
@@ -242,17 +243,17 @@ class CareModel(mesa.Model):
         if len(c):
             alive = w.alive[m, c]
             new = self.pence[:, c] * alive
-            keys = np.stack([self._key_group[m, c], self._key_band[m, c]], axis=1)
-            # one-hot of each person's two cells; pence are whole numbers, so the
-            # products and sums are exact whatever order BLAS adds them in
-            rows = np.arange(len(c))[:, None]
-            hot_new = np.zeros((len(c), self._width))
-            hot_new[rows, keys] = 1.0
-            hot_old = np.zeros((len(c), self._width))
-            hot_old[rows, self._keys[c]] = 1.0
-            self._raw += new @ hot_new - self._counted[:, c] @ hot_old
+            keys = np.stack([self._key_group[m, c], self._key_band[m, c]]).astype(np.intp)
+            old = self._counted[:, c]
+            # add each person's new amount to their two cells and take the old one away;
+            # pence are whole numbers, so these sums are exact in any order
+            cells = np.concatenate([keys[0], keys[1], self._keys[0, c], self._keys[1, c]])
+            weights = np.concatenate([new, new, -old, -old], axis=1)          # (P, 4k)
+            flat = self._row_offsets + cells[None, :]
+            self._raw += np.bincount(flat.ravel(), weights.ravel(),
+                                     minlength=self._raw.size).reshape(self._raw.shape)
             self._counted[:, c] = new
-            self._keys[c] = keys
+            self._keys[:, c] = keys
             left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
             if len(left):
                 self._res_alive -= self.in_res[:, left].sum(axis=1)

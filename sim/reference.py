@@ -80,7 +80,7 @@ class ServiceUser(mesa.Agent):
             return
         # need drifts from the month after arrival
         if p.need.enabled and m > self.arrival:
-            inc = F32(mdl.drift[band] + F32(p.need.noise_sd_per_month) * d.z_need[m, slot])
+            inc = F32(mdl.drift[band] + F32(p.need.noise_sd_per_month) * d.z_need_row(m)[slot])
             self.cum = F32(self.cum + inc)
             self.points = F32(min(max(F32(self.points0) + self.cum, 0.0), p.need.max_points))
         if m == mdl.go_live:

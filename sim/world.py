@@ -137,6 +137,14 @@ class ReviewStream:
         return out[0], out[1], out[2]
 
 
+def arrived_before(n0: int, n_arrivals: np.ndarray) -> np.ndarray:
+    """(T,) people who arrived before each month: the slots [0, A[m]), as slots follow arrival
+    (the starting population arrives in month 0)."""
+    out = n0 + np.concatenate([[0], np.cumsum(n_arrivals)[:-1]]).astype(np.int64)
+    out[:1] = 0
+    return out
+
+
 @dataclass
 class Draws:
     """Raw random numbers of one replicate."""
@@ -147,11 +155,16 @@ class Draws:
     death: Events               # thinned monthly uniforms (bound: the largest hazard)
     other: Events
     residential: Events         # bound: the largest hazard times the feedback multiplier
-    z_need: np.ndarray          # (T, cap) float32 monthly need noise
+    z_need: np.ndarray          # float32 monthly need noise of month m's earlier arrivals, row by row
+    z_need_start: np.ndarray    # (T + 1,) month m's row is z_need[start[m]:start[m + 1]], slot order
     z_first_interval: np.ndarray  # (cap,) first review: scheduled (starting population) or after assessment
     u_first_choice: np.ndarray  # (cap,) PB type chosen at an arrival's assessment
     z_practice: np.ndarray      # (cap,) practice-budget noise of arrivals
     review_seed: np.random.SeedSequence
+
+    def z_need_row(self, m: int) -> np.ndarray:
+        """Need noise of month m for the slots [0, A[m]) (people who arrived before m)."""
+        return self.z_need[self.z_need_start[m]:self.z_need_start[m + 1]]
 
     def review_stream(self) -> ReviewStream:
         """A fresh stream of the review draws (each reader starts from the beginning)."""
@@ -176,6 +189,8 @@ def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_mo
     n_arr = rng["arrivals"].poisson(arrival_rates(pop, params, n_months))
     a = int(n_arr.sum())
     cap = len(pop) + a
+    # need changes from the month after arrival: month m draws for slots [0, A[m]) only
+    z_start = np.concatenate([[0], np.cumsum(arrived_before(len(pop), n_arr))])
     return Draws(
         n_arrivals=n_arr,
         source=rng["arrivals"].integers(0, len(pop), a),
@@ -183,7 +198,8 @@ def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_mo
         death=thinned(rng["death"], n_months, cap, hazard_table(params.death).max()),
         other=thinned(rng["other_exit"], n_months, cap, hazard_table(params.other_exit).max()),
         residential=thinned(rng["residential"], n_months, cap, residential_bound(params)),
-        z_need=rng["need"].standard_normal((n_months, cap), dtype=np.float32),
+        z_need=rng["need"].standard_normal(int(z_start[-1]), dtype=np.float32),
+        z_need_start=z_start,
         z_first_interval=rng["reviews"].standard_normal(cap),
         u_first_choice=rng["choice"].random(cap),
         z_practice=rng["practice"].standard_normal(cap, dtype=np.float32),
@@ -329,9 +345,12 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     age0 = np.maximum(pop.age[src] + jitter, 18.0)
     group = pop.client_group[src]
     months = np.arange(T, dtype=np.int32)[:, None]
+    before = arrived_before(n0, d.n_arrivals)       # month m: slots [0, before[m]) arrived earlier
     band = np.empty((T, cap), np.int8)
-    for m in range(T):
-        band[m] = age_band_index(age_at(age0, arrival, m))
+    band[:] = age_band_index(age0)                  # the age at arrival until then
+    for m in range(1, T):
+        s = slice(0, before[m])
+        band[m, s] = age_band_index(age_at(age0[s], arrival[s], m))
 
     death_m = first_events(d.death, hits(d.death, hazard_table(params.death), group, age0,
                                          arrival), cap, T)
@@ -350,23 +369,25 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
 
     # Need: points drift with age plus noise, from each person's arrival on.
     pts0 = pop.ras_points[src] * np.where(arrival > 0, params.demand.points_factor, 1.0)
+    points = np.empty((T, cap), np.float32)
+    points[:] = pts0.astype(np.float32)
     if params.need.enabled:
+        # a running sum of monthly increments (float32) from the month after arrival
         drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=np.float32)
-        points = np.multiply(d.z_need, np.float32(params.need.noise_sd_per_month))
-        points += drift[band]
-        points *= months > arrival[None, :]
-        np.cumsum(points, axis=0, out=points)
-        points += pts0.astype(np.float32)  # as float32 + float64 -> float32 of the sum
-        np.clip(points, 0.0, params.need.max_points, out=points)
-    else:
-        points = np.broadcast_to(pts0.astype(np.float32), (T, cap)).copy()
+        sd = np.float32(params.need.noise_sd_per_month)
+        cum = np.zeros(cap, np.float32)
+        for m in range(1, T):
+            s = slice(0, before[m])
+            inc = d.z_need_row(m) * sd
+            inc += drift[band[m, s]]
+            cum[s] += inc
+            points[m, s] += cum[s]
+    np.clip(points, 0.0, params.need.max_points, out=points)
 
     prices = practice_prices(pop, params.practice.min_cell_size)
-    out = _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T)
-    review, pb_type, facs, practice = out
-    rn = np.zeros((T, cap), np.int16)
-    if go_live < T:
-        rn[go_live:] = np.cumsum(review[go_live:], axis=0, dtype=np.int16)
+    out = _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T,
+                   go_live, before)
+    review, pb_type, facs, practice, rn = out
 
     uplift = price_index(params, T)
     return World(
@@ -379,8 +400,12 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     )
 
 
-def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T):
-    """Month by month (vectorised over people): assessments, reviews, PB choice, practice budgets."""
+def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T,
+             go_live, before):
+    """Month by month (vectorised over people): assessments, reviews, PB choice, practice budgets.
+
+    Only people who arrived before the month can be reviewed: the slots [0, before[m]).
+    """
     cap, n0 = len(src), len(pop)
     th = params.need.facs_thresholds
     p = params.practice
@@ -394,14 +419,14 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
     ptype = np.concatenate([pop.pb_type, np.zeros(cap - n0, np.int8)])
     fac = np.concatenate([pop.facs_band, np.zeros(cap - n0, np.int8)])
     budget = np.concatenate([pop.annual_budget, np.zeros(cap - n0)]).astype(np.float64)
+    count = np.zeros(cap, np.int16)                     # reviews since go-live
     review = np.zeros((T, cap), bool)
     hist_type = np.empty((T, cap), np.int8)
     hist_facs = np.empty((T, cap), np.int8)
     hist_budget = np.empty((T, cap), np.float32)
-    starts = np.searchsorted(arrival, np.arange(T + 1), side="left")  # arrivals in slot order
-    starts[:2] = n0
+    hist_count = np.zeros((T, cap), np.int16)
     for m in range(T):
-        new = np.arange(starts[m], starts[m + 1])
+        new = np.arange(before[m], before[m + 1] if m + 1 < T else cap) if m > 0 else np.arange(0)
         if len(new):
             ptype[new] = choose_pb_type(d.u_first_choice[new], group[new], band[m, new], tables)
             fac[new] = facs_from_points(points[m, new], th)
@@ -410,16 +435,15 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
             budget[new] = price * np.maximum(points[m, new], 1.0) * noise[new]
             last_pts[new] = points[m, new]
             next_rev[new] = m + interval(d.z_first_interval[new], params)
-        # people arrived before this month (the starting population from month 0), still here
-        active = (arrival < m) if m > 0 else (arrival == 0)
-        active &= m < exit_m
-        change = np.abs(points[m] - last_pts) / np.maximum(last_pts, 1.0)
-        due = change >= params.reviews.trigger_relative_change
+        a = before[m] if m > 0 else n0                  # the starting population from month 0
+        pts, last = points[m, :a], last_pts[:a]
+        due = np.abs(pts - last) / np.maximum(last, 1.0) >= params.reviews.trigger_relative_change
         if params.reviews.scheduled:
-            due |= m >= next_rev
+            due |= m >= next_rev[:a]
         if m == deadline:
-            due |= ptype == OLD_STYLE
-        idx = np.flatnonzero(due & active)
+            due |= ptype[:a] == OLD_STYLE
+        due &= m < exit_m[:a]
+        idx = np.flatnonzero(due)
         if len(idx):
             u_switch, u_choice, z_interval = stream.take(len(idx))
             switch = (ptype[idx] == OLD_STYLE) | (u_switch < params.choice.switch_at_review)
@@ -431,7 +455,11 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
             last_pts[idx] = points[m, idx]
             next_rev[idx] = m + interval(z_interval, params)
             review[m, idx] = True
+            if m >= go_live:
+                count[idx] += 1
         hist_type[m] = ptype
         hist_facs[m] = fac
         hist_budget[m] = budget
-    return review, hist_type, hist_facs, hist_budget
+        if m >= go_live:
+            hist_count[m] = count
+    return review, hist_type, hist_facs, hist_budget, hist_count
