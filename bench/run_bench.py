@@ -15,6 +15,7 @@ import argparse
 import csv
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim import world  # noqa: E402
 from sim.montecarlo import RunSpec, run_replicate  # noqa: E402
-from sim.population import Population  # noqa: E402
+from sim.population import Population, write_population  # noqa: E402
 from sim.reference import ReferenceModel  # noqa: E402
 from sim.study import load_study  # noqa: E402
 
@@ -82,13 +83,13 @@ def reference(spec: RunSpec) -> tuple[float, float]:
     return dt, len(spec.policies) * spec.n_months * mean_people(spec) / dt
 
 
-def cli_run(runs: int, jobs: int) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB of the largest process) for the default study via the CLI."""
+def cli_run(runs: int, jobs: int, study: Path = DEFAULT) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB of the largest process) for a study via the CLI."""
     with tempfile.TemporaryDirectory() as tmp:
         code = (
             "import resource, subprocess, sys, time\n"
             f"t = time.perf_counter()\n"
-            f"subprocess.run([sys.executable, {str(ROOT / 'run_sim.py')!r}, 'run', "
+            f"subprocess.run([sys.executable, {str(ROOT / 'run_sim.py')!r}, 'run', {str(study)!r}, "
             f"'--runs', '{runs}', '--jobs', '{jobs}', '--out', {tmp + '/r'!r}, '--quiet', "
             f"'--no-report'], check=True)\n"
             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
@@ -96,6 +97,25 @@ def cli_run(runs: int, jobs: int) -> tuple[float, float]:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True).stdout.split()
     return float(out[0]), float(out[1]) / 1024.0
+
+
+def large_study(folder: Path, n: int) -> Path:
+    """A study file for a county of n people (resampled from the shipped population) and one
+    RAS policy, the recommended percentile + phased, beside the status quo."""
+    study = load_study(DEFAULT)
+    write_population(resample(study.population, n), folder / "county.csv")
+    text = DEFAULT.read_text()
+    for key, value in (("population", folder / "county.csv"),
+                       ("parameters", DEFAULT.parent / "parameters.toml"),
+                       ("calibrations_file", DEFAULT.parent / "calibrations.toml"),
+                       ("transitions_file", DEFAULT.parent / "transitions.toml")):
+        text = re.sub(rf'(?m)^{key} = ".*"', f'{key} = "{value}"', text)
+    text = re.sub(r'(?m)^calibrations = \[.*\]', 'calibrations = ["percentile"]', text)
+    text = re.sub(r'(?m)^transitions = .*', 'transitions = ["phased"]', text)
+    text = re.sub(r'(?m)^name = ".*"', f'name = "county_{n}"', text, count=1)
+    path = folder / "county.toml"
+    path.write_text(text)
+    return path
 
 
 def main() -> None:

@@ -216,7 +216,6 @@ class CareModel(mesa.Model):
         self._raw = np.zeros((len(self.policies), self._width))
         self._counted = np.zeros_like(self.pence)
         self._keys = np.zeros((2, self.world.cap), np.intp)
-        self._row_offsets = (np.arange(len(self.policies)) * self._width)[:, None]
         moved = np.zeros_like(w.review)
         moved[1:] = (w.age_band[1:] != w.age_band[:-1]) | (w.pb_type[1:] != w.pb_type[:-1])
         moved[0] = True
@@ -249,9 +248,8 @@ class CareModel(mesa.Model):
             # pence are whole numbers, so these sums are exact in any order
             cells = np.concatenate([keys[0], keys[1], self._keys[0, c], self._keys[1, c]])
             weights = np.concatenate([new, new, -old, -old], axis=1)          # (P, 4k)
-            flat = self._row_offsets + cells[None, :]
-            self._raw += np.bincount(flat.ravel(), weights.ravel(),
-                                     minlength=self._raw.size).reshape(self._raw.shape)
+            for p in range(len(weights)):
+                self._raw[p] += np.bincount(cells, weights[p], minlength=self._width)
             self._counted[:, c] = new
             self._keys[:, c] = keys
             left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
