@@ -42,11 +42,12 @@ def _draw_ages(rng: np.random.Generator, shares: list[float], oldest: float, n: 
 
 def facs_from_points(points: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
     """FACS band code from points: the rule the model applies at each review."""
-    edges = [thresholds["critical"], thresholds["substantial"], thresholds["moderate"]]
-    band = np.full(points.shape, FACS_BAND.code_of("low"), dtype=np.int8)
-    for code, edge in zip(range(2, -1, -1), edges[::-1]):
-        band[points >= edge] = code
-    return band
+    points = np.asarray(points)
+    # thresholds rise from moderate to critical (validated); each one reached moves a band up
+    edges = np.array([thresholds["moderate"], thresholds["substantial"], thresholds["critical"]],
+                     dtype=points.dtype if points.dtype.kind == "f" else np.float64)
+    reached = np.searchsorted(edges, points, side="right")
+    return (FACS_BAND.code_of("low") - reached).astype(np.int8)
 
 
 def generate(

@@ -126,11 +126,15 @@ class ReviewStream:
 
     def take(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(u_switch, u_choice, z_interval) for the next k reviews."""
-        while self._pos + k > self._buf.shape[1]:
-            block = np.empty((3, self.BLOCK))
-            block[:2] = self._rng.random((2, self.BLOCK))
-            block[2] = self._rng.standard_normal(self.BLOCK)
-            self._buf = np.concatenate([self._buf[:, self._pos:], block], axis=1)
+        short = self._pos + k - self._buf.shape[1]
+        if short > 0:
+            blocks = [self._buf[:, self._pos:]]
+            for _ in range(-(-short // self.BLOCK)):
+                block = np.empty((3, self.BLOCK))
+                block[:2] = self._rng.random((2, self.BLOCK))
+                block[2] = self._rng.standard_normal(self.BLOCK)
+                blocks.append(block)
+            self._buf = np.concatenate(blocks, axis=1)
             self._pos = 0
         out = self._buf[:, self._pos:self._pos + k]
         self._pos += k

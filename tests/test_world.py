@@ -121,3 +121,41 @@ def test_default_growth_is_calibrated_to_the_seed_and_planning_assumption(popula
         users.append((m.people[0, 36] / m.people[0, 0]) ** (1 / 3) - 1)
     assert 6.0e6 < np.mean(growth) < 8.5e6
     assert 0.015 < np.mean(users) < 0.03
+
+
+def test_review_stream_is_the_same_whatever_the_request_sizes():
+    """The fast path reads a month's reviews at once, the reference one at a time."""
+    a, b = world.ReviewStream(np.random.SeedSequence(1)), world.ReviewStream(np.random.SeedSequence(1))
+    sizes = [0, 5, 10_000, 1, world.ReviewStream.BLOCK - 1, 3, 3 * world.ReviewStream.BLOCK, 7]
+    batched = [np.concatenate(parts) for parts in zip(*(a.take(k) for k in sizes))]
+    single = [np.concatenate(parts) for parts in zip(*(b.take(1) for _ in range(sum(sizes))))]
+    for x, y in zip(batched, single):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_thinned_draws_have_the_law_of_a_full_matrix_of_uniforms():
+    """Events below the bound: Binomial(T x cap, bound) of them, uniform over positions and values."""
+    rng = np.random.default_rng(4)
+    T, cap, bound = 60, 5_000, 0.02
+    ev = world.thinned(rng, T, cap, bound)
+    n = len(ev.u)
+    assert stats.binomtest(n, T * cap, bound).pvalue > 0.001
+    assert stats.kstest(ev.u / bound, "uniform").pvalue > 0.001
+    assert stats.chisquare(np.bincount(ev.month, minlength=T)).pvalue > 0.001
+    flat = ev.month.astype(np.int64) * cap + ev.slot
+    assert (np.diff(flat) > 0).all()                      # distinct, in (month, slot) order
+    for m in (0, 17, T - 1):
+        sl = ev.of_month(m)
+        assert (ev.month[sl] == m).all() and sl.stop - sl.start == (ev.month == m).sum()
+
+
+def test_facs_band_from_points_follows_the_thresholds_one_by_one():
+    from sim.synthetic import facs_from_points
+
+    th = {"critical": 60.1, "substantial": 40.3, "moderate": 20.7}
+    pts = np.float32([0, 20.7, np.nextafter(np.float32(20.7), 0), 40.3, 60.1, 99])
+    expected = np.full(len(pts), 3)
+    for code, edge in ((2, th["moderate"]), (1, th["substantial"]), (0, th["critical"])):
+        expected[pts >= np.float32(edge)] = code
+    np.testing.assert_array_equal(facs_from_points(pts, th), expected)
+    np.testing.assert_array_equal(expected, [3, 2, 3, 1, 0, 0])
