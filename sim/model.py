@@ -75,6 +75,10 @@ class CareModel(mesa.Model):
         snapshots: months after whose step budgets are recorded for the EIA.
     """
 
+    # The spend tallies use one-hot products from this many policies up (cheaper with many
+    # policies and few people moving), per-policy counts below it; both are exact.
+    MATMUL_TALLY_POLICIES = 8
+
     def __init__(
         self,
         *,
@@ -215,19 +219,20 @@ class CareModel(mesa.Model):
         self._width = nt * (ng + nb)
         self._raw = np.zeros((len(self.policies), self._width))
         self._counted = np.zeros_like(self.pence)
-        self._keys = np.zeros((2, self.world.cap), np.intp)
-        moved = np.zeros_like(w.review)
-        moved[1:] = (w.age_band[1:] != w.age_band[:-1]) | (w.pb_type[1:] != w.pb_type[:-1])
-        moved[0] = True
-        moved |= w.review
         # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
-        self._key_group = (w.pb_type * ng + w.client_group[None, :]).astype(np.int8)
-        self._key_band = (nt * ng + w.pb_type * nb + w.age_band).astype(np.int8)
+        self._key_group = w.pb_type * np.int8(ng) + w.client_group[None, :]
+        self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
+        moved = np.empty_like(w.review)
+        moved[0] = True
+        np.not_equal(self._key_band[1:], self._key_band[:-1], out=moved[1:])  # type or band
+        moved |= w.review
         moved[w.arrival, np.arange(w.cap)] = True
         ex = w.exit_month < w.n_months
         moved[w.exit_month[ex], np.flatnonzero(ex)] = True
         self._moved = moved
-        self._alive_count = w.alive.sum(axis=1)
+        T = w.n_months
+        self._alive_count = (np.cumsum(np.bincount(w.arrival, minlength=T)[:T])
+                             - np.cumsum(np.bincount(w.exit_month, minlength=T + 1)[:T]))
         self._res_alive = np.zeros(len(self.policies), np.int64)  # residents still alive
 
     def _spend(self, m: int, admitted: np.ndarray) -> None:
@@ -241,17 +246,29 @@ class CareModel(mesa.Model):
         c = np.flatnonzero(moved)
         if len(c):
             alive = w.alive[m, c]
-            new = self.pence[:, c] * alive
-            keys = np.stack([self._key_group[m, c], self._key_band[m, c]]).astype(np.intp)
+            new = self.pence[:, c]
+            new *= alive
             old = self._counted[:, c]
-            # add each person's new amount to their two cells and take the old one away;
-            # pence are whole numbers, so these sums are exact in any order
-            cells = np.concatenate([keys[0], keys[1], self._keys[0, c], self._keys[1, c]])
-            weights = np.concatenate([new, new, -old, -old], axis=1)          # (P, 4k)
-            for p in range(len(weights)):
-                self._raw[p] += np.bincount(cells, weights[p], minlength=self._width)
+            # a person is counted under last month's cells (any change of cell marks them
+            # moved); take the old amount away there and add the new one here.  Pence are
+            # whole numbers, so these sums are exact in any order.
+            prev = max(m - 1, 0)
+            cells = (self._key_group[m, c], self._key_band[m, c],
+                     self._key_group[prev, c], self._key_band[prev, c])
+            W = self._width
+            if len(new) >= self.MATMUL_TALLY_POLICIES:   # many policies: one product each way
+                rows = np.arange(len(c))
+                hot = np.zeros((2, len(c), W))
+                for j, cell in enumerate(cells):
+                    hot[j // 2, rows, cell] = 1.0
+                self._raw += new @ hot[0] - old @ hot[1]
+            else:                                         # few policies: counts per policy
+                for p in range(len(new)):
+                    self._raw[p] += (np.bincount(cells[0], new[p], W)
+                                     + np.bincount(cells[1], new[p], W)
+                                     - np.bincount(cells[2], old[p], W)
+                                     - np.bincount(cells[3], old[p], W))
             self._counted[:, c] = new
-            self._keys[:, c] = keys
             left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
             if len(left):
                 self._res_alive -= self.in_res[:, left].sum(axis=1)
@@ -281,7 +298,7 @@ class CareModel(mesa.Model):
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
         for name in ("world", "pence", "in_res", "indicative", "snapshots", "_counted",
-                     "_keys", "_moved", "_raw", "_key_group", "_key_band"):
+                     "_moved", "_raw", "_key_group", "_key_band"):
             setattr(self, name, None)
 
     def person(self, slot: int) -> PersonAgent:

@@ -119,3 +119,21 @@ def test_people_in_the_community_is_alive_minus_residents(small_world, params):
     expected = w.alive[last].sum() - m.in_res[:, w.alive[last]].sum(axis=1)
     np.testing.assert_array_equal(m.people[:, last], expected)
     np.testing.assert_array_equal(m.people[:, 0], w.alive[0].sum() - m.admissions[:, 0])
+
+
+def test_both_spend_tally_kernels_give_the_same_exact_sums(small_world, params, monkeypatch):
+    """Products (many policies) and per-policy counts (few) are two routes to one sum."""
+    cals = {"fixed": FixedPrice(300.0), "dear": FixedPrice(900.0)}
+    pols = [Policy("sq"), Policy("d", "dear", IMMEDIATE), Policy("x", "fixed", IMMEDIATE)]
+    runs = []
+    for threshold in (1, 100):
+        monkeypatch.setattr(CareModel, "MATMUL_TALLY_POLICIES", threshold)
+        runs.append(run(small_world, params, pols, cals))
+    np.testing.assert_array_equal(runs[0].spend, runs[1].spend)
+    np.testing.assert_array_equal(runs[0].people, runs[1].people)
+    # and the running sums equal a recount of the budgets at the end
+    m, last = runs[0], T - 1
+    here = small_world.alive[last][None, :] & ~m.in_res
+    recount = (m.pence * here * m.util[small_world.pb_type[last]][None, :]).sum(axis=1)
+    np.testing.assert_allclose(m.spend[:, last, 0], recount * small_world.uplift[last] / 1200.0,
+                               rtol=1e-12)
