@@ -99,8 +99,9 @@ class CareModel(mesa.Model):
                                 else len(self.cal_names) for p in policies])
         self.ras_rows = np.flatnonzero(self.cal_of < len(self.cal_names))
         self.base_rows = np.flatnonzero(self.cal_of == len(self.cal_names))
-        # every policy's transition as a row of one stack (the baseline's never moves)
-        self.transitions = TransitionStack([p.transition or NONE_TRANSITION for p in policies])
+        # the RAS policies' transitions as rows of one stack
+        self.transitions = TransitionStack([policies[i].transition or NONE_TRANSITION
+                                            for i in self.ras_rows])
         # Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
         # so identical policies give identical spend whatever the array layout or BLAS.
         start = np.rint(world.practice_budget[0].astype(np.float64) * 100.0)
@@ -169,8 +170,9 @@ class CareModel(mesa.Model):
         else:
             ind = self._allocate(idx, m)
             self.indicative[:, idx] = ind
-            new = self.transitions.apply(
-                self.pence[:, idx] / 100.0, ind[self.cal_of],
+            new = np.empty((len(self.policies), len(idx)))
+            new[self.ras_rows] = self.transitions.apply(
+                self.pence[self.ras_rows[:, None], idx] / 100.0, ind[self.cal_of[self.ras_rows]],
                 review_number=w.review_number[m, idx].astype(np.int64),
                 is_critical=w.facs[m, idx] == CRITICAL,
                 points_change=(w.points[m, idx] / self.points_at_go_live[idx]

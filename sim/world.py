@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.categories import AGE_BAND, CLIENT_GROUP, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
+from sim.categories import AGE_BAND, AGE_BAND_EDGES, CLIENT_GROUP, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
 from sim.params import Parameters, hazard_table, month_index
 from sim.population import Population
 from sim.synthetic import facs_from_points
@@ -315,6 +315,40 @@ def age_at(age0: np.ndarray, arrival: np.ndarray, m: int | np.ndarray) -> np.nda
     return age0 + np.maximum(m - arrival, 0) / 12.0
 
 
+def age_bands(age0: np.ndarray, arrival: np.ndarray, n_months: int) -> np.ndarray:
+    """(T, cap) age band of everyone in every month, equal to age_band_index(age_at(...)).
+
+    A band changes only when age crosses an edge, so find each person's crossing months
+    (an estimate, then corrected with the exact age formula) and step bands up there.
+    """
+    edges = np.asarray(AGE_BAND_EDGES, dtype=np.float64)
+    band0 = age_band_index(age0)
+    slots, months = [], []
+    for j in range(1, len(edges)):
+        edge = edges[j]
+        who = np.flatnonzero((band0 < j) & (age_at(age0, arrival, n_months - 1) >= edge))
+        a0 = age0[who]
+        k = np.maximum(np.ceil((edge - a0) * 12.0), 0).astype(np.int64)
+        while True:                                  # exact: the first k whose age reaches edge
+            down = (k > 0) & (a0 + (k - 1) / 12.0 >= edge)
+            up = a0 + k / 12.0 < edge
+            if not (down.any() or up.any()):
+                break
+            k = k - down + up
+        slots.append(who)
+        months.append(arrival[who] + k)
+    slot, month = np.concatenate(slots), np.concatenate(months)
+    order = np.argsort(month, kind="stable")
+    slot, month = slot[order], month[order]
+    starts = np.searchsorted(month, np.arange(n_months + 1), side="left")
+    out = np.empty((n_months, len(age0)), np.int8)
+    row = band0.astype(np.int8)
+    for m in range(n_months):
+        np.add.at(row, slot[starts[m]:starts[m + 1]], 1)  # a person may cross two edges at once
+        out[m] = row
+    return out
+
+
 def first_events(ev: Events, ok: np.ndarray, cap: int, n_months: int) -> np.ndarray:
     """Each slot's first month among the events flagged ok (n_months where none)."""
     out = np.full(cap, n_months, np.int32)
@@ -350,11 +384,7 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     group = pop.client_group[src]
     months = np.arange(T, dtype=np.int32)[:, None]
     before = arrived_before(n0, d.n_arrivals)       # month m: slots [0, before[m]) arrived earlier
-    band = np.empty((T, cap), np.int8)
-    band[:] = age_band_index(age0)                  # the age at arrival until then
-    for m in range(1, T):
-        s = slice(0, before[m])
-        band[m, s] = age_band_index(age_at(age0[s], arrival[s], m))
+    band = age_bands(age0, arrival, T)
 
     death_m = first_events(d.death, hits(d.death, hazard_table(params.death), group, age0,
                                          arrival), cap, T)
@@ -373,20 +403,24 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
 
     # Need: points drift with age plus noise, from each person's arrival on.
     pts0 = pop.ras_points[src] * np.where(arrival > 0, params.demand.points_factor, 1.0)
+    # points: a running float32 sum of monthly increments from the month after arrival
+    top = params.need.max_points
+    start = pts0.astype(np.float32)
     points = np.empty((T, cap), np.float32)
-    points[:] = pts0.astype(np.float32)
-    if params.need.enabled:
-        # a running sum of monthly increments (float32) from the month after arrival
-        drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=np.float32)
-        sd = np.float32(params.need.noise_sd_per_month)
-        cum = np.zeros(cap, np.float32)
-        for m in range(1, T):
-            s = slice(0, before[m])
+    np.clip(start, 0.0, top, out=points[0])
+    drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=np.float32)
+    sd = np.float32(params.need.noise_sd_per_month)
+    cum = np.zeros(cap, np.float32)
+    for m in range(1, T):
+        a = before[m] if params.need.enabled else 0
+        row = points[m]
+        if a:
             inc = d.z_need_row(m) * sd
-            inc += drift[band[m, s]]
-            cum[s] += inc
-            points[m, s] += cum[s]
-    np.clip(points, 0.0, params.need.max_points, out=points)
+            inc += drift[band[m, :a]]
+            cum[:a] += inc
+            np.add(start[:a], cum[:a], out=row[:a])
+            np.clip(row[:a], 0.0, top, out=row[:a])
+        row[a:] = points[0, a:]
 
     prices = practice_prices(pop, params.practice.min_cell_size)
     out = _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T,
@@ -424,10 +458,11 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
     fac = np.concatenate([pop.facs_band, np.zeros(cap - n0, np.int8)])
     budget = np.concatenate([pop.annual_budget, np.zeros(cap - n0)]).astype(np.float64)
     count = np.zeros(cap, np.int16)                     # reviews since go-live
+    # histories start at zero (as nobody arrived yet); each month writes the arrived prefix
     review = np.zeros((T, cap), bool)
-    hist_type = np.empty((T, cap), np.int8)
-    hist_facs = np.empty((T, cap), np.int8)
-    hist_budget = np.empty((T, cap), np.float32)
+    hist_type = np.zeros((T, cap), np.int8)
+    hist_facs = np.zeros((T, cap), np.int8)
+    hist_budget = np.zeros((T, cap), np.float32)
     hist_count = np.zeros((T, cap), np.int16)
     for m in range(T):
         new = np.arange(before[m], before[m + 1] if m + 1 < T else cap) if m > 0 else np.arange(0)
@@ -461,9 +496,10 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
             review[m, idx] = True
             if m >= go_live:
                 count[idx] += 1
-        hist_type[m] = ptype
-        hist_facs[m] = fac
-        hist_budget[m] = budget
+        e = before[m + 1] if m + 1 < T else cap     # arrived by the end of this month
+        hist_type[m, :e] = ptype[:e]
+        hist_facs[m, :e] = fac[:e]
+        hist_budget[m, :e] = budget[:e]
         if m >= go_live:
-            hist_count[m] = count
+            hist_count[m, :e] = count[:e]
     return review, hist_type, hist_facs, hist_budget, hist_count

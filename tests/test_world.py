@@ -159,3 +159,18 @@ def test_facs_band_from_points_follows_the_thresholds_one_by_one():
         expected[pts >= np.float32(edge)] = code
     np.testing.assert_array_equal(facs_from_points(pts, th), expected)
     np.testing.assert_array_equal(expected, [3, 2, 3, 1, 0, 0])
+
+
+def test_age_bands_equal_the_age_formula_month_by_month():
+    """Bands come from crossing months; they must be the band of the age in every month."""
+    from sim.categories import AGE_BAND_EDGES, age_band_index
+
+    rng = np.random.default_rng(8)
+    T, n = 150, 20_000
+    edges = np.asarray(AGE_BAND_EDGES, dtype=float)
+    near = rng.choice(edges, n // 2) - rng.integers(0, 40, n // 2) / 12.0 + rng.normal(0, 1e-9, n // 2)
+    age0 = np.maximum(np.concatenate([rng.uniform(18, 100, n // 2), near]), 18.0)
+    arrival = np.sort(rng.integers(0, T, n)).astype(np.int32)
+    bands = world.age_bands(age0, arrival, T)
+    for m in range(T):
+        np.testing.assert_array_equal(bands[m], age_band_index(world.age_at(age0, arrival, m)))
