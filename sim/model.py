@@ -104,8 +104,7 @@ class CareModel(mesa.Model):
                                             for i in self.ras_rows])
         # Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
         # so identical policies give identical spend whatever the array layout or BLAS.
-        start = np.rint(world.practice_budget[0].astype(np.float64) * 100.0)
-        start[world.arrival > 0] = 0.0
+        start = np.rint(world.initial_budget.astype(np.float64) * 100.0)
         self.pence = np.repeat(start[None, :], P, axis=0)
         self.in_res = np.zeros((P, cap), bool)
         self.indicative = np.zeros((len(self.cal_names) + 1, cap))
@@ -118,10 +117,6 @@ class CareModel(mesa.Model):
         self.admissions = np.zeros((P, T), np.int32)
         self.people = np.zeros((P, T), np.int32)
         self.month = -1
-        self._all_rows = np.arange(P)
-        # arrivals are stored in arrival order: those of month m are slots [a[m], a[m+1])
-        self._arrivals = np.searchsorted(world.arrival, np.arange(T + 1), side="left")
-        self._arrivals[0] = 0
         self.util = utilisation(params)
         self._init_spend_tally()
 
@@ -130,8 +125,7 @@ class CareModel(mesa.Model):
         m = self.steps - 1
         self.month = m
         w = self.world
-        new = np.arange(self._arrivals[m], self._arrivals[m + 1]) if m > 0 else np.empty(0, int)
-        self._assess(np.concatenate([new, np.flatnonzero(w.review[m])]), m)
+        self._assess(w.assessments(m), m)
         admitted = self._residential(m)
         self._spend(m, admitted)
         if m in self.snapshot_months:
@@ -153,7 +147,7 @@ class CareModel(mesa.Model):
             out[c] = est.allocate_checked_inputs(points, group)
         return out
 
-    def _assess(self, idx: np.ndarray, m: int) -> None:
+    def _assess(self, sl: slice, m: int) -> None:
         """Assessments of arrivals and reviews of existing users: budgets are (re)decided.
 
         Before go-live, and under the baseline, budgets follow current practice.  After
@@ -161,10 +155,11 @@ class CareModel(mesa.Model):
         transition for the new budget; new users (arrived at or after go-live) get the
         indicative budget.  People already in residential care keep a zero budget.
         """
+        w = self.world
+        idx = w.assessed[sl]
         if not len(idx):
             return
-        w = self.world
-        practice = w.practice_budget[m, idx].astype(np.float64)
+        practice = w.assessed_practice[sl].astype(np.float64)
         if m < w.go_live or not len(self.ras_rows):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
         else:
@@ -173,8 +168,8 @@ class CareModel(mesa.Model):
             new = np.empty((len(self.policies), len(idx)))
             new[self.ras_rows] = self.transitions.apply(
                 self.pence[self.ras_rows[:, None], idx] / 100.0, ind[self.cal_of[self.ras_rows]],
-                review_number=w.review_number[m, idx].astype(np.int64),
-                is_critical=w.facs[m, idx] == CRITICAL,
+                review_number=w.assessed_count[sl].astype(np.int64),
+                is_critical=w.assessed_facs[sl] == CRITICAL,
                 points_change=(w.points[m, idx] / self.points_at_go_live[idx]
                                - np.float32(1.0)).astype(np.float64),
                 is_new=w.arrival[idx] >= w.go_live,
@@ -224,11 +219,10 @@ class CareModel(mesa.Model):
         # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
         self._key_group = w.pb_type * np.int8(ng) + w.client_group[None, :]
         self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
-        moved = np.empty_like(w.review)
+        moved = np.empty(self._key_band.shape, bool)
         moved[0] = True
         np.not_equal(self._key_band[1:], self._key_band[:-1], out=moved[1:])  # type or band
-        moved |= w.review
-        moved[w.arrival, np.arange(w.cap)] = True
+        moved[np.repeat(np.arange(w.n_months), np.diff(w.assessed_start)), w.assessed] = True
         ex = w.exit_month < w.n_months
         moved[w.exit_month[ex], np.flatnonzero(ex)] = True
         self._moved = moved
@@ -247,7 +241,7 @@ class CareModel(mesa.Model):
             moved[admitted] = True
         c = np.flatnonzero(moved)
         if len(c):
-            alive = w.alive[m, c]
+            alive = (w.arrival[c] <= m) & (m < w.exit_month[c])
             new = self.pence[:, c]
             new *= alive
             old = self._counted[:, c]

@@ -278,18 +278,23 @@ class World:
     exit_month: np.ndarray      # death or other exit (T = never within the horizon)
     death_month: np.ndarray
     baseline_res_month: np.ndarray  # residential admission under the base hazard (T = never)
-    # dynamic
+    initial_budget: np.ndarray  # float32 budget under current practice at the start (0 for arrivals)
+    initial_facs: np.ndarray    # int8 FACS band at the start (0 for arrivals)
+    # dynamic, (T, cap)
     age_band: np.ndarray        # int8
     points: np.ndarray          # float32
-    facs: np.ndarray            # int8, as assessed at the latest review
     pb_type: np.ndarray         # int8
-    review: np.ndarray          # bool: reviewed this month (assessment of an arrival excluded)
-    review_number: np.ndarray   # int16: reviews since go-live, counting this month's
-    practice_budget: np.ndarray  # float32: budget under current practice (status quo)
+    # assessments (arrivals) and reviews, month by month: month m's are
+    # assessed[assessed_start[m]:assessed_start[m + 1]], arrivals first, each in slot order
+    assessed_start: np.ndarray  # (T + 1,)
+    assessed: np.ndarray        # int64 slots
+    assessed_review: np.ndarray  # bool: a review (False: an arrival's first assessment)
+    assessed_facs: np.ndarray   # int8 FACS band as assessed
+    assessed_count: np.ndarray  # int16 reviews since go-live, counting this one
+    assessed_practice: np.ndarray  # float32 budget under current practice (status quo) after it
     res_events: Events          # admission candidates: present, draw below the largest hazard
     res_h: np.ndarray           # each candidate's base monthly hazard of admission
     uplift: np.ndarray          # (T,) price index relative to the start month
-    alive: np.ndarray           # bool: arrived and not died or left (residential aside)
 
     @property
     def cap(self) -> int:
@@ -301,6 +306,47 @@ class World:
 
     def age(self, m: int) -> np.ndarray:
         return age_at(self.age0, self.arrival, m)
+
+    def assessments(self, m: int) -> slice:
+        """Positions of month m's assessments and reviews in the assessed_* arrays."""
+        return slice(self.assessed_start[m], self.assessed_start[m + 1])
+
+    def _dense(self, values: np.ndarray, initial: np.ndarray | None) -> np.ndarray:
+        """(T, cap) from the assessment records: the latest value carried forward from
+        `initial`, or (initial None) the value in the month of the assessment only."""
+        out = np.zeros((self.n_months, self.cap), values.dtype)
+        row = None if initial is None else np.array(initial, dtype=values.dtype)
+        for m in range(self.n_months):
+            sl = self.assessments(m)
+            if row is None:
+                out[m, self.assessed[sl]] = values[sl]
+            else:
+                row[self.assessed[sl]] = values[sl]
+                out[m] = row
+        return out
+
+    # Dense (T, cap) views, built on demand for inspection and tests (the model reads the
+    # sparse records).
+    @functools.cached_property
+    def alive(self) -> np.ndarray:
+        """bool: arrived and not died or left (residential aside)."""
+        months = np.arange(self.n_months)[:, None]
+        return (months >= self.arrival[None, :]) & (months < self.exit_month[None, :])
+
+    @functools.cached_property
+    def review(self) -> np.ndarray:
+        """bool: reviewed this month (an arrival's first assessment excluded)."""
+        return self._dense(self.assessed_review, None)
+
+    @functools.cached_property
+    def facs(self) -> np.ndarray:
+        """int8 FACS band as assessed at the latest assessment or review."""
+        return self._dense(self.assessed_facs, self.initial_facs)
+
+    @functools.cached_property
+    def practice_budget(self) -> np.ndarray:
+        """float32 budget under current practice after the latest assessment or review."""
+        return self._dense(self.assessed_practice, self.initial_budget)
 
 
 def utilisation(params: Parameters) -> np.ndarray:
@@ -382,7 +428,6 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     jitter = np.concatenate([np.zeros(n0), d.age_jitter * params.demand.age_jitter_years])
     age0 = np.maximum(pop.age[src] + jitter, 18.0)
     group = pop.client_group[src]
-    months = np.arange(T, dtype=np.int32)[:, None]
     before = arrived_before(n0, d.n_arrivals)       # month m: slots [0, before[m]) arrived earlier
     band = age_bands(age0, arrival, T)
 
@@ -391,7 +436,6 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     other_m = first_events(d.other, hits(d.other, hazard_table(params.other_exit), group, age0,
                                          arrival), cap, T)
     exit_m = np.minimum(death_m, other_m)
-    alive = (months >= arrival[None, :]) & (months < exit_m[None, :])
     # admissions: keep the draws that could admit someone under some policy (below the
     # hazard times the feedback multiplier, person present), with their base hazard
     ev = d.residential
@@ -423,18 +467,19 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
         row[a:] = points[0, a:]
 
     prices = practice_prices(pop, params.practice.min_cell_size)
-    out = _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T,
-                   go_live, before)
-    review, pb_type, facs, practice, rn = out
+    pb_type, initial_budget, initial_facs, starts, cols = _reviews(
+        pop, params, d, src, arrival, exit_m, group, band, points, age0, prices, T, go_live, before)
 
     uplift = price_index(params, T)
     return World(
         n_months=T, go_live=go_live, arrival=arrival, client_group=group,
         sex=pop.sex[src], ethnicity=pop.ethnicity[src], team=pop.team[src], age0=age0,
         exit_month=exit_m, death_month=death_m, baseline_res_month=base_res,
-        age_band=band, points=points, facs=facs, pb_type=pb_type, review=review,
-        review_number=rn, practice_budget=practice, res_events=res_events, res_h=res_h,
-        uplift=uplift, alive=alive,
+        initial_budget=initial_budget, initial_facs=initial_facs,
+        age_band=band, points=points, pb_type=pb_type,
+        assessed_start=starts, assessed=cols[0], assessed_review=cols[1], assessed_facs=cols[2],
+        assessed_count=cols[3], assessed_practice=cols[4],
+        res_events=res_events, res_h=res_h, uplift=uplift,
     )
 
 
@@ -458,12 +503,9 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
     fac = np.concatenate([pop.facs_band, np.zeros(cap - n0, np.int8)])
     budget = np.concatenate([pop.annual_budget, np.zeros(cap - n0)]).astype(np.float64)
     count = np.zeros(cap, np.int16)                     # reviews since go-live
-    # histories start at zero (as nobody arrived yet); each month writes the arrived prefix
-    review = np.zeros((T, cap), bool)
-    hist_type = np.zeros((T, cap), np.int8)
-    hist_facs = np.zeros((T, cap), np.int8)
-    hist_budget = np.zeros((T, cap), np.float32)
-    hist_count = np.zeros((T, cap), np.int16)
+    initial_budget, initial_facs = budget.astype(np.float32), fac.copy()
+    hist_type = np.zeros((T, cap), np.int8)   # zero until arrival; each month writes the arrived
+    records: list[tuple[np.ndarray, ...]] = []
     for m in range(T):
         new = np.arange(before[m], before[m + 1] if m + 1 < T else cap) if m > 0 else np.arange(0)
         if len(new):
@@ -493,13 +535,13 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
             budget[idx] *= ratio ** p.points_elasticity * (1.0 + p.creep_per_review)
             last_pts[idx] = points[m, idx]
             next_rev[idx] = m + interval(z_interval, params)
-            review[m, idx] = True
             if m >= go_live:
                 count[idx] += 1
         e = before[m + 1] if m + 1 < T else cap     # arrived by the end of this month
         hist_type[m, :e] = ptype[:e]
-        hist_facs[m, :e] = fac[:e]
-        hist_budget[m, :e] = budget[:e]
-        if m >= go_live:
-            hist_count[m, :e] = count[:e]
-    return review, hist_type, hist_facs, hist_budget, hist_count
+        both = np.concatenate([new, idx])
+        records.append((both, np.arange(len(both)) >= len(new), fac[both], count[both],
+                        budget[both].astype(np.float32)))
+    starts = np.concatenate([[0], np.cumsum([len(r[0]) for r in records])])
+    cols = [np.concatenate([r[i] for r in records]) for i in range(5)]
+    return hist_type, initial_budget, initial_facs, starts, cols

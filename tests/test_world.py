@@ -95,7 +95,8 @@ def test_world_is_deterministic_for_a_seed(small_population, params):
                        world.draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
     b = world.simulate(small_population, params,
                        world.draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
-    for field in ("points", "review", "pb_type", "practice_budget", "exit_month"):
+    for field in ("points", "review", "pb_type", "practice_budget", "exit_month", "assessed",
+                  "assessed_practice", "assessed_count"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
 
 
@@ -174,3 +175,25 @@ def test_age_bands_equal_the_age_formula_month_by_month():
     bands = world.age_bands(age0, arrival, T)
     for m in range(T):
         np.testing.assert_array_equal(bands[m], age_band_index(world.age_at(age0, arrival, m)))
+
+
+def test_assessment_records_follow_the_rules(small_population, params):
+    """Sparse records: arrivals assessed in their arrival month, FACS from points at each one,
+    and the dense views carry the latest value forward."""
+    from sim.synthetic import facs_from_points
+
+    T = 30
+    w = world.simulate(small_population, params,
+                       world.draw(small_population, params, np.random.SeedSequence(6), T), T, 10)
+    for m in (0, 5, 17, T - 1):
+        sl = w.assessments(m)
+        slots, is_review = w.assessed[sl], w.assessed_review[sl]
+        np.testing.assert_array_equal(np.sort(slots[~is_review]), np.flatnonzero(w.arrival == m)
+                                      if m > 0 else [])
+        np.testing.assert_array_equal(w.assessed_facs[sl],
+                                      facs_from_points(w.points[m, slots], params.need.facs_thresholds))
+        np.testing.assert_array_equal(w.facs[m, slots], w.assessed_facs[sl])
+        np.testing.assert_array_equal(w.practice_budget[m, slots], w.assessed_practice[sl])
+        assert w.review[m].sum() == is_review.sum() > 0
+        if m >= 10:
+            assert (w.assessed_count[sl][is_review] >= 1).all()
