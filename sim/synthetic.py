@@ -46,8 +46,10 @@ def facs_from_points(points: np.ndarray, thresholds: dict[str, float]) -> np.nda
     # thresholds rise from moderate to critical (validated); each one reached moves a band up
     edges = np.array([thresholds["moderate"], thresholds["substantial"], thresholds["critical"]],
                      dtype=points.dtype if points.dtype.kind == "f" else np.float64)
-    reached = np.searchsorted(edges, points, side="right")
-    return (FACS_BAND.code_of("low") - reached).astype(np.int8)
+    band = np.full(points.shape, FACS_BAND.code_of("low"), dtype=np.int8)
+    for edge in edges:
+        band -= points >= edge
+    return band
 
 
 def generate(
