@@ -164,7 +164,7 @@ class CareModel(mesa.Model):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
         else:
             ind = self._allocate(idx, m)
-            self.indicative[:, idx] = ind
+            self.indicative[:-1, idx] = ind[:-1]     # the last row (the baseline's) stays zero
             new = np.empty((len(self.policies), len(idx)))
             new[self.ras_rows] = self.transitions.apply(
                 self.pence[self.ras_rows[:, None], idx] / 100.0, ind[self.cal_of[self.ras_rows]],
@@ -175,7 +175,10 @@ class CareModel(mesa.Model):
                 is_new=w.arrival[idx] >= w.go_live,
             )
             new[self.base_rows] = practice
-        self.pence[:, idx] = np.where(self.in_res[:, idx], 0.0, np.rint(new * 100.0))
+        pence = np.multiply(new, 100.0)
+        np.rint(pence, out=pence)
+        pence[self.in_res[:, idx]] = 0.0
+        self.pence[:, idx] = pence
 
     def _residential(self, m: int) -> np.ndarray:
         """Admissions: the shared draw against each policy's hazard (raised by a shortfall)."""

@@ -94,6 +94,7 @@ def replicate_result(
     hist = np.zeros((S, P, J, len(PCT_EDGES) + 1), np.int32)
     disparity = np.full((S, P, 2), np.nan)
     older = w.age(w.go_live)[cohort] >= OLDER_AGE
+    cols_h = (cols * (len(PCT_EDGES) + 1)).astype(np.int32)  # histogram cell offsets (P*J*H < 2**31)
     persons = {k: v.copy() for k, v in codes.items()} if keep_persons else None
     if keep_persons:
         n = len(cohort)
@@ -119,7 +120,8 @@ def replicate_result(
         p_idx, n_idx = np.nonzero(valid)
         bins = pct_bins(pct[p_idx, n_idx])
         H = len(PCT_EDGES) + 1
-        cell = (p_idx[:, None] * J + cols[n_idx]) * H + bins[:, None]
+        cell = cols_h[n_idx]
+        cell += (p_idx * (J * H) + bins)[:, None].astype(np.int32)
         hist[s] = np.bincount(cell.ravel(), minlength=P * J * H).reshape(P, J, H)
         disparity[s, :, 1] = _disparity(B, pts, older, valid)
         disparity[s, :, 0] = disparity[s, base, 1]

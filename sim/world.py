@@ -503,6 +503,8 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
     fac = np.concatenate([pop.facs_band, np.zeros(cap - n0, np.int8)])
     budget = np.concatenate([pop.annual_budget, np.zeros(cap - n0)]).astype(np.float64)
     count = np.zeros(cap, np.int16)                     # reviews since go-live
+    last_den = np.maximum(last_pts, np.float32(1.0))    # relative change is against this
+    work = np.empty(cap, np.float32)
     initial_budget, initial_facs = budget.astype(np.float32), fac.copy()
     hist_type = np.zeros((T, cap), np.int8)   # zero until arrival; each month writes the arrived
     records: list[tuple[np.ndarray, ...]] = []
@@ -515,10 +517,13 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
             price = prices[group[new], ptype[new], older]
             budget[new] = price * np.maximum(points[m, new], 1.0) * noise[new]
             last_pts[new] = points[m, new]
+            last_den[new] = np.maximum(last_pts[new], np.float32(1.0))
             next_rev[new] = m + interval(d.z_first_interval[new], params)
         a = before[m] if m > 0 else n0                  # the starting population from month 0
-        pts, last = points[m, :a], last_pts[:a]
-        due = np.abs(pts - last) / np.maximum(last, 1.0) >= params.reviews.trigger_relative_change
+        change = np.subtract(points[m, :a], last_pts[:a], out=work[:a])
+        np.abs(change, out=change)
+        np.divide(change, last_den[:a], out=change)
+        due = change >= params.reviews.trigger_relative_change
         if params.reviews.scheduled:
             due |= m >= next_rev[:a]
         if m == deadline:
@@ -531,9 +536,10 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
             chosen = choose_pb_type(u_choice, group[idx], band[m, idx], tables)
             ptype[idx] = np.where(switch, chosen, ptype[idx])
             fac[idx] = facs_from_points(points[m, idx], th)
-            ratio = np.maximum(points[m, idx], 1.0) / np.maximum(last_pts[idx], 1.0)
+            ratio = np.maximum(points[m, idx], 1.0) / last_den[idx]
             budget[idx] *= ratio ** p.points_elasticity * (1.0 + p.creep_per_review)
             last_pts[idx] = points[m, idx]
+            last_den[idx] = np.maximum(last_pts[idx], np.float32(1.0))
             next_rev[idx] = m + interval(z_interval, params)
             if m >= go_live:
                 count[idx] += 1
