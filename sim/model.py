@@ -160,6 +160,7 @@ class CareModel(mesa.Model):
         if not len(idx):
             return
         practice = w.assessed_practice[sl].astype(np.float64)
+        before = self.pence[:, idx]       # also what the spend tallies hold for them
         if m < w.go_live or not len(self.ras_rows):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
         else:
@@ -167,7 +168,7 @@ class CareModel(mesa.Model):
             self.indicative[:-1, idx] = ind[:-1]     # the last row (the baseline's) stays zero
             new = np.empty((len(self.policies), len(idx)))
             new[self.ras_rows] = self.transitions.apply(
-                self.pence[self.ras_rows[:, None], idx] / 100.0, ind[self.cal_of[self.ras_rows]],
+                before[self.ras_rows] / 100.0, ind[self.cal_of[self.ras_rows]],
                 review_number=w.assessed_count[sl].astype(np.int64),
                 is_critical=w.assessed_facs[sl] == CRITICAL,
                 points_change=(w.points[m, idx] / self.points_at_go_live[idx]
@@ -179,6 +180,9 @@ class CareModel(mesa.Model):
         np.rint(pence, out=pence)
         pence[self.in_res[:, idx]] = 0.0
         self.pence[:, idx] = pence
+        pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
+        self._tally(idx, m, pence, before, np.full(len(idx), max(m - 1, 0)))
+        self._assessed_now[idx] = True
 
     def _residential(self, m: int) -> np.ndarray:
         """Admissions: the shared draw against each policy's hazard (raised by a shortfall)."""
@@ -199,6 +203,7 @@ class CareModel(mesa.Model):
         if not len(p_idx):
             return cand[:0]
         slots = cand[k]
+        self._admitted = (p_idx, slots, self.pence[p_idx, slots])  # budgets the tallies hold
         self.in_res[p_idx, slots] = True
         self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
@@ -211,28 +216,59 @@ class CareModel(mesa.Model):
 
         A person's contribution changes only when they arrive, leave, are reviewed, are
         admitted to care, or change PB type or age band, so each month updates the sums
-        for those people only.  Pence are whole numbers, so the running sums stay exact
-        and equal a full recount (the reference-model test checks this).
+        for those people only: the assessed as their budgets are set (_assess), the rest
+        in _spend.  What the sums hold for someone is always their budget times whether
+        they were in the community, under the cells of their last count, so it need not
+        be stored.  Pence are whole numbers, so the running sums stay exact and equal a
+        full recount (tests check this against the reference model and a recount).
         """
         w = self.world
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
         self._width = nt * (ng + nb)
         self._raw = np.zeros((len(self.policies), self._width))
-        self._counted = np.zeros_like(self.pence)
         # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
         self._key_group = w.pb_type * np.int8(ng) + w.client_group[None, :]
         self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
-        moved = np.empty(self._key_band.shape, bool)
-        moved[0] = True
-        np.not_equal(self._key_band[1:], self._key_band[:-1], out=moved[1:])  # type or band
-        moved[np.repeat(np.arange(w.n_months), np.diff(w.assessed_start)), w.assessed] = True
+        # the starting population as it stands before month 0, under month 0's cells
+        start = np.flatnonzero(w.arrival == 0)
+        self._tally(start, 0, self.pence[:, start], np.zeros((len(self.policies), len(start))),
+                    np.zeros(len(start), np.int64))
+        # who else moves in month m: a change of cell (PB type or age band) or leaving;
+        # people assessed or reviewed are tallied as they are (in _assess)
+        moved = np.zeros(self._key_band.shape, bool)
+        np.not_equal(self._key_band[1:], self._key_band[:-1], out=moved[1:])
         ex = w.exit_month < w.n_months
         moved[w.exit_month[ex], np.flatnonzero(ex)] = True
+        moved[np.repeat(np.arange(w.n_months), np.diff(w.assessed_start)), w.assessed] = False
         self._moved = moved
+        self._assessed_now = np.zeros(w.cap, bool)
         T = w.n_months
         self._alive_count = (np.cumsum(np.bincount(w.arrival, minlength=T)[:T])
                              - np.cumsum(np.bincount(w.exit_month, minlength=T + 1)[:T]))
         self._res_alive = np.zeros(len(self.policies), np.int64)  # residents still alive
+
+    def _tally(self, c: np.ndarray, m: int, new: np.ndarray, old: np.ndarray,
+               counted_at: np.ndarray) -> None:
+        """Move people c's amounts in the running sums: take `old` away from the cells of
+        month `counted_at` and add `new` in month m's cells.  Pence are whole numbers, so
+        these sums are exact in any order."""
+        if not len(c):
+            return
+        cells = (self._key_group[m, c], self._key_band[m, c],
+                 self._key_group[counted_at, c], self._key_band[counted_at, c])
+        W = self._width
+        if len(new) >= self.MATMUL_TALLY_POLICIES:   # many policies: one product each way
+            rows = np.arange(len(c))
+            hot = np.zeros((2, len(c), W))
+            for j, cell in enumerate(cells):
+                hot[j // 2, rows, cell] = 1.0
+            self._raw += new @ hot[0] - old @ hot[1]
+        else:                                         # few policies: counts per policy
+            for p in range(len(new)):
+                self._raw[p] += (np.bincount(cells[0], new[p], W)
+                                 + np.bincount(cells[1], new[p], W)
+                                 - np.bincount(cells[2], old[p], W)
+                                 - np.bincount(cells[3], old[p], W))
 
     def _spend(self, m: int, admitted: np.ndarray) -> None:
         """Spend by group from the running sums: utilisation and prices applied last."""
@@ -244,34 +280,26 @@ class CareModel(mesa.Model):
             moved[admitted] = True
         c = np.flatnonzero(moved)
         if len(c):
-            alive = (w.arrival[c] <= m) & (m < w.exit_month[c])
-            new = self.pence[:, c]
-            new *= alive
-            old = self._counted[:, c]
-            # a person is counted under last month's cells (any change of cell marks them
-            # moved); take the old amount away there and add the new one here.  Pence are
-            # whole numbers, so these sums are exact in any order.
-            prev = max(m - 1, 0)
-            cells = (self._key_group[m, c], self._key_band[m, c],
-                     self._key_group[prev, c], self._key_band[prev, c])
-            W = self._width
-            if len(new) >= self.MATMUL_TALLY_POLICIES:   # many policies: one product each way
-                rows = np.arange(len(c))
-                hot = np.zeros((2, len(c), W))
-                for j, cell in enumerate(cells):
-                    hot[j // 2, rows, cell] = 1.0
-                self._raw += new @ hot[0] - old @ hot[1]
-            else:                                         # few policies: counts per policy
-                for p in range(len(new)):
-                    self._raw[p] += (np.bincount(cells[0], new[p], W)
-                                     + np.bincount(cells[1], new[p], W)
-                                     - np.bincount(cells[2], old[p], W)
-                                     - np.bincount(cells[3], old[p], W))
-            self._counted[:, c] = new
+            arrival, leaves = w.arrival[c], w.exit_month[c]
+            alive = (arrival <= m) & (m < leaves)
+            # What the sums hold for them: their budget then (admissions aside, budgets change
+            # only when assessed, and that is tallied at once) if they were in the community,
+            # under last month's cells, or this month's if assessed this month.
+            now = self._assessed_now[c]
+            was = np.where(now, alive, (arrival <= max(m - 1, 0)) & (m - 1 < leaves))
+            budget = self.pence[:, c]
+            old = budget * was
+            if len(admitted):
+                p_idx, slots, before = self._admitted
+                k = np.searchsorted(c, slots)
+                old[p_idx, k] = before * was[k]
+            budget *= alive
+            self._tally(c, m, budget, old, np.where(now, m, max(m - 1, 0)))
             left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
             if len(left):
                 self._res_alive -= self.in_res[:, left].sum(axis=1)
         self._res_alive += self.admissions[:, m]
+        self._assessed_now[w.assessed[w.assessments(m)]] = False
         by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)
         by_band = self._raw[:, nt * ng:].reshape(-1, nt, nb)
         scale = self.util[:, None] * (w.uplift[m] / 1200.0)      # utilisation x price / 12 / 100
@@ -296,8 +324,8 @@ class CareModel(mesa.Model):
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
-        for name in ("world", "pence", "in_res", "indicative", "snapshots", "_counted",
-                     "_moved", "_raw", "_key_group", "_key_band"):
+        for name in ("world", "pence", "in_res", "indicative", "snapshots", "_admitted",
+                     "_moved", "_raw", "_key_group", "_key_band", "_assessed_now"):
             setattr(self, name, None)
 
     def person(self, slot: int) -> PersonAgent:
