@@ -107,14 +107,17 @@ def replicate_result(
         before = B[base]
         valid = (w.present(month)[cohort] & ~in_res[base, cohort])[None, :] & ~in_res[:, cohort]
         valid &= before[None, :] > 0
-        change = np.where(valid, B - before[None, :], 0.0)
-        pct = np.where(valid, change / np.where(before > 0, before, 1.0)[None, :], 0.0)
-        stats = np.empty((len(EIA_STATS), P, len(cohort)))         # (K, P, n)
-        for k, value in enumerate((
-                valid, change, pct, valid & (pct < -0.05), valid & (pct < -0.10),
-                valid & (pct < -0.25), valid & (pct > 0.005),
-                valid * before[None, :], np.where(valid, B, 0.0), valid * pts[None, :])):
-            stats[k] = value
+        # the per-person statistics, written in place (zero where not valid)
+        stats = np.zeros((len(EIA_STATS), P, len(cohort)))         # (K, P, n)
+        stats[0] = valid
+        change = np.subtract(B, before[None, :], out=stats[1], where=valid)
+        pct = np.divide(change, np.where(before > 0, before, 1.0)[None, :], out=stats[2])
+        for k, (op, edge) in enumerate(((np.less, -0.05), (np.less, -0.10), (np.less, -0.25),
+                                        (np.greater, 0.005)), start=3):
+            op(pct, edge, out=stats[k])                   # pct is 0 where not valid
+        np.multiply(valid, before[None, :], out=stats[7])
+        np.copyto(stats[8], B, where=valid)
+        np.multiply(valid, pts[None, :], out=stats[9])
         eia[s] = (stats.reshape(len(EIA_STATS) * P, -1) @ M).reshape(
             len(EIA_STATS), P, J).transpose(1, 2, 0)
         p_idx, n_idx = np.nonzero(valid)
