@@ -7,7 +7,6 @@ file and the key and suggest the nearest valid key.
 from __future__ import annotations
 
 import copy
-import difflib
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.hints import nearest
 
 DEFAULT_PARAMETERS = Path(__file__).resolve().parent.parent / "scenarios" / "parameters.toml"
 
@@ -166,12 +166,6 @@ class Parameters(_Section):
     choice: Choice
     money: Money
     practice: Practice
-
-
-def nearest(key: str, options: list[str]) -> str:
-    """'; did you mean X?' for the closest option, or the list of valid options."""
-    close = difflib.get_close_matches(key, options, n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(options)}"
 
 
 def _valid_keys(model: type[BaseModel], path: tuple) -> list[str]:

@@ -15,7 +15,6 @@ discrimination in services (from October 2012).
 """
 from __future__ import annotations
 
-import difflib
 import inspect
 import numbers
 import warnings
@@ -26,6 +25,7 @@ import numpy as np
 from scipy import optimize, sparse
 
 from sim.categories import CLIENT_GROUP
+from sim.hints import nearest
 
 N_GROUPS = len(CLIENT_GROUP)
 TARGETS = ("cost_neutral", "savings", "none")
@@ -70,7 +70,7 @@ class OneOf:
     def check(self, name: str, value: Any) -> None:
         if value not in self.options:
             raise ValueError(f"parameter '{name}' must be one of {', '.join(self.options)}; "
-                             f"got {value!r}{_nearest(str(value), self.options)}")
+                             f"got {value!r}{nearest(str(value), self.options)}")
 
 
 class Edges:
@@ -87,11 +87,6 @@ class Edges:
                 or np.any(np.diff(arr) <= 0):
             raise ValueError(f"parameter '{name}' must be a non-empty list of increasing "
                              f"points edges >= 0, got {value!r}")
-
-
-def _nearest(word: str, valid: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.4)
-    return f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(valid)}"
 
 
 # ---- the base estimator -----------------------------------------------------------------
@@ -549,13 +544,13 @@ def make_calibration(kind: str, **params: Any) -> Calibration:
     """A calibration by registry name, parameters checked (ValueError with a suggestion)."""
     if kind not in CALIBRATIONS:
         raise ValueError(f"unknown calibration kind {kind!r}"
-                         f"{_nearest(str(kind), list(CALIBRATIONS))}")
+                         f"{nearest(str(kind), list(CALIBRATIONS))}")
     cls = CALIBRATIONS[kind]
     valid = list(cls._param_defaults())
     for key in params:
         if key not in valid:
             raise ValueError(f"calibration {kind!r}: unknown parameter {key!r}"
-                             f"{_nearest(key, valid)}")
+                             f"{nearest(key, valid)}")
     est = cls(**params)
     est._validate_params()
     return est

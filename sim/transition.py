@@ -16,11 +16,12 @@ The five defaults shipped there (tested in tests/test_transition.py):
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+
+from sim.hints import nearest
 
 COVERS = ("all", "new_and_changed", "none")
 
@@ -173,8 +174,6 @@ def load_transitions(table: dict[str, dict[str, Any]]) -> dict[str, Transition]:
             raise ValueError(f"'{name}' must be a table of parameters")
         for key in block:
             if key not in FIELDS:
-                close = difflib.get_close_matches(key, FIELDS, n=1, cutoff=0.5)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; valid: {', '.join(FIELDS)}"
-                raise ValueError(f"transition '{name}': unknown key '{key}'{hint}")
+                raise ValueError(f"transition '{name}': unknown key '{key}'{nearest(key, FIELDS)}")
         out[name] = Transition(name=name, **block)
     return out

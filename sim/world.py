@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.categories import AGE_BAND, AGE_BAND_EDGES, CLIENT_GROUP, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
+from sim.categories import AGE_BAND_EDGES, CLIENT_GROUP, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
 from sim.params import Parameters, hazard_table, month_index
 from sim.population import Population
 from sim.synthetic import facs_from_points
