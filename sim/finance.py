@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import params
 from sim.results import SPEND_GROUPS, StudyResults
 
 QUANTILES = (5, 50, 95)
@@ -20,13 +21,8 @@ DEFAULTS: dict[str, Any] = {"name": "study", "target": 776_000.0, "suppress_belo
 
 
 def first_full_year(res: StudyResults) -> str:
-    """First financial year lying wholly after go-live (else the last one)."""
-    months = np.asarray(res.month_fy)
-    for f, fy in enumerate(res.financial_years):
-        idx = np.flatnonzero(months == f)
-        if len(idx) == 12 and idx.min() >= res.go_live_month:
-            return fy
-    return res.financial_years[-1]
+    """The year savings are judged in (see sim.params.first_full_year)."""
+    return params.first_full_year(list(res.month_fy), list(res.financial_years), res.go_live_month)
 
 
 def settings(res: StudyResults) -> dict[str, Any]:

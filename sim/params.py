@@ -268,3 +268,14 @@ def financial_year_of(start: str, m: int) -> str:
     y, mm = map(int, month_label(start, m).split("-"))
     first = y if mm >= 4 else y - 1
     return f"{first}/{(first + 1) % 100:02d}"
+
+
+def first_full_year(month_fy: list[int], financial_years: list[str], go_live: int) -> str:
+    """First financial year wholly after go-live and wholly inside the run (else the last):
+    the year savings are judged in."""
+    months = np.asarray(month_fy)
+    for f, fy in enumerate(financial_years):
+        idx = np.flatnonzero(months == f)
+        if len(idx) == 12 and idx.min() >= go_live:
+            return fy
+    return financial_years[-1]

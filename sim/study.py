@@ -19,6 +19,7 @@ from sim.params import (
     Parameters,
     explain,
     financial_year_of,
+    first_full_year,
     load_parameters,
     month_index,
     month_label,
@@ -111,11 +112,8 @@ class Study:
 
     @property
     def first_full_year(self) -> str:
-        """The first financial year that starts at or after go-live."""
-        for m in range(self.go_live, self.n_months):
-            if month_label(self.start, m).endswith("-04"):
-                return financial_year_of(self.start, m)
-        return self.financial_years[-1]
+        """The year savings are judged in (see sim.params.first_full_year)."""
+        return first_full_year(self.month_fy, self.financial_years, self.go_live)
 
     @property
     def snapshot_months(self) -> tuple[int, int]:
