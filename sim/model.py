@@ -64,6 +64,15 @@ class PersonAgent(mesa.Agent):
         self.in_residential = {p.name: bool(model.in_res[i, slot]) for i, p in enumerate(model.policies)}
 
 
+def put_columns(x: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:
+    """x[:, idx] = values, row by row when rows are few (numpy's 2-D scatter is slow there)."""
+    if len(x) <= 4:
+        for row, v in zip(x, values):
+            row[idx] = v
+    else:
+        x[:, idx] = values
+
+
 class CareModel(mesa.Model):
     """One replicate of every policy; `step()` advances one month.
 
@@ -141,8 +150,8 @@ class CareModel(mesa.Model):
     def _allocate(self, idx: np.ndarray, m: int) -> np.ndarray:
         w = self.world
         out = np.zeros((len(self.cal_names) + 1, len(idx)))
-        points = w.points[m, idx].astype(np.float64)
-        group = w.client_group[idx].astype(np.int64)
+        points = w.points[m].take(idx).astype(np.float64)
+        group = w.client_group.take(idx).astype(np.int64)
         for c, est in enumerate(self.calibrations):
             out[c] = est.allocate_checked_inputs(points, group)
         return out
@@ -160,28 +169,28 @@ class CareModel(mesa.Model):
         if not len(idx):
             return
         practice = w.assessed_practice[sl].astype(np.float64)
-        before = self.pence[:, idx]       # also what the spend tallies hold for them
+        before = self.pence.take(idx, axis=1)  # also what the spend tallies hold for them
         if m < w.go_live or not len(self.ras_rows):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
         else:
             ind = self._allocate(idx, m)
-            self.indicative[:-1, idx] = ind[:-1]     # the last row (the baseline's) stays zero
+            put_columns(self.indicative[:-1], idx, ind[:-1])  # the baseline's row stays zero
             new = np.empty((len(self.policies), len(idx)))
             new[self.ras_rows] = self.transitions.apply(
                 before[self.ras_rows] / 100.0, ind[self.cal_of[self.ras_rows]],
                 review_number=w.assessed_count[sl].astype(np.int64),
                 is_critical=w.assessed_facs[sl] == CRITICAL,
-                points_change=(w.points[m, idx] / self.points_at_go_live[idx]
+                points_change=(w.points[m].take(idx) / self.points_at_go_live.take(idx)
                                - np.float32(1.0)).astype(np.float64),
                 is_new=w.arrival[idx] >= w.go_live,
             )
             new[self.base_rows] = practice
         pence = np.multiply(new, 100.0)
         np.rint(pence, out=pence)
-        pence[self.in_res[:, idx]] = 0.0
-        self.pence[:, idx] = pence
+        pence[self.in_res.take(idx, axis=1)] = 0.0
+        put_columns(self.pence, idx, pence)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
-        self._tally(idx, m, pence, before, np.full(len(idx), max(m - 1, 0)))
+        self._tally(idx, m, pence, before, max(m - 1, 0))
         self._assessed_now[idx] = True
 
     def _residential(self, m: int) -> np.ndarray:
@@ -196,9 +205,10 @@ class CareModel(mesa.Model):
         mult = np.ones((len(self.policies), len(cand)))
         if m >= w.go_live and self.feedback != 1.0:
             ind = self.indicative[np.ix_(self.cal_of, cand)]
-            short = self.pence[:, cand] < (1.0 - self.params.feedback.shortfall_threshold) * ind * 100
+            short = (self.pence.take(cand, axis=1)
+                     < (1.0 - self.params.feedback.shortfall_threshold) * ind * 100)
             mult = np.where(short, self.feedback, 1.0)
-        admit = (u[None, :] < h[None, :] * mult) & ~self.in_res[:, cand]
+        admit = (u[None, :] < h[None, :] * mult) & ~self.in_res.take(cand, axis=1)
         p_idx, k = np.nonzero(admit)
         if not len(p_idx):
             return cand[:0]
@@ -231,8 +241,8 @@ class CareModel(mesa.Model):
         self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
         # the starting population as it stands before month 0, under month 0's cells
         start = np.flatnonzero(w.arrival == 0)
-        self._tally(start, 0, self.pence[:, start], np.zeros((len(self.policies), len(start))),
-                    np.zeros(len(start), np.int64))
+        self._tally(start, 0, self.pence.take(start, axis=1),
+                    np.zeros((len(self.policies), len(start))), 0)
         # who else moves in month m: a change of cell (PB type or age band) or leaving;
         # people assessed or reviewed are tallied as they are (in _assess)
         moved = np.zeros(self._key_band.shape, bool)
@@ -248,14 +258,17 @@ class CareModel(mesa.Model):
         self._res_alive = np.zeros(len(self.policies), np.int64)  # residents still alive
 
     def _tally(self, c: np.ndarray, m: int, new: np.ndarray, old: np.ndarray,
-               counted_at: np.ndarray) -> None:
+               counted_at: int | np.ndarray) -> None:
         """Move people c's amounts in the running sums: take `old` away from the cells of
         month `counted_at` and add `new` in month m's cells.  Pence are whole numbers, so
         these sums are exact in any order."""
         if not len(c):
             return
-        cells = (self._key_group[m, c], self._key_band[m, c],
-                 self._key_group[counted_at, c], self._key_band[counted_at, c])
+        if np.ndim(counted_at):
+            old_cells = (self._key_group[counted_at, c], self._key_band[counted_at, c])
+        else:
+            old_cells = (self._key_group[counted_at].take(c), self._key_band[counted_at].take(c))
+        cells = (self._key_group[m].take(c), self._key_band[m].take(c)) + old_cells
         W = self._width
         if len(new) >= self.MATMUL_TALLY_POLICIES:   # many policies: one product each way
             rows = np.arange(len(c))
@@ -287,17 +300,17 @@ class CareModel(mesa.Model):
             # under last month's cells, or this month's if assessed this month.
             now = self._assessed_now[c]
             was = np.where(now, alive, (arrival <= max(m - 1, 0)) & (m - 1 < leaves))
-            budget = self.pence[:, c]
+            budget = self.pence.take(c, axis=1)
             old = budget * was
             if len(admitted):
                 p_idx, slots, before = self._admitted
                 k = np.searchsorted(c, slots)
                 old[p_idx, k] = before * was[k]
             budget *= alive
-            self._tally(c, m, budget, old, np.where(now, m, max(m - 1, 0)))
+            self._tally(c, m, budget, old, np.where(now, m, max(m - 1, 0)) if now.any() else max(m - 1, 0))
             left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
             if len(left):
-                self._res_alive -= self.in_res[:, left].sum(axis=1)
+                self._res_alive -= self.in_res.take(left, axis=1).sum(axis=1)
         self._res_alive += self.admissions[:, m]
         self._assessed_now[w.assessed[w.assessments(m)]] = False
         by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)

@@ -21,9 +21,9 @@ def cohort_codes(model: CareModel) -> tuple[np.ndarray, dict[str, np.ndarray], l
     w, g = model.world, model.world.go_live
     cohort = np.flatnonzero(w.present(g) & (w.baseline_res_month > g) & (w.arrival < g))
     codes = {
-        "age_band": w.age_band[g, cohort], "client_group": w.client_group[cohort],
+        "age_band": w.age_band[g].take(cohort), "client_group": w.client_group[cohort],
         "sex": w.sex[cohort], "ethnicity": w.ethnicity[cohort],
-        "pb_type": w.pb_type[g, cohort], "team": w.team[cohort],
+        "pb_type": w.pb_type[g].take(cohort), "team": w.team[cohort],
     }
     sizes = [len(AGE_BAND), len(CLIENT_GROUP), len(SEX), len(ETHNICITY), len(PB_TYPE)]
     return cohort, codes, sizes
@@ -102,10 +102,11 @@ def replicate_result(
                        after=np.zeros((S, P, n), np.float32), valid=np.zeros((S, P, n), bool))
     for s, month in enumerate(model.snapshot_months):
         budget, in_res = model.snapshots[month]
-        B = budget[:, cohort]
-        pts = w.points[month, cohort].astype(np.float64)
+        B = budget.take(cohort, axis=1)
+        pts = w.points[month].take(cohort).astype(np.float64)
         before = B[base]
-        valid = (w.present(month)[cohort] & ~in_res[base, cohort])[None, :] & ~in_res[:, cohort]
+        res = in_res.take(cohort, axis=1)
+        valid = (w.present(month)[cohort] & ~res[base])[None, :] & ~res
         valid &= before[None, :] > 0
         # the per-person statistics, written in place (zero where not valid)
         stats = np.zeros((len(EIA_STATS), P, len(cohort)))         # (K, P, n)

@@ -460,7 +460,7 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
         row = points[m]
         if a:
             inc = d.z_need_row(m) * sd
-            inc += drift[band[m, :a]]
+            inc += drift.take(band[m, :a])
             cum[:a] += inc
             np.add(start[:a], cum[:a], out=row[:a])
             np.clip(row[:a], 0.0, top, out=row[:a])
@@ -511,12 +511,13 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
     for m in range(T):
         new = np.arange(before[m], before[m + 1] if m + 1 < T else cap) if m > 0 else np.arange(0)
         if len(new):
+            pts = points[m, new]             # arrivals of the month: a contiguous block
             ptype[new] = choose_pb_type(d.u_first_choice[new], group[new], band[m, new], tables)
-            fac[new] = facs_from_points(points[m, new], th)
+            fac[new] = facs_from_points(pts, th)
             older = (age0[new] >= OLDER_AGE).astype(np.intp)   # assessed in their arrival month
             price = prices[group[new], ptype[new], older]
-            budget[new] = price * np.maximum(points[m, new], 1.0) * noise[new]
-            last_pts[new] = points[m, new]
+            budget[new] = price * np.maximum(pts, 1.0) * noise[new]
+            last_pts[new] = pts
             last_den[new] = np.maximum(last_pts[new], np.float32(1.0))
             next_rev[new] = m + interval(d.z_first_interval[new], params)
         a = before[m] if m > 0 else n0                  # the starting population from month 0
@@ -533,12 +534,13 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
         if len(idx):
             u_switch, u_choice, z_interval = stream.take(len(idx))
             switch = (ptype[idx] == OLD_STYLE) | (u_switch < params.choice.switch_at_review)
-            chosen = choose_pb_type(u_choice, group[idx], band[m, idx], tables)
+            chosen = choose_pb_type(u_choice, group.take(idx), band[m].take(idx), tables)
             ptype[idx] = np.where(switch, chosen, ptype[idx])
-            fac[idx] = facs_from_points(points[m, idx], th)
-            ratio = np.maximum(points[m, idx], 1.0) / last_den[idx]
+            pts = points[m].take(idx)
+            fac[idx] = facs_from_points(pts, th)
+            ratio = np.maximum(pts, 1.0) / last_den.take(idx)
             budget[idx] *= ratio ** p.points_elasticity * (1.0 + p.creep_per_review)
-            last_pts[idx] = points[m, idx]
+            last_pts[idx] = pts
             last_den[idx] = np.maximum(last_pts[idx], np.float32(1.0))
             next_rev[idx] = m + interval(z_interval, params)
             if m >= go_live:
