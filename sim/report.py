@@ -3,7 +3,7 @@
 Rebuilt from aggregates.npz alone (`run-sim report DIR`), so a report can be
 remade without rerunning.  Labels from input files (team and policy names,
 assumption sources) are escaped in HTML and can never become formulas in the
-workbook.  Every file is written to a temporary name and renamed into place.
+workbook or the CSV tables.  Every file is written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
@@ -54,9 +54,19 @@ def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) ->
     return pd.DataFrame(rows)
 
 
+def _inert(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, prefixed with ' so it opens as text."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """A table as CSV; labels from input files cannot become formulas when opened in Excel."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(_inert)
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False)
+        out.to_csv(tmp, index=False)
     return path
 
 

@@ -97,3 +97,27 @@ def test_save_all_on_its_own(tmp_path):
 def test_pounds():
     assert [pounds(x) for x in (776_000, 1_050_000, -4e6, 12, float("nan"))] == \
         ["£776k", "£1.05m", "-£4m", "£12", "–"]
+
+
+def test_csv_labels_cannot_become_formulas(built):
+    """Team and policy names come from input files; in CSV they open as text, not formulas."""
+    import csv
+
+    folder = built[0]
+    summary = pd.read_csv(folder / "summary.csv")
+    assert "'=SUM(1,2)+b" in set(summary["policy"])
+    for name in ("summary.csv", "eia.csv", "target.csv", "spend.csv"):
+        with open(folder / name, newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                for value in row:
+                    if value.startswith(("=", "+", "@")) or (value.startswith("-") and not
+                                                             _is_number(value)):
+                        raise AssertionError(f"{name}: {value!r} would run as a formula")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
