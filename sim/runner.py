@@ -34,6 +34,9 @@ def prepare_output(out: Path, study: Study, *, resume: bool, overwrite: bool) ->
         if json.loads(ident.read_text(encoding="utf-8")) != _identity(study):
             raise InputError(f"{out}: --resume needs the same study file, seed, runs and "
                              "population as the interrupted run")
+        if not (out / "checkpoints").exists():
+            raise InputError(f"{out}: this run is complete, nothing to resume (use --overwrite "
+                             "to run it again, or `report` to rebuild its tables)")
         return
     if out.exists() and any(out.iterdir()):
         if not overwrite:
@@ -109,6 +112,8 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
             build_report(out)
     manifest["finished"] = now()
     write_json_atomic(out / "manifest.json", manifest)
+    # the chunks only serve --resume of an interrupted run; a finished run keeps the aggregates
+    shutil.rmtree(out / "checkpoints", ignore_errors=True)
     return summary(results, out, table)
 
 

@@ -109,6 +109,15 @@ def test_resume_refuses_a_different_run(reference, tmp_path, capsys):
     assert run_cli(str(SMALL), "--out", str(tmp_path / "none"), "--resume") == 2
 
 
+def test_a_finished_run_drops_its_checkpoints_and_has_nothing_to_resume(reference, capsys):
+    """Chunks serve only an interrupted run; a finished folder holds the aggregates."""
+    assert not (reference / "checkpoints").exists()
+    before = (reference / "aggregates.npz").read_bytes()
+    assert run_cli(str(SMALL), "--out", str(reference), "--resume") == 2
+    assert "complete" in capsys.readouterr().err
+    assert (reference / "aggregates.npz").read_bytes() == before
+
+
 def test_monthly_spend_groups_add_up_to_the_total(reference):
     from sim.finance import monthly_table
 
