@@ -2,9 +2,10 @@
 
 Replicate r is seeded by SeedSequence(seed, spawn_key=(r,)) — the r-th child of
 SeedSequence(seed).spawn — so results do not depend on how replicates are
-scheduled.  Replicates run in chunks; each finished chunk is written atomically
-to checkpoints/ and folded in replicate order, so a killed run resumes from the
-completed chunks and ends with the same tables as an uninterrupted one.
+scheduled.  Replicates run in chunks; each finished chunk is summarised (what
+folding needs), written atomically to checkpoints/ and folded in replicate order,
+so a killed run resumes from the completed chunks and ends with the same tables
+as an uninterrupted one.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from sim.atomic import atomic_path
 from sim.model import CareModel, Policy
 from sim.params import Parameters
 from sim.population import Population
-from sim.results import ReplicateResult, StudyResults
+from sim.results import ChunkSummary, ReplicateResult, StudyResults
 from sim.tally import replicate_result
 
 
@@ -126,17 +127,20 @@ def _map(jobs: int, backend: str, spec: RunSpec, reps: range) -> Iterator[Replic
 def iterate_chunks(
     spec: RunSpec, runs: int, chunk_size: int, checkpoints: Path | None, jobs: int = 1,
     backend: str = "loky", on_replicate: Callable[[int], None] | None = None,
-) -> Iterator[list[ReplicateResult]]:
-    """Yield each chunk of replicates in order, computing only those not checkpointed."""
+    month_fy: np.ndarray | None = None, n_fy: int = 1,
+) -> Iterator[ChunkSummary]:
+    """Yield each chunk of replicates, summarised, in order; computing only those not
+    checkpointed (a checkpoint is the chunk's summary, not its full results)."""
+    month_fy = np.zeros(spec.n_months, int) if month_fy is None else month_fy
     n_chunks = -(-runs // chunk_size)
     for k in range(n_chunks):
         path = _chunk_path(checkpoints, k) if checkpoints else None
         reps = range(k * chunk_size, min(runs, (k + 1) * chunk_size))
         if path is not None and path.exists():
             with open(path, "rb") as f:
-                chunk = pickle.load(f)
-            if [c.replicate for c in chunk] == list(reps):
-                yield chunk
+                summary = pickle.load(f)
+            if isinstance(summary, ChunkSummary) and summary.replicates == list(reps):
+                yield summary
                 continue
         chunk = []
         for res in _map(jobs, backend, spec, reps):
@@ -144,9 +148,10 @@ def iterate_chunks(
             if on_replicate:
                 on_replicate(1)
         chunk.sort(key=lambda c: c.replicate)
+        summary = ChunkSummary.of(chunk, month_fy, n_fy)
         if path is not None:
-            _write_atomic(path, chunk)
-        yield chunk
+            _write_atomic(path, summary)
+        yield summary
 
 
 def run(
@@ -162,9 +167,9 @@ def run(
                    if _chunk_path(checkpoints, k).exists())
     bar = Progress(runs, done, progress)
     try:
-        for chunk in iterate_chunks(spec, runs, chunk_size, checkpoints, jobs, backend, bar.update):
-            for res in chunk:
-                results.fold(res)
+        for summary in iterate_chunks(spec, runs, chunk_size, checkpoints, jobs, backend,
+                                      bar.update, results.month_fy, len(results.financial_years)):
+            results.fold_chunk(summary)
     finally:
         bar.close()
     return results

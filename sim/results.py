@@ -77,6 +77,51 @@ class ReplicateResult:
     persons: dict[str, np.ndarray] | None = None
 
 
+PER_REPLICATE = ("spend_fy", "res_spend_fy", "admissions_fy", "spend_month_total", "eia_rep",
+                 "disparity")
+
+
+@dataclass
+class ChunkSummary:
+    """A chunk of replicates reduced to what folding needs: the values kept per replicate,
+    the chunk's sums of the rest (added in replicate order) and the person reservoir.  This
+    is what a checkpoint holds: tens of kilobytes a replicate, not the full results."""
+
+    replicates: list[int]
+    rows: dict[str, np.ndarray]      # PER_REPLICATE name -> (k, ...) one row per replicate
+    sums: dict[str, np.ndarray]      # summed arrays -> total over the chunk (float64)
+    persons: list[dict[str, np.ndarray]]
+
+    @classmethod
+    def of(cls, results: list[ReplicateResult], month_fy: np.ndarray, n_fy: int) -> ChunkSummary:
+        """Summarise replicates (given in replicate order)."""
+        month_fy = np.asarray(month_fy)
+
+        def by_fy(x: np.ndarray) -> np.ndarray:
+            out = np.zeros(x.shape[:-1] + (n_fy,))
+            for f in range(n_fy):
+                out[..., f] = x[..., month_fy == f].sum(axis=-1)
+            return out
+
+        rep_stats = [EIA_STATS.index(s) for s in EIA_REP_STATS]
+        per = {
+            "spend_fy": [by_fy(r.spend_month_group[:, :, 0]) for r in results],
+            "res_spend_fy": [by_fy(r.res_spend_month) for r in results],
+            "admissions_fy": [by_fy(r.admissions_month.astype(float)) for r in results],
+            "spend_month_total": [r.spend_month_group[:, :, 0].astype(np.float64) for r in results],
+            "eia_rep": [r.eia[..., rep_stats].astype(np.float32) for r in results],
+            "disparity": [r.disparity for r in results],
+        }
+        sums: dict[str, np.ndarray] = {}
+        for r in results:
+            for name, val in (("spend_month_group_sum", r.spend_month_group),
+                              ("people_month_sum", r.people_month), ("eia_sum", r.eia),
+                              ("eia_hist", r.eia_hist)):
+                sums[name] = val.astype(np.float64) if name not in sums else sums[name] + val
+        return cls([r.replicate for r in results], {k: np.stack(v) for k, v in per.items()},
+                   sums, [r.persons for r in results if r.persons is not None])
+
+
 @dataclass
 class StudyResults:
     """Folded results of a study run; see module docstring."""
@@ -102,8 +147,7 @@ class StudyResults:
     meta: dict[str, Any] = field(default_factory=dict)
     capacity: int = 0  # expected replicates: per-replicate arrays are allocated once
 
-    _PER_REPLICATE = ("spend_fy", "res_spend_fy", "admissions_fy", "spend_month_total",
-                      "eia_rep", "disparity")
+    _PER_REPLICATE = PER_REPLICATE
 
     @property
     def eia_columns(self) -> list[tuple[str, str]]:
@@ -113,48 +157,24 @@ class StudyResults:
     def baseline_index(self) -> int:
         return next(i for i, p in enumerate(self.policies) if p["is_baseline"])
 
-    def fold(self, r: ReplicateResult) -> None:
-        """Add one replicate (replicates must be folded in replicate order)."""
-        fy = self.month_fy
-        F = len(self.financial_years)
-
-        def by_fy(x: np.ndarray) -> np.ndarray:
-            out = np.zeros(x.shape[:-1] + (F,))
-            for f in range(F):
-                out[..., f] = x[..., fy == f].sum(axis=-1)
-            return out
-
-        rows = {
-            "spend_fy": by_fy(r.spend_month_group[:, :, 0]),
-            "res_spend_fy": by_fy(r.res_spend_month),
-            "admissions_fy": by_fy(r.admissions_month.astype(float)),
-            "spend_month_total": r.spend_month_group[:, :, 0].astype(np.float64),
-            "eia_rep": r.eia[..., [EIA_STATS.index(s) for s in EIA_REP_STATS]].astype(np.float32),
-            "disparity": r.disparity,
-        }
-        n = self.n_replicates
-        for name, row in rows.items():
+    def fold_chunk(self, chunk: ChunkSummary) -> None:
+        """Add a chunk of replicates (chunks must be folded in replicate order)."""
+        n, k = self.n_replicates, len(chunk.replicates)
+        for name, rows in chunk.rows.items():
             cur = getattr(self, name)
-            if cur is None or len(cur) <= n:  # grow by doubling: memory stays near the final size
-                size = max(self.capacity, 2 * n, 1)
-                grown = np.zeros((size,) + row.shape, dtype=row.dtype)
+            if cur is None or len(cur) < n + k:  # grow by doubling: memory stays near the final size
+                size = max(self.capacity, 2 * n, n + k)
+                grown = np.zeros((size,) + rows.shape[1:], dtype=rows.dtype)
                 if cur is not None:
                     grown[:n] = cur[:n]
                 setattr(self, name, grown)
                 cur = grown
-            cur[n] = row
-        sums = {
-            "spend_month_group_sum": r.spend_month_group,
-            "people_month_sum": r.people_month.astype(np.float64),
-            "eia_sum": r.eia,
-            "eia_hist": r.eia_hist,
-        }
-        for name, val in sums.items():
+            cur[n:n + k] = rows
+        for name, total in chunk.sums.items():
             cur = getattr(self, name)
-            setattr(self, name, val.astype(np.float64) if cur is None else cur + val)
-        if r.persons is not None:
-            self.persons.append(r.persons)
-        self.n_replicates += 1
+            setattr(self, name, total.copy() if cur is None else cur + total)
+        self.persons.extend(chunk.persons)
+        self.n_replicates += k
 
     # ---- persistence -------------------------------------------------------------
     _ARRAYS = ("month_fy", "spend_fy", "res_spend_fy", "admissions_fy", "spend_month_total",
