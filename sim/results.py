@@ -9,6 +9,7 @@ rest is summed.  Person-level budget changes are kept only for the first
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,15 @@ def eia_groups(teams: tuple[str, ...]) -> list[tuple[str, str]]:
     cols += [("pb_type", c) for c in PB_TYPE.codes]
     cols += [("team", t) for t in teams]
     return cols
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """np.savez_compressed's format at the fastest deflate level (the float arrays barely
+    compress: level 1 is 2.5x faster for a file 6% larger)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, arr in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(arr), allow_pickle=False)
 
 
 @dataclass
@@ -191,8 +201,8 @@ class StudyResults:
         for i, p in enumerate(self.persons):
             for k, v in p.items():
                 arrays[f"persons_{i}_{k}"] = v
-        with atomic_path(folder / "aggregates.npz") as tmp, open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
+        with atomic_path(folder / "aggregates.npz") as tmp:
+            write_npz(tmp, arrays)
         meta = {
             "policies": self.policies, "months": self.months,
             "financial_years": self.financial_years, "go_live_month": self.go_live_month,
