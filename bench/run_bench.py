@@ -2,7 +2,7 @@
 population, months, replicates and jobs, peak memory, and issue 7's targets.
 
     python bench/run_bench.py            # quick suite, a few minutes
-    python bench/run_bench.py --full     # adds 1,000-replicate runs and 1,000 replicates of 100k people (~10 min)
+    python bench/run_bench.py --full     # adds 1,000-replicate runs and 1,000 replicates of 100k people (~12 min)
 
 Throughput is policy-agent-months per second: policies x replicates x months x mean
 people, divided by wall time.  The reference model runs the same work in the same
