@@ -307,7 +307,8 @@ class CareModel(mesa.Model):
                 k = np.searchsorted(c, slots)
                 old[p_idx, k] = before * was[k]
             budget *= alive
-            self._tally(c, m, budget, old, np.where(now, m, max(m - 1, 0)) if now.any() else max(m - 1, 0))
+            counted_at = np.where(now, m, max(m - 1, 0)) if now.any() else max(m - 1, 0)
+            self._tally(c, m, budget, old, counted_at)
             left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
             if len(left):
                 self._res_alive -= self.in_res.take(left, axis=1).sum(axis=1)

@@ -402,12 +402,11 @@ def first_events(ev: Events, ok: np.ndarray, cap: int, n_months: int) -> np.ndar
     return out
 
 
-def hits(ev: Events, table: np.ndarray, group: np.ndarray, age0: np.ndarray,
+def hits(ev: Events, table: np.ndarray, group: np.ndarray, band: np.ndarray,
          arrival: np.ndarray) -> np.ndarray:
     """Which events fall below their person-month's hazard (the person present then)."""
     s, m = ev.slot, ev.month
-    band = age_band_index(age_at(age0[s], arrival[s], m))
-    return (m >= arrival[s]) & (ev.u < table[group[s], band])
+    return (m >= arrival[s]) & (ev.u < table[group[s], band[m, s]])
 
 
 def price_index(params: Parameters, n_months: int) -> np.ndarray:
@@ -431,9 +430,9 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     before = arrived_before(n0, d.n_arrivals)       # month m: slots [0, before[m]) arrived earlier
     band = age_bands(age0, arrival, T)
 
-    death_m = first_events(d.death, hits(d.death, hazard_table(params.death), group, age0,
+    death_m = first_events(d.death, hits(d.death, hazard_table(params.death), group, band,
                                          arrival), cap, T)
-    other_m = first_events(d.other, hits(d.other, hazard_table(params.other_exit), group, age0,
+    other_m = first_events(d.other, hits(d.other, hazard_table(params.other_exit), group, band,
                                          arrival), cap, T)
     exit_m = np.minimum(death_m, other_m)
     # admissions: keep the draws that could admit someone under some policy (below the
@@ -508,8 +507,9 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
     initial_budget, initial_facs = budget.astype(np.float32), fac.copy()
     hist_type = np.zeros((T, cap), np.int8)   # zero until arrival; each month writes the arrived
     records: list[tuple[np.ndarray, ...]] = []
+    arrived_by = np.append(before[1:], cap)             # by the end of month m
     for m in range(T):
-        new = np.arange(before[m], before[m + 1] if m + 1 < T else cap) if m > 0 else np.arange(0)
+        new = np.arange(before[m], arrived_by[m]) if m > 0 else np.arange(0)
         if len(new):
             pts = points[m, new]             # arrivals of the month: a contiguous block
             ptype[new] = choose_pb_type(d.u_first_choice[new], group[new], band[m, new], tables)
@@ -545,8 +545,7 @@ def _reviews(pop, params, d, src, arrival, exit_m, group, band, points, age0, pr
             next_rev[idx] = m + interval(z_interval, params)
             if m >= go_live:
                 count[idx] += 1
-        e = before[m + 1] if m + 1 < T else cap     # arrived by the end of this month
-        hist_type[m, :e] = ptype[:e]
+        hist_type[m, :arrived_by[m]] = ptype[:arrived_by[m]]
         both = np.concatenate([new, idx])
         records.append((both, np.arange(len(both)) >= len(new), fac[both], count[both],
                         budget[both].astype(np.float32)))
