@@ -125,13 +125,12 @@ def _map(jobs: int, backend: str, spec: RunSpec, reps: range) -> Iterator[Replic
 
 
 def iterate_chunks(
-    spec: RunSpec, runs: int, chunk_size: int, checkpoints: Path | None, jobs: int = 1,
-    backend: str = "loky", on_replicate: Callable[[int], None] | None = None,
-    month_fy: np.ndarray | None = None, n_fy: int = 1,
+    spec: RunSpec, runs: int, chunk_size: int, checkpoints: Path | None, *, month_fy: np.ndarray,
+    n_fy: int, jobs: int = 1, backend: str = "loky",
+    on_replicate: Callable[[int], None] | None = None,
 ) -> Iterator[ChunkSummary]:
-    """Yield each chunk of replicates, summarised, in order; computing only those not
-    checkpointed (a checkpoint is the chunk's summary, not its full results)."""
-    month_fy = np.zeros(spec.n_months, int) if month_fy is None else month_fy
+    """Yield each chunk of replicates, summarised (financial years from month_fy), in order;
+    computing only those not checkpointed (a checkpoint is the chunk's summary)."""
     n_chunks = -(-runs // chunk_size)
     for k in range(n_chunks):
         path = _chunk_path(checkpoints, k) if checkpoints else None
@@ -167,8 +166,9 @@ def run(
                    if _chunk_path(checkpoints, k).exists())
     bar = Progress(runs, done, progress)
     try:
-        for summary in iterate_chunks(spec, runs, chunk_size, checkpoints, jobs, backend,
-                                      bar.update, results.month_fy, len(results.financial_years)):
+        for summary in iterate_chunks(spec, runs, chunk_size, checkpoints,
+                                      month_fy=results.month_fy, n_fy=len(results.financial_years),
+                                      jobs=jobs, backend=backend, on_replicate=bar.update):
             results.fold_chunk(summary)
     finally:
         bar.close()
