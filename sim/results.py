@@ -1,6 +1,7 @@
 """What a study run produces: the folded Monte Carlo aggregates, and how they are saved.
 
-A replicate returns a ReplicateResult (small arrays); the runner folds them into a
+A replicate returns a ReplicateResult (small arrays); the runner summarises each
+chunk of replicates (ChunkSummary, also the checkpoint) and folds it into a
 StudyResults.  Per-replicate values are kept only where intervals across replicates
 need them (financial-year totals, monthly totals, per-group loss tallies); the
 rest is summed.  Person-level budget changes are kept only for the first
