@@ -59,7 +59,7 @@ def _inert(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> Path:
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """A table as CSV; labels from input files cannot become formulas when opened in Excel."""
     out = df.copy()
     for col in out.columns:
@@ -317,10 +317,10 @@ def build_report(folder: str | Path) -> list[Path]:
         else pd.DataFrame(columns=["section", "source"]),
         "run": _run_table(res), "manifest": _manifest(folder, res),
     }
-    written = [] if (folder / "spend.csv").exists() else [_write_csv(spend, folder / "spend.csv")]
+    written = [] if (folder / "spend.csv").exists() else [write_csv(spend, folder / "spend.csv")]
     for name in ("target", "eia", "eia_horizon", "disparity", "summary"):
-        written.append(_write_csv(tables[name], folder / f"{name}.csv"))
-    written.append(_write_csv(monthly_table(res), folder / "spend_monthly.csv"))
+        written.append(write_csv(tables[name], folder / f"{name}.csv"))
+    written.append(write_csv(monthly_table(res), folder / "spend_monthly.csv"))
     figures = save_all(res, folder, eia=eia, disparity=tables["disparity"])
     written += figures
     written.append(write_workbook(tables, folder / "results.xlsx"))

@@ -5,7 +5,6 @@ import json
 import shutil
 from pathlib import Path
 
-from sim.atomic import atomic_path
 from sim.manifest import build_manifest, now, write_json_atomic
 from sim.montecarlo import RunSpec, run
 from sim.results import StudyResults
@@ -99,17 +98,12 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
         backend, progress)
     results.save(out)
     from sim.finance import spend_table
+    from sim.report import build_report, write_csv
 
     table = spend_table(results)
-    with atomic_path(out / "spend.csv") as tmp:
-        table.to_csv(tmp, index=False)
+    write_csv(table, out / "spend.csv")
     if report:
-        try:
-            from sim.report import build_report
-        except ImportError:  # the report module is optional while it is being built
-            build_report = None
-        if build_report is not None:
-            build_report(out)
+        build_report(out)
     manifest["finished"] = now()
     write_json_atomic(out / "manifest.json", manifest)
     # the chunks only serve --resume of an interrupted run; a finished run keeps the aggregates
