@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim import world  # noqa: E402
-from sim.montecarlo import RunSpec, run_replicate  # noqa: E402
-from sim.population import Population, write_population  # noqa: E402
-from sim.reference import ReferenceModel  # noqa: E402
-from sim.study import load_study  # noqa: E402
+from sim.inputs.population import Population, write_population  # noqa: E402
+from sim.model.reference import ReferenceModel  # noqa: E402
+from sim.study.montecarlo import RunSpec, run_replicate  # noqa: E402
+from sim.study.study_file import load_study  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DEFAULT = ROOT / "scenarios" / "default.toml"

@@ -10,16 +10,12 @@ import os
 import sys
 from pathlib import Path
 
-from sim.params import ParameterError
-from sim.population import PopulationError
+from sim.errors import InputError
+from sim.paths import DEFAULT_POPULATION, DEFAULT_STUDY
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-ROOT = Path(__file__).resolve().parent.parent
 
-
-class InputError(ValueError):
-    """Bad input detected by the command line itself (e.g. an existing results folder)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command")
     r = sub.add_parser("run", help="run a study and write a results folder",
                        description="Run every policy of a study over Monte Carlo replicates.")
-    r.add_argument("study", nargs="?", default=str(ROOT / "scenarios" / "default.toml"),
+    r.add_argument("study", nargs="?", default=str(DEFAULT_STUDY),
                    help="study file (TOML); default: scenarios/default.toml")
     r.add_argument("--runs", type=int, help="number of replicates (default: the study's 'runs')")
     r.add_argument("--seed", type=int, help="master seed (default: the study's 'seed')")
@@ -63,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
                        "from a results folder without rerunning")
     p.add_argument("results_dir")
     s = sub.add_parser("synthesize", help="rebuild the synthetic B&NES 2012 population")
-    s.add_argument("--out", default=str(ROOT / "populations" / "bnes_2012_synthetic.csv"))
+    s.add_argument("--out", default=str(DEFAULT_POPULATION))
     s.add_argument("--targets", help="targets file (default populations/synthetic_targets.toml)")
     s.add_argument("--seed", type=int, help="seed (default: the targets file's)")
     return ap
@@ -73,12 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is None:
         args = _parser().parse_args(["run"])
-    from sim.study import StudyError
-
     try:
         return {"run": cmd_run, "validate": cmd_validate, "report": cmd_report,
                 "synthesize": cmd_synthesize}[args.command](args)
-    except (PopulationError, ParameterError, StudyError, InputError) as exc:
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -90,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.suffix.lower() == ".toml":
-        from sim.study import load_study
+        from sim.study.study_file import load_study
 
         st = load_study(path)
         print(f"{path}: valid study '{st.spec.name}': {len(st.policies)} policies "
@@ -98,7 +92,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"status quo), population {st.population.source} ({len(st.population)} people), "
               f"{st.spec.runs} replicates, months {st.months[0]} to {st.months[-1]}")
         return 0
-    from sim.population import load_population
+    from sim.inputs.population import load_population
 
     pop = load_population(path)
     print(f"{path}: valid population of {len(pop)} people")
@@ -106,11 +100,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_synthesize(args: argparse.Namespace) -> int:
-    from sim.population import write_population
-    from sim.synthetic import check_targets, generate, load_targets
+    from sim.inputs.population import write_population
+    from sim.inputs.synthetic import check_targets, generate, load_targets
 
     targets = load_targets(args.targets)
-    pop = generate(targets, seed=args.seed)
+    from sim.model.params import load_parameters
+
+    thresholds = load_parameters().need.facs_thresholds
+    pop = generate(targets, facs_thresholds=thresholds, seed=args.seed)
     write_population(pop, args.out)
     print(f"wrote {args.out} ({len(pop)} people)")
     for row in check_targets(pop, targets):
@@ -120,7 +117,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import build_report
+    from sim.outputs.report import build_report
 
     folder = Path(args.results_dir)
     if not (folder / "aggregates.npz").exists():
@@ -131,8 +128,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.runner import prepare_output, run_study
-    from sim.study import load_study
+    from sim.study.runner import prepare_output, run_study
+    from sim.study.study_file import load_study
 
     if args.runs is not None and args.runs < 1:
         raise InputError("--runs must be at least 1")
@@ -141,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.scheduler and args.backend != "dask":
         raise InputError("--scheduler goes with --backend dask")
     study = load_study(args.study, runs=args.runs, seed=args.seed)
-    out = Path(args.out) if args.out else ROOT / "results" / study.spec.name
+    out = Path(args.out) if args.out else Path("results") / study.spec.name
     prepare_output(out, study, resume=args.resume, overwrite=args.overwrite)
     client = None
     if args.backend == "dask":

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.params import load_parameters
-from sim.population import load_population
+from sim.inputs.population import load_population
+from sim.model.params import load_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -26,7 +26,7 @@ def params():
 @pytest.fixture(scope="session")
 def small_population(population):
     """Every 8th person of the shipped population: fast, still covers every group."""
-    from sim.population import Population
+    from sim.inputs.population import Population
 
     idx = np.arange(0, len(population), 8)
     fields = {k: getattr(population, k)[idx] for k in (

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.categories import CATEGORIES
-from sim.results import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SPEND_GROUPS, StudyResults, eia_groups
+from sim.inputs.categories import CATEGORIES
+from sim.model.aggregates import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SPEND_GROUPS, eia_groups
+from sim.study.results import StudyResults
 
 TEAMS = ('=HYPERLINK("http://x","click")', "<script>alert(1)</script>")
 R, F, T, S = 4, 2, 24, 2

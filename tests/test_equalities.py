@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from results_fixture import TEAMS, constructed
 
-from sim.equalities import (
+from sim.model.aggregates import PCT_EDGES
+from sim.outputs.equalities import (
     disparity_table,
     eia_table,
     hist_median,
@@ -13,7 +14,6 @@ from sim.equalities import (
     percentile_interval,
     relative_risk,
 )
-from sim.results import PCT_EDGES
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from results_fixture import constructed
 
-from sim.finance import first_full_year, savings, settings, spend_table, target_table
+from sim.outputs.finance import first_full_year, savings, settings, spend_table, target_table
 
 YEAR = "2013/14"
 

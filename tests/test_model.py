@@ -5,10 +5,11 @@ import mesa
 import numpy as np
 import pytest
 
-from sim import world
-from sim.model import CareModel, Policy
-from sim.params import load_parameters
-from sim.transition import Transition
+from sim.model import world
+from sim.model.care_model import CareModel
+from sim.model.params import load_parameters
+from sim.policy.policy import Policy
+from sim.policy.transition import Transition
 
 
 class FixedPrice:

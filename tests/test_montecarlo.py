@@ -9,11 +9,10 @@ import time
 
 import numpy as np
 import pytest
+from conftest import DATA, ROOT
 
 from sim.cli import main
-from sim.results import StudyResults
-
-from conftest import DATA, ROOT
+from sim.study.results import StudyResults
 
 SMALL = DATA / "small_study.toml"
 TABLES = ("spend.csv",)
@@ -119,7 +118,7 @@ def test_a_finished_run_drops_its_checkpoints_and_has_nothing_to_resume(referenc
 
 
 def test_monthly_spend_groups_add_up_to_the_total(reference):
-    from sim.finance import monthly_table
+    from sim.outputs.finance import monthly_table
 
     t = monthly_table(StudyResults.load(reference))
     total = t[t.characteristic == "all"].set_index(["policy", "month"])["spend_mean"]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.ras import CALIBRATIONS, make_calibration
+from sim.policy.calibration import CALIBRATIONS, make_calibration
 
 POINTS = np.array([10.0, 20.0, 30.0])
 COST = np.array([1000.0, 3000.0, 2000.0])

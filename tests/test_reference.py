@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import world
-from sim.model import CareModel, Policy
-from sim.ras import make_calibration
-from sim.reference import ReferenceModel
-from sim.transition import Transition
+from sim.model import world
+from sim.model.care_model import CareModel
+from sim.model.reference import ReferenceModel
+from sim.policy.calibration import make_calibration
+from sim.policy.policy import Policy
+from sim.policy.transition import Transition
 
 T, GO_LIVE = 24, 9
 

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 from results_fixture import POLICIES, TEAMS, constructed
 
-from sim.plots import pounds, save_all
-from sim.report import build_report
+from sim.outputs.plots import pounds, save_all
+from sim.outputs.report import build_report
 
 FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",
            "winners_losers.png", "disparity.png")

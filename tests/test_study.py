@@ -4,11 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from sim.cli import main
-from sim.study import StudyError, load_study
-
-from conftest import ROOT
+from sim.study.study_file import StudyError, load_study
 
 DEFAULT = ROOT / "scenarios" / "default.toml"
 HEADER = f"""

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from sim.montecarlo import RunSpec, run_replicate
-from sim.results import EIA_STATS, PCT_EDGES, eia_groups
-from sim.study import load_study
-
 from conftest import DATA
+
+from sim.model.aggregates import EIA_STATS, PCT_EDGES, eia_groups
+from sim.study.montecarlo import RunSpec, run_replicate
+from sim.study.study_file import load_study
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +35,7 @@ def test_group_tallies_match_a_recount(replicate):
                 elif char == "team":
                     member = p["team"] == st.population.teams.index(code)
                 else:
-                    from sim.categories import CATEGORIES
+                    from sim.inputs.categories import CATEGORIES
                     member = p[char] == CATEGORIES[char].code_of(code)
                 sel = ok & member
                 row = r.eia[s, pol, j]
@@ -60,8 +59,8 @@ def test_baseline_has_no_change_and_policies_do(replicate):
 
 
 def test_percentage_bins_are_exactly_a_search_of_the_edges():
-    from sim.results import PCT_EDGES
-    from sim.tally import pct_bins
+    from sim.model.aggregates import PCT_EDGES
+    from sim.model.reductions import pct_bins
 
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.uniform(-1.5, 1.5, 100_000), rng.uniform(-1e6, 1e6, 100),

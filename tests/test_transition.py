@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.transition import NONE_TRANSITION, Transition, TransitionStack, load_transitions
+from sim.policy.transition import NONE_TRANSITION, Transition, TransitionStack, load_transitions
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = load_transitions(tomllib.loads((ROOT / "scenarios" / "transitions.toml").read_text()))

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import world
-from sim.params import load_parameters, monthly_hazard
-from sim.population import Population
+from sim.inputs.population import Population
+from sim.model import world
+from sim.model.params import load_parameters, monthly_hazard
 
 ANNUAL_EXIT = 0.6
 MU = float(monthly_hazard(ANNUAL_EXIT))
@@ -110,7 +110,8 @@ def test_old_style_packages_are_all_converted_by_the_deadline(population, params
 def test_default_growth_is_calibrated_to_the_seed_and_planning_assumption(population, params):
     """Status quo: community spend about +£7.3m over three years (seed, cash terms) and
     users about +2% a year (POPPI/PANSI planning assumption)."""
-    from sim.model import CareModel, Policy
+    from sim.model.care_model import CareModel
+    from sim.policy.policy import Policy
 
     growth, users = [], []
     for r in range(8):
@@ -151,7 +152,7 @@ def test_thinned_draws_have_the_law_of_a_full_matrix_of_uniforms():
 
 
 def test_facs_band_from_points_follows_the_thresholds_one_by_one():
-    from sim.synthetic import facs_from_points
+    from sim.inputs.facs import facs_from_points
 
     th = {"critical": 60.1, "substantial": 40.3, "moderate": 20.7}
     pts = np.float32([0, 20.7, np.nextafter(np.float32(20.7), 0), 40.3, 60.1, 99])
@@ -164,7 +165,7 @@ def test_facs_band_from_points_follows_the_thresholds_one_by_one():
 
 def test_age_bands_equal_the_age_formula_month_by_month():
     """Bands come from crossing months; they must be the band of the age in every month."""
-    from sim.categories import AGE_BAND_EDGES, age_band_index
+    from sim.inputs.categories import AGE_BAND_EDGES, age_band_index
 
     rng = np.random.default_rng(8)
     T, n = 150, 20_000
@@ -180,7 +181,7 @@ def test_age_bands_equal_the_age_formula_month_by_month():
 def test_assessment_records_follow_the_rules(small_population, params):
     """Sparse records: arrivals assessed in their arrival month, FACS from points at each one,
     and the dense views carry the latest value forward."""
-    from sim.synthetic import facs_from_points
+    from sim.inputs.facs import facs_from_points
 
     T = 30
     w = world.simulate(small_population, params,

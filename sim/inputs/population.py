@@ -14,28 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import atomic_path
-from sim.categories import CLIENT_GROUP, ETHNICITY, FACS_BAND, PB_TYPE, SEX, Category
-
-# column -> (meaning, kind); kind is a Category for coded columns.
-SCHEMA: dict[str, tuple[str, object]] = {
-    "id": ("unique person identifier (any text)", "id"),
-    "age": ("age in years, 18-120", "float"),
-    "sex": ("sex", SEX),
-    "ethnicity": ("broad ethnic group", ETHNICITY),
-    "client_group": ("service user group (the disability characteristic)", CLIENT_GROUP),
-    "team": ("social care team responsible (free text label)", "text"),
-    "facs_band": ("FACS eligibility band", FACS_BAND),
-    "ras_points": ("RAS need points, >= 0", "float"),
-    "pb_type": ("personal budget type, or old_style before conversion", PB_TYPE),
-    "annual_budget": ("current annual budget in GBP, >= 0", "float"),
-    "months_since_review": ("whole months since the last review, >= 0", "int"),
-}
-COLUMNS: tuple[str, ...] = tuple(SCHEMA)
-CODED: dict[str, Category] = {k: v[1] for k, v in SCHEMA.items() if isinstance(v[1], Category)}
-
-
-class PopulationError(ValueError):
-    """A population file or frame that cannot be used; the message says why and where."""
+from sim.inputs.schema import CODED, COLUMNS
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +42,7 @@ class Population:
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "<frame>", sha256: str = "") -> Population:
         """Build from a frame with the schema's columns (validated first)."""
-        from sim.validation import validate_frame
+        from sim.inputs.validation import validate_frame
 
         df = validate_frame(df, source)
         teams = tuple(sorted(df["team"].astype(str).unique()))
@@ -110,7 +89,7 @@ def file_sha256(path: str | Path) -> str:
 
 def load_population(path: str | Path) -> Population:
     """Read and validate a CSV or .xlsx population file; raise PopulationError if unusable."""
-    from sim.validation import read_table
+    from sim.inputs.validation import read_table
 
     path = Path(path)
     df = read_table(path)

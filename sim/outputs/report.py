@@ -18,10 +18,10 @@ import pandas as pd
 from openpyxl import Workbook
 
 from sim.atomic import atomic_path
-from sim.equalities import disparity_table, eia_table, largest_disparity
-from sim.finance import monthly_table, settings, spend_table, target_table
-from sim.plots import featured_policy, pounds, save_all
-from sim.results import StudyResults
+from sim.outputs.equalities import disparity_table, eia_table, largest_disparity
+from sim.outputs.finance import monthly_table, settings, spend_table, target_table
+from sim.outputs.plots import featured_policy, pounds, save_all
+from sim.study.results import StudyResults
 
 FORMULA_START = ("=", "+", "-", "@")
 EXCEL_MAX_CHARS = 32_767

@@ -9,43 +9,24 @@ feedback, compares the world's shared uniform draw against each policy's hazard.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 
-from sim.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
-from sim.params import Parameters
-from sim.transition import NONE_TRANSITION, TransitionStack
-from sim.world import World, feedback_multiplier, utilisation
+from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.model.params import Parameters
+from sim.model.world import World, feedback_multiplier, utilisation
+from sim.policy.policy import Policy
+from sim.policy.transition import NONE_TRANSITION, TransitionStack
 
 if TYPE_CHECKING:
-    from sim.transition import Transition
+    pass
 
 CRITICAL = FACS_BAND.code_of("critical")
 N_GROUP_COLS = 1 + len(CLIENT_GROUP) + len(PB_TYPE) + len(AGE_BAND)
 
 
-@dataclass(frozen=True)
-class Policy:
-    """A RAS calibration crossed with a transition scenario; both None = status quo."""
-
-    name: str
-    calibration: str | None = None
-    transition: "Transition | None" = None
-
-    @property
-    def is_baseline(self) -> bool:
-        return self.calibration is None
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "calibration": self.calibration or "status_quo",
-            "transition": self.transition.name if self.transition else "none",
-            "is_baseline": self.is_baseline,
-        }
 
 
 class PersonAgent(mesa.Agent):

@@ -15,12 +15,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, age_band_index
-from sim.model import Policy
-from sim.params import Parameters, hazard_table, month_index
-from sim.population import Population
-from sim.synthetic import facs_from_points
-from sim.world import (
+from sim.inputs.calendar import month_index
+from sim.inputs.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, age_band_index
+from sim.inputs.facs import facs_from_points
+from sim.inputs.population import Population
+from sim.model.params import Parameters, hazard_table
+from sim.model.world import (
     COMMISSIONED,
     DP,
     MIXED,
@@ -32,6 +32,7 @@ from sim.world import (
     price_index,
     utilisation,
 )
+from sim.policy.policy import Policy
 
 F32 = np.float32
 CRITICAL = FACS_BAND.code_of("critical")

@@ -13,10 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.categories import AGE_BAND_EDGES, CLIENT_GROUP, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
-from sim.params import Parameters, hazard_table, month_index
-from sim.population import Population
-from sim.synthetic import facs_from_points
+from sim.inputs.calendar import month_index
+from sim.inputs.categories import (
+    AGE_BAND_EDGES,
+    CLIENT_GROUP,
+    OLD_STYLE,
+    OLDER_AGE,
+    PB_TYPE,
+    age_band_index,
+)
+from sim.inputs.facs import facs_from_points
+from sim.inputs.population import Population
+from sim.model.params import Parameters, hazard_table
 
 STREAMS: tuple[str, ...] = (
     "arrivals", "death", "residential", "other_exit", "need", "reviews", "choice", "practice",

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim.atomic import atomic_path
-from sim.categories import CATEGORIES, OLDER_AGE
-from sim.finance import savings, settings
-from sim.results import StudyResults
+from sim.inputs.categories import CATEGORIES, OLDER_AGE
+from sim.outputs.finance import savings, settings
+from sim.study.results import StudyResults
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 GREY = "#999999"
@@ -259,7 +259,7 @@ def disparity_chart(table: pd.DataFrame) -> Figure:
 def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,
              disparity: pd.DataFrame | None = None) -> list[Path]:
     """Write every figure as PNG into folder/figures/; returns the paths."""
-    from sim.equalities import disparity_table, eia_table
+    from sim.outputs.equalities import disparity_table, eia_table
 
     eia = eia_table(res) if eia is None else eia
     disparity = disparity_table(res) if disparity is None else disparity

@@ -12,20 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.categories import (
-    AGE_BAND_EDGES,
-    CLIENT_GROUP,
-    ETHNICITY,
-    FACS_BAND,
-    OLDER_AGE,
-    PB_TYPE,
-)
-from sim.params import Parameters, load_parameters
-from sim.population import Population
-
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TARGETS = ROOT / "populations" / "synthetic_targets.toml"
-DEFAULT_POPULATION = ROOT / "populations" / "bnes_2012_synthetic.csv"
+from sim.inputs.categories import AGE_BAND_EDGES, CLIENT_GROUP, ETHNICITY, OLDER_AGE, PB_TYPE
+from sim.inputs.facs import facs_from_points
+from sim.inputs.population import Population
+from sim.paths import DEFAULT_TARGETS
 
 
 def load_targets(path: str | Path | None = None) -> dict[str, Any]:
@@ -40,26 +30,20 @@ def _draw_ages(rng: np.random.Generator, shares: list[float], oldest: float, n: 
     return rng.uniform(lo, hi)
 
 
-def facs_from_points(points: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
-    """FACS band code from points: the rule the model applies at each review."""
-    points = np.asarray(points)
-    # thresholds rise from moderate to critical (validated); each one reached moves a band up
-    edges = np.array([thresholds["moderate"], thresholds["substantial"], thresholds["critical"]],
-                     dtype=points.dtype if points.dtype.kind == "f" else np.float64)
-    band = np.full(points.shape, FACS_BAND.code_of("low"), dtype=np.int8)
-    for edge in edges:
-        band -= points >= edge
-    return band
 
 
 def generate(
     targets: dict[str, Any] | None = None,
-    params: Parameters | None = None,
+    *,
+    facs_thresholds: dict[str, float],
     seed: int | None = None,
 ) -> Population:
-    """Build the synthetic baseline (deterministic for a seed)."""
+    """Build the synthetic baseline (deterministic for a seed).
+
+    `facs_thresholds` are the model's (parameters `need.facs_thresholds`), so the synthetic
+    FACS bands follow the same rule as reviews.
+    """
     t = targets or load_targets()
-    params = params or load_parameters()
     rng = np.random.default_rng(t["seed"] if seed is None else seed)
     teams_all = sorted({team for g in CLIENT_GROUP.codes for team in t["teams"][g]})
     cols: dict[str, list[np.ndarray]] = {k: [] for k in (
@@ -100,7 +84,7 @@ def generate(
     c = {k: v[order] for k, v in c.items()}
     offset = np.array([t["facs"]["team_offset_points"][x] for x in teams_all])[c["team"]]
     assessed = c["points"] + offset + rng.normal(0.0, t["facs"]["noise_sd_points"], n)
-    facs = facs_from_points(assessed, params.need.facs_thresholds)
+    facs = facs_from_points(assessed, facs_thresholds)
     overdue = rng.random(n) < t["reviews"]["overdue_share"]
     msr = np.where(overdue, rng.integers(12, 24, n), rng.integers(0, 12, n)).astype(np.int16)
     return Population(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.categories import AGE_BAND, CLIENT_GROUP, ETHNICITY, OLDER_AGE, PB_TYPE, SEX
-from sim.model import CareModel
-from sim.results import EIA_STATS, PCT_EDGES, ReplicateResult
+from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, ETHNICITY, OLDER_AGE, PB_TYPE, SEX
+from sim.model.aggregates import EIA_STATS, PCT_EDGES, ReplicateResult
+from sim.model.care_model import CareModel
 
 DISPARITY_BAND_WIDTH = 10.0  # points: "equal need" means the same 10-point band
 DISPARITY_MIN_CELL = 5

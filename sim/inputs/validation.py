@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.categories import MAX_AGE, MIN_AGE, Category
-from sim.population import CODED, COLUMNS, PopulationError
+from sim.inputs.categories import MAX_AGE, MIN_AGE, Category
+from sim.inputs.schema import CODED, COLUMNS, PopulationError
 
 SHOW_ROWS = 5  # row numbers quoted per problem before "and N more"
 SHOW_VALUES = 3  # offending values quoted per problem

@@ -21,13 +21,15 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import ThreadpoolController
 
-from sim import world as world_mod
 from sim.atomic import atomic_path
-from sim.model import CareModel, Policy
-from sim.params import Parameters
-from sim.population import Population
-from sim.results import ChunkSummary, ReplicateResult, StudyResults
-from sim.tally import replicate_result
+from sim.inputs.population import Population
+from sim.model import world as world_mod
+from sim.model.aggregates import ReplicateResult
+from sim.model.care_model import CareModel
+from sim.model.params import Parameters
+from sim.model.reductions import replicate_result
+from sim.policy.policy import Policy
+from sim.study.results import ChunkSummary, StudyResults
 
 
 @dataclass

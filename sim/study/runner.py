@@ -5,16 +5,14 @@ import json
 import shutil
 from pathlib import Path
 
-from sim.manifest import build_manifest, now, write_json_atomic
-from sim.montecarlo import RunSpec, run
-from sim.results import StudyResults
-from sim.study import Study
+from sim.errors import InputError
+from sim.study.manifest import build_manifest, now, write_json_atomic
+from sim.study.montecarlo import RunSpec, run
+from sim.study.results import StudyResults
+from sim.study.study_file import Study
 
 RUN_KEY = "run.json"  # identity of a run, checked on --resume
 
-
-class RunFolderError(ValueError):
-    """The results folder cannot be used as asked (exists, or belongs to another run)."""
 
 
 def _identity(study: Study) -> dict:
@@ -24,8 +22,6 @@ def _identity(study: Study) -> dict:
 
 def prepare_output(out: Path, study: Study, *, resume: bool, overwrite: bool) -> None:
     """Make sure the folder may be written: never silently overwrite another run."""
-    from sim.cli import InputError
-
     ident = out / RUN_KEY
     if resume:
         if not ident.exists():
@@ -97,8 +93,8 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
     run(spec, results, study.spec.runs, study.spec.chunk_size, out / "checkpoints", jobs,
         backend, progress)
     results.save(out)
-    from sim.finance import spend_table
-    from sim.report import build_report, write_csv
+    from sim.outputs.finance import spend_table
+    from sim.outputs.report import build_report, write_csv
 
     table = spend_table(results)
     write_csv(table, out / "spend.csv")

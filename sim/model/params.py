@@ -14,15 +14,13 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.errors import InputError
 from sim.hints import nearest
-
-DEFAULT_PARAMETERS = Path(__file__).resolve().parent.parent / "scenarios" / "parameters.toml"
-
-Prob = float  # annotated bounds are applied with Field below
+from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.paths import DEFAULT_PARAMETERS
 
 
-class ParameterError(ValueError):
+class ParameterError(InputError):
     """A parameter file or override that cannot be used."""
 
 
@@ -250,32 +248,9 @@ def hazard_table(h: Hazard) -> np.ndarray:
     return monthly_hazard(annual)
 
 
-def month_index(start: str, when: str) -> int:
-    """Months from start ('YYYY-MM') to when ('YYYY-MM')."""
-    y0, m0 = map(int, start.split("-"))
-    y1, m1 = map(int, when.split("-"))
-    return (y1 - y0) * 12 + (m1 - m0)
 
 
-def month_label(start: str, m: int) -> str:
-    y0, m0 = map(int, start.split("-"))
-    y, mm = divmod(y0 * 12 + (m0 - 1) + m, 12)
-    return f"{y:04d}-{mm + 1:02d}"
 
 
-def financial_year_of(start: str, m: int) -> str:
-    """Financial year label ('2013/14', April to March) of month m after start."""
-    y, mm = map(int, month_label(start, m).split("-"))
-    first = y if mm >= 4 else y - 1
-    return f"{first}/{(first + 1) % 100:02d}"
 
 
-def first_full_year(month_fy: list[int], financial_years: list[str], go_live: int) -> str:
-    """First financial year wholly after go-live and wholly inside the run (else the last):
-    the year savings are judged in."""
-    months = np.asarray(month_fy)
-    for f, fy in enumerate(financial_years):
-        idx = np.flatnonzero(months == f)
-        if len(idx) == 12 and idx.min() >= go_live:
-            return fy
-    return financial_years[-1]

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse
 
-from sim.categories import CLIENT_GROUP
 from sim.hints import nearest
+from sim.inputs.categories import CLIENT_GROUP
 
 N_GROUPS = len(CLIENT_GROUP)
 TARGETS = ("cost_neutral", "savings", "none")

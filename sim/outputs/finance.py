@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import params
-from sim.results import SPEND_GROUPS, StudyResults
+from sim.inputs import calendar
+from sim.model.aggregates import SPEND_GROUPS
+from sim.study.results import StudyResults
 
 QUANTILES = (5, 50, 95)
 DEFAULTS: dict[str, Any] = {"name": "study", "target": 776_000.0, "suppress_below": 10,
@@ -22,7 +23,7 @@ DEFAULTS: dict[str, Any] = {"name": "study", "target": 776_000.0, "suppress_belo
 
 def first_full_year(res: StudyResults) -> str:
     """The year savings are judged in (see sim.params.first_full_year)."""
-    return params.first_full_year(list(res.month_fy), list(res.financial_years), res.go_live_month)
+    return calendar.first_full_year(list(res.month_fy), list(res.financial_years), res.go_live_month)
 
 
 def settings(res: StudyResults) -> dict[str, Any]:

@@ -13,27 +13,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.model import Policy
-from sim.params import (
-    ParameterError,
-    Parameters,
-    explain,
-    financial_year_of,
-    first_full_year,
-    load_parameters,
-    month_index,
-    month_label,
-    nearest,
-)
-from sim.population import Population, PopulationError, load_population
-from sim.ras import CALIBRATIONS, make_calibration
-from sim.transition import Transition, load_transitions
-
-STUDY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-DEFAULT_STUDY = STUDY_DIR / "default.toml"
+from sim.errors import InputError
+from sim.hints import nearest
+from sim.inputs.calendar import financial_year_of, first_full_year, month_index, month_label
+from sim.inputs.population import Population, load_population
+from sim.inputs.schema import PopulationError
+from sim.model.params import ParameterError, Parameters, explain, load_parameters
+from sim.policy.calibration import CALIBRATIONS, make_calibration
+from sim.policy.policy import Policy
+from sim.policy.transition import Transition, load_transitions
 
 
-class StudyError(ValueError):
+class StudyError(InputError):
     """A study file that cannot be run; the message names the file and the key."""
 
 

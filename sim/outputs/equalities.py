@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from sim.categories import CATEGORIES, PROTECTED
-from sim.finance import settings
-from sim.results import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS, StudyResults
+from sim.inputs.categories import CATEGORIES, PROTECTED
+from sim.model.aggregates import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS
+from sim.outputs.finance import settings
+from sim.study.results import StudyResults
 
 LOSS_FOR_RR = "n_lose5"
 STAT_COLUMNS = ("count", "mean_change_gbp", "mean_change_pct", "median_change_pct", "share_lose5",

@@ -1,0 +1,28 @@
+"""A policy: a RAS calibration crossed with a transition scenario."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sim.policy.transition import Transition
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A RAS calibration crossed with a transition scenario; both None = status quo."""
+
+    name: str
+    calibration: str | None = None
+    transition: Transition | None = None
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.calibration is None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "calibration": self.calibration or "status_quo",
+            "transition": self.transition.name if self.transition else "none",
+            "is_baseline": self.is_baseline,
+        }
