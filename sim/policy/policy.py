@@ -25,4 +25,6 @@ class Policy:
             "calibration": self.calibration or "status_quo",
             "transition": self.transition.name if self.transition else "none",
             "is_baseline": self.is_baseline,
+            "recommended": bool(self.transition and self.transition.recommended),
+            "unprotected": bool(self.transition and self.transition.unprotected),
         }

@@ -71,6 +71,13 @@ class Transition:
         if not isinstance(self.description, str):
             raise ValueError(f"transition '{self.name}': 'description' must be text")
 
+    @property
+    def unprotected(self) -> bool:
+        """Moves everyone straight to the indicative budget (no phasing, caps or protection):
+        the comparator that prices transitional protection."""
+        return (self.covers == "all" and self.phases == 1 and self.max_loss is None
+                and self.max_gain is None and not self.protect_critical)
+
     def fraction(self, review_number: np.ndarray) -> np.ndarray:
         """Share of the remaining gap closed at the k-th review after go-live (k < 1 as 1)."""
         k = np.maximum(np.asarray(review_number), 1)
