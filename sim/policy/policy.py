@@ -14,6 +14,7 @@ class Policy:
     name: str
     calibration: str | None = None
     transition: Transition | None = None
+    recommended_calibration: bool = False  # the calibration block says `recommended = true`
 
     @property
     def is_baseline(self) -> bool:
@@ -25,6 +26,7 @@ class Policy:
             "calibration": self.calibration or "status_quo",
             "transition": self.transition.name if self.transition else "none",
             "is_baseline": self.is_baseline,
-            "recommended": bool(self.transition and self.transition.recommended),
+            "recommended": bool(self.recommended_calibration and self.transition
+                                and self.transition.recommended),
             "unprotected": bool(self.transition and self.transition.unprotected),
         }
