@@ -1,84 +1,136 @@
 """Command line: run a study, validate inputs, rebuild a report, rebuild the synthetic population.
 
-Exit status: 0 done, 2 bad input (nothing written), 130 interrupted (completed
-checkpoints kept; rerun with --resume), 1 unexpected error.
+Exit status: 0 done; 2 bad input (nothing written); 3 the environment failed (disk full,
+no permission, scheduler unreachable), completed checkpoints kept; 130 interrupted (Ctrl-C
+or SIGTERM; completed checkpoints kept, rerun with --resume); 1 unexpected error.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
+from sim import __version__
 from sim.errors import InputError
 from sim.paths import DEFAULT_POPULATION, DEFAULT_STUDY
 
 EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 3
 EXIT_INTERRUPTED = 130
 
 
+class EnvironmentFailure(RuntimeError):
+    """Something outside the input failed (network, a worker cluster); exit 3."""
 
-def _parser() -> argparse.ArgumentParser:
+
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="run-sim",
         description="Simulate adult social care personal budgets under RAS calibrations and "
         "transition scenarios; report spend, savings against target and equalities impact. "
-        "With no command, runs the default study (scenarios/default.toml).",
+        "With no command (or only run options), runs the default study.",
         epilog="Examples:\n  run-sim                                  # the default study\n"
+        "  run-sim --overwrite                      # the default study, replacing its results\n"
         "  run-sim run scenarios/default.toml --runs 1000 --jobs 2\n"
         "  run-sim validate populations/bnes_2012_synthetic.csv\n"
-        "  run-sim report results/default",
+        "  run-sim report results/default\n\n"
+        "Exit status: 0 done, 2 bad input (nothing written), 3 environment failure (disk, "
+        "permissions, network), 130 interrupted (rerun with --resume).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = ap.add_subparsers(dest="command")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    _run_parser(sub)
+    v = sub.add_parser("validate", help="check a population file (.csv/.xlsx) or a study (.toml)",
+                       description="Check an input file and say what is wrong, without running.")
+    v.add_argument("path", help="a population file (.csv or .xlsx) or a study file (.toml)")
+    p = sub.add_parser("report", help="rebuild tables, figures, report.html and results.xlsx "
+                       "from a results folder without rerunning",
+                       description="Rebuild every table, figure and document of a finished run.")
+    p.add_argument("results_dir", help="a results folder written by `run-sim run`")
+    s = sub.add_parser("synthesize", help="rebuild the synthetic B&NES 2012 population",
+                       description="Rebuild the synthetic baseline population from its targets.")
+    s.add_argument("--out", default=str(DEFAULT_POPULATION),
+                   help="population file to write (default: the shipped one)")
+    s.add_argument("--targets", help="targets file (default: populations/synthetic_targets.toml)")
+    s.add_argument("--seed", type=int, help="seed (default: the targets file's)")
+    s.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    return ap
+
+
+def _run_parser(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("run", help="run a study and write a results folder",
                        description="Run every policy of a study over Monte Carlo replicates.")
     r.add_argument("study", nargs="?", default=str(DEFAULT_STUDY),
-                   help="study file (TOML); default: scenarios/default.toml")
+                   help="study file (TOML); default: the shipped scenarios/default.toml")
     r.add_argument("--runs", type=int, help="number of replicates (default: the study's 'runs')")
     r.add_argument("--seed", type=int, help="master seed (default: the study's 'seed')")
-    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                   help="parallel worker processes on this machine (default: all cores, "
-                   f"{os.cpu_count()} here); results do not depend on it")
+    r.add_argument("--jobs", type=int, help="parallel worker processes on this machine (default "
+                   f"and most: all cores, {os.cpu_count()} here); results do not depend on it")
     r.add_argument("--out", help="results folder (default: results/<study name>)")
     r.add_argument("--resume", action="store_true",
                    help="continue an interrupted run in --out from its completed checkpoints")
     r.add_argument("--overwrite", action="store_true",
-                   help="replace an existing results folder (otherwise refused)")
+                   help="replace an existing results folder written by run-sim (any other "
+                   "folder is refused)")
     r.add_argument("--backend", choices=("loky", "dask"), default="loky",
                    help="loky: processes on this machine; dask: a Dask cluster (pip install "
                    ".[dask]) at --scheduler")
     r.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
                    "(with --backend dask; default: a local cluster)")
     r.add_argument("--no-report", action="store_true",
-                   help="write the tables only, skip figures, report.html and results.xlsx")
+                   help="write the CSV tables only: skip figures, report.html and results.xlsx")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    v = sub.add_parser("validate", help="check a population file (.csv/.xlsx) or a study (.toml)")
-    v.add_argument("path")
-    p = sub.add_parser("report", help="rebuild tables, figures, report.html and results.xlsx "
-                       "from a results folder without rerunning")
-    p.add_argument("results_dir")
-    s = sub.add_parser("synthesize", help="rebuild the synthetic B&NES 2012 population")
-    s.add_argument("--out", default=str(DEFAULT_POPULATION))
-    s.add_argument("--targets", help="targets file (default populations/synthetic_targets.toml)")
-    s.add_argument("--seed", type=int, help="seed (default: the targets file's)")
-    return ap
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM behaves like Ctrl-C: clean up, keep checkpoints
+
+
+def _stop_workers() -> None:
+    """End the loky worker processes now (they would otherwise outlive an interrupted run)."""
+    try:
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=False, kill_workers=True)
+    except Exception:  # noqa: BLE001 - best effort while exiting
+        pass
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """`run-sim --overwrite` is `run-sim run --overwrite`: options alone mean the default run."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        return ["run", *argv]
+    return argv
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command is None:
-        args = _parser().parse_args(["run"])
+    args = parser().parse_args(_normalise(sys.argv[1:] if argv is None else list(argv)))
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return {"run": cmd_run, "validate": cmd_validate, "report": cmd_report,
-                "synthesize": cmd_synthesize}[args.command](args)
+        return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (OSError, EnvironmentFailure) as exc:
+        print(f"error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
+        _stop_workers()
         print("\ninterrupted: completed checkpoints are kept; rerun with --resume to continue",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror} (completed checkpoints, if any, are kept)"
+    return str(exc)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -102,14 +154,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_synthesize(args: argparse.Namespace) -> int:
     from sim.inputs.population import write_population
     from sim.inputs.synthetic import check_targets, generate, load_targets
-
-    targets = load_targets(args.targets)
     from sim.model.params import load_parameters
 
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise InputError(f"{out}: exists; add --overwrite to replace it (the shipped population "
+                         "is the one the default study and tests use)")
+    targets = load_targets(args.targets)
     thresholds = load_parameters().need.facs_thresholds
     pop = generate(targets, facs_thresholds=thresholds, seed=args.seed)
-    write_population(pop, args.out)
-    print(f"wrote {args.out} ({len(pop)} people)")
+    write_population(pop, out)
+    print(f"wrote {out} ({len(pop)} people)")
     for row in check_targets(pop, targets):
         print(f"  {'ok ' if row['ok'] else 'OFF'} {row['target']}: {row['actual']} "
               f"(target {row['expected']}, {row['source']})")
@@ -117,41 +172,81 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.outputs.report import build_report
+    from sim.study import run_folder
 
     folder = Path(args.results_dir)
-    if not (folder / "aggregates.npz").exists():
+    if not (folder / "aggregates.npz").is_file():
         raise InputError(f"{folder}: not a results folder (no aggregates.npz)")
-    for path in build_report(folder):
-        print(path)
+    run_folder.check_usable(folder)
+    with run_folder.locked(folder):
+        for path in _publish(folder, report=True):
+            print(path)
     return 0
 
 
+def _publish(folder: Path, *, report: bool) -> list[Path]:
+    from sim.outputs.finance import spend_table
+    from sim.outputs.report import build_report, write_csv
+    from sim.study.results import StudyResults
+
+    if report:
+        return build_report(folder)
+    return [write_csv(spend_table(StudyResults.load(folder)), folder / "spend.csv")]
+
+
+def _jobs(requested: int | None) -> int:
+    cores = os.cpu_count() or 1
+    if requested is None:
+        return cores
+    if requested > cores:
+        print(f"note: --jobs {requested} is more than the {cores} cores here; using {cores}",
+              file=sys.stderr)
+        return cores
+    return requested
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.study import run_folder
     from sim.study.runner import prepare_output, run_study
     from sim.study.study_file import load_study
 
-    if args.runs is not None and args.runs < 1:
-        raise InputError("--runs must be at least 1")
-    if args.jobs < 1:
-        raise InputError("--jobs must be at least 1")
     if args.scheduler and args.backend != "dask":
         raise InputError("--scheduler goes with --backend dask")
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs must be at least 1")
     study = load_study(args.study, runs=args.runs, seed=args.seed)
     out = Path(args.out) if args.out else Path("results") / study.spec.name
-    prepare_output(out, study, resume=args.resume, overwrite=args.overwrite)
-    client = None
-    if args.backend == "dask":
-        client = _dask_client(args.scheduler, args.jobs)
+    run_folder.check_usable(out)
+    if not args.resume:
+        run_folder.claim(out, overwrite=args.overwrite)
+    jobs = _jobs(args.jobs)
+    client = _dask_client(args.scheduler, jobs) if args.backend == "dask" else None
     try:
-        summary = run_study(study, out, jobs=args.jobs, backend=args.backend,
-                            report=not args.no_report, progress=None if not args.quiet else False)
+        with run_folder.locked(out):
+            prepare_output(out, study, resume=args.resume, overwrite=args.overwrite)
+            results = run_study(study, out, jobs=jobs, backend=args.backend,
+                                progress=None if not args.quiet else False)
+            _publish(out, report=not args.no_report)
     finally:
         if client is not None:
             client.close()
     if not args.quiet:
-        print(summary)
+        print(_headline(results, out))
     return 0
+
+
+def _headline(results, out: Path) -> str:
+    from sim.outputs.finance import spend_table
+
+    table = spend_table(results)
+    fy = results.meta["study"]["first_full_year"]
+    rows = table[(table["financial_year"] == fy)]
+    lines = [f"{results.n_replicates} replicates of {len(results.policies)} policies -> {out}",
+             f"mean savings in {fy} against status quo (target "
+             f"£{results.meta['study']['target']:,.0f}):"]
+    for _, r in rows.iterrows():
+        lines.append(f"  {r['policy']:<45} £{r['savings_mean']:>12,.0f}")
+    return "\n".join(lines)
 
 
 def _dask_client(address: str | None, jobs: int):
@@ -160,10 +255,19 @@ def _dask_client(address: str | None, jobs: int):
     except ImportError:
         raise InputError("--backend dask needs Dask: pip install '.[dask]'") from None
     if address:
-        return Client(address)
+        try:
+            return Client(address, timeout=15)
+        except ValueError as exc:
+            raise InputError(f"--scheduler {address!r} is not a scheduler address ({exc}); "
+                             "e.g. tcp://10.0.0.5:8786") from None
+        except (OSError, TimeoutError) as exc:
+            raise EnvironmentFailure(f"cannot reach the Dask scheduler at {address} ({exc})") from None
     return Client(LocalCluster(n_workers=jobs, threads_per_worker=1, host="127.0.0.1",
                                dashboard_address=None, processes=True))
 
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "report": cmd_report,
+            "synthesize": cmd_synthesize}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,6 +1,7 @@
 """The results folder's manifest: what was run, on what, with which versions."""
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import subprocess
@@ -33,6 +34,15 @@ def git_commit(where: Path) -> str | None:
     return res.stdout.strip() or None if res.returncode == 0 else None
 
 
+def code_sha256() -> str:
+    """A fingerprint of the model's source code (every module of the package)."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -62,6 +72,7 @@ def build_manifest(study: Any, *, jobs: int, backend: str, started: str) -> dict
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}",
         "git_commit": git_commit(Path(__file__).resolve().parent),
+        "code_sha256": code_sha256(),
         "started": started,
         "finished": None,
     }

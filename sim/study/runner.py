@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
-from sim.errors import InputError
-from sim.study.manifest import build_manifest, now, write_json_atomic
+from sim.inputs.population import file_sha256
+from sim.study import run_folder
+from sim.study.manifest import build_manifest, code_sha256, now, write_json_atomic
 from sim.study.montecarlo import RunSpec, run
 from sim.study.results import StudyResults
 from sim.study.study_file import Study
@@ -14,32 +16,55 @@ from sim.study.study_file import Study
 RUN_KEY = "run.json"  # identity of a run, checked on --resume
 
 
+def identity(study: Study) -> dict[str, Any]:
+    """What must not change between an interrupted run and its --resume."""
+    base = study.path.parent
+    files = {"study file": study.path, "parameters file": base / study.spec.parameters,
+             "calibrations file": base / study.spec.calibrations_file,
+             "transitions file": base / study.spec.transitions_file}
+    return {"seed": study.spec.seed, "runs": study.spec.runs, "chunk_size": study.spec.chunk_size,
+            "inputs": {**{k: file_sha256(v) for k, v in files.items()},
+                       "population file": study.population.sha256},
+            "code": code_sha256()}
 
-def _identity(study: Study) -> dict:
-    return {"study_text": study.text, "seed": study.spec.seed, "runs": study.spec.runs,
-            "chunk_size": study.spec.chunk_size, "population_sha256": study.population.sha256}
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    out = [f"{k} ({old.get(k)} -> {new[k]})" for k in ("seed", "runs", "chunk_size")
+           if old.get(k) != new[k]]
+    out += [name for name, sha in new["inputs"].items() if old.get("inputs", {}).get(name) != sha]
+    if old.get("code") != new["code"]:
+        out.append("the model's code")
+    return out
 
 
 def prepare_output(out: Path, study: Study, *, resume: bool, overwrite: bool) -> None:
-    """Make sure the folder may be written: never silently overwrite another run."""
-    ident = out / RUN_KEY
+    """Make the (locked) folder ready: never replace what is not ours, never mix two runs."""
     if resume:
-        if not ident.exists():
-            raise InputError(f"{out}: nothing to resume (no {RUN_KEY}); run without --resume")
-        if json.loads(ident.read_text(encoding="utf-8")) != _identity(study):
-            raise InputError(f"{out}: --resume needs the same study file, seed, runs and "
-                             "population as the interrupted run")
-        if not (out / "checkpoints").exists():
-            raise InputError(f"{out}: this run is complete, nothing to resume (use --overwrite "
-                             "to run it again, or `report` to rebuild its tables)")
+        ident = out / RUN_KEY
+        if not ident.is_file() or not run_folder.is_ours(out):
+            raise run_folder.RunFolderError(f"{out}: no interrupted run to resume here; "
+                                            "run without --resume")
+        try:
+            old = json.loads(ident.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise run_folder.RunFolderError(f"{out}: {RUN_KEY} is damaged; start again with "
+                                            "--overwrite") from None
+        changed = _changes(old, identity(study))
+        if changed:
+            raise run_folder.RunFolderError(
+                f"{out}: --resume needs the same study, inputs and code as the interrupted run; "
+                f"changed since: {', '.join(changed)} (use --overwrite to start again)")
+        if not (out / "checkpoints").is_dir():
+            raise run_folder.RunFolderError(f"{out}: this run is complete, nothing to resume (use "
+                                            "--overwrite to run it again, or `report` to rebuild "
+                                            "its tables)")
+        run_folder.remove_temporaries(out)
         return
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise InputError(f"{out}: results folder exists; use --resume to continue it, "
-                             "--overwrite to replace it, or --out for another folder")
-        shutil.rmtree(out)
-    (out / "checkpoints").mkdir(parents=True, exist_ok=True)
-    write_json_atomic(ident, _identity(study))
+    run_folder.claim(out, overwrite=overwrite)
+    run_folder.clear(out)
+    run_folder.mark(out)
+    (out / "checkpoints").mkdir()
+    write_json_atomic(out / RUN_KEY, identity(study))
 
 
 def new_results(study: Study) -> StudyResults:
@@ -77,8 +102,8 @@ def assumptions(study: Study) -> list[dict[str, str]]:
 
 
 def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
-              report: bool = True, progress: bool | None = None) -> str:
-    """Run the replicates into `out`, write tables (and the report); return a short summary."""
+              progress: bool | None = None) -> StudyResults:
+    """Run (or resume) the replicates into `out` and save the folded aggregates."""
     started = now()
     manifest = build_manifest(study, jobs=jobs, backend=backend, started=started)
     write_json_atomic(out / "manifest.json", manifest)
@@ -92,26 +117,9 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
     results.meta["manifest"] = {k: v for k, v in manifest.items() if k != "study_text"}
     run(spec, results, study.spec.runs, study.spec.chunk_size, out / "checkpoints", jobs,
         backend, progress)
+    manifest["finished"] = results.meta["manifest"]["finished"] = now()
     results.save(out)
-    from sim.outputs.finance import spend_table
-    from sim.outputs.report import build_report, write_csv
-
-    table = spend_table(results)
-    write_csv(table, out / "spend.csv")
-    if report:
-        build_report(out)
-    manifest["finished"] = now()
     write_json_atomic(out / "manifest.json", manifest)
     # the chunks only serve --resume of an interrupted run; a finished run keeps the aggregates
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
-    return summary(results, out, table)
-
-
-def summary(results: StudyResults, out: Path, table) -> str:
-    fy = results.meta["study"]["first_full_year"]
-    rows = table[(table["financial_year"] == fy)]
-    lines = [f"{results.n_replicates} replicates of {len(results.policies)} policies -> {out}",
-             f"mean savings in {fy} against status quo (target £{results.meta['study']['target']:,.0f}):"]
-    for _, r in rows.iterrows():
-        lines.append(f"  {r['policy']:<45} £{r['savings_mean']:>12,.0f}")
-    return "\n".join(lines)
+    return results

@@ -1,0 +1,127 @@
+"""A results folder: replaced only if this tool made it, written by one process at a time.
+
+A folder is ours when it holds our marker file and nothing but what a run writes; anything
+else (a thesis, another program's files, the project checkout) is refused, never deleted.
+The lock is an advisory `flock` on a file inside the folder: the kernel drops it when the
+holder exits, however it exits, so a lock left by a killed run is never stale.
+"""
+from __future__ import annotations
+
+import fcntl
+import fnmatch
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sim.errors import InputError
+
+MARKER = ".ras-sim-run"
+LOCK = ".lock"
+# What a run writes at the top of its folder (files, then folders with their contents).
+OUR_FILES = ("manifest.json", "run.json", "aggregates.npz", "aggregates.json", "checksums.json",
+             "*.csv", "report.html", "results.xlsx", "eia.docx", MARKER, LOCK, ".*.tmp")
+OUR_FOLDERS = {"figures": ("*.png", ".*.tmp"),
+               "checkpoints": ("chunk_*", "index.json", "*.pkl", ".*.tmp")}
+
+
+class RunFolderError(InputError):
+    """The results folder cannot be used as asked (exists, not ours, busy, not a folder)."""
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """Entries of `folder` that a run of this tool would not have written."""
+    bad = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink():
+            bad.append(entry.name)
+        elif entry.is_dir():
+            inner = OUR_FOLDERS.get(entry.name)
+            if inner is None:
+                bad.append(entry.name + "/")
+            else:
+                bad += [f"{entry.name}/{e.name}" for e in sorted(entry.iterdir())
+                        if e.is_symlink() or not e.is_file() or not _matches(e.name, inner)]
+        elif not _matches(entry.name, OUR_FILES):
+            bad.append(entry.name)
+    return bad
+
+
+def check_usable(folder: Path) -> None:
+    """Refuse a path that is not a folder we may write in (before anything is written)."""
+    if folder.is_symlink():
+        raise RunFolderError(f"{folder}: is a symbolic link; give the real folder as --out")
+    if folder.exists() and not folder.is_dir():
+        raise RunFolderError(f"{folder}: exists and is not a folder; choose another --out")
+
+
+def is_ours(folder: Path) -> bool:
+    return (folder / MARKER).is_file() and not foreign_entries(folder)
+
+
+def claim(folder: Path, *, overwrite: bool) -> None:
+    """Make `folder` ready for a new run: empty or ours, and (with overwrite) cleared."""
+    check_usable(folder)
+    if not folder.exists() or all(e.name == LOCK for e in folder.iterdir()):
+        return
+    if not (folder / MARKER).is_file():
+        raise RunFolderError(f"{folder}: exists and was not made by run-sim; it is left "
+                             "untouched (choose another --out)")
+    foreign = foreign_entries(folder)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise RunFolderError(f"{folder}: holds files run-sim did not write ({shown}); it is "
+                             "left untouched (move them, or choose another --out)")
+    if not overwrite:
+        raise RunFolderError(f"{folder}: results folder exists; use --resume to continue it, "
+                             "--overwrite to replace it, or --out for another folder")
+
+
+def clear(folder: Path) -> None:
+    """Delete a run's outputs (checked ours by `claim`), keeping the lock being held."""
+    for entry in folder.iterdir():
+        if entry.name == LOCK:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Half-written files left by a killed process (atomic writes use '.NAME.PID.X.tmp')."""
+    for sub in (folder, *(folder / name for name in OUR_FOLDERS)):
+        if sub.is_dir() and not sub.is_symlink():
+            for tmp in sub.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+
+
+def mark(folder: Path) -> None:
+    (folder / MARKER).write_text("This folder was written by run-sim; --overwrite may replace "
+                                 "it.\n", encoding="utf-8")
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the folder's exclusive lock for the block; refuse if another process holds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise RunFolderError(f"{folder}: another run (process {holder}) is writing this folder; "
+                             "wait for it to finish or choose another --out") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,189 @@
+"""Results folders: only ours are replaced, one writer at a time, resume only the same run."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from conftest import DATA, ROOT
+
+from sim.cli import main
+from sim.study import run_folder
+
+SMALL = DATA / "small_study.toml"
+
+
+def run(*args: str) -> int:
+    return main(["run", *args, "--quiet", "--no-report", "--jobs", "1"])
+
+
+def study_named(tmp_path, name: str):
+    path = tmp_path / f"study_{len(list(tmp_path.iterdir()))}.toml"
+    path.write_text(SMALL.read_text().replace('name = "small"', f'name = "{name}"')
+                    .replace("runs = 6", "runs = 2").replace("../../", f"{ROOT.as_posix()}/"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fin") / "run"
+    assert run(str(SMALL), "--out", str(out), "--runs", "2") == 0
+    return out
+
+
+@pytest.mark.parametrize("name", ["..", "."])
+def test_a_study_name_cannot_reach_outside_results(tmp_path, monkeypatch, name):
+    project = tmp_path / "project"
+    (project / "results" / "other_run").mkdir(parents=True)
+    (project / "precious.py").write_text("source")
+    (project / "results" / "other_run" / "spend.csv").write_text("x")
+    monkeypatch.chdir(project)
+    assert run(str(study_named(tmp_path, name)), "--overwrite") == 2
+    assert (project / "precious.py").read_text() == "source"
+    assert (project / "results" / "other_run" / "spend.csv").exists()
+
+
+def test_overwrite_refuses_a_folder_this_tool_did_not_make(tmp_path, capsys):
+    mine = tmp_path / "thesis"
+    (mine / "chapters").mkdir(parents=True)
+    (mine / "thesis.docx").write_bytes(b"years of work")
+    assert run(str(SMALL), "--out", str(mine), "--overwrite") == 2
+    assert "not made by run-sim" in capsys.readouterr().err
+    assert (mine / "thesis.docx").read_bytes() == b"years of work"
+    assert sorted(p.name for p in mine.iterdir()) == ["chapters", "thesis.docx"]
+
+
+def test_overwrite_refuses_our_folder_with_someone_elses_file_in_it(finished, tmp_path, capsys):
+    out = tmp_path / "copy"
+    out.mkdir()
+    for f in finished.iterdir():
+        if f.is_file():
+            (out / f.name).write_bytes(f.read_bytes())
+    (out / "notes.txt").write_text("mine")
+    assert run(str(SMALL), "--out", str(out), "--overwrite") == 2
+    assert "notes.txt" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_overwrite_replaces_our_own_folder(finished, tmp_path):
+    out = tmp_path / "again"
+    assert run(str(SMALL), "--out", str(out), "--runs", "2") == 0
+    assert run(str(SMALL), "--out", str(out), "--runs", "2", "--seed", "5", "--overwrite") == 0
+    assert json.loads((out / "run.json").read_text())["seed"] == 5
+
+
+def test_out_as_a_symlink_or_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert run(str(SMALL), "--out", str(tmp_path / "link")) == 2
+    (tmp_path / "file").write_text("x")
+    assert run(str(SMALL), "--out", str(tmp_path / "file")) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert list((tmp_path / "real").iterdir()) == []
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path, capsys):
+    out = tmp_path / "busy"
+    with run_folder.locked(out):
+        assert run(str(SMALL), "--out", str(out), "--overwrite") == 2
+    assert "another run" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == [run_folder.LOCK]
+    assert run(str(SMALL), "--out", str(out), "--runs", "2") == 0  # released: usable again
+
+
+def test_a_lock_left_by_a_dead_process_is_not_stale(tmp_path):
+    out = tmp_path / "stale"
+    out.mkdir()
+    (out / run_folder.LOCK).write_text("999999")  # a pid that holds nothing
+    assert run(str(SMALL), "--out", str(out), "--runs", "2") == 0
+
+
+def _interrupted_copy(finished, tmp_path):
+    """A folder that looks like an interrupted run of `study` (identity + empty checkpoints)."""
+    study = tmp_path / "study.toml"
+    params = tmp_path / "parameters.toml"
+    params.write_text((ROOT / "scenarios" / "parameters.toml").read_text())
+    study.write_text(SMALL.read_text().replace("runs = 6", "runs = 2")
+                     .replace('"../../scenarios/parameters.toml"', '"parameters.toml"')
+                     .replace("../../", f"{ROOT.as_posix()}/"))
+    out = tmp_path / "interrupted"
+    assert run(str(study), "--out", str(out)) == 0
+    (out / "checkpoints").mkdir()
+    return study, params, out
+
+
+def test_resume_names_an_edited_parameter_file(finished, tmp_path, capsys):
+    study, params, out = _interrupted_copy(finished, tmp_path)
+    params.write_text(params.read_text().replace("uplift_per_year = 0.02", "uplift_per_year = 0.30"))
+    assert run(str(study), "--out", str(out), "--resume") == 2
+    assert "parameters file" in capsys.readouterr().err
+
+
+def test_resume_removes_temporary_files_of_a_killed_run(finished, tmp_path):
+    study, _, out = _interrupted_copy(finished, tmp_path)
+    stray = [out / ".spend.csv.123.abcdef01.tmp", out / "checkpoints" / ".chunk_00000.9.ab.tmp"]
+    for f in stray:
+        f.write_text("half")
+    assert run(str(study), "--out", str(out), "--resume") == 0
+    assert not any(f.exists() for f in stray)
+
+
+@pytest.mark.parametrize("option", [["--seed", "-1"], ["--runs", "1000000000000"], ["--runs", "0"]])
+def test_bad_command_line_values_write_nothing(tmp_path, option, capsys):
+    out = tmp_path / "out"
+    assert run(str(SMALL), "--out", str(out), *option) == 2
+    assert not out.exists()
+    assert option[0].lstrip("-") in capsys.readouterr().err
+
+
+def test_environment_failures_exit_3_with_one_line(tmp_path, monkeypatch, capsys):
+    from sim.study import results
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device", str(tmp_path / "x"))
+
+    monkeypatch.setattr(results.StudyResults, "save", full)
+    assert run(str(SMALL), "--out", str(tmp_path / "full"), "--runs", "2") == 3
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+
+
+def test_scheduler_addresses_are_checked_before_anything_is_written(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "d"
+    assert run(str(SMALL), "--out", str(out), "--backend", "dask", "--scheduler", "nonsense") == 2
+    assert "scheduler" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_jobs_above_the_core_count_are_capped_with_a_note(tmp_path, capsys):
+    assert main(["run", str(SMALL), "--out", str(tmp_path / "j"), "--runs", "2", "--quiet",
+                 "--no-report", "--jobs", "500"]) == 0
+    assert f"using {os.cpu_count()}" in capsys.readouterr().err
+
+
+def test_no_report_still_writes_every_table(tmp_path):
+    out = tmp_path / "tables"
+    assert run(str(SMALL), "--out", str(out), "--runs", "2") == 0
+    for name in ("spend.csv", "target.csv", "eia.csv", "eia_horizon.csv", "disparity.csv",
+                 "spend_monthly.csv", "summary.csv"):
+        assert (out / name).is_file(), name
+    assert not (out / "report.html").exists()
+
+
+def test_report_rewrites_a_stale_table(finished, tmp_path):
+    import shutil
+
+    out = tmp_path / "rep"
+    shutil.copytree(finished, out)
+    good = (out / "spend.csv").read_bytes()
+    (out / "spend.csv").write_text("stale")
+    assert main(["report", str(out)]) == 0
+    assert (out / "spend.csv").read_bytes() == good
+
+
+def test_everything_a_run_writes_is_recognised_as_ours(tmp_path):
+    out = tmp_path / "full"
+    assert main(["run", str(SMALL), "--out", str(out), "--runs", "2", "--quiet", "--jobs", "1"]) == 0
+    assert run_folder.foreign_entries(out) == []
+    assert run_folder.is_ours(out)
