@@ -9,6 +9,7 @@ as an uninterrupted one.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import time
@@ -30,6 +31,7 @@ from sim.model.params import Parameters
 from sim.model.reductions import replicate_result
 from sim.policy.policy import Policy
 from sim.study.results import ChunkSummary, StudyResults
+from sim.study.workers import die_with_parent
 
 
 @dataclass
@@ -123,7 +125,8 @@ def _map(jobs: int, backend: str, spec: RunSpec, reps: range) -> Iterator[Replic
     elif jobs == 1:
         yield from (run_replicate(spec, r) for r in reps)
     else:
-        yield from Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")(tasks)
+        with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
+            yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks)
 
 
 def iterate_chunks(

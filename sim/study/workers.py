@@ -1,0 +1,26 @@
+"""Worker processes that never outlive their run.
+
+A run killed outright (SIGKILL, out-of-memory killer) cannot tidy up, and loky's
+workers would otherwise wait idle for minutes.  On Linux each worker asks the kernel
+to kill it when the process that started it dies.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: SIGKILL this worker when its parent dies (Linux; no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
