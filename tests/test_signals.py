@@ -69,7 +69,7 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_no_process(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         for pid in tagged(tag):
             os.kill(pid, signal.SIGKILL)
-    study.write_text(study.read_text().replace("runs = 400", "runs = 6"))
+    study.write_text(study.read_text().replace("runs = 400", "runs = 2"))
     assert main(["run", str(study), "--out", str(out), "--overwrite", "--quiet", "--no-report",
                  "--jobs", "1"]) == 0
 
