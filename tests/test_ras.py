@@ -149,6 +149,14 @@ def test_bad_parameters_and_names_are_refused_clearly():
         make_calibration("percentile").fit(np.zeros(3), COST)
 
 
+def test_a_savings_target_needs_an_amount_and_has_no_default():
+    with pytest.raises(ValueError, match="'savings' is required when target = 'savings'"):
+        make_calibration("percentile", target="savings")
+    assert make_calibration("percentile").savings is None  # no hidden £ amount
+    big = make_calibration("price_per_point", target="savings", savings=1500.0).fit(POINTS, COST)
+    assert big.allocate(POINTS).sum() == pytest.approx(4500.0, abs=0.01)  # £6,000 - £1,500
+
+
 def test_every_kind_is_registered_and_has_a_readable_repr():
     for kind, cls in CALIBRATIONS.items():
         m = make_calibration(kind)

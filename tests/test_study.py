@@ -17,6 +17,7 @@ population = "{(ROOT / 'populations' / 'bnes_2012_synthetic.csv').as_posix()}"
 parameters = "{(ROOT / 'scenarios' / 'parameters.toml').as_posix()}"
 calibrations_file = "CAL"
 transitions_file = "TR"
+savings_target = 776000.0
 """
 
 
@@ -57,6 +58,10 @@ def test_all_calibrations_cross_all_transitions(tmp_path):
     ('', None, '[x]\nmax_loss = 1.5\n', ["max_loss"]),
     ('', None, '[x]\nmax_los = 0.1\n', ["did you mean 'max_loss'"]),
     ('', '[p]\nkind = "price_per_pint"\n', None, ["did you mean 'price_per_point'"]),
+    ('', '[p]\nkind = "percentile"\ntarget = "savings"\nsavings = 5e5\n', None,
+     ["p.savings", "study's savings_target"]),
+    ('', '[p]\nkind = "percentile"\nrecommended = "yes"\n', None, ["p.recommended"]),
+    ('', '[p]\nkind = "percentile"\ntarget = "saving"\n', None, ["did you mean 'savings'"]),
 ])
 def test_bad_study_is_refused_naming_file_and_key(tmp_path, extra, cal, tr, words):
     path = write(tmp_path, extra, cal, tr)
@@ -99,3 +104,47 @@ def test_adding_a_scenario_is_editing_a_file(tmp_path):
                                                  ("price_per_point", "percentile", "regression",
                                                   "regression_loglinear", "regression_median",
                                                   "group_price_per_point")]
+
+
+def test_a_study_without_a_savings_target_is_refused(tmp_path):
+    path = write(tmp_path)
+    path.write_text(path.read_text().replace("savings_target = 776000.0\n", ""))
+    with pytest.raises(StudyError, match="missing key 'study.savings_target'"):
+        load_study(path)
+
+
+@pytest.mark.parametrize("target", [776_000.0, 1_000_000.0])
+def test_calibrations_aim_at_the_studys_savings_target(tmp_path, target):
+    path = write(tmp_path, 'calibrations = ["percentile", "regression_median"]\n')
+    path.write_text(path.read_text().replace("savings_target = 776000.0",
+                                             f"savings_target = {target}"))
+    st = load_study(path)
+    pop = st.population
+    current = pop.annual_budget.sum()
+    for name, est in st.calibrations.items():
+        go_live = est.allocate(pop.ras_points, client_group=pop.client_group).sum()
+        assert current - go_live == pytest.approx(target, abs=0.01), name
+        assert est.fitted_summary()["target_total"] == pytest.approx(current - target)
+
+
+def test_a_cost_neutral_calibration_ignores_the_savings_target(tmp_path):
+    cal = '[flat]\nkind = "price_per_point"\ntarget = "cost_neutral"\n'
+    st = load_study(write(tmp_path, cal=cal))
+    est, pop = st.calibrations["flat"], st.population
+    assert est.savings is None
+    assert est.allocate(pop.ras_points).sum() == pytest.approx(pop.annual_budget.sum(), abs=0.01)
+
+
+def test_the_default_study_recommends_percentile_with_phasing_only():
+    recommended = [p.name for p in load_study(DEFAULT).policies if p.describe()["recommended"]]
+    assert recommended == ["percentile+phased"]
+
+
+def test_moving_recommended_in_the_calibrations_file_moves_the_recommendation(tmp_path):
+    cal = (ROOT / "scenarios" / "calibrations.toml").read_text().replace("recommended = true\n", "")
+    cal = cal.replace('[regression]\n', '[regression]\nrecommended = true\n')
+    st = load_study(write(tmp_path, 'calibrations = ["percentile", "regression"]\n', cal=cal))
+    described = {p.name: p.describe() for p in st.policies}
+    assert [n for n, d in described.items() if d["recommended"]] == ["regression+phased"]
+    assert not described["percentile+phased"]["recommended"]
+    assert described["status_quo"]["recommended"] is False

@@ -127,8 +127,7 @@ class TransitionStack:
     """
 
     def __init__(self, transitions: list[Transition]) -> None:
-        col = lambda values, dtype=np.float64: np.array(values, dtype=dtype)[:, None]  # noqa: E731
-        self.transitions = list(transitions)
+        col = lambda values, dtype=np.float64: np.array(values, dtype=dtype)[:, None]
         self.phases = col([t.phases for t in transitions])
         self.has_loss = col([t.max_loss is not None for t in transitions], bool)
         self.max_loss = col([t.max_loss or 0.0 for t in transitions])

@@ -38,7 +38,7 @@ class StudySection(BaseModel):
     transitions_file: str = "transitions.toml"
     go_live: str = Field("2013-01", pattern=r"^\d{4}-\d{2}$")
     horizon_end: str = Field("2018-03", pattern=r"^\d{4}-\d{2}$")
-    savings_target: float = Field(776_000.0, ge=0)
+    savings_target: float = Field(ge=0)  # £ a year; every "savings" calibration aims at it
     runs: int = Field(200, ge=1, le=1_000_000)
     seed: int = Field(2012, ge=0)
     calibrations: list[str] | Literal["all"] = "all"
@@ -138,19 +138,47 @@ def _select(kind: str, wanted: list[str] | str, available: list[str], path: Path
 def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = None) -> Study:
     """Load and validate a study and everything it names; fit its calibrations."""
     path = Path(path)
+    sf, text = _read_study_file(path, runs, seed)
+    spec = sf.study
+    params = _parameters(path, spec, sf.overrides)
+    cal_path, tr_path = path.parent / spec.calibrations_file, path.parent / spec.transitions_file
+    cal_raw, _ = _read_toml(cal_path, "calibrations file")
+    tr_raw, _ = _read_toml(tr_path, "transitions file")
+    cal_names, tr_names = _select_policies(path, spec, cal_raw, tr_raw)
+    transitions = _transitions(tr_path, tr_raw, tr_names)
+    blocks = {c: _calibration_block(cal_path, c, cal_raw[c], spec.savings_target)
+              for c in cal_names}
+    study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
+                  params=params, population=_population(path, spec),
+                  calibration_specs={c: b.spec for c, b in blocks.items()},
+                  transitions=transitions)
+    fit_calibrations(study)
+    study.policies = [Policy("status_quo")] + [
+        Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended)
+        for c in cal_names for t in tr_names
+    ]
+    return study
+
+
+def _read_study_file(path: Path, runs: int | None, seed: int | None) -> tuple[StudyFile, str]:
+    """The study file, validated, with the command line's runs and seed applied."""
     raw, text = _read_toml(path, "study file")
     try:
         sf = StudyFile.model_validate(raw)
     except ValidationError as exc:
         raise StudyError(explain(exc, str(path), StudyFile)) from None
-    spec = sf.study
     if runs is not None:
-        spec.runs = runs
+        sf.study.runs = runs
     if seed is not None:
-        spec.seed = seed
-    base = path.parent
+        sf.study.seed = seed
+    return sf, text
+
+
+def _parameters(path: Path, spec: StudySection, overrides: dict[str, Any]) -> Parameters:
+    """The model parameters with the study's overrides; go-live and horizon checked against them."""
     try:
-        params = load_parameters(base / spec.parameters, sf.overrides, where=f"{path} [overrides]")
+        params = load_parameters(path.parent / spec.parameters, overrides,
+                                 where=f"{path} [overrides]")
     except ParameterError as exc:
         raise StudyError(str(exc)) from None
     start = params.time.start
@@ -159,47 +187,73 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
                          f"population's start month {start}")
     if month_index(spec.go_live, spec.horizon_end) < 0:
         raise StudyError(f"{path}: key 'study.horizon_end' ({spec.horizon_end}) is before go-live")
-    cal_path, tr_path = base / spec.calibrations_file, base / spec.transitions_file
-    cal_raw, _ = _read_toml(cal_path, "calibrations file")
-    tr_raw, _ = _read_toml(tr_path, "transitions file")
+    return params
+
+
+def _select_policies(path: Path, spec: StudySection, cal_raw: dict[str, Any],
+                     tr_raw: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The calibrations (status quo aside: it is the baseline) and transitions to cross."""
     cal_names = _select("calibrations", spec.calibrations, list(cal_raw), path)
     tr_names = _select("transitions", spec.transitions, list(tr_raw), path)
+    for c in cal_names:
+        if not isinstance(cal_raw[c], dict):
+            raise StudyError(f"{path.parent / spec.calibrations_file}: '{c}' must be a table "
+                             "of parameters")
     cal_names = [c for c in cal_names if cal_raw[c].get("kind") != "status_quo"]
     if not cal_names or not tr_names:
         raise StudyError(f"{path}: the study crosses no calibration with no transition "
                          "(keys 'study.calibrations' and 'study.transitions'): nothing to compare")
+    return cal_names, tr_names
+
+
+def _transitions(tr_path: Path, tr_raw: dict[str, Any], names: list[str]) -> dict[str, Transition]:
     try:
-        transitions = load_transitions({t: tr_raw[t] for t in tr_names})
+        return load_transitions({t: tr_raw[t] for t in names})
     except ValueError as exc:
         raise StudyError(f"{tr_path}: {exc}") from None
-    specs = {}
-    for name in cal_names:
-        block = dict(cal_raw[name])
-        block.pop("description", None)
-        kind = block.pop("kind", None)
-        if kind not in CALIBRATIONS:
-            raise StudyError(f"{cal_path}: key '{name}.kind' is {kind!r}"
-                             f"{nearest(str(kind), list(CALIBRATIONS))}")
-        try:
-            make_calibration(kind, **block)._validate_params()
-        except (ValueError, TypeError) as exc:
-            raise StudyError(f"{cal_path}: calibration '{name}': {exc}") from None
-        specs[name] = {"kind": kind, **block}
-    pop_path = (base / spec.population).resolve()
+
+
+@dataclass(frozen=True)
+class _CalibrationBlock:
+    """A calibration block read: the estimator's parameters and the block's metadata."""
+
+    spec: dict[str, Any]            # {"kind": ..., **estimator parameters}
+    recommended: bool
+
+
+def _calibration_block(cal_path: Path, name: str, block: Any,
+                       savings_target: float) -> _CalibrationBlock:
+    """Check one block; a savings target's amount is the study's, never the block's."""
+    block = dict(block)
+    block.pop("description", None)
+    recommended = block.pop("recommended", False)
+    if not isinstance(recommended, bool):
+        raise StudyError(f"{cal_path}: key '{name}.recommended' must be true or false, "
+                         f"got {recommended!r}")
+    if "savings" in block:
+        raise StudyError(f"{cal_path}: key '{name}.savings': remove it; the amount comes from "
+                         "the study's savings_target (key 'study.savings_target')")
+    kind = block.pop("kind", None)
+    if kind not in CALIBRATIONS:
+        raise StudyError(f"{cal_path}: key '{name}.kind' is {kind!r}"
+                         f"{nearest(str(kind), list(CALIBRATIONS))}")
+    if block.get("target") == "savings":
+        block["savings"] = savings_target
+    try:
+        make_calibration(kind, **block)
+    except (ValueError, TypeError) as exc:
+        raise StudyError(f"{cal_path}: calibration '{name}': {exc}") from None
+    return _CalibrationBlock({"kind": kind, **block}, recommended)
+
+
+def _population(path: Path, spec: StudySection) -> Population:
+    pop_path = (path.parent / spec.population).resolve()
     if not pop_path.exists():
         raise StudyError(f"{path}: key 'study.population': file not found: {pop_path}")
     try:
-        population = load_population(pop_path)
+        return load_population(pop_path)
     except PopulationError as exc:
         raise StudyError(str(exc)) from None
-    study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
-                  params=params, population=population, calibration_specs=specs,
-                  transitions=transitions)
-    fit_calibrations(study)
-    study.policies = [Policy("status_quo")] + [
-        Policy(f"{c}+{t}", c, transitions[t]) for c in cal_names for t in tr_names
-    ]
-    return study
 
 
 def fit_calibrations(study: Study) -> None:
@@ -211,5 +265,6 @@ def fit_calibrations(study: Study) -> None:
         try:
             est.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age)
         except ValueError as exc:
-            raise StudyError(f"{study.path}: calibration '{name}' cannot be fitted: {exc}") from None
+            raise StudyError(f"{study.path}: calibration '{name}' cannot be fitted: "
+                             f"{exc}") from None
         study.calibrations[name] = est
