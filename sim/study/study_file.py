@@ -30,7 +30,8 @@ class StudyError(InputError):
 
 class StudySection(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    # one plain folder name under results/ (no '.', '..' or path separators)
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
     description: str = ""
     population: str = "../populations/bnes_2012_synthetic.csv"
     parameters: str = "parameters.toml"
@@ -40,7 +41,7 @@ class StudySection(BaseModel):
     horizon_end: str = Field("2018-03", pattern=r"^\d{4}-\d{2}$")
     savings_target: float = Field(ge=0)  # £ a year; every "savings" calibration aims at it
     runs: int = Field(200, ge=1, le=1_000_000)
-    seed: int = Field(2012, ge=0)
+    seed: int = Field(2012, ge=0, lt=2**63)
     calibrations: list[str] | Literal["all"] = "all"
     transitions: list[str] | Literal["all"] = "all"
     chunk_size: int = Field(50, ge=1)
@@ -163,14 +164,16 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
 def _read_study_file(path: Path, runs: int | None, seed: int | None) -> tuple[StudyFile, str]:
     """The study file, validated, with the command line's runs and seed applied."""
     raw, text = _read_toml(path, "study file")
+    given = {k: v for k, v in (("runs", runs), ("seed", seed)) if v is not None}
+    if given and isinstance(raw.get("study"), dict):  # validated like the file's own values
+        raw["study"] = {**raw["study"], **given}
     try:
         sf = StudyFile.model_validate(raw)
     except ValidationError as exc:
-        raise StudyError(explain(exc, str(path), StudyFile)) from None
-    if runs is not None:
-        sf.study.runs = runs
-    if seed is not None:
-        sf.study.seed = seed
+        msg = explain(exc, str(path), StudyFile)
+        for key in given:
+            msg = msg.replace(f"key 'study.{key}'", f"--{key} (key 'study.{key}')")
+        raise StudyError(msg) from None
     return sf, text
 
 
