@@ -1,7 +1,8 @@
 """A StudyResults built by hand, with numbers chosen so every reported figure is known.
 
-Policies: status quo (baseline), a+immediate, a+phased and '=SUM(1,2)+b' (a calibration
-with no 'immediate' run, and a name that would be a formula in a spreadsheet).  R = 4
+Policies: status quo (baseline), a+immediate (unprotected: prices protection), a+phased
+(recommended) and '=SUM(1,2)+b' (a calibration with no unprotected run, and a name that would
+be a formula in a spreadsheet).  R = 4
 replicates, two financial years (2012/13 before go-live, 2013/14 the first full year).
 
 Savings in 2013/14 (target 100): a+immediate 150, 50, 120, 100; a+phased 20; b 5.
@@ -21,10 +22,14 @@ from sim.study.results import StudyResults
 TEAMS = ('=HYPERLINK("http://x","click")', "<script>alert(1)</script>")
 R, F, T, S = 4, 2, 24, 2
 POLICIES = [
-    {"name": "status_quo", "calibration": "status_quo", "transition": "none", "is_baseline": True},
-    {"name": "a+immediate", "calibration": "a", "transition": "immediate", "is_baseline": False},
-    {"name": "a+phased", "calibration": "a", "transition": "phased", "is_baseline": False},
-    {"name": "=SUM(1,2)+b", "calibration": "b", "transition": "capped_both", "is_baseline": False},
+    {"name": "status_quo", "calibration": "status_quo", "transition": "none", "is_baseline": True,
+     "recommended": False, "unprotected": False},
+    {"name": "a+immediate", "calibration": "a", "transition": "immediate", "is_baseline": False,
+     "recommended": False, "unprotected": True},
+    {"name": "a+phased", "calibration": "a", "transition": "phased", "is_baseline": False,
+     "recommended": True, "unprotected": False},
+    {"name": "=SUM(1,2)+b", "calibration": "b", "transition": "capped_both", "is_baseline": False,
+     "recommended": False, "unprotected": False},
 ]
 COLS = eia_groups(TEAMS)
 J = len(COLS)

@@ -1,11 +1,15 @@
-"""Savings against the target, its chance and error, protection cost and cost neutrality, by hand."""
+"""Savings against the target, its chance and error, protection cost and cost neutrality,
+worked out by hand."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from results_fixture import constructed
 
-from sim.outputs.finance import first_full_year, savings, settings, spend_table, target_table
+from sim.errors import InputError
+from sim.outputs.finance import savings, spend_table, target_table
+from sim.outputs.settings import settings
+from sim.study.study_file import ReportSection
 
 YEAR = "2013/14"
 
@@ -32,10 +36,25 @@ def test_probability_of_meeting_target_and_its_standard_error(target):
     assert before["prob_meet_target"] == 0 and before["prob_meet_target_se"] == 0
 
 
-def test_protection_cost_is_against_the_same_calibration_immediately(target):
+def test_protection_cost_is_against_the_same_calibration_unprotected(target):
     assert target.loc[("a+phased", YEAR), "protection_cost"] == pytest.approx(105.0 - 20.0)
     assert target.loc[("a+immediate", YEAR), "protection_cost"] == pytest.approx(0.0)
-    assert np.isnan(target.loc[("=SUM(1,2)+b", YEAR), "protection_cost"])  # no b+immediate
+    assert np.isnan(target.loc[("=SUM(1,2)+b", YEAR), "protection_cost"])  # b has no unprotected
+    assert np.isnan(target.loc[("status_quo", YEAR), "protection_cost"])
+
+
+def test_the_comparator_is_the_unprotected_flag_not_a_transition_name():
+    res = constructed()
+    res.policies[1]["transition"] = "straight_to_indicative"
+    renamed = target_table(res).set_index(["policy", "financial_year"])
+    assert renamed.loc[("a+phased", YEAR), "protection_cost"] == pytest.approx(85.0)
+    res.policies[1]["unprotected"] = False          # 'immediate' by name, but not flagged
+    res.policies[1]["transition"] = "immediate"
+    unflagged = target_table(res).set_index(["policy", "financial_year"])
+    assert unflagged["protection_cost"].isna().all()
+    for pol in res.policies:                        # results written before the flags existed
+        pol.pop("unprotected")
+    assert target_table(res)["protection_cost"].isna().all()
 
 
 def test_residential_admissions_and_cost_against_baseline(target):
@@ -46,8 +65,9 @@ def test_residential_admissions_and_cost_against_baseline(target):
 
 
 def test_cost_neutral_within_tolerance_of_baseline_community_spend(target):
-    assert target.loc[("a+immediate", YEAR), "community_spend_change_share"] == pytest.approx(-0.115)
-    assert not target.loc[("a+immediate", YEAR), "cost_neutral"]
+    row = target.loc[("a+immediate", YEAR)]
+    assert row["community_spend_change_share"] == pytest.approx(-0.115)
+    assert not row["cost_neutral"]
     assert not target.loc[("a+phased", YEAR), "cost_neutral"]          # -2.5%
     assert target.loc[("=SUM(1,2)+b", YEAR), "cost_neutral"]           # -0.5%
     assert target.loc[("status_quo", YEAR), "cost_neutral"]
@@ -62,12 +82,26 @@ def test_spend_table_has_one_row_per_policy_and_year():
                                    "replicates", "spend_mean"]
 
 
-def test_missing_settings_fall_back_to_defaults():
+def test_results_without_a_savings_target_cannot_be_reported():
     res = constructed()
+    res.meta = {"study": {"name": "old", "first_full_year": YEAR}}
+    with pytest.raises(InputError, match="savings target"):
+        target_table(res)
     res.meta = {"study": None}
+    with pytest.raises(InputError, match="savings target"):
+        settings(res)
+
+
+def test_settings_come_from_the_results_and_missing_report_settings_from_the_study_file():
+    res = constructed()
+    res.meta = {"study": {"target": 120.0, "first_full_year": "2012/13"}}
     s = settings(res)
-    assert s["target"] == 776_000 and s["suppress_below"] == 10
-    assert s["cost_neutral_tolerance"] == 0.01
-    assert s["first_full_year"] == first_full_year(res) == "2013/14"
+    assert s.target == 120.0 and s.first_full_year == "2012/13"     # as the study recorded them
+    assert s.suppress_below == ReportSection().suppress_below
+    assert s.cost_neutral_tolerance == ReportSection().cost_neutral_tolerance
+    res.meta = {"study": {"target": 120.0, "first_full_year": "1999/00"}}
+    assert settings(res).first_full_year == YEAR    # not a year of this run: the calendar rule
+    res.meta = {"study": {"target": 120.0}}
+    assert settings(res).first_full_year == YEAR
     t = target_table(res).set_index(["policy", "financial_year"])
-    assert t.loc[("a+immediate", YEAR), "prob_meet_target"] == 0.0
+    assert t.loc[("a+immediate", YEAR), "prob_meet_target"] == 0.5  # 150 and 120 meet 120

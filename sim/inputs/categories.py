@@ -95,6 +95,9 @@ EIA_CHARACTERISTICS: tuple[str, ...] = (
     "team",
 )
 PROTECTED = {"age_band": "age", "client_group": "disability", "sex": "sex", "ethnicity": "race"}
+# What each characteristic is called in report titles.
+TITLES = {"age_band": "Age band", "client_group": "Client group (disability)", "sex": "Sex",
+          "ethnicity": "Ethnicity", "pb_type": "PB type", "team": "Team"}
 
 CATEGORIES: dict[str, Category] = {
     c.name: c for c in (SEX, ETHNICITY, CLIENT_GROUP, FACS_BAND, PB_TYPE, AGE_BAND)

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from sim.inputs.categories import CATEGORIES, PROTECTED
 from sim.model.aggregates import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS
-from sim.outputs.finance import settings
+from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
 LOSS_FOR_RR = "n_lose5"
@@ -87,13 +87,14 @@ def _shares(t: np.ndarray, hist: np.ndarray, R: int) -> dict[str, float]:
         }
 
 
-def eia_table(res: StudyResults, snapshot: str = "first_year", suppress: bool = True) -> pd.DataFrame:
+def eia_table(res: StudyResults, snapshot: str = "first_year",
+              suppress: bool = True) -> pd.DataFrame:
     """eia.csv: one row per (non-baseline) policy, characteristic and group."""
     s = SNAPSHOTS.index(snapshot)
     lose, n_ = EIA_STATS.index(LOSS_FOR_RR), EIA_STATS.index("n")
     rlose, rn = EIA_REP_STATS.index(LOSS_FOR_RR), EIA_REP_STATS.index("n")
     R = max(res.n_replicates, 1)
-    limit = settings(res)["suppress_below"]
+    limit = settings(res).suppress_below
     rows = []
     for p, pol in enumerate(res.policies):
         if pol["is_baseline"]:
@@ -108,7 +109,8 @@ def eia_table(res: StudyResults, snapshot: str = "first_year", suppress: bool = 
                    **_shares(tot[j], res.eia_hist[s, p, j], R),
                    "rr_lose": np.nan, "rr_lose_lo": np.nan, "rr_lose_hi": np.nan}
             if char != "all":
-                row["rr_lose"] = float(relative_risk(tot[j, lose], tot[j, n_], tot[0, lose], tot[0, n_]))
+                row["rr_lose"] = float(relative_risk(tot[j, lose], tot[j, n_],
+                                                     tot[0, lose], tot[0, n_]))
                 if rep is not None:
                     row["rr_lose_lo"], row["rr_lose_hi"] = percentile_interval(relative_risk(
                         rep[:, j, rlose], rep[:, j, rn], rep[:, 0, rlose], rep[:, 0, rn]))
@@ -141,7 +143,8 @@ def disparity_table(res: StudyResults) -> pd.DataFrame:
 
 def largest_disparity(eia: pd.DataFrame) -> pd.DataFrame:
     """Per policy, the protected-characteristic group most over-represented among losers."""
-    prot = eia[(eia["protected_characteristic"] != "") & ~eia["suppressed"]].dropna(subset=["rr_lose"])
+    prot = eia[(eia["protected_characteristic"] != "") & ~eia["suppressed"]]
+    prot = prot.dropna(subset=["rr_lose"])
     if prot.empty:
         return pd.DataFrame(columns=["policy", "largest_rr_lose", "largest_rr_lo", "largest_rr_hi",
                                      "largest_rr_group"])

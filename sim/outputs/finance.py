@@ -12,29 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.inputs import calendar
 from sim.model.aggregates import SPEND_GROUPS
+from sim.outputs.roles import unprotected_comparators
+from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
 QUANTILES = (5, 50, 95)
-DEFAULTS: dict[str, Any] = {"name": "study", "target": 776_000.0, "suppress_below": 10,
-                            "cost_neutral_tolerance": 0.01, "seed": None, "runs": None}
-
-
-def first_full_year(res: StudyResults) -> str:
-    """The year savings are judged in (see sim.params.first_full_year)."""
-    return calendar.first_full_year(list(res.month_fy), list(res.financial_years), res.go_live_month)
-
-
-def settings(res: StudyResults) -> dict[str, Any]:
-    """The study's reporting settings, with defaults for anything missing or None."""
-    given = (res.meta or {}).get("study") or {}
-    s = {**DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
-    if s.get("first_full_year") not in res.financial_years:
-        s["first_full_year"] = first_full_year(res)
-    for key in ("target", "suppress_below", "cost_neutral_tolerance"):
-        s[key] = float(s[key])
-    return s
 
 
 def total_spend(res: StudyResults) -> np.ndarray:
@@ -76,38 +59,39 @@ def spend_table(res: StudyResults) -> pd.DataFrame:
 
 
 def target_table(res: StudyResults) -> pd.DataFrame:
-    """target.csv: savings against the target, its probability, and what protection costs."""
+    """target.csv: savings against the target, its probability, and what protection costs
+    (the same calibration's unprotected policy saves this much more on average)."""
     s = settings(res)
     save = savings(res)
     R, base = res.n_replicates, res.baseline_index
     community = np.asarray(res.spend_fy, dtype=float)
     residential = np.zeros_like(community) if res.res_spend_fy is None else res.res_spend_fy
     adm = np.full_like(community, np.nan) if res.admissions_fy is None else res.admissions_fy
-    immediate = {pol["calibration"]: i for i, pol in enumerate(res.policies)
-                 if pol["transition"] == "immediate" and not pol["is_baseline"]}
+    comparator = unprotected_comparators(res)
     rows = []
-    for p, pol in enumerate(res.policies):
+    for p in range(len(res.policies)):
         for f, fy in enumerate(res.financial_years):
             x = save[:, p, f]
-            prob = float(np.mean(x >= s["target"]))
-            i = immediate.get(pol["calibration"])
+            prob = float(np.mean(x >= s.target))
+            i = comparator[p]
             base_mean = community[:, base, f].mean()
             change = (community[:, p, f] - community[:, base, f]).mean()
             rel = float(change / base_mean) if base_mean else np.nan
             rows.append({
                 **_policy_cols(res, p), "financial_year": fy, "replicates": R,
                 **_quantiles(x, "savings"),
-                "target": s["target"],
+                "target": s.target,
                 "prob_meet_target": prob,
                 "prob_meet_target_se": float(np.sqrt(prob * (1 - prob) / R)),
-                "protection_cost": float(save[:, i, f].mean() - x.mean()) if i is not None else np.nan,
+                "protection_cost": (np.nan if i is None
+                                    else float(save[:, i, f].mean() - x.mean())),
                 "admissions_mean": float(adm[:, p, f].mean()),
                 "admissions_vs_baseline": float((adm[:, p, f] - adm[:, base, f]).mean()),
                 "residential_cost_vs_baseline": float((residential[:, p, f]
                                                        - residential[:, base, f]).mean()),
                 "community_spend_change": float(change),
                 "community_spend_change_share": rel,
-                "cost_neutral": bool(abs(rel) <= s["cost_neutral_tolerance"]),
+                "cost_neutral": bool(abs(rel) <= s.cost_neutral_tolerance),
             })
     return pd.DataFrame(rows)
 

@@ -17,31 +17,18 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim.atomic import atomic_path
-from sim.inputs.categories import CATEGORIES, OLDER_AGE
-from sim.outputs.finance import savings, settings
+from sim.inputs.categories import CATEGORIES, EIA_CHARACTERISTICS, OLDER_AGE, TITLES
+from sim.outputs.equalities import disparity_table, eia_table
+from sim.outputs.finance import savings
+from sim.outputs.formats import pounds
+from sim.outputs.roles import featured_policy, ras_policies
+from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 GREY = "#999999"
-TITLES = {"age_band": "Age band", "client_group": "Client group (disability)", "sex": "Sex",
-          "ethnicity": "Ethnicity", "pb_type": "PB type"}
-MIN_GROUP = 10  # groups smaller than this are not drawn (the tables' suppression rule)
-
-
-def pounds(x: float, _pos: int | None = None) -> str:
-    """£ with k/m, e.g. £776k, -£1.2m."""
-    if x is None or not np.isfinite(x):
-        return "–"
-    sign, x = ("-" if x < 0 else ""), abs(float(x))
-    if x >= 999_500:
-        return f"{sign}£{x / 1e6:.2f}".rstrip("0").rstrip(".") + "m"
-    if x >= 9_999.5:
-        return f"{sign}£{x / 1e3:.0f}k"
-    if x >= 999.5:
-        return f"{sign}£{x / 1e3:.1f}".rstrip("0").rstrip(".") + "k"
-    return f"{sign}£{x:.0f}"
-
-
+# Charted by group: the characteristics with fixed categories (teams are open labels).
+CHARTED = tuple(c for c in EIA_CHARACTERISTICS if c in CATEGORIES)
 POUNDS = FuncFormatter(pounds)
 PERCENT = FuncFormatter(lambda x, _p: f"{x:.0%}")
 
@@ -57,22 +44,9 @@ def _empty(ax, message: str) -> None:
     ax.set_yticks([])
 
 
-def _policies(res: StudyResults) -> list[int]:
-    return [i for i, p in enumerate(res.policies) if not p["is_baseline"]]
-
-
-def featured_policy(res: StudyResults) -> int:
-    """The policy featured in group charts: the seed's recommendation (percentile, phased) if run."""
-    ras = _policies(res) or [res.baseline_index]
-    rank = [(res.policies[i]["transition"] == "phased") + 2 * (
-        res.policies[i]["transition"] == "phased" and res.policies[i]["calibration"] == "percentile")
-        for i in ras]
-    return ras[int(np.argmax(rank))]
-
-
 def fan_chart(res: StudyResults) -> Figure:
     """Monthly community spend: each policy's 5-95% band and median against the status quo."""
-    ras = _policies(res) or [res.baseline_index]
+    ras = ras_policies(res) or [res.baseline_index]
     cals = list(dict.fromkeys(res.policies[i]["calibration"] for i in ras))
     trs = list(dict.fromkeys(res.policies[i]["transition"] for i in ras))
     fig, axes = plt.subplots(len(cals), len(trs), figsize=(3.2 * len(trs) + 1, 2.4 * len(cals) + 1),
@@ -83,7 +57,8 @@ def fan_chart(res: StudyResults) -> Figure:
         pol = res.policies[i]
         ax = axes[cals.index(pol["calibration"]), trs.index(pol["transition"])]
         q = np.percentile(res.spend_month_total[:, i], [5, 50, 95], axis=0)
-        ax.fill_between(x, q[0], q[2], color=OKABE_ITO[0], alpha=0.3, lw=0, label="policy, 90% range")
+        ax.fill_between(x, q[0], q[2], color=OKABE_ITO[0], alpha=0.3, lw=0,
+                        label="policy, 90% range")
         ax.plot(x, q[1], color=OKABE_ITO[0], lw=1.2, label="policy, median")
         ax.plot(x, base, color=GREY, lw=1, ls="--", label="status quo, median")
         ax.axvline(res.go_live_month, color=OKABE_ITO[5], lw=0.8, label="go-live")
@@ -109,11 +84,11 @@ def savings_distribution(res: StudyResults, target: float | None = None,
                          year: str | None = None) -> Figure:
     """Savings per policy against the target, with the probability of meeting it."""
     s = settings(res)
-    target = s["target"] if target is None else target
-    year = s["first_full_year"] if year is None else year
+    target = s.target if target is None else target
+    year = s.first_full_year if year is None else year
     f = res.financial_years.index(year)
     save = savings(res)[:, :, f]
-    order = _policies(res)[::-1]  # first policy at the top
+    order = ras_policies(res)[::-1]  # first policy at the top
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(order) + 1.8))
     if not order:
         _empty(ax, "No policies besides the status quo")
@@ -141,10 +116,10 @@ def savings_distribution(res: StudyResults, target: float | None = None,
 def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     """Each policy as a point: mean first-full-year savings against the share losing >10%."""
     s = settings(res)
-    f = res.financial_years.index(s["first_full_year"])
+    f = res.financial_years.index(s.first_full_year)
     mean_save = savings(res)[:, :, f].mean(axis=0)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
-    ras = _policies(res)
+    ras = ras_policies(res)
     cals = list(dict.fromkeys(res.policies[i]["calibration"] for i in ras))
     trs = list(dict.fromkeys(res.policies[i]["transition"] for i in ras))
     markers = "osD^vP*Xh<>"
@@ -157,13 +132,14 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     for i, c in enumerate(cals):
         ax.scatter([], [], color=OKABE_ITO[i % len(OKABE_ITO)], label=f"calibration: {_txt(c)}")
     for i, t in enumerate(trs):
-        ax.scatter([], [], color=GREY, marker=markers[i % len(markers)], label=f"transition: {_txt(t)}")
-    ax.axhline(s["target"], color=OKABE_ITO[2], lw=1, ls="--", label=f"target {pounds(s['target'])}")
+        ax.scatter([], [], color=GREY, marker=markers[i % len(markers)],
+                   label=f"transition: {_txt(t)}")
+    ax.axhline(s.target, color=OKABE_ITO[2], lw=1, ls="--", label=f"target {pounds(s.target)}")
     ax.axhline(0, color=GREY, lw=0.8)
     ax.yaxis.set_major_formatter(POUNDS)
     ax.xaxis.set_major_formatter(PERCENT)
     ax.set_xlabel("Share of current users losing more than 10% (one year after go-live)")
-    ax.set_ylabel(f"Mean savings, {_txt(s['first_full_year'])}")
+    ax.set_ylabel(f"Mean savings, {_txt(s.first_full_year)}")
     ax.set_title("Policy map: savings against the number of people losing out")
     ax.legend(fontsize=6, ncol=2, loc="best")
     fig.tight_layout()
@@ -186,16 +162,17 @@ def _person_changes(res: StudyResults, policy: int, char: str, n_groups: int) ->
 
 
 def change_by_group(res: StudyResults, policy: int) -> Figure:
-    """Box plots of % budget change by group, from the person-level reservoir."""
-    chars = tuple(TITLES)
-    fig, axes = plt.subplots(1, len(chars), figsize=(16, 4.5), sharey=True)
-    for ax, char in zip(axes, chars):
+    """Box plots of % budget change by group, from the person-level reservoir; groups
+    smaller than the study's suppression threshold are left out, as in the tables."""
+    limit = settings(res).suppress_below
+    fig, axes = plt.subplots(1, len(CHARTED), figsize=(16, 4.5), sharey=True)
+    for ax, char in zip(axes, CHARTED):
         cat = CATEGORIES[char]
         groups = _person_changes(res, policy, char, len(cat.codes))
-        keep = [g for g in range(len(cat.codes)) if len(groups[g]) >= MIN_GROUP]
+        keep = [g for g in range(len(cat.codes)) if len(groups[g]) >= limit]
         ax.set_title(TITLES[char], fontsize=9)
         if not keep:
-            _empty(ax, "no person-level data")
+            _empty(ax, f"no group of {limit:g} or more people")
             continue
         ax.boxplot([groups[g] for g in keep], whis=(5, 95), showfliers=False,
                    medianprops={"color": OKABE_ITO[5]})
@@ -204,8 +181,9 @@ def change_by_group(res: StudyResults, policy: int) -> Figure:
         ax.axhline(0, color=GREY, lw=0.8)
         ax.yaxis.set_major_formatter(PERCENT)
     axes[0].set_ylabel("Budget change against the status quo")
-    fig.suptitle(f"Budget change by group one year after go-live: {_txt(res.policies[policy]['name'])}"
-                 f" (box: middle half, whiskers: 90%; groups under {MIN_GROUP} people not shown)")
+    fig.suptitle("Budget change by group one year after go-live: "
+                 f"{_txt(res.policies[policy]['name'])} (box: middle half, whiskers: 90%; "
+                 f"groups under {limit:g} people not shown)")
     fig.tight_layout()
     return fig
 
@@ -219,9 +197,8 @@ def winners_losers(eia: pd.DataFrame, policy: str) -> Figure:
         _empty(ax, "no group large enough to show")
         return fig
     y = np.arange(len(sub))[::-1]
-    short = {"age_band": "Age", "client_group": "Disability"}
-    labels = [f"{short.get(c, TITLES.get(c, c))}: {g}"
-              for c, g in zip(sub["characteristic"], sub["group_label"])]
+    labels = [f"{c.capitalize()}: {g}"
+              for c, g in zip(sub["protected_characteristic"], sub["group_label"])]
     ax.barh(y, -sub["share_lose10"].to_numpy(), color=OKABE_ITO[5], label="losing more than 10%")
     ax.barh(y, sub["share_gain"].to_numpy(), color=OKABE_ITO[2], label="gaining")
     ax.set_yticks(y, [_txt(v) for v in labels], fontsize=7)
@@ -259,8 +236,6 @@ def disparity_chart(table: pd.DataFrame) -> Figure:
 def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,
              disparity: pd.DataFrame | None = None) -> list[Path]:
     """Write every figure as PNG into folder/figures/; returns the paths."""
-    from sim.outputs.equalities import disparity_table, eia_table
-
     eia = eia_table(res) if eia is None else eia
     disparity = disparity_table(res) if disparity is None else disparity
     out = Path(folder) / "figures"

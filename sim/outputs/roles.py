@@ -1,0 +1,40 @@
+"""The part each policy plays in the outputs, read from the flags the study files set.
+
+A policy's `recommended` flag (recommended calibration x recommended transition) picks
+the policy the group charts feature; `unprotected` (everyone moved straight to the
+indicative budget) marks the comparator that prices transitional protection.  Names
+never decide: a study may call its transitions anything.  Results written before the
+flags existed have none: no policy is featured by preference and protection is unpriced.
+"""
+from __future__ import annotations
+
+from sim.study.results import StudyResults
+
+
+def ras_policies(res: StudyResults) -> list[int]:
+    """Indices of every policy but the status quo, in study order."""
+    return [i for i, p in enumerate(res.policies) if not p["is_baseline"]]
+
+
+def featured_policy(res: StudyResults) -> int:
+    """The recommended policy; else the first policy besides the status quo; else the status quo."""
+    ras = ras_policies(res)
+    recommended = [i for i in ras if res.policies[i].get("recommended", False)]
+    return (recommended or ras or [res.baseline_index])[0]
+
+
+def unprotected_comparators(res: StudyResults) -> list[int | None]:
+    """Per policy, the first unprotected policy of the same calibration (None if there is none)."""
+    first: dict[str, int] = {}
+    for i in ras_policies(res):
+        if res.policies[i].get("unprotected", False):
+            first.setdefault(res.policies[i]["calibration"], i)
+    return [None if pol["is_baseline"] else first.get(pol["calibration"])
+            for pol in res.policies]
+
+
+def unprotected_transitions(res: StudyResults) -> list[str]:
+    """Names of the transitions that price protection, in study order."""
+    names = [res.policies[i]["transition"] for i in ras_policies(res)
+             if res.policies[i].get("unprotected", False)]
+    return list(dict.fromkeys(names))

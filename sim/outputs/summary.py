@@ -1,0 +1,37 @@
+"""summary.csv: one row per policy, what a councillor reads first."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.outputs.equalities import largest_disparity
+from sim.outputs.roles import ras_policies
+from sim.outputs.settings import settings
+from sim.study.results import StudyResults
+
+
+def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
+    """Savings and the chance of meeting the target in the first full year, the share losing
+    more than 10%, and the protected group most over-represented among losers."""
+    year = settings(res).first_full_year
+    t = target[target["financial_year"] == year].set_index("policy")
+    everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
+    top = largest_disparity(eia).set_index("policy")
+    rows = []
+    for i in ras_policies(res):
+        pol = res.policies[i]
+        name = pol["name"]
+        rows.append({
+            "policy": name, "calibration": pol["calibration"], "transition": pol["transition"],
+            "first_full_year": year,
+            "savings_mean": t.loc[name, "savings_mean"],
+            "savings_p5": t.loc[name, "savings_p5"], "savings_p95": t.loc[name, "savings_p95"],
+            "prob_meet_target": t.loc[name, "prob_meet_target"],
+            "prob_meet_target_se": t.loc[name, "prob_meet_target_se"],
+            "share_lose10": everyone.get(name, np.nan),
+            "largest_rr_lose": top["largest_rr_lose"].get(name, np.nan),
+            "largest_rr_lo": top["largest_rr_lo"].get(name, np.nan),
+            "largest_rr_hi": top["largest_rr_hi"].get(name, np.nan),
+            "largest_rr_group": top["largest_rr_group"].get(name, ""),
+        })
+    return pd.DataFrame(rows)
