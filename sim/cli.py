@@ -185,13 +185,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _publish(folder: Path, *, report: bool) -> list[Path]:
-    from sim.outputs.finance import spend_table
-    from sim.outputs.report import build_report, write_csv
-    from sim.study.results import StudyResults
+    from sim.outputs.report import write_outputs
 
-    if report:
-        return build_report(folder)
-    return [write_csv(spend_table(StudyResults.load(folder)), folder / "spend.csv")]
+    return write_outputs(folder, report=report)
 
 
 def _jobs(requested: int | None) -> int:

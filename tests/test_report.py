@@ -13,7 +13,7 @@ from sim.errors import InputError
 from sim.outputs.equalities import eia_table
 from sim.outputs.formats import pounds
 from sim.outputs.plots import change_by_group, save_all, winners_losers
-from sim.outputs.report import build_report, write_outputs
+from sim.outputs.report import write_outputs
 from sim.outputs.roles import featured_policy
 
 TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizon.csv",
@@ -28,7 +28,7 @@ def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("results")
     constructed(with_persons=True).save(folder)
     (folder / "manifest.json").write_text('{"seed": 7, "note": "<i>run</i>"}', encoding="utf-8")
-    return folder, build_report(folder)
+    return folder, write_outputs(folder)
 
 
 def test_every_output_is_written_and_no_temporary_file_is_left(built):

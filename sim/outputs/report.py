@@ -51,11 +51,6 @@ def write_outputs(folder: str | Path, *, report: bool = True) -> list[Path]:
     return written
 
 
-def build_report(folder: str | Path) -> list[Path]:
-    """Every output of a results folder, report included (the name the runner and CLI use)."""
-    return write_outputs(folder, report=True)
-
-
 def _write_report(folder: Path, res: StudyResults, tables: dict[str, pd.DataFrame]) -> list[Path]:
     """Figures, workbook and page: the tables plus what was run and on what evidence."""
     sheets = {**{name: tables[name] for name in SHEETS}, "assumptions": assumptions_table(res),
