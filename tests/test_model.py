@@ -5,9 +5,10 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.model import world
 from sim.model.care_model import CareModel
+from sim.model.draws import draw
 from sim.model.params import load_parameters
+from sim.model.world import simulate
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 
@@ -31,8 +32,8 @@ T, GO_LIVE = 36, 9
 
 @pytest.fixture(scope="module")
 def small_world(small_population, params):
-    d = world.draw(small_population, params, np.random.SeedSequence(42), T)
-    return world.simulate(small_population, params, d, T, GO_LIVE)
+    d = draw(small_population, params, np.random.SeedSequence(42), T)
+    return simulate(small_population, params, d, T, GO_LIVE)
 
 
 def run(w, params, policies, cals=None):

@@ -3,7 +3,7 @@
 Policies are stacked as the first axis of the budget array, so one `step()` moves
 every policy of the study one month with whole-array operations; no Python loop
 runs over people.  The world (deaths, arrivals, need, reviews, PB choice) comes
-precomputed from sim.world and is shared by all policies (common random numbers);
+precomputed from sim.model.world and is shared by all policies (common random numbers);
 the only policy-dependent randomness, residential admission with the shortfall
 feedback, compares the world's shared uniform draw against each policy's hazard.
 """
@@ -15,8 +15,10 @@ import mesa
 import numpy as np
 
 from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.model.admission import feedback_multiplier
+from sim.model.money import utilisation
 from sim.model.params import Parameters
-from sim.model.world import World, feedback_multiplier, utilisation
+from sim.model.world import World
 from sim.policy.policy import Policy
 from sim.policy.transition import NONE_TRANSITION, TransitionStack
 
