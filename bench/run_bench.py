@@ -29,8 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim import world  # noqa: E402
 from sim.inputs.population import Population, write_population  # noqa: E402
+from sim.model import draws, world  # noqa: E402
 from sim.model.reference import ReferenceModel  # noqa: E402
 from sim.study.montecarlo import RunSpec, run_replicate  # noqa: E402
 from sim.study.study_file import load_study  # noqa: E402
@@ -57,7 +57,7 @@ def spec_for(study, pop=None, months=None, policies=None) -> RunSpec:
 
 
 def mean_people(spec: RunSpec, r: int = 0) -> float:
-    d = world.draw(spec.population, spec.params, np.random.SeedSequence(spec.seed, spawn_key=(r,)),
+    d = draws.draw(spec.population, spec.params, np.random.SeedSequence(spec.seed, spawn_key=(r,)),
                    spec.n_months)
     w = world.simulate(spec.population, spec.params, d, spec.n_months, spec.go_live)
     return float(w.alive.sum(axis=1).mean())
@@ -75,7 +75,7 @@ def fast(spec: RunSpec, reps: int) -> tuple[float, float]:
 
 
 def reference(spec: RunSpec) -> tuple[float, float]:
-    d = world.draw(spec.population, spec.params, np.random.SeedSequence(spec.seed, spawn_key=(0,)),
+    d = draws.draw(spec.population, spec.params, np.random.SeedSequence(spec.seed, spawn_key=(0,)),
                    spec.n_months)
     t0 = time.perf_counter()
     ReferenceModel(population=spec.population, params=spec.params, draws=d,

@@ -5,9 +5,11 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.model import world
 from sim.model.care_model import CareModel
+from sim.model.draws import draw
 from sim.model.params import load_parameters
+from sim.model.spend import SpendTally
+from sim.model.world import simulate
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 
@@ -31,8 +33,8 @@ T, GO_LIVE = 36, 9
 
 @pytest.fixture(scope="module")
 def small_world(small_population, params):
-    d = world.draw(small_population, params, np.random.SeedSequence(42), T)
-    return world.simulate(small_population, params, d, T, GO_LIVE)
+    d = draw(small_population, params, np.random.SeedSequence(42), T)
+    return simulate(small_population, params, d, T, GO_LIVE)
 
 
 def run(w, params, policies, cals=None):
@@ -128,7 +130,7 @@ def test_both_spend_tally_kernels_give_the_same_exact_sums(small_world, params, 
     pols = [Policy("sq"), Policy("d", "dear", IMMEDIATE), Policy("x", "fixed", IMMEDIATE)]
     runs = []
     for threshold in (1, 100):
-        monkeypatch.setattr(CareModel, "MATMUL_TALLY_POLICIES", threshold)
+        monkeypatch.setattr(SpendTally, "MATMUL_POLICIES", threshold)
         runs.append(run(small_world, params, pols, cals))
     np.testing.assert_array_equal(runs[0].spend, runs[1].spend)
     np.testing.assert_array_equal(runs[0].people, runs[1].people)
@@ -138,3 +140,12 @@ def test_both_spend_tally_kernels_give_the_same_exact_sums(small_world, params, 
     recount = (m.pence * here * m.util[small_world.pb_type[last]][None, :]).sum(axis=1)
     np.testing.assert_allclose(m.spend[:, last, 0], recount * small_world.uplift[last] / 1200.0,
                                rtol=1e-12)
+
+
+def test_release_keeps_the_results_and_drops_the_world(small_world, params):
+    m = run(small_world, params, [Policy("sq")])
+    spend, people = m.spend.copy(), m.people.copy()
+    m.release()
+    assert m.world is None and m.pence is None and m.tally.world is None
+    np.testing.assert_array_equal(m.spend, spend)
+    np.testing.assert_array_equal(m.people, people)

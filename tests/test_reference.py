@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import world
 from sim.model.care_model import CareModel
+from sim.model.draws import draw
 from sim.model.reference import ReferenceModel
+from sim.model.world import simulate
 from sim.policy.calibration import make_calibration
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
@@ -30,13 +31,13 @@ def setup(small_population, params):
                                                protect_critical=True)),
         Policy("ppp+new", "ppp", Transition(name="new_users_only", covers="new_and_changed")),
     ]
-    draws = world.draw(pop, params, np.random.SeedSequence(2024), T)
+    draws = draw(pop, params, np.random.SeedSequence(2024), T)
     return pop, params, draws, policies, cals
 
 
 def test_fast_path_matches_the_reference_month_by_month(setup):
     pop, params, draws, policies, cals = setup
-    w = world.simulate(pop, params, draws, T, GO_LIVE)
+    w = simulate(pop, params, draws, T, GO_LIVE)
     fast = CareModel(world=w, policies=policies, calibrations=cals, params=params)
     ref = ReferenceModel(population=pop, params=params, draws=draws, n_months=T,
                          go_live=GO_LIVE, policies=policies, calibrations=cals)

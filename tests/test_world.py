@@ -6,8 +6,10 @@ import pytest
 from scipy import stats
 
 from sim.inputs.population import Population
-from sim.model import world
+from sim.model.draws import draw
 from sim.model.params import load_parameters, monthly_hazard
+from sim.model.streams import ReviewStream, thinned
+from sim.model.world import age_at, age_bands, simulate
 
 ANNUAL_EXIT = 0.6
 MU = float(monthly_hazard(ANNUAL_EXIT))
@@ -40,8 +42,8 @@ def tiny_population(n: int) -> Population:
 def counts(pop, params, T, reps, seed=7):
     out = []
     for r in range(reps):
-        d = world.draw(pop, params, np.random.SeedSequence(seed, spawn_key=(r,)), T)
-        w = world.simulate(pop, params, d, T, go_live=T)
+        d = draw(pop, params, np.random.SeedSequence(seed, spawn_key=(r,)), T)
+        w = simulate(pop, params, d, T, go_live=T)
         out.append((w, np.array([w.present(m).sum() for m in range(T)])))
     return out
 
@@ -75,7 +77,7 @@ def test_littles_law_population_equals_arrival_rate_times_stay():
 
 def test_survival_follows_the_configured_hazard_without_arrivals():
     pop, T = tiny_population(20_000), 36
-    (w, c), = counts(pop, queue_params(None), T, reps=1)
+    (_, c), = counts(pop, queue_params(None), T, reps=1)
     m = np.arange(T)
     expected = len(pop) * (1 - MU) ** (m + 1)
     assert np.abs(c - expected).max() < 4 * np.sqrt(expected.max())
@@ -85,24 +87,24 @@ def test_survival_follows_the_configured_hazard_without_arrivals():
 
 def test_switching_a_process_off_removes_its_events(population):
     params = load_parameters(overrides={"death.enabled": False, "other_exit.enabled": False})
-    d = world.draw(population, params, np.random.SeedSequence(3), 24)
-    w = world.simulate(population, params, d, 24, go_live=12)
+    d = draw(population, params, np.random.SeedSequence(3), 24)
+    w = simulate(population, params, d, 24, go_live=12)
     assert (w.exit_month == 24).all()
 
 
 def test_world_is_deterministic_for_a_seed(small_population, params):
-    a = world.simulate(small_population, params,
-                       world.draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
-    b = world.simulate(small_population, params,
-                       world.draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
+    a = simulate(small_population, params,
+                       draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
+    b = simulate(small_population, params,
+                       draw(small_population, params, np.random.SeedSequence(5), 30), 30, 10)
     for field in ("points", "review", "pb_type", "practice_budget", "exit_month", "assessed",
                   "assessed_practice", "assessed_count"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
 
 
 def test_old_style_packages_are_all_converted_by_the_deadline(population, params):
-    d = world.draw(population, params, np.random.SeedSequence(9), 24)
-    w = world.simulate(population, params, d, 24, go_live=9)
+    d = draw(population, params, np.random.SeedSequence(9), 24)
+    w = simulate(population, params, d, 24, go_live=9)
     assert (w.pb_type[12][w.present(12)] != 3).all()
     assert (w.pb_type[0][w.present(0)] == 3).sum() > 0
 
@@ -115,8 +117,8 @@ def test_default_growth_is_calibrated_to_the_seed_and_planning_assumption(popula
 
     growth, users = [], []
     for r in range(8):
-        d = world.draw(population, params, np.random.SeedSequence(77, spawn_key=(r,)), 48)
-        w = world.simulate(population, params, d, 48, go_live=48)
+        d = draw(population, params, np.random.SeedSequence(77, spawn_key=(r,)), 48)
+        w = simulate(population, params, d, 48, go_live=48)
         m = CareModel(world=w, policies=[Policy("sq")], calibrations={}, params=params).run()
         annual = m.spend[0, :, 0].reshape(4, 12).sum(axis=1)     # financial years
         growth.append(annual[3] - annual[0])
@@ -127,8 +129,8 @@ def test_default_growth_is_calibrated_to_the_seed_and_planning_assumption(popula
 
 def test_review_stream_is_the_same_whatever_the_request_sizes():
     """The fast path reads a month's reviews at once, the reference one at a time."""
-    a, b = world.ReviewStream(np.random.SeedSequence(1)), world.ReviewStream(np.random.SeedSequence(1))
-    sizes = [0, 5, 10_000, 1, world.ReviewStream.BLOCK - 1, 3, 3 * world.ReviewStream.BLOCK, 7]
+    a, b = ReviewStream(np.random.SeedSequence(1)), ReviewStream(np.random.SeedSequence(1))
+    sizes = [0, 5, 10_000, 1, ReviewStream.BLOCK - 1, 3, 3 * ReviewStream.BLOCK, 7]
     batched = [np.concatenate(parts) for parts in zip(*(a.take(k) for k in sizes))]
     single = [np.concatenate(parts) for parts in zip(*(b.take(1) for _ in range(sum(sizes))))]
     for x, y in zip(batched, single):
@@ -139,7 +141,7 @@ def test_thinned_draws_have_the_law_of_a_full_matrix_of_uniforms():
     """Events below the bound: Binomial(T x cap, bound) of them, uniform over positions and values."""
     rng = np.random.default_rng(4)
     T, cap, bound = 60, 5_000, 0.02
-    ev = world.thinned(rng, T, cap, bound)
+    ev = thinned(rng, T, cap, bound)
     n = len(ev.u)
     assert stats.binomtest(n, T * cap, bound).pvalue > 0.001
     assert stats.kstest(ev.u / bound, "uniform").pvalue > 0.001
@@ -173,9 +175,9 @@ def test_age_bands_equal_the_age_formula_month_by_month():
     near = rng.choice(edges, n // 2) - rng.integers(0, 40, n // 2) / 12.0 + rng.normal(0, 1e-9, n // 2)
     age0 = np.maximum(np.concatenate([rng.uniform(18, 100, n // 2), near]), 18.0)
     arrival = np.sort(rng.integers(0, T, n)).astype(np.int32)
-    bands = world.age_bands(age0, arrival, T)
+    bands = age_bands(age0, arrival, T)
     for m in range(T):
-        np.testing.assert_array_equal(bands[m], age_band_index(world.age_at(age0, arrival, m)))
+        np.testing.assert_array_equal(bands[m], age_band_index(age_at(age0, arrival, m)))
 
 
 def test_assessment_records_follow_the_rules(small_population, params):
@@ -184,8 +186,8 @@ def test_assessment_records_follow_the_rules(small_population, params):
     from sim.inputs.facs import facs_from_points
 
     T = 30
-    w = world.simulate(small_population, params,
-                       world.draw(small_population, params, np.random.SeedSequence(6), T), T, 10)
+    w = simulate(small_population, params,
+                       draw(small_population, params, np.random.SeedSequence(6), T), T, 10)
     for m in (0, 5, 17, T - 1):
         sl = w.assessments(m)
         slots, is_review = w.assessed[sl], w.assessed_review[sl]
@@ -198,3 +200,22 @@ def test_assessment_records_follow_the_rules(small_population, params):
         assert w.review[m].sum() == is_review.sum() > 0
         if m >= 10:
             assert (w.assessed_count[sl][is_review] >= 1).all()
+
+
+def test_reviews_only_reach_people_already_in_the_community(small_population, params):
+    """A review needs someone who arrived in an earlier month (the starting population from
+    month 0) and has not died or left; nobody is assessed twice in a month."""
+    T = 30
+    w = simulate(small_population, params,
+                 draw(small_population, params, np.random.SeedSequence(11), T), T, 10)
+    month = np.repeat(np.arange(T), np.diff(w.assessed_start))
+    slots, is_review = w.assessed, w.assessed_review
+    arrived_earlier = (w.arrival[slots] < month) | ((w.arrival[slots] == 0) & (month == 0))
+    assert arrived_earlier[is_review].all()
+    assert (month[is_review] < w.exit_month[slots[is_review]]).all()
+    assert len(np.unique(month.astype(np.int64) * w.cap + slots)) == len(slots)
+    assert is_review.sum() > 100
+    # the PB type history is zero before arrival and set from the arrival month on
+    later = np.flatnonzero(w.arrival > 0)
+    before = np.arange(T)[:, None] < w.arrival[None, later]
+    assert (w.pb_type[:, later][before] == 0).all()

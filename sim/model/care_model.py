@@ -3,30 +3,27 @@
 Policies are stacked as the first axis of the budget array, so one `step()` moves
 every policy of the study one month with whole-array operations; no Python loop
 runs over people.  The world (deaths, arrivals, need, reviews, PB choice) comes
-precomputed from sim.world and is shared by all policies (common random numbers);
+precomputed from sim.model.world and is shared by all policies (common random numbers);
 the only policy-dependent randomness, residential admission with the shortfall
 feedback, compares the world's shared uniform draw against each policy's hazard.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
 
-from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.inputs.categories import CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.model.admission import feedback_multiplier
+from sim.model.money import utilisation
 from sim.model.params import Parameters
-from sim.model.world import World, feedback_multiplier, utilisation
+from sim.model.spend import Admitted, SpendTally
+from sim.model.world import World
 from sim.policy.policy import Policy
 from sim.policy.transition import NONE_TRANSITION, TransitionStack
 
-if TYPE_CHECKING:
-    pass
-
 CRITICAL = FACS_BAND.code_of("critical")
-N_GROUP_COLS = 1 + len(CLIENT_GROUP) + len(PB_TYPE) + len(AGE_BAND)
-
-
 
 
 class PersonAgent(mesa.Agent):
@@ -65,10 +62,6 @@ class CareModel(mesa.Model):
         snapshots: months after whose step budgets are recorded for the EIA.
     """
 
-    # The spend tallies use one-hot products from this many policies up (cheaper with many
-    # policies and few people moving), per-policy counts below it; both are exact.
-    MATMUL_TALLY_POLICIES = 8
-
     def __init__(
         self,
         *,
@@ -102,13 +95,11 @@ class CareModel(mesa.Model):
         self.feedback = feedback_multiplier(params)
         self.snapshot_months = tuple(snapshots)
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.spend = np.zeros((P, T, N_GROUP_COLS))
         self.res_delta = np.zeros((P, T + 1))
         self.admissions = np.zeros((P, T), np.int32)
-        self.people = np.zeros((P, T), np.int32)
         self.month = -1
         self.util = utilisation(params)
-        self._init_spend_tally()
+        self.tally = SpendTally(world, self.pence, self.util)
 
     # ---- the monthly step ----------------------------------------------------------
     def step(self) -> None:
@@ -117,7 +108,7 @@ class CareModel(mesa.Model):
         w = self.world
         self._assess(w.assessments(m), m)
         admitted = self._residential(m)
-        self._spend(m, admitted)
+        self.tally.close_month(m, self.pence, self.in_res, self.admissions[:, m], admitted)
         if m in self.snapshot_months:
             self.snapshots[m] = (self.budget, self.in_res.copy())
         if m == w.n_months - 1:
@@ -171,18 +162,20 @@ class CareModel(mesa.Model):
         pence[self.in_res.take(idx, axis=1)] = 0.0
         put_columns(self.pence, idx, pence)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
-        self._tally(idx, m, pence, before, max(m - 1, 0))
-        self._assessed_now[idx] = True
+        self.tally.assessed(idx, m, pence, before)
 
-    def _residential(self, m: int) -> np.ndarray:
-        """Admissions: the shared draw against each policy's hazard (raised by a shortfall)."""
+    def _residential(self, m: int) -> Admitted | None:
+        """Admissions: the shared draw against each policy's hazard (raised by a shortfall).
+
+        Returns who was admitted, with the budgets the spend sums held for them (None: nobody).
+        """
         w = self.world
         if not self.params.residential.enabled:
-            return np.empty(0, np.int64)
+            return None
         sl = w.res_events.of_month(m)
         cand, u, h = w.res_events.slot[sl], w.res_events.u[sl], w.res_h[sl]
         if not len(cand):
-            return cand
+            return None
         mult = np.ones((len(self.policies), len(cand)))
         if m >= w.go_live and self.feedback != 1.0:
             ind = self.indicative[np.ix_(self.cal_of, cand)]
@@ -192,118 +185,15 @@ class CareModel(mesa.Model):
         admit = (u[None, :] < h[None, :] * mult) & ~self.in_res.take(cand, axis=1)
         p_idx, k = np.nonzero(admit)
         if not len(p_idx):
-            return cand[:0]
+            return None
         slots = cand[k]
-        self._admitted = (p_idx, slots, self.pence[p_idx, slots])  # budgets the tallies hold
+        admitted = Admitted(policy=p_idx, slot=slots, pence=self.pence[p_idx, slots])
         self.in_res[p_idx, slots] = True
         self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
         np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), 1.0)
         np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -1.0)
-        return slots
-
-    def _init_spend_tally(self) -> None:
-        """Running exact sums of pence by (PB type x client group) and (PB type x age band).
-
-        A person's contribution changes only when they arrive, leave, are reviewed, are
-        admitted to care, or change PB type or age band, so each month updates the sums
-        for those people only: the assessed as their budgets are set (_assess), the rest
-        in _spend.  What the sums hold for someone is always their budget times whether
-        they were in the community, under the cells of their last count, so it need not
-        be stored.  Pence are whole numbers, so the running sums stay exact and equal a
-        full recount (tests check this against the reference model and a recount).
-        """
-        w = self.world
-        nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        self._width = nt * (ng + nb)
-        self._raw = np.zeros((len(self.policies), self._width))
-        # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
-        self._key_group = w.pb_type * np.int8(ng) + w.client_group[None, :]
-        self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
-        # the starting population as it stands before month 0, under month 0's cells
-        start = np.flatnonzero(w.arrival == 0)
-        self._tally(start, 0, self.pence.take(start, axis=1),
-                    np.zeros((len(self.policies), len(start))), 0)
-        # who else moves in month m: a change of cell (PB type or age band) or leaving;
-        # people assessed or reviewed are tallied as they are (in _assess)
-        moved = np.zeros(self._key_band.shape, bool)
-        np.not_equal(self._key_band[1:], self._key_band[:-1], out=moved[1:])
-        ex = w.exit_month < w.n_months
-        moved[w.exit_month[ex], np.flatnonzero(ex)] = True
-        moved[np.repeat(np.arange(w.n_months), np.diff(w.assessed_start)), w.assessed] = False
-        self._moved = moved
-        self._assessed_now = np.zeros(w.cap, bool)
-        T = w.n_months
-        self._alive_count = (np.cumsum(np.bincount(w.arrival, minlength=T)[:T])
-                             - np.cumsum(np.bincount(w.exit_month, minlength=T + 1)[:T]))
-        self._res_alive = np.zeros(len(self.policies), np.int64)  # residents still alive
-
-    def _tally(self, c: np.ndarray, m: int, new: np.ndarray, old: np.ndarray,
-               counted_at: int | np.ndarray) -> None:
-        """Move people c's amounts in the running sums: take `old` away from the cells of
-        month `counted_at` and add `new` in month m's cells.  Pence are whole numbers, so
-        these sums are exact in any order."""
-        if not len(c):
-            return
-        if np.ndim(counted_at):
-            old_cells = (self._key_group[counted_at, c], self._key_band[counted_at, c])
-        else:
-            old_cells = (self._key_group[counted_at].take(c), self._key_band[counted_at].take(c))
-        cells = (self._key_group[m].take(c), self._key_band[m].take(c)) + old_cells
-        W = self._width
-        if len(new) >= self.MATMUL_TALLY_POLICIES:   # many policies: one product each way
-            rows = np.arange(len(c))
-            hot = np.zeros((2, len(c), W))
-            for j, cell in enumerate(cells):
-                hot[j // 2, rows, cell] = 1.0
-            self._raw += new @ hot[0] - old @ hot[1]
-        else:                                         # few policies: counts per policy
-            for p in range(len(new)):
-                self._raw[p] += (np.bincount(cells[0], new[p], W)
-                                 + np.bincount(cells[1], new[p], W)
-                                 - np.bincount(cells[2], old[p], W)
-                                 - np.bincount(cells[3], old[p], W))
-
-    def _spend(self, m: int, admitted: np.ndarray) -> None:
-        """Spend by group from the running sums: utilisation and prices applied last."""
-        w = self.world
-        nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        moved = self._moved[m]
-        if len(admitted):
-            moved = moved.copy()
-            moved[admitted] = True
-        c = np.flatnonzero(moved)
-        if len(c):
-            arrival, leaves = w.arrival[c], w.exit_month[c]
-            alive = (arrival <= m) & (m < leaves)
-            # What the sums hold for them: their budget then (admissions aside, budgets change
-            # only when assessed, and that is tallied at once) if they were in the community,
-            # under last month's cells, or this month's if assessed this month.
-            now = self._assessed_now[c]
-            was = np.where(now, alive, (arrival <= max(m - 1, 0)) & (m - 1 < leaves))
-            budget = self.pence.take(c, axis=1)
-            old = budget * was
-            if len(admitted):
-                p_idx, slots, before = self._admitted
-                k = np.searchsorted(c, slots)
-                old[p_idx, k] = before * was[k]
-            budget *= alive
-            counted_at = np.where(now, m, max(m - 1, 0)) if now.any() else max(m - 1, 0)
-            self._tally(c, m, budget, old, counted_at)
-            left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
-            if len(left):
-                self._res_alive -= self.in_res.take(left, axis=1).sum(axis=1)
-        self._res_alive += self.admissions[:, m]
-        self._assessed_now[w.assessed[w.assessments(m)]] = False
-        by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)
-        by_band = self._raw[:, nt * ng:].reshape(-1, nt, nb)
-        scale = self.util[:, None] * (w.uplift[m] / 1200.0)      # utilisation x price / 12 / 100
-        out = self.spend[:, m, :]
-        out[:, 1:1 + ng] = (by_group * scale).sum(axis=1)
-        out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, 0])
-        out[:, 1 + ng + nt:] = (by_band * scale).sum(axis=1)
-        out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
-        self.people[:, m] = self._alive_count[m] - self._res_alive
+        return admitted
 
     @property
     def budget(self) -> np.ndarray:
@@ -311,6 +201,17 @@ class CareModel(mesa.Model):
         return self.pence / 100.0
 
     # ---- outputs -----------------------------------------------------------------
+    @property
+    def spend(self) -> np.ndarray:
+        """(P, T, N_GROUP_COLS) community spend in £ cash: total, by client group, PB type,
+        age band."""
+        return self.tally.spend
+
+    @property
+    def people(self) -> np.ndarray:
+        """(P, T) people with a community budget."""
+        return self.tally.people
+
     def residential_spend(self) -> np.ndarray:
         """(P, T) spend on people admitted to residential care during the run."""
         in_care = np.cumsum(self.res_delta[:, :-1], axis=1)
@@ -319,9 +220,9 @@ class CareModel(mesa.Model):
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
-        for name in ("world", "pence", "in_res", "indicative", "snapshots", "_admitted",
-                     "_moved", "_raw", "_key_group", "_key_band", "_assessed_now"):
+        for name in ("world", "pence", "in_res", "indicative", "snapshots"):
             setattr(self, name, None)
+        self.tally.release()
 
     def person(self, slot: int) -> PersonAgent:
         """A Mesa agent view of one person at the current month."""

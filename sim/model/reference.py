@@ -1,7 +1,7 @@
 """The reference model: the same monthly rules written plainly, one Mesa agent per person.
 
 This is the version a domain expert audits: every rule is a few readable lines in
-`ServiceUser.step`.  It reads the same pre-drawn random numbers (`world.Draws`) as
+`ServiceUser.step`.  It reads the same pre-drawn random numbers (`draws.Draws`) as
 the fast path, so a test can demand identical trajectories; the benchmark uses it
 as the peer the fast path is measured against.  It is slow by design.
 
@@ -16,21 +16,20 @@ import mesa
 import numpy as np
 
 from sim.inputs.calendar import month_index
-from sim.inputs.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, age_band_index
+from sim.inputs.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, PB_TYPE, age_band_index
 from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
+from sim.model.admission import feedback_multiplier
+from sim.model.draws import Draws
+from sim.model.money import price_index, utilisation
 from sim.model.params import Parameters, hazard_table
-from sim.model.world import (
+from sim.model.practice import (
     COMMISSIONED,
     DP,
     MIXED,
-    Draws,
     choice_tables,
-    feedback_multiplier,
     practice_noise,
     practice_prices,
-    price_index,
-    utilisation,
 )
 from sim.policy.policy import Policy
 
@@ -50,8 +49,6 @@ class ServiceUser(mesa.Agent):
         self.points0, self.cum = points0, F32(0.0)
         self.points = F32(min(max(points0, 0.0), model.params.need.max_points))
         self.points_at_go_live = max(self.points, F32(1.0))  # arrivals after go-live keep this
-        self.exited = False               # died or left (natural events)
-        self.dead = False
         self.pb_type = int(pop.pb_type[source]) if arrival == 0 else -1
         self.facs = int(pop.facs_band[source]) if arrival == 0 else -1
         self.practice = float(pop.annual_budget[source]) if arrival == 0 else 0.0
@@ -71,13 +68,10 @@ class ServiceUser(mesa.Agent):
         mdl, m = self.model, self.model.month
         d, slot, p = mdl.draws, self.slot, mdl.params
         band = int(age_band_index(np.array([self.age(m)]))[0])
-        # exits: death first, then other reasons (policy-independent)
-        if mdl.u_death.get((m, slot), 2.0) < mdl.h_death[self.group, band]:
-            self.exited = self.dead = True
-        elif mdl.u_other.get((m, slot), 2.0) < mdl.h_other[self.group, band]:
-            self.exited = True
-        if self.exited:
-            self.model.leave(self)
+        # exits: death, then other reasons (policy-independent)
+        if (mdl.u_death.get((m, slot), 2.0) < mdl.h_death[self.group, band]
+                or mdl.u_other.get((m, slot), 2.0) < mdl.h_other[self.group, band]):
+            mdl.leave(self)
             return
         # need drifts from the month after arrival
         if p.need.enabled and m > self.arrival:
@@ -186,7 +180,7 @@ class ReferenceModel(mesa.Model):
         self.reviews = draws.review_stream()  # read in (month, slot) order, as the fast path
         self.drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=F32)
         self.tables = choice_tables(params)
-        self.noise = practice_noise(params, draws)
+        self.noise = practice_noise(params, draws.z_practice)
         self.prices = practice_prices(population, params.practice.min_cell_size)
         self.deadline = month_index(params.time.start, params.time.conversion_deadline)
         self.uplift = price_index(params, n_months)
@@ -233,12 +227,12 @@ class ReferenceModel(mesa.Model):
             self._add(src, m, age0, float(self.population.ras_points[src])
                       * self.params.demand.points_factor)
         assert self.next_slot <= n0 + len(d.source)
-        self._pence = [[0.0] * 4 for _ in self.policies]
+        self._pence = [[0.0] * len(PB_TYPE) for _ in self.policies]
         for agent in list(self.agents):
             agent.step()
         scale = [u * (self.uplift[m] / 1200.0) for u in self.util]
         for i in range(len(self.policies)):
-            self.spend[i, m] = sum(self._pence[i][t] * scale[t] for t in range(4))
+            self.spend[i, m] = sum(self._pence[i][t] * scale[t] for t in range(len(PB_TYPE)))
 
     def run(self) -> ReferenceModel:
         for _ in range(self.n_months):

@@ -24,11 +24,12 @@ from threadpoolctl import ThreadpoolController
 
 from sim.atomic import atomic_path
 from sim.inputs.population import Population
-from sim.model import world as world_mod
 from sim.model.aggregates import ReplicateResult
 from sim.model.care_model import CareModel
+from sim.model.draws import draw
 from sim.model.params import Parameters
 from sim.model.reductions import replicate_result
+from sim.model.world import simulate
 from sim.policy.policy import Policy
 from sim.study.results import ChunkSummary, StudyResults
 from sim.study.workers import die_with_parent
@@ -55,8 +56,8 @@ def replicate_seed(seed: int, r: int) -> np.random.SeedSequence:
 
 def build_model(spec: RunSpec, r: int) -> CareModel:
     """The replicate's world and a CareModel of every policy on it (not yet run)."""
-    draws = world_mod.draw(spec.population, spec.params, replicate_seed(spec.seed, r), spec.n_months)
-    w = world_mod.simulate(spec.population, spec.params, draws, spec.n_months, spec.go_live)
+    draws = draw(spec.population, spec.params, replicate_seed(spec.seed, r), spec.n_months)
+    w = simulate(spec.population, spec.params, draws, spec.n_months, spec.go_live)
     return CareModel(world=w, policies=spec.policies, calibrations=spec.calibrations,
                      params=spec.params, snapshots=spec.snapshots, seed=r)
 

@@ -1,0 +1,101 @@
+"""What is drawn once per replicate: arrivals, exits, need noise, first reviews and choices.
+
+Everything random that does not depend on budgets is drawn here, from the per-process
+streams, and every policy reads the same draws (common random numbers).  The draws are
+kept apart from what is derived from them (the World) so the per-agent reference model
+can re-derive the world from the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.inputs.categories import age_band_index
+from sim.inputs.population import Population
+from sim.model.admission import residential_bound
+from sim.model.params import Parameters, hazard_table
+from sim.model.streams import Events, ReviewStream, streams, thinned
+
+
+def expected_monthly_exits(pop: Population, params: Parameters) -> float:
+    """Expected exits in the first month from the starting population (for 'balance' arrivals)."""
+    band = age_band_index(pop.age)
+    total = 0.0
+    for h in (params.death, params.residential, params.other_exit):
+        total += hazard_table(h)[pop.client_group, band].sum()
+    return float(total)
+
+
+def arrival_rates(pop: Population, params: Parameters, n_months: int) -> np.ndarray:
+    """Expected new referrals in each month (Poisson means); month 0 is the population itself."""
+    d = params.demand
+    if not d.enabled:
+        return np.zeros(n_months)
+    if d.mode == "constant":
+        rates = np.full(n_months, d.rate_per_month)
+    else:
+        g = d.net_growth_per_year
+        lam0 = expected_monthly_exits(pop, params) + len(pop) * ((1 + g) ** (1 / 12) - 1)
+        rates = lam0 * (1 + g) ** (np.arange(n_months) / 12)
+    rates[:1] = 0.0
+    return rates
+
+
+def arrived_before(n0: int, n_arrivals: np.ndarray) -> np.ndarray:
+    """(T,) people who arrived before each month: the slots [0, A[m]), as slots follow arrival
+    (the starting population arrives in month 0)."""
+    out = n0 + np.concatenate([[0], np.cumsum(n_arrivals)[:-1]]).astype(np.int64)
+    out[:1] = 0
+    return out
+
+
+@dataclass
+class Draws:
+    """Raw random numbers of one replicate."""
+
+    n_arrivals: np.ndarray      # (T,) arrivals per month
+    source: np.ndarray          # (A,) population row each arrival resembles (bootstrap)
+    age_jitter: np.ndarray      # (A,) uniform in [-1, 1]
+    death: Events               # thinned monthly uniforms (bound: the largest hazard)
+    other: Events
+    residential: Events         # bound: the largest hazard times the feedback multiplier
+    z_need: np.ndarray          # float32 monthly need noise of month m's earlier arrivals, row by row
+    z_need_start: np.ndarray    # (T + 1,) month m's row is z_need[start[m]:start[m + 1]], slot order
+    z_first_interval: np.ndarray  # (cap,) first review: scheduled (starting population) or after assessment
+    u_first_choice: np.ndarray  # (cap,) PB type chosen at an arrival's assessment
+    z_practice: np.ndarray      # (cap,) practice-budget noise of arrivals
+    review_seed: np.random.SeedSequence
+
+    def z_need_row(self, m: int) -> np.ndarray:
+        """Need noise of month m for the slots [0, A[m]) (people who arrived before m)."""
+        return self.z_need[self.z_need_start[m]:self.z_need_start[m + 1]]
+
+    def review_stream(self) -> ReviewStream:
+        """A fresh stream of the review draws (each reader starts from the beginning)."""
+        return ReviewStream(self.review_seed)
+
+
+def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_months: int) -> Draws:
+    """Draw the replicate's random numbers."""
+    seeds = streams(seed)
+    rng = {name: np.random.default_rng(s) for name, s in seeds.items()}
+    n_arr = rng["arrivals"].poisson(arrival_rates(pop, params, n_months))
+    a = int(n_arr.sum())
+    cap = len(pop) + a
+    # need changes from the month after arrival: month m draws for slots [0, A[m]) only
+    z_start = np.concatenate([[0], np.cumsum(arrived_before(len(pop), n_arr))])
+    return Draws(
+        n_arrivals=n_arr,
+        source=rng["arrivals"].integers(0, len(pop), a),
+        age_jitter=rng["arrivals"].uniform(-1.0, 1.0, a),
+        death=thinned(rng["death"], n_months, cap, hazard_table(params.death).max()),
+        other=thinned(rng["other_exit"], n_months, cap, hazard_table(params.other_exit).max()),
+        residential=thinned(rng["residential"], n_months, cap, residential_bound(params)),
+        z_need=rng["need"].standard_normal(int(z_start[-1]), dtype=np.float32),
+        z_need_start=z_start,
+        z_first_interval=rng["reviews"].standard_normal(cap),
+        u_first_choice=rng["choice"].random(cap),
+        z_practice=rng["practice"].standard_normal(cap, dtype=np.float32),
+        review_seed=seeds["review_events"],
+    )

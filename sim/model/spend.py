@@ -1,0 +1,170 @@
+"""Community spend bookkeeping: running exact sums of budgets by group, month by month.
+
+Spend is tallied in whole pence by (PB type x client group) and (PB type x age band).
+A person's contribution changes only when they arrive, leave, are assessed or reviewed,
+are admitted to care, or change PB type or age band, so each month updates the sums for
+those people only.  What the sums hold for someone is always their budget times whether
+they were in the community, under the cells of their last count, so it need not be
+stored.  Pence are whole numbers, so the running sums are exact in any order and equal
+a full recount (tests check this against the reference model and a recount).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, PB_TYPE
+from sim.model.world import World
+
+N_GROUP_COLS = 1 + len(CLIENT_GROUP) + len(PB_TYPE) + len(AGE_BAND)
+
+
+@dataclass
+class Admitted:
+    """This month's admissions to residential care, one entry per (policy, person)."""
+
+    policy: np.ndarray          # row of the policy
+    slot: np.ndarray            # the person
+    pence: np.ndarray           # the budget the sums held for them before admission
+
+
+class SpendTally:
+    """Monthly community spend of every policy, from running sums of budgets in pence.
+
+    Args:
+        world: the replicate's policy-independent trajectories.
+        pence: (P, cap) starting budgets in whole pence (the starting population's count).
+        util: share of a budget spent, by PB type.
+
+    Attributes:
+        spend: (P, T, N_GROUP_COLS) spend in £ cash: total, by client group, by PB type,
+            by age band.
+        people: (P, T) people with a community budget (alive and not in residential care).
+    """
+
+    # One-hot products from this many policies up (cheaper with many policies and few
+    # people moving), per-policy counts below it; both are exact.
+    MATMUL_POLICIES = 8
+
+    def __init__(self, world: World, pence: np.ndarray, util: np.ndarray) -> None:
+        w, P, T = world, len(pence), world.n_months
+        nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
+        self.world, self.util = w, util
+        self.spend = np.zeros((P, T, N_GROUP_COLS))
+        self.people = np.zeros((P, T), np.int32)
+        self._width = nt * (ng + nb)
+        self._raw = np.zeros((P, self._width))
+        # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
+        self._key_group = w.pb_type * np.int8(ng) + w.client_group[None, :]
+        self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
+        # the starting population as it stands before month 0, under month 0's cells
+        start = np.flatnonzero(w.arrival == 0)
+        self._move(start, 0, pence.take(start, axis=1), np.zeros((P, len(start))), 0)
+        # who else moves in month m: a change of cell (PB type or age band) or leaving;
+        # people assessed or reviewed are tallied as they are (assessed())
+        moved = np.zeros(self._key_band.shape, bool)
+        np.not_equal(self._key_band[1:], self._key_band[:-1], out=moved[1:])
+        ex = w.exit_month < w.n_months
+        moved[w.exit_month[ex], np.flatnonzero(ex)] = True
+        moved[np.repeat(np.arange(w.n_months), np.diff(w.assessed_start)), w.assessed] = False
+        self._moved = moved
+        self._assessed_now = np.zeros(w.cap, bool)
+        self._alive_count = (np.cumsum(np.bincount(w.arrival, minlength=T)[:T])
+                             - np.cumsum(np.bincount(w.exit_month, minlength=T + 1)[:T]))
+        self._res_alive = np.zeros(P, np.int64)  # residents still alive
+
+    def assessed(self, idx: np.ndarray, m: int, new: np.ndarray, old: np.ndarray) -> None:
+        """People idx were assessed in month m: their budgets went from `old` (as last
+        counted) to `new` (zero for anyone not in the community)."""
+        self._move(idx, m, new, old, max(m - 1, 0))
+        self._assessed_now[idx] = True
+
+    def _move(self, c: np.ndarray, m: int, new: np.ndarray, old: np.ndarray,
+              counted_at: int | np.ndarray) -> None:
+        """Move people c's amounts in the running sums: take `old` away from the cells of
+        month `counted_at` and add `new` in month m's cells.  Pence are whole numbers, so
+        these sums are exact in any order."""
+        if not len(c):
+            return
+        if np.ndim(counted_at):
+            old_cells = (self._key_group[counted_at, c], self._key_band[counted_at, c])
+        else:
+            old_cells = (self._key_group[counted_at].take(c), self._key_band[counted_at].take(c))
+        cells = (self._key_group[m].take(c), self._key_band[m].take(c)) + old_cells
+        W = self._width
+        if len(new) >= self.MATMUL_POLICIES:   # many policies: one product each way
+            rows = np.arange(len(c))
+            hot = np.zeros((2, len(c), W))
+            for j, cell in enumerate(cells):
+                hot[j // 2, rows, cell] = 1.0
+            self._raw += new @ hot[0] - old @ hot[1]
+        else:                                   # few policies: counts per policy
+            for p in range(len(new)):
+                self._raw[p] += (np.bincount(cells[0], new[p], W)
+                                 + np.bincount(cells[1], new[p], W)
+                                 - np.bincount(cells[2], old[p], W)
+                                 - np.bincount(cells[3], old[p], W))
+
+    def close_month(self, m: int, pence: np.ndarray, in_res: np.ndarray,
+                    admissions: np.ndarray, admitted: Admitted | None) -> None:
+        """Bring everyone else up to date for month m, then write its spend row.
+
+        Args:
+            pence: (P, cap) budgets after the month's assessments and admissions.
+            in_res: (P, cap) in residential care.
+            admissions: (P,) admissions this month.
+            admitted: who was admitted this month (None: nobody).
+        """
+        w = self.world
+        moved = self._moved[m]
+        if admitted is not None:
+            moved = moved.copy()
+            moved[admitted.slot] = True
+        c = np.flatnonzero(moved)
+        if len(c):
+            self._update(m, c, pence, admitted, in_res)
+        self._res_alive += admissions
+        self._assessed_now[w.assessed[w.assessments(m)]] = False
+        self._write(m)
+        self.people[:, m] = self._alive_count[m] - self._res_alive
+
+    def _update(self, m: int, c: np.ndarray, pence: np.ndarray, admitted: Admitted | None,
+                in_res: np.ndarray) -> None:
+        """Re-tally the people c who arrived, left, moved cell or were admitted this month."""
+        w = self.world
+        arrival, leaves = w.arrival[c], w.exit_month[c]
+        alive = (arrival <= m) & (m < leaves)
+        # What the sums hold for them: their budget then (admissions aside, budgets change
+        # only when assessed, and that is tallied at once) if they were in the community,
+        # under last month's cells, or this month's if assessed this month.
+        now = self._assessed_now[c]
+        was = np.where(now, alive, (arrival <= max(m - 1, 0)) & (m - 1 < leaves))
+        budget = pence.take(c, axis=1)
+        old = budget * was
+        if admitted is not None:
+            k = np.searchsorted(c, admitted.slot)
+            old[admitted.policy, k] = admitted.pence * was[k]
+        budget *= alive
+        counted_at = np.where(now, m, max(m - 1, 0)) if now.any() else max(m - 1, 0)
+        self._move(c, m, budget, old, counted_at)
+        left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
+        if len(left):
+            self._res_alive -= in_res.take(left, axis=1).sum(axis=1)
+
+    def _write(self, m: int) -> None:
+        """Month m's spend by group from the running sums: utilisation and prices applied last."""
+        nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
+        by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)
+        by_band = self._raw[:, nt * ng:].reshape(-1, nt, nb)
+        scale = self.util[:, None] * (self.world.uplift[m] / 1200.0)  # util x price / 12 / 100
+        out = self.spend[:, m, :]
+        out[:, 1:1 + ng] = (by_group * scale).sum(axis=1)
+        out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, 0])
+        out[:, 1 + ng + nt:] = (by_band * scale).sum(axis=1)
+        out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
+
+    def release(self) -> None:
+        """Drop the large arrays (the spend and people rows stay)."""
+        for name in ("world", "_raw", "_key_group", "_key_band", "_moved", "_assessed_now"):
+            setattr(self, name, None)
