@@ -88,12 +88,12 @@ def test_kill_and_resume_gives_the_uninterrupted_tables(tmp_path):
                              "--out", str(out), "--quiet", "--no-report"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while not (out / "checkpoints" / "chunk_00001.pkl").exists():
+    while not (out / "checkpoints" / "chunk_00001.npz").exists():
         assert time.time() < deadline and proc.poll() is None, "run ended before a checkpoint"
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = sorted((out / "checkpoints").glob("chunk_*.pkl"))
+    done = sorted((out / "checkpoints").glob("chunk_*.npz"))
     assert 2 <= len(done) < 12, "the kill should land mid-run"
     assert not (out / "spend.csv").exists()
     assert run_cli(str(study), "--out", str(out), "--resume") == 0

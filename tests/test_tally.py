@@ -38,24 +38,24 @@ def test_group_tallies_match_a_recount(replicate):
                     from sim.inputs.categories import CATEGORIES
                     member = p[char] == CATEGORIES[char].code_of(code)
                 sel = ok & member
-                row = r.eia[s, pol, j]
+                row = r.raw["eia"][s, pol, j]
                 assert row[stat["n"]] == sel.sum()
                 assert row[stat["n_lose10"]] == (sel & (pct < -0.10)).sum()
                 assert row[stat["n_gain"]] == (sel & (pct > 0.005)).sum()
                 assert row[stat["sum_after"]] == pytest.approx(after[sel].sum(), rel=1e-6)
                 hist = np.bincount(np.searchsorted(PCT_EDGES, pct[sel], side="right"),
                                    minlength=len(PCT_EDGES) + 1)
-                np.testing.assert_array_equal(r.eia_hist[s, pol, j], hist)
+                np.testing.assert_array_equal(r.raw["eia_hist"][s, pol, j], hist)
 
 
 def test_baseline_has_no_change_and_policies_do(replicate):
-    st, r = replicate
+    _, r = replicate
     stat = {k: i for i, k in enumerate(EIA_STATS)}
-    assert r.eia[:, 0, :, stat["sum_change"]].max() == 0  # status quo against itself
-    assert np.abs(r.eia[:, 1:, 0, stat["sum_change"]]).min() > 0
+    assert r.raw["eia"][:, 0, :, stat["sum_change"]].max() == 0  # status quo against itself
+    assert np.abs(r.raw["eia"][:, 1:, 0, stat["sum_change"]]).min() > 0
     # disparity before (baseline) is the same for every policy; after differs by policy
-    np.testing.assert_array_equal(r.disparity[:, :, 0], r.disparity[:, :1, 0].repeat(5, axis=1))
-    assert r.disparity[1, 0, 1] > 1.0  # seed: younger people get more at equal need
+    np.testing.assert_array_equal(r.raw["disparity"][:, :, 0], r.raw["disparity"][:, :1, 0].repeat(5, axis=1))
+    assert r.raw["disparity"][1, 0, 1] > 1.0  # seed: younger people get more at equal need
 
 
 def test_percentage_bins_are_exactly_a_search_of_the_edges():
@@ -66,3 +66,12 @@ def test_percentage_bins_are_exactly_a_search_of_the_edges():
     x = np.concatenate([rng.uniform(-1.5, 1.5, 100_000), rng.uniform(-1e6, 1e6, 100),
                         PCT_EDGES, np.nextafter(PCT_EDGES, -2), np.nextafter(PCT_EDGES, 2)])
     np.testing.assert_array_equal(pct_bins(x), np.searchsorted(PCT_EDGES, x, side="right"))
+
+
+def test_eia_columns_and_person_records_follow_the_one_list_of_characteristics(replicate):
+    from sim.inputs.categories import EIA_CHARACTERISTICS
+
+    st, r = replicate
+    chars = list(dict.fromkeys(c for c, _ in eia_groups(st.population.teams)))
+    assert chars == ["all", *EIA_CHARACTERISTICS]
+    assert list(r.persons)[:len(EIA_CHARACTERISTICS)] == list(EIA_CHARACTERISTICS)

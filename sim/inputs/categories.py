@@ -70,7 +70,6 @@ PB_TYPE = Category(
     ("commissioned", "direct_payment", "mixed", "old_style"),
     ("PB commissioned", "PB direct payment", "PB mixed", "Old-style package"),
 )
-PB_TYPES_AFTER_CONVERSION = ("commissioned", "direct_payment", "mixed")
 OLD_STYLE = PB_TYPE.code_of("old_style")
 
 # Age bands for hazards, choices and the EIA.  Lower edges; the last band is open.
@@ -85,7 +84,9 @@ OLDER_AGE = 65
 
 MIN_AGE, MAX_AGE = 18, 120
 
-# Characteristics reported in the Equalities Impact Assessment (team is an open label).
+# Characteristics reported in the Equalities Impact Assessment, in report order: the EIA
+# columns, the per-person reservoir and the group tallies all follow it (team is an open
+# label: its codes are the population's own team names).
 EIA_CHARACTERISTICS: tuple[str, ...] = (
     "age_band",
     "client_group",

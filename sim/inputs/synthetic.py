@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from sim.inputs.categories import AGE_BAND_EDGES, CLIENT_GROUP, ETHNICITY, OLDER_AGE, PB_TYPE
+from sim.inputs.disparity import younger_older_ratio
 from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
 from sim.paths import DEFAULT_TARGETS
@@ -30,6 +31,37 @@ def _draw_ages(rng: np.random.Generator, shares: list[float], oldest: float, n: 
     return rng.uniform(lo, hi)
 
 
+def _draw_pb_type(rng: np.random.Generator, t: dict[str, Any], ptype: str,
+                  teams_all: list[str]) -> dict[str, np.ndarray]:
+    """The people of one PB type: attributes drawn, costs scaled to the type's total."""
+    n = int(t["counts"][ptype])
+    mix = np.array([t["client_group_mix"][ptype][g] for g in CLIENT_GROUP.codes])
+    group = rng.choice(len(CLIENT_GROUP), size=n, p=mix / mix.sum())
+    age = np.empty(n)
+    team = np.empty(n, dtype=np.int16)
+    female = np.empty(n, dtype=bool)
+    for gi, g in enumerate(CLIENT_GROUP.codes):
+        sel = group == gi
+        k = int(sel.sum())
+        age[sel] = _draw_ages(rng, t["age_band_mix"][g], t["age_band_mix"]["oldest_age"], k)
+        names = list(t["teams"][g])
+        share = np.array([t["teams"][g][x] for x in names])
+        team[sel] = [teams_all.index(names[j]) for j in rng.choice(len(names), k, p=share / share.sum())]
+        female[sel] = rng.random(k) < t["female_share"][g]
+    eth_p = np.array([t["ethnicity"][e] for e in ETHNICITY.codes])
+    eth = rng.choice(len(ETHNICITY), size=n, p=eth_p / eth_p.sum())
+    mean_pts = np.array([t["points"]["mean"][g] for g in CLIENT_GROUP.codes])[group]
+    mean_pts = mean_pts * t["points"]["pb_type_multiplier"][ptype]
+    shape = t["points"]["shape"]
+    points = np.minimum(rng.gamma(shape, mean_pts / shape), t["points"]["max_points"])
+    points = np.maximum(np.round(points), 1.0)
+    factor = np.where(age < OLDER_AGE, t["cost"]["younger_factor"], 1.0)
+    factor = factor * np.array([t["cost"]["team_factor"][x] for x in teams_all])[team]
+    raw = points * factor * rng.lognormal(0.0, t["cost"]["noise_sd"], n)
+    cost = raw * (t["annual_cost"][ptype] / raw.sum())  # solve the type's price per point
+    return {"age": age, "sex": np.where(female, 0, 1), "ethnicity": eth, "client_group": group,
+            "team": team, "points": points, "pb_type": np.full(n, PB_TYPE.code_of(ptype)),
+            "cost": cost}
 
 
 def generate(
@@ -46,39 +78,8 @@ def generate(
     t = targets or load_targets()
     rng = np.random.default_rng(t["seed"] if seed is None else seed)
     teams_all = sorted({team for g in CLIENT_GROUP.codes for team in t["teams"][g]})
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "age", "sex", "ethnicity", "client_group", "team", "points", "pb_type", "cost")}
-    for ti, ptype in enumerate(PB_TYPE.codes):
-        n = int(t["counts"][ptype])
-        mix = np.array([t["client_group_mix"][ptype][g] for g in CLIENT_GROUP.codes])
-        group = rng.choice(len(CLIENT_GROUP), size=n, p=mix / mix.sum())
-        age = np.empty(n)
-        team = np.empty(n, dtype=np.int16)
-        female = np.empty(n, dtype=bool)
-        for gi, g in enumerate(CLIENT_GROUP.codes):
-            sel = group == gi
-            k = int(sel.sum())
-            age[sel] = _draw_ages(rng, t["age_band_mix"][g], t["age_band_mix"]["oldest_age"], k)
-            names = list(t["teams"][g])
-            share = np.array([t["teams"][g][x] for x in names])
-            team[sel] = [teams_all.index(names[j]) for j in rng.choice(len(names), k, p=share / share.sum())]
-            female[sel] = rng.random(k) < t["female_share"][g]
-        eth_p = np.array([t["ethnicity"][e] for e in ETHNICITY.codes])
-        eth = rng.choice(len(ETHNICITY), size=n, p=eth_p / eth_p.sum())
-        mean_pts = np.array([t["points"]["mean"][g] for g in CLIENT_GROUP.codes])[group]
-        mean_pts = mean_pts * t["points"]["pb_type_multiplier"][ptype]
-        shape = t["points"]["shape"]
-        points = np.minimum(rng.gamma(shape, mean_pts / shape), t["points"]["max_points"])
-        points = np.maximum(np.round(points), 1.0)
-        factor = np.where(age < OLDER_AGE, t["cost"]["younger_factor"], 1.0)
-        factor = factor * np.array([t["cost"]["team_factor"][x] for x in teams_all])[team]
-        raw = points * factor * rng.lognormal(0.0, t["cost"]["noise_sd"], n)
-        cost = raw * (t["annual_cost"][ptype] / raw.sum())  # solve the type's price per point
-        for key, val in (("age", age), ("sex", np.where(female, 0, 1)), ("ethnicity", eth),
-                         ("client_group", group), ("team", team), ("points", points),
-                         ("pb_type", np.full(n, ti)), ("cost", cost)):
-            cols[key].append(val)
-    c = {k: np.concatenate(v) for k, v in cols.items()}
+    parts = [_draw_pb_type(rng, t, ptype, teams_all) for ptype in PB_TYPE.codes]
+    c = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     n = len(c["age"])
     order = rng.permutation(n)
     c = {k: v[order] for k, v in c.items()}
@@ -118,7 +119,9 @@ def check_targets(pop: Population, targets: dict[str, Any] | None = None) -> lis
     pb_share = float(np.mean(pop.pb_type != PB_TYPE.code_of("old_style")))
     rows.append({"target": "share of community users with a PB", "expected": "> 0.60",
                  "actual": round(pb_share, 3), "ok": pb_share > 0.60, "source": "seed (4.2)"})
-    ratio = younger_older_ratio(pop)
+    everyone = np.ones((1, len(pop)), dtype=bool)
+    ratio = float(younger_older_ratio(pop.annual_budget[None, :], pop.ras_points, pop.age,
+                                      everyone)[0])
     rows.append({"target": "cost per point, under 65 / 65+ at equal points", "expected": "> 1",
                  "actual": round(ratio, 3), "ok": ratio > 1.0, "source": "seed (4.8(1))"})
     return rows
@@ -128,18 +131,3 @@ def _row(name: str, expected: float, actual: float, tol: float, source: str) -> 
     ok = abs(actual - expected) <= tol * abs(expected)
     return {"target": name, "expected": expected, "actual": round(actual, 2),
             "ok": bool(ok), "tolerance": tol, "source": source}
-
-
-def younger_older_ratio(pop: Population, band_width: float = 10.0) -> float:
-    """Median cost per point under 65 over 65+, compared within points bands (equal need)."""
-    young = pop.age < OLDER_AGE
-    band = np.floor(pop.ras_points / band_width)
-    ppp = pop.annual_budget / np.maximum(pop.ras_points, 1.0)
-    logs, weights = [], []
-    for b in np.unique(band):
-        y, o = (band == b) & young, (band == b) & ~young
-        if y.sum() >= 5 and o.sum() >= 5:
-            logs.append(np.log(np.median(ppp[y]) / np.median(ppp[o])))
-            weights.append(min(y.sum(), o.sum()))
-    return float(np.exp(np.average(logs, weights=weights))) if logs else float("nan")
-

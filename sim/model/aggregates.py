@@ -1,11 +1,19 @@
-"""What one replicate returns: its aggregates and the groups they are tallied by."""
+"""The aggregate register: what a replicate returns and what a study keeps of it.
+
+A replicate returns raw arrays (RAW) from which every aggregate in AGGREGATES is derived.
+An aggregate is either kept per replicate (ROWS, for intervals across replicates) or summed
+over replicates (SUM).  Chunk summaries, checkpoints, StudyResults and the saved results
+are all driven by this register: a new aggregate is one entry here (plus, if it needs data
+the replicate does not yet return, one raw array in the reductions).
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, ETHNICITY, PB_TYPE, SEX
+from sim.inputs.categories import AGE_BAND, CATEGORIES, CLIENT_GROUP, EIA_CHARACTERISTICS, PB_TYPE
 
 # Columns of the monthly spend-by-group array (the last axis of spend_month_group).
 SPEND_GROUPS: tuple[tuple[str, str], ...] = (
@@ -41,33 +49,130 @@ PCT_EDGES = np.linspace(-1.0, 1.0, 81)
 
 SNAPSHOTS: tuple[str, ...] = ("first_year", "horizon")
 
+# The disparity pair of each (snapshot, policy): the ratio under the baseline, then the policy.
+DISPARITY_SIDES: tuple[str, ...] = ("baseline", "policy")
+
+# Person-level reservoir of the go-live cohort (axis N: its people), field -> axes: each EIA
+# characteristic at go-live; points and baseline budget ('before') at each snapshot; each
+# policy's budget ('after') and 'valid': in the community under both it and the baseline.
+PERSON_FIELDS: dict[str, str] = {**{c: "N" for c in EIA_CHARACTERISTICS},
+                                 "points": "SN", "before": "SN", "after": "SPN", "valid": "SPN"}
+
+
+def characteristic_codes(characteristic: str, teams: tuple[str, ...]) -> tuple[str, ...]:
+    """Group codes of an EIA characteristic; teams are the population's own labels."""
+    return tuple(teams) if characteristic == "team" else CATEGORIES[characteristic].codes
+
 
 def eia_groups(teams: tuple[str, ...]) -> list[tuple[str, str]]:
     """(characteristic, group code) columns of the EIA arrays; 'all' first."""
-    cols = [("all", "all")]
-    cols += [("age_band", c) for c in AGE_BAND.codes]
-    cols += [("client_group", c) for c in CLIENT_GROUP.codes]
-    cols += [("sex", c) for c in SEX.codes]
-    cols += [("ethnicity", c) for c in ETHNICITY.codes]
-    cols += [("pb_type", c) for c in PB_TYPE.codes]
-    cols += [("team", t) for t in teams]
-    return cols
+    return [("all", "all")] + [(c, code) for c in EIA_CHARACTERISTICS
+                               for code in characteristic_codes(c, teams)]
+
+
+# Axis letters of the shapes below.
+AXES: dict[str, str] = {
+    "P": "policy", "T": "month", "F": "financial year", "G": "spend group (SPEND_GROUPS)",
+    "S": "snapshot (SNAPSHOTS)", "J": "EIA group (eia_groups)", "K": "statistic (EIA_STATS)",
+    "Q": "per-replicate statistic (EIA_REP_STATS)", "H": "percentage-change bin (PCT_EDGES)",
+    "V": "side (DISPARITY_SIDES)",
+}
+
+
+def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, ...]) -> dict[str, int]:
+    """Length of each axis letter for a study."""
+    return {"P": n_policies, "T": n_months, "F": n_years, "G": len(SPEND_GROUPS),
+            "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
+            "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES)}
+
+
+# A replicate's raw arrays: name -> (axes, what).
+RAW: dict[str, tuple[str, str]] = {
+    "spend_month_group": ("PTG", "community spend, £ cash (uplifted)"),
+    "res_spend_month": ("PT", "residential spend of people admitted during the run"),
+    "admissions_month": ("PT", "residential admissions"),
+    "people_month": ("PT", "people with a community budget"),
+    "eia": ("SPJK", "EIA statistics of the go-live cohort by group"),
+    "eia_hist": ("SPJH", "counts of percentage change by group"),
+    "disparity": ("SPV", "younger/older allocation-per-point ratio at equal need"),
+}
 
 
 @dataclass
 class ReplicateResult:
-    """Aggregates of one replicate over all policies (P policies, T months, S snapshots, J groups)."""
+    """One replicate over all policies: its RAW arrays and, for the first replicates only,
+    the person-level reservoir (PERSON_FIELDS)."""
 
     replicate: int
-    spend_month_group: np.ndarray   # (P, T, G) community spend, £ cash (uplifted)
-    res_spend_month: np.ndarray     # (P, T) residential spend of people admitted during the run
-    admissions_month: np.ndarray    # (P, T) residential admissions
-    people_month: np.ndarray        # (P, T) people with a community budget
-    eia: np.ndarray                 # (S, P, J, len(EIA_STATS))
-    eia_hist: np.ndarray            # (S, P, J, len(PCT_EDGES) + 1) counts of % change
-    disparity: np.ndarray           # (S, P, 2): younger/older allocation-per-point ratio (baseline, policy)
-    # Reservoir (first replicates only), go-live cohort of n people: codes 'age_band',
-    # 'client_group', 'sex', 'ethnicity', 'pb_type', 'team' (n,) at go-live; 'points' (S, n);
-    # 'before' (S, n) baseline budget; 'after' (S, P, n) policy budget; 'valid' (S, P, n)
-    # True where the person is in the community under both the policy and the baseline.
+    raw: dict[str, np.ndarray]
     persons: dict[str, np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        if set(self.raw) != set(RAW):
+            raise ValueError(f"raw arrays {sorted(self.raw)} are not the register's {sorted(RAW)}")
+
+
+@dataclass(frozen=True)
+class FiscalYears:
+    """Which financial year each month falls in, to total monthly arrays by year."""
+
+    month_fy: np.ndarray   # (T,) index of each month's financial year
+    n: int                 # number of financial years
+
+    def totals(self, x: np.ndarray) -> np.ndarray:
+        """x (..., T) summed over the months of each year: (..., F) float64."""
+        month_fy = np.asarray(self.month_fy)
+        out = np.zeros(x.shape[:-1] + (self.n,))
+        for f in range(self.n):
+            out[..., f] = x[..., month_fy == f].sum(axis=-1)
+        return out
+
+
+ROWS, SUM = "rows", "sum"
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregate: how it is derived from a replicate and folded across replicates."""
+
+    name: str
+    axes: str            # one AXES letter per axis of one replicate's value
+    doc: str
+    dtype: type
+    fold: str            # ROWS: one row per replicate (for intervals); SUM: summed
+    derive: Callable[[Mapping[str, np.ndarray], FiscalYears], np.ndarray]
+
+    def value(self, raw: Mapping[str, np.ndarray], years: FiscalYears) -> np.ndarray:
+        """One replicate's value, in the register's dtype."""
+        return self.derive(raw, years).astype(self.dtype)
+
+    def shape(self, sizes: Mapping[str, int], rows: int | None = None) -> tuple[int, ...]:
+        """Shape of the folded array (ROWS: `rows` replicates first)."""
+        shape = tuple(sizes[a] for a in self.axes)
+        return (rows,) + shape if self.fold == ROWS else shape
+
+
+_REP_STATS = [EIA_STATS.index(s) for s in EIA_REP_STATS]
+
+AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
+    Aggregate("spend_fy", "PF", "community spend by financial year", np.float64, ROWS,
+              lambda raw, fy: fy.totals(raw["spend_month_group"][:, :, 0])),
+    Aggregate("res_spend_fy", "PF", "residential spend by financial year", np.float64, ROWS,
+              lambda raw, fy: fy.totals(raw["res_spend_month"])),
+    Aggregate("admissions_fy", "PF", "residential admissions by financial year", np.float64,
+              ROWS, lambda raw, fy: fy.totals(raw["admissions_month"].astype(float))),
+    Aggregate("spend_month_total", "PT", "community spend by month", np.float64, ROWS,
+              lambda raw, fy: raw["spend_month_group"][:, :, 0]),
+    Aggregate("spend_month_group_sum", "PTG", "community spend by month and group", np.float64,
+              SUM, lambda raw, fy: raw["spend_month_group"]),
+    Aggregate("people_month_sum", "PT", "people with a community budget by month", np.float64,
+              SUM, lambda raw, fy: raw["people_month"]),
+    Aggregate("eia_sum", "SPJK", "EIA statistics by group", np.float64, SUM,
+              lambda raw, fy: raw["eia"]),
+    Aggregate("eia_rep", "SPJQ", "EIA statistics kept for intervals", np.float32, ROWS,
+              lambda raw, fy: raw["eia"][..., _REP_STATS]),
+    Aggregate("eia_hist", "SPJH", "counts of percentage change by group", np.float64, SUM,
+              lambda raw, fy: raw["eia_hist"]),
+    Aggregate("disparity", "SPV", "younger/older allocation-per-point ratio", np.float64, ROWS,
+              lambda raw, fy: raw["disparity"]),
+)}

@@ -3,14 +3,13 @@
 Replicate r is seeded by SeedSequence(seed, spawn_key=(r,)) — the r-th child of
 SeedSequence(seed).spawn — so results do not depend on how replicates are
 scheduled.  Replicates run in chunks; each finished chunk is summarised (what
-folding needs), written atomically to checkpoints/ and folded in replicate order,
-so a killed run resumes from the completed chunks and ends with the same tables
-as an uninterrupted one.
+folding needs), checkpointed (sim.study.checkpoints) and folded in replicate order,
+so a killed run resumes from the intact chunks and ends with the same tables as an
+uninterrupted one.
 """
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,15 +21,15 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import ThreadpoolController
 
-from sim.atomic import atomic_path
 from sim.inputs.population import Population
-from sim.model.aggregates import ReplicateResult
+from sim.model.aggregates import FiscalYears, ReplicateResult
 from sim.model.care_model import CareModel
 from sim.model.draws import draw
 from sim.model.params import Parameters
 from sim.model.reductions import replicate_result
 from sim.model.world import simulate
 from sim.policy.policy import Policy
+from sim.study.checkpoints import Checkpoints
 from sim.study.results import ChunkSummary, StudyResults
 from sim.study.workers import die_with_parent
 
@@ -77,7 +76,7 @@ def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
     """One replicate of every policy, reduced to its aggregates."""
     with _one_thread():  # one BLAS thread: identical sums whatever the worker layout
         model = build_model(spec, r).run()
-        result = replicate_result(model, r, r < spec.reservoir_replicates, len(spec.population.teams))
+        result = replicate_result(model, r, r < spec.reservoir_replicates, spec.population.teams)
         model.release()
         return result
 
@@ -108,16 +107,7 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def _chunk_path(folder: Path, k: int) -> Path:
-    return folder / f"chunk_{k:05d}.pkl"
-
-
-def _write_atomic(path: Path, obj: Any) -> None:
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _map(jobs: int, backend: str, spec: RunSpec, reps: range) -> Iterator[ReplicateResult]:
+def _map(jobs: int, backend: str, spec: RunSpec, reps: list[int]) -> Iterator[ReplicateResult]:
     """Replicates as they finish, on this machine (loky) or a Dask cluster."""
     tasks = (delayed(run_replicate)(spec, r) for r in reps)
     if backend == "dask":
@@ -130,32 +120,32 @@ def _map(jobs: int, backend: str, spec: RunSpec, reps: range) -> Iterator[Replic
             yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks)
 
 
+def chunks(runs: int, chunk_size: int) -> list[list[int]]:
+    """The replicates of each chunk, in order."""
+    return [list(range(k, min(runs, k + chunk_size))) for k in range(0, runs, chunk_size)]
+
+
 def iterate_chunks(
-    spec: RunSpec, runs: int, chunk_size: int, checkpoints: Path | None, *, month_fy: np.ndarray,
-    n_fy: int, jobs: int = 1, backend: str = "loky",
+    spec: RunSpec, runs: int, chunk_size: int, checkpoints: Checkpoints | None, *,
+    years: FiscalYears, jobs: int = 1, backend: str = "loky",
     on_replicate: Callable[[int], None] | None = None,
 ) -> Iterator[ChunkSummary]:
-    """Yield each chunk of replicates, summarised (financial years from month_fy), in order;
-    computing only those not checkpointed (a checkpoint is the chunk's summary)."""
-    n_chunks = -(-runs // chunk_size)
-    for k in range(n_chunks):
-        path = _chunk_path(checkpoints, k) if checkpoints else None
-        reps = range(k * chunk_size, min(runs, (k + 1) * chunk_size))
-        if path is not None and path.exists():
-            with open(path, "rb") as f:
-                summary = pickle.load(f)
-            if isinstance(summary, ChunkSummary) and summary.replicates == list(reps):
-                yield summary
-                continue
+    """Yield each chunk of replicates, summarised, in order; computing only those not
+    intact in checkpoints (a checkpoint is the chunk's summary)."""
+    for k, reps in enumerate(chunks(runs, chunk_size)):
+        summary = checkpoints.load(k, reps) if checkpoints is not None else None
+        if summary is not None:
+            yield summary
+            continue
         chunk = []
         for res in _map(jobs, backend, spec, reps):
             chunk.append(res)
             if on_replicate:
                 on_replicate(1)
         chunk.sort(key=lambda c: c.replicate)
-        summary = ChunkSummary.of(chunk, month_fy, n_fy)
-        if path is not None:
-            _write_atomic(path, summary)
+        summary = ChunkSummary.of(chunk, years)
+        if checkpoints is not None:
+            checkpoints.save(k, summary)
         yield summary
 
 
@@ -164,16 +154,14 @@ def run(
     checkpoints: Path | None = None, jobs: int = 1, backend: str = "loky",
     progress: bool | None = None,
 ) -> StudyResults:
-    """Run (or resume) all replicates and fold them into `results`."""
-    n_chunks = -(-runs // chunk_size)
-    done = 0
-    if checkpoints is not None:
-        done = sum(min(chunk_size, runs - k * chunk_size) for k in range(n_chunks)
-                   if _chunk_path(checkpoints, k).exists())
+    """Run (or resume from the intact chunks in `checkpoints`) all replicates and fold them
+    into `results`."""
+    store = Checkpoints(checkpoints, results.sizes()) if checkpoints is not None else None
+    done = sum(len(reps) for k, reps in enumerate(chunks(runs, chunk_size))
+               if store is not None and store.has(k, reps))
     bar = Progress(runs, done, progress)
     try:
-        for summary in iterate_chunks(spec, runs, chunk_size, checkpoints,
-                                      month_fy=results.month_fy, n_fy=len(results.financial_years),
+        for summary in iterate_chunks(spec, runs, chunk_size, store, years=results.years,
                                       jobs=jobs, backend=backend, on_replicate=bar.update):
             results.fold_chunk(summary)
     finally:

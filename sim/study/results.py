@@ -1,85 +1,142 @@
 """What a study run produces: the folded Monte Carlo aggregates, and how they are saved.
 
-A replicate returns a ReplicateResult (small arrays); the runner summarises each
+A replicate returns a ReplicateResult (small raw arrays); the runner summarises each
 chunk of replicates (ChunkSummary, also the checkpoint) and folds it into a
-StudyResults.  Per-replicate values are kept only where intervals across replicates
-need them (financial-year totals, monthly totals, per-group loss tallies); the
-rest is summed.  Person-level budget changes are kept only for the first
-`reservoir_replicates` replicates (a capped, deterministic reservoir).
+StudyResults.  Which aggregates exist, and whether each is kept per replicate (for
+intervals) or summed, is the aggregate register's (sim.model.aggregates.AGGREGATES).
+Person-level budget changes are kept only for the first `reservoir_replicates`
+replicates (a capped, deterministic reservoir).
+
+A results folder holds aggregates.npz (arrays, no pickles), aggregates.json (labels and
+counts) and checksums.json (their SHA-256), checked on load.
 """
 from __future__ import annotations
 
-import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.atomic import atomic_path
-from sim.model.aggregates import EIA_REP_STATS, EIA_STATS, ReplicateResult, eia_groups
+from sim.model.aggregates import (
+    AGGREGATES,
+    PERSON_FIELDS,
+    ROWS,
+    FiscalYears,
+    ReplicateResult,
+    axis_sizes,
+    eia_groups,
+)
+from sim.study.manifest import write_json_atomic
+from sim.study.storage import (
+    DamagedFileError,
+    read_json,
+    read_npz,
+    verify_checksums,
+    write_checksums,
+    write_npz,
+)
+
+ARRAYS_FILE, META_FILE, CHECKSUM_FILE = "aggregates.npz", "aggregates.json", "checksums.json"
 
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez_compressed's format at the fastest deflate level (the float arrays barely
-    compress: level 1 is 2.5x faster for a file 6% larger)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, arr in arrays.items():
-            with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
-                np.lib.format.write_array(f, np.asanyarray(arr), allow_pickle=False)
+def person_arrays(persons: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The person reservoir as flat named arrays: persons_<i>_<field>."""
+    return {f"persons_{i}_{k}": v for i, p in enumerate(persons) for k, v in p.items()}
 
 
-
-
-PER_REPLICATE = ("spend_fy", "res_spend_fy", "admissions_fy", "spend_month_total", "eia_rep",
-                 "disparity")
+def unpack(arrays: dict[str, np.ndarray], sizes: dict[str, int], rows: int, n_persons: int,
+           where: Path, also: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """The register's aggregates and the person reservoir from flat arrays, checked against
+    the register: every member present, nothing else, each of its dtype and shape."""
+    person_keys = {f"persons_{i}_{k}" for i in range(n_persons) for k in PERSON_FIELDS}
+    expected = set(AGGREGATES) | person_keys | set(also)
+    if set(arrays) != expected:
+        missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
+        raise DamagedFileError(f"{where}: not the expected arrays (missing {missing or 'none'}, "
+                               f"unexpected {extra or 'none'})")
+    values = {}
+    for name, agg in AGGREGATES.items():
+        arr, shape = arrays[name], agg.shape(sizes, rows)
+        if arr.dtype != np.dtype(agg.dtype) or arr.shape != shape:
+            raise DamagedFileError(f"{where}: '{name}' is {arr.dtype} {arr.shape}, not the "
+                                   f"{np.dtype(agg.dtype)} {shape} its recorded counts imply")
+        values[name] = arr
+    persons = []
+    for i in range(n_persons):
+        rec = {k: arrays[f"persons_{i}_{k}"] for k in PERSON_FIELDS}
+        first = next(iter(rec.values()))
+        people = {"N": first.shape[0] if first.ndim else -1}   # the go-live cohort's size
+        for k, axes in PERSON_FIELDS.items():
+            want = tuple({**sizes, **people}[a] for a in axes)
+            if rec[k].shape != want:
+                raise DamagedFileError(f"{where}: person record {i} '{k}' has shape "
+                                       f"{rec[k].shape}, expected {want}")
+        persons.append(rec)
+    return values, persons
 
 
 @dataclass
 class ChunkSummary:
-    """A chunk of replicates reduced to what folding needs: the values kept per replicate,
-    the chunk's sums of the rest (added in replicate order) and the person reservoir.  This
-    is what a checkpoint holds: tens of kilobytes a replicate, not the full results."""
+    """A chunk of replicates reduced to what folding needs: for each registered aggregate,
+    one row per replicate or the chunk's sum (added in replicate order), plus the person
+    reservoir.  This is what a checkpoint holds: tens of kilobytes a replicate."""
 
     replicates: list[int]
-    rows: dict[str, np.ndarray]      # PER_REPLICATE name -> (k, ...) one row per replicate
-    sums: dict[str, np.ndarray]      # summed arrays -> total over the chunk (float64)
+    values: dict[str, np.ndarray]     # aggregate name -> (k, ...) rows or the chunk's sum
     persons: list[dict[str, np.ndarray]]
 
     @classmethod
-    def of(cls, results: list[ReplicateResult], month_fy: np.ndarray, n_fy: int) -> ChunkSummary:
+    def of(cls, results: list[ReplicateResult], years: FiscalYears) -> ChunkSummary:
         """Summarise replicates (given in replicate order)."""
-        month_fy = np.asarray(month_fy)
+        values = {}
+        for name, agg in AGGREGATES.items():
+            per = [agg.value(r.raw, years) for r in results]
+            if agg.fold == ROWS:
+                values[name] = np.stack(per)
+            else:
+                total = per[0]
+                for v in per[1:]:
+                    total = total + v
+                values[name] = total
+        return cls([r.replicate for r in results], values,
+                   [r.persons for r in results if r.persons is not None])
 
-        def by_fy(x: np.ndarray) -> np.ndarray:
-            out = np.zeros(x.shape[:-1] + (n_fy,))
-            for f in range(n_fy):
-                out[..., f] = x[..., month_fy == f].sum(axis=-1)
-            return out
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The chunk as flat named arrays (its checkpoint file)."""
+        return {**self.values, **person_arrays(self.persons)}
 
-        rep_stats = [EIA_STATS.index(s) for s in EIA_REP_STATS]
-        per = {
-            "spend_fy": [by_fy(r.spend_month_group[:, :, 0]) for r in results],
-            "res_spend_fy": [by_fy(r.res_spend_month) for r in results],
-            "admissions_fy": [by_fy(r.admissions_month.astype(float)) for r in results],
-            "spend_month_total": [r.spend_month_group[:, :, 0].astype(np.float64) for r in results],
-            "eia_rep": [r.eia[..., rep_stats].astype(np.float32) for r in results],
-            "disparity": [r.disparity for r in results],
-        }
-        sums: dict[str, np.ndarray] = {}
-        for r in results:
-            for name, val in (("spend_month_group_sum", r.spend_month_group),
-                              ("people_month_sum", r.people_month), ("eia_sum", r.eia),
-                              ("eia_hist", r.eia_hist)):
-                sums[name] = val.astype(np.float64) if name not in sums else sums[name] + val
-        return cls([r.replicate for r in results], {k: np.stack(v) for k, v in per.items()},
-                   sums, [r.persons for r in results if r.persons is not None])
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], replicates: list[int], n_persons: int,
+                    sizes: dict[str, int], where: Path) -> ChunkSummary:
+        """A chunk back from its arrays; DamagedFileError unless they fit the register."""
+        values, persons = unpack(arrays, sizes, len(replicates), n_persons, where)
+        return cls(list(replicates), values, persons)
+
+
+# aggregates.json: key -> type its value must have.
+_META_TYPES = {"policies": list, "months": list, "financial_years": list, "go_live_month": int,
+               "teams": list, "n_replicates": int, "n_person_replicates": int, "meta": dict}
+
+
+def _checked_meta(meta: Any, where: Path) -> dict[str, Any]:
+    """aggregates.json's content, each key of its type and exactly one baseline policy."""
+    bad = [k for k, t in _META_TYPES.items() if not isinstance(meta, dict)
+           or not isinstance(meta.get(k), t)]
+    if not bad:
+        pols = meta["policies"]
+        if not all(isinstance(p, dict) and "name" in p for p in pols) or \
+                sum(bool(p["is_baseline"]) for p in pols if "is_baseline" in p) != 1:
+            bad = ["policies"]
+    if bad:
+        raise DamagedFileError(f"{where}: missing or malformed {bad}")
+    return meta
 
 
 @dataclass
 class StudyResults:
-    """Folded results of a study run; see module docstring."""
+    """Folded results of a study run; see module docstring.  Each registered aggregate is an
+    attribute (res.spend_fy, res.eia_sum, ...: None until a chunk is folded)."""
 
     policies: list[dict[str, Any]]          # name, calibration, transition, is_baseline
     months: list[str]                       # 'YYYY-MM' labels, length T
@@ -88,21 +145,23 @@ class StudyResults:
     go_live_month: int
     teams: tuple[str, ...]
     n_replicates: int = 0
-    spend_fy: np.ndarray | None = None          # (R, P, F) community spend per replicate
-    res_spend_fy: np.ndarray | None = None      # (R, P, F)
-    admissions_fy: np.ndarray | None = None     # (R, P, F)
-    spend_month_total: np.ndarray | None = None  # (R, P, T)
-    spend_month_group_sum: np.ndarray | None = None  # (P, T, G) summed over replicates
-    people_month_sum: np.ndarray | None = None  # (P, T)
-    eia_sum: np.ndarray | None = None           # (S, P, J, K) summed over replicates
-    eia_rep: np.ndarray | None = None           # (R, S, P, J, len(EIA_REP_STATS))
-    eia_hist: np.ndarray | None = None          # (S, P, J, H)
-    disparity: np.ndarray | None = None         # (R, S, P, 2)
     persons: list[dict[str, np.ndarray]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     capacity: int = 0  # expected replicates: per-replicate arrays are allocated once
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # by aggregate
 
-    _PER_REPLICATE = PER_REPLICATE
+    def __getattr__(self, name: str) -> np.ndarray | None:
+        agg = AGGREGATES.get(name)
+        if agg is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        arr = self.__dict__.get("arrays", {}).get(name)
+        return arr[: self.n_replicates] if arr is not None and agg.fold == ROWS else arr
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in AGGREGATES:
+            self.arrays[name] = value
+        else:
+            object.__setattr__(self, name, value)
 
     @property
     def eia_columns(self) -> list[tuple[str, str]]:
@@ -112,66 +171,71 @@ class StudyResults:
     def baseline_index(self) -> int:
         return next(i for i, p in enumerate(self.policies) if p["is_baseline"])
 
+    @property
+    def years(self) -> FiscalYears:
+        return FiscalYears(np.asarray(self.month_fy), len(self.financial_years))
+
+    def sizes(self) -> dict[str, int]:
+        """Length of each axis letter of the register's shapes for this study."""
+        return axis_sizes(len(self.policies), len(self.months), len(self.financial_years),
+                          tuple(self.teams))
+
     def fold_chunk(self, chunk: ChunkSummary) -> None:
         """Add a chunk of replicates (chunks must be folded in replicate order)."""
         n, k = self.n_replicates, len(chunk.replicates)
-        for name, rows in chunk.rows.items():
-            cur = getattr(self, name)
+        for name, value in chunk.values.items():
+            cur = self.arrays.get(name)
+            if AGGREGATES[name].fold != ROWS:
+                self.arrays[name] = value.copy() if cur is None else cur + value
+                continue
             if cur is None or len(cur) < n + k:  # grow by doubling: memory stays near the final size
                 size = max(self.capacity, 2 * n, n + k)
-                grown = np.zeros((size,) + rows.shape[1:], dtype=rows.dtype)
+                grown = np.zeros((size,) + value.shape[1:], dtype=value.dtype)
                 if cur is not None:
                     grown[:n] = cur[:n]
-                setattr(self, name, grown)
-                cur = grown
-            cur[n:n + k] = rows
-        for name, total in chunk.sums.items():
-            cur = getattr(self, name)
-            setattr(self, name, total.copy() if cur is None else cur + total)
+                self.arrays[name] = cur = grown
+            cur[n:n + k] = value
         self.persons.extend(chunk.persons)
         self.n_replicates += k
 
     # ---- persistence -------------------------------------------------------------
-    _ARRAYS = ("month_fy", "spend_fy", "res_spend_fy", "admissions_fy", "spend_month_total",
-               "spend_month_group_sum", "people_month_sum", "eia_sum", "eia_rep", "eia_hist",
-               "disparity")
-
     def save(self, folder: str | Path) -> None:
-        """Write aggregates.npz + aggregates.json into folder (atomically)."""
+        """Write aggregates.npz, aggregates.json and their checksums into folder (atomically)."""
         folder = Path(folder)
-        arrays = {k: getattr(self, k) for k in self._ARRAYS if getattr(self, k) is not None}
-        for k in self._PER_REPLICATE:
-            if k in arrays:
-                arrays[k] = arrays[k][: self.n_replicates]
-        for i, p in enumerate(self.persons):
-            for k, v in p.items():
-                arrays[f"persons_{i}_{k}"] = v
-        with atomic_path(folder / "aggregates.npz") as tmp:
-            write_npz(tmp, arrays)
-        meta = {
+        missing = [name for name in AGGREGATES if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"nothing folded for {missing}: no results to save")
+        arrays = {"month_fy": np.asarray(self.month_fy)}
+        arrays.update({name: np.asarray(getattr(self, name), dtype=agg.dtype)
+                       for name, agg in AGGREGATES.items()})
+        arrays.update(person_arrays(self.persons))
+        write_npz(folder / ARRAYS_FILE, arrays)
+        write_json_atomic(folder / META_FILE, {
             "policies": self.policies, "months": self.months,
             "financial_years": self.financial_years, "go_live_month": self.go_live_month,
             "teams": list(self.teams), "n_replicates": self.n_replicates,
             "n_person_replicates": len(self.persons), "meta": self.meta,
-        }
-        with atomic_path(folder / "aggregates.json") as tmp:
-            tmp.write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+        })
+        write_checksums(folder / CHECKSUM_FILE, [folder / ARRAYS_FILE, folder / META_FILE])
 
     @classmethod
     def load(cls, folder: str | Path) -> StudyResults:
+        """Read a results folder; DamagedFileError (an InputError) if any file is damaged,
+        edited or inconsistent with the others."""
         folder = Path(folder)
-        meta = json.loads((folder / "aggregates.json").read_text(encoding="utf-8"))
-        data = np.load(folder / "aggregates.npz")
-        out = cls(
-            policies=meta["policies"], months=meta["months"],
-            financial_years=meta["financial_years"], month_fy=data["month_fy"],
-            go_live_month=meta["go_live_month"], teams=tuple(meta["teams"]),
-            n_replicates=meta["n_replicates"], meta=meta["meta"],
-        )
-        for k in cls._ARRAYS[1:]:
-            if k in data:
-                setattr(out, k, data[k])
-        for i in range(meta["n_person_replicates"]):
-            prefix = f"persons_{i}_"
-            out.persons.append({k[len(prefix):]: data[k] for k in data if k.startswith(prefix)})
+        verify_checksums(folder / CHECKSUM_FILE, (ARRAYS_FILE, META_FILE))
+        meta = _checked_meta(read_json(folder / META_FILE), folder / META_FILE)
+        data = read_npz(folder / ARRAYS_FILE)
+        out = cls(policies=meta["policies"], months=meta["months"],
+                  financial_years=meta["financial_years"], month_fy=data.get("month_fy"),
+                  go_live_month=meta["go_live_month"], teams=tuple(meta["teams"]),
+                  n_replicates=meta["n_replicates"], meta=meta["meta"])
+        values, out.persons = unpack(data, out.sizes(), out.n_replicates,
+                                     meta["n_person_replicates"], folder / ARRAYS_FILE,
+                                     also=("month_fy",))
+        month_fy = out.month_fy
+        if (month_fy.shape != (len(out.months),) or month_fy.dtype.kind not in "iu"
+                or (len(month_fy) and not 0 <= month_fy.min() <= month_fy.max() < len(out.financial_years))):
+            raise DamagedFileError(f"{folder / ARRAYS_FILE}: 'month_fy' does not fit the months")
+        out.arrays.update(values)
         return out

@@ -1,0 +1,97 @@
+"""A run's completed chunks on disk, so a killed run resumes where it stopped.
+
+Chunk k is checkpoints/chunk_<k>.npz (its ChunkSummary's arrays, no pickles);
+checkpoints/index.json, rewritten atomically after each chunk, records each chunk's
+replicates, reservoir size and SHA-256.  A chunk that is unrecorded, missing, damaged or
+malformed is recomputed (with a one-line note); it is never trusted or unpickled.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from sim.study.manifest import write_json_atomic
+from sim.study.results import ChunkSummary
+from sim.study.storage import DamagedFileError, read_json, read_npz, sha256_of, write_npz
+
+INDEX = "index.json"
+FORMAT = "ras-sim checkpoints 1"
+
+
+def note(message: str) -> None:
+    sys.stderr.write(f"note: {message}\n")
+
+
+class Checkpoints:
+    """The checkpoints folder of one run (created if absent)."""
+
+    def __init__(self, folder: Path, sizes: dict[str, int]) -> None:
+        self.folder, self.sizes = Path(folder), sizes
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.chunks = self._read_index()
+        old = sorted(self.folder.glob("*.pkl"))
+        if old:
+            note(f"{self.folder}: ignoring {len(old)} pickle checkpoint(s) of an older version "
+                 "(never loaded); their replicates are recomputed")
+
+    def _read_index(self) -> dict[str, Any]:
+        path = self.folder / INDEX
+        if not path.exists():
+            return {}
+        try:
+            index = read_json(path)
+            if not (isinstance(index, dict) and index.get("format") == FORMAT
+                    and isinstance(index.get("chunks"), dict)):
+                raise DamagedFileError(f"{path}: not a checkpoint index")
+        except DamagedFileError as exc:
+            note(f"{exc}; recomputing every chunk")
+            return {}
+        return index["chunks"]
+
+    @staticmethod
+    def name(k: int) -> str:
+        return f"chunk_{k:05d}.npz"
+
+    def _entry(self, k: int, replicates: list[int]) -> dict[str, Any]:
+        """Chunk k's index entry, checked against its file; DamagedFileError if unusable."""
+        path = self.folder / self.name(k)
+        entry = self.chunks.get(self.name(k))
+        if not isinstance(entry, dict) or entry.get("replicates") != replicates \
+                or not isinstance(entry.get("n_persons"), int):
+            raise DamagedFileError(f"{path}: not recorded in {INDEX} for replicates "
+                                   f"{replicates[0]}-{replicates[-1]}")
+        if not path.exists():
+            raise DamagedFileError(f"{path}: missing")
+        if sha256_of(path) != entry.get("sha256"):
+            raise DamagedFileError(f"{path}: does not match its checksum (damaged or edited)")
+        return entry
+
+    def has(self, k: int, replicates: list[int]) -> bool:
+        """Whether chunk k is recorded and its file matches its checksum."""
+        try:
+            self._entry(k, replicates)
+        except DamagedFileError:
+            return False
+        return True
+
+    def load(self, k: int, replicates: list[int]) -> ChunkSummary | None:
+        """Chunk k if it was completed and is intact; None (noted on stderr if a file or a
+        record was there) if its replicates must be computed."""
+        if self.name(k) not in self.chunks and not (self.folder / self.name(k)).exists():
+            return None
+        try:
+            entry = self._entry(k, replicates)
+            return ChunkSummary.from_arrays(read_npz(self.folder / self.name(k)), replicates,
+                                            entry["n_persons"], self.sizes, self.folder / self.name(k))
+        except DamagedFileError as exc:
+            note(f"{exc}; recomputing it")
+            return None
+
+    def save(self, k: int, summary: ChunkSummary) -> None:
+        """Write chunk k, then record it in the index (so a recorded chunk is complete)."""
+        path = self.folder / self.name(k)
+        write_npz(path, summary.arrays())
+        self.chunks[self.name(k)] = {"replicates": summary.replicates,
+                                     "n_persons": len(summary.persons), "sha256": sha256_of(path)}
+        write_json_atomic(self.folder / INDEX, {"format": FORMAT, "chunks": self.chunks})
