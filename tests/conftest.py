@@ -1,6 +1,9 @@
 """Shared fixtures: the shipped population, default parameters, small worlds."""
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,3 +36,41 @@ def small_population(population):
         "id", "age", "sex", "ethnicity", "client_group", "team", "facs_band", "ras_points",
         "pb_type", "annual_budget", "months_since_review")}
     return Population(teams=population.teams, source="small", **fields)
+
+
+# ---- no test leaves processes behind ---------------------------------------------------
+# Every process the tests start inherits this tag; at the end of the session none may be left.
+SESSION_TAG = f"RAS_SIM_TEST_SESSION={os.getpid()}-{time.time_ns()}"
+os.environ["RAS_SIM_TEST_SESSION"] = SESSION_TAG.split("=", 1)[1]
+
+
+def leftover_processes() -> list[str]:
+    """Tagged processes that would outlive pytest (its own resource trackers end with it)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != os.getpid():
+            try:
+                if SESSION_TAG.encode() not in (proc / "environ").read_bytes():
+                    continue
+                cmd = (proc / "cmdline").read_bytes()
+                parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if not (parent == os.getpid() and b"resource_tracker" in cmd):
+                found.append(f"{proc.name}: {cmd[:120]!r}")
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Shut down this process's own worker pool, then fail the run if anything is left."""
+    if not sys.platform.startswith("linux"):
+        return
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+    deadline = time.time() + 15
+    while (left := leftover_processes()) and time.time() < deadline:
+        time.sleep(0.2)
+    if left:
+        print("\nprocesses left behind by the tests:\n  " + "\n  ".join(left), file=sys.stderr)
+        session.exitstatus = 1
