@@ -203,6 +203,7 @@ def _jobs(requested: int | None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.study import run_folder
+    from sim.study.resources import check_fits
     from sim.study.runner import prepare_output, run_study
     from sim.study.study_file import load_study
 
@@ -216,6 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.resume:
         run_folder.claim(out, overwrite=args.overwrite)
     jobs = _jobs(args.jobs)
+    check_fits(study, jobs)
     client = _dask_client(args.scheduler, jobs) if args.backend == "dask" else None
     try:
         with run_folder.locked(out):

@@ -187,3 +187,24 @@ def test_everything_a_run_writes_is_recognised_as_ours(tmp_path):
     assert main(["run", str(SMALL), "--out", str(out), "--runs", "2", "--quiet", "--jobs", "1"]) == 0
     assert run_folder.foreign_entries(out) == []
     assert run_folder.is_ours(out)
+
+
+def test_a_run_too_big_for_the_machine_is_refused_before_anything_is_written(tmp_path, monkeypatch,
+                                                                             capsys):
+    from sim.study import resources
+
+    monkeypatch.setattr(resources, "available_bytes", lambda: 100 * 2**20)
+    out = tmp_path / "big"
+    assert run(str(SMALL), "--out", str(out)) == 2
+    assert "GiB of memory" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_memory_estimate_grows_with_arrivals(tmp_path):
+    from sim.study.resources import worker_bytes
+    from sim.study.study_file import load_study
+
+    study = tmp_path / "many.toml"
+    study.write_text(SMALL.read_text().replace("../../", f"{ROOT.as_posix()}/") + (
+        '\n[overrides]\n"demand.mode" = "constant"\n"demand.rate_per_month" = 100000.0\n'))
+    assert worker_bytes(load_study(study)) > 10 * worker_bytes(load_study(SMALL))
