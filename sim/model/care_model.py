@@ -90,7 +90,9 @@ class CareModel(mesa.Model):
         start = np.rint(world.initial_budget.astype(np.float64) * 100.0)
         self.pence = np.repeat(start[None, :], P, axis=0)
         self.in_res = np.zeros((P, cap), bool)
-        self.indicative = np.zeros((len(self.cal_names) + 1, cap))
+        # The budget current practice would set for each person's assessed need (the status
+        # quo's, the same under every policy): what a shortfall is measured against.
+        self.need_budget = world.initial_budget.astype(np.float64)
         self.points_at_go_live = np.maximum(world.points[min(world.go_live, T - 1)], 1.0)
         self.feedback = feedback_multiplier(params)
         self.snapshot_months = tuple(snapshots)
@@ -141,12 +143,12 @@ class CareModel(mesa.Model):
         if not len(idx):
             return
         practice = w.assessed_practice[sl].astype(np.float64)
+        self.need_budget[idx] = practice
         before = self.pence.take(idx, axis=1)  # also what the spend tallies hold for them
         if m < w.go_live or not len(self.ras_rows):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
         else:
             ind = self._allocate(idx, m)
-            put_columns(self.indicative[:-1], idx, ind[:-1])  # the baseline's row stays zero
             new = np.empty((len(self.policies), len(idx)))
             new[self.ras_rows] = self.transitions.apply(
                 before[self.ras_rows] / 100.0, ind[self.cal_of[self.ras_rows]],
@@ -165,7 +167,8 @@ class CareModel(mesa.Model):
         self.tally.assessed(idx, m, pence, before)
 
     def _residential(self, m: int) -> Admitted | None:
-        """Admissions: the shared draw against each policy's hazard (raised by a shortfall).
+        """Admissions: the shared draw against each policy's hazard, raised where the policy's
+        budget falls short of what current practice would give the same assessed need.
 
         Returns who was admitted, with the budgets the spend sums held for them (None: nobody).
         """
@@ -178,9 +181,9 @@ class CareModel(mesa.Model):
             return None
         mult = np.ones((len(self.policies), len(cand)))
         if m >= w.go_live and self.feedback != 1.0:
-            ind = self.indicative[np.ix_(self.cal_of, cand)]
+            need = self.need_budget.take(cand)
             short = (self.pence.take(cand, axis=1)
-                     < (1.0 - self.params.feedback.shortfall_threshold) * ind * 100)
+                     < (1.0 - self.params.feedback.shortfall_threshold) * need * 100)
             mult = np.where(short, self.feedback, 1.0)
         admit = (u[None, :] < h[None, :] * mult) & ~self.in_res.take(cand, axis=1)
         p_idx, k = np.nonzero(admit)
@@ -220,7 +223,7 @@ class CareModel(mesa.Model):
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
-        for name in ("world", "pence", "in_res", "indicative", "snapshots"):
+        for name in ("world", "pence", "in_res", "need_budget", "snapshots"):
             setattr(self, name, None)
         self.tally.release()
 

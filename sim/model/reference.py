@@ -152,9 +152,9 @@ class ServiceUser(mesa.Agent):
             if self.in_res[i]:
                 continue
             mult = 1.0
-            if m >= mdl.go_live and not pol.is_baseline and mdl.feedback != 1.0:
-                ind = self.indicative[mdl.cal_names.index(pol.calibration)]
-                if self.pence[i] < (1.0 - mdl.params.feedback.shortfall_threshold) * ind * 100:
+            if m >= mdl.go_live and mdl.feedback != 1.0:
+                need = float(F32(self.practice))  # the status quo's budget for this need
+                if self.pence[i] < (1.0 - mdl.params.feedback.shortfall_threshold) * need * 100:
                     mult = mdl.feedback
             if u < h * mult:
                 self.in_res[i], self.pence[i] = True, 0.0
