@@ -18,6 +18,7 @@ from sim.hints import nearest
 from sim.inputs.calendar import financial_year_of, first_full_year, month_index, month_label
 from sim.inputs.population import Population, load_population
 from sim.inputs.schema import PopulationError
+from sim.model.money import expected_cash_share
 from sim.model.params import ParameterError, Parameters, explain, load_parameters
 from sim.policy.calibration import CALIBRATIONS, make_calibration
 from sim.policy.policy import Policy
@@ -262,11 +263,13 @@ def _population(path: Path, spec: StudySection) -> Population:
 def fit_calibrations(study: Study) -> None:
     """Fit every calibration on the current users (the go-live cohort known at calibration)."""
     pop = study.population
+    cash = expected_cash_share(study.params, pop.pb_type, pop.client_group, pop.age)
     for name, spec in study.calibration_specs.items():
         spec = dict(spec)
         est = make_calibration(spec.pop("kind"), **spec)
         try:
-            est.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age)
+            est.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age,
+                    cash_share=cash)
         except ValueError as exc:
             raise StudyError(f"{study.path}: calibration '{name}' cannot be fitted: "
                              f"{exc}") from None

@@ -92,8 +92,13 @@ class Calibration:
 
     # -- fitting --
     def fit(self, points: np.ndarray, cost: np.ndarray, *, client_group: np.ndarray | None = None,
-            age: np.ndarray | None = None) -> Calibration:
-        """Fit the raw curve on the cohort, then solve ``scale_`` for the target total."""
+            age: np.ndarray | None = None, cash_share: np.ndarray | None = None) -> Calibration:
+        """Fit the raw curve on the cohort, then solve ``scale_`` for the target total.
+
+        ``cash_share``: the expected share of each person's budget that is spent (direct
+        payments are partly clawed back).  Given, the target is met in expected cash, the
+        money savings are judged in; omitted, in budgets.
+        """
         self._validate_params()
         points, group, _ = _cohort(points, client_group, age, self.needs_group, type(self).__name__)
         cost = np.asarray(cost, dtype=np.float64)
@@ -101,6 +106,9 @@ class Calibration:
             raise ValueError("cannot fit on an empty cohort")
         if cost.shape != points.shape or not np.all(np.isfinite(cost)) or np.any(cost < 0):
             raise ValueError("'cost' must be finite, >= 0 and the same length as 'points'")
+        w = np.ones_like(cost) if cash_share is None else np.asarray(cash_share, dtype=np.float64)
+        if w.shape != cost.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValueError("'cash_share' must be finite, >= 0 and one per person")
         if points.max() <= 0:
             raise ValueError("the cohort has no RAS points: nothing to calibrate points against")
         with np.errstate(all="ignore"):
@@ -109,13 +117,13 @@ class Calibration:
         if not np.all(np.isfinite(raw)):
             raise ValueError(f"{type(self).__name__} fitted a curve that is not finite on this "
                              "cohort (points too close together or too small?)")
-        current = float(cost.sum())
+        current = float(cost @ w)
         want = self._target_total(current)
-        self.scale_ = 1.0 if want is None else self._solve_scale(raw, want)
+        self.scale_ = 1.0 if want is None else self._solve_scale(raw, want, w)
         self.n_fitted_ = len(points)
         self.current_total_ = current
         self.target_total_ = want
-        self.allocated_total_ = float(self._shape(raw * self.scale_ * self.scale).sum())
+        self.allocated_total_ = float(self._shape(raw * self.scale_ * self.scale) @ w)
         return self
 
     def _target_total(self, current: float) -> float | None:
@@ -171,8 +179,8 @@ class Calibration:
             x = np.where(x > self.cap, self.cap + self.cap_exception_share * (x - self.cap), x)
         return np.maximum(x, float(self.floor)).astype(np.float64, copy=False)
 
-    def _solve_scale(self, raw: np.ndarray, want: float) -> float:
-        """Exact piecewise-linear solve of total(c) = want, total(c) = sum(shape(c x raw)).
+    def _solve_scale(self, raw: np.ndarray, want: float, w: np.ndarray) -> float:
+        """Exact piecewise-linear solve of total(c) = want, total(c) = sum(w x shape(c x raw)).
 
         The total is continuous, non-decreasing and linear between the breakpoints where
         someone reaches the floor or the cap, so we bisect over the sorted breakpoints and
@@ -180,7 +188,7 @@ class Calibration:
         iteration tolerance to tune.  Infeasible targets raise ValueError.  The user
         ``scale`` is left out on purpose: it applies on top of the target.
         """
-        total = lambda c: float(self._shape(c * raw).sum())
+        total = lambda c: float(self._shape(c * raw) @ w)
         t0 = total(0.0)                                    # everyone on the floor
         if want <= 0:
             raise ValueError(f"target total £{want:,.2f} is not positive: the savings exceed "
@@ -188,7 +196,7 @@ class Calibration:
         if want < t0 - PENNY / 2:
             raise ValueError(f"target total £{want:,.2f} is below floor x people = £{t0:,.2f}: "
                              "lower the floor")
-        pos = raw[raw > 0]
+        pos, w_pos = raw[raw > 0], w[raw > 0]
         if want <= t0 or not len(pos):
             if want - t0 <= PENNY / 2:
                 return 0.0
@@ -197,7 +205,7 @@ class Calibration:
         bps = np.unique(np.concatenate([[0.0]] + [lv / pos for lv in levels]))
         t_last = total(bps[-1])
         if want >= t_last:                                 # beyond every breakpoint
-            slope = pos.sum() * (1.0 if self.cap is None else self.cap_exception_share)
+            slope = (pos @ w_pos) * (1.0 if self.cap is None else self.cap_exception_share)
             if slope <= 0:
                 if want - t_last <= PENNY / 2:
                     return float(bps[-1])

@@ -1,0 +1,56 @@
+"""Calibrations aim at cash: with every dynamic off and an immediate move to the indicative
+budget, the first full year saves exactly the study's target in spend (direct payments'
+clawback included), not in budgets."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from sim.cli import main
+
+ZERO = "{ older_people = 0.0, physical_sensory = 0.0, mental_health = 0.0, learning_disability = 0.0 }"
+STATIC = f"""
+[study]
+name = "cash"
+population = "{ROOT.as_posix()}/populations/bnes_2012_synthetic.csv"
+parameters = "{ROOT.as_posix()}/scenarios/parameters.toml"
+calibrations_file = "{ROOT.as_posix()}/scenarios/calibrations.toml"
+transitions_file = "{ROOT.as_posix()}/scenarios/transitions.toml"
+go_live = "2013-01"
+horizon_end = "2014-03"
+savings_target = TARGET
+runs = 1
+seed = 1
+calibrations = ["price_per_point", "percentile", "regression", "group_price_per_point"]
+transitions = ["immediate"]
+reservoir_replicates = 0
+
+[overrides]
+"death.enabled" = false
+"residential.enabled" = false
+"other_exit.enabled" = false
+"demand.enabled" = false
+"need.enabled" = false
+"practice.creep_per_review" = 0.0
+"money.uplift_per_year" = 0.0
+"choice.switch_at_review" = 0.0
+"choice.direct_payment_by_group" = {ZERO}
+"choice.mixed_by_group" = {ZERO}
+"reviews.interval_months" = 1
+"reviews.spread_sd_months" = 0.0
+"""
+
+
+@pytest.mark.parametrize("target", [776_000.0, 1_500_000.0])
+def test_a_static_world_saves_the_target_in_cash(tmp_path, population, target):
+    study = tmp_path / "static.toml"
+    study.write_text(STATIC.replace("TARGET", repr(target)))
+    out = tmp_path / "out"
+    assert main(["run", str(study), "--out", str(out), "--quiet", "--no-report", "--jobs", "1"]) == 0
+    t = pd.read_csv(out / "target.csv")
+    year = t[(t.financial_year == "2013/14") & (t.calibration != "status_quo")]
+    assert len(year) == 4
+    # Budgets are whole pence, so each person's budget may differ by half a penny a year.
+    rounding = 0.005 * len(population)
+    assert (year.savings_mean - target).abs().max() <= rounding, year[["policy", "savings_mean"]]
