@@ -104,6 +104,19 @@ def test_target_total_to_the_penny_with_floor_and_cap(population, kind, extra, t
     assert total == pytest.approx(goal, abs=0.01)
 
 
+@pytest.mark.parametrize("kind", ["price_per_point", "percentile", "group_price_per_point"])
+def test_a_cash_target_is_met_in_cash_to_the_penny(population, kind):
+    """Direct payments spend 92%: the target holds for budget x share, not for budgets."""
+    share = np.where(population.pb_type == 1, 0.92, 1.0)
+    m = make_calibration(kind, target="savings", savings=776_000.0, floor=800.0, cap=60_000.0,
+                         cap_exception_share=0.3)
+    m.fit(population.ras_points, population.annual_budget, client_group=population.client_group,
+          cash_share=share)
+    budgets = m.allocate(population.ras_points, client_group=population.client_group)
+    assert population.annual_budget @ share - budgets @ share == pytest.approx(776_000.0, abs=0.01)
+    assert population.annual_budget.sum() - budgets.sum() != pytest.approx(776_000.0, abs=1000)
+
+
 cohorts = st.integers(min_value=3, max_value=60).flatmap(lambda n: st.tuples(
     st.lists(st.integers(0, 240).map(lambda k: k / 2), min_size=n, max_size=n),  # half points
     st.lists(st.floats(1, 100_000), min_size=n, max_size=n),

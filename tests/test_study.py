@@ -7,6 +7,7 @@ import pytest
 from conftest import ROOT
 
 from sim.cli import main
+from sim.model.money import expected_cash_share
 from sim.study.study_file import StudyError, load_study
 
 DEFAULT = ROOT / "scenarios" / "default.toml"
@@ -120,9 +121,10 @@ def test_calibrations_aim_at_the_studys_savings_target(tmp_path, target):
                                              f"savings_target = {target}"))
     st = load_study(path)
     pop = st.population
-    current = pop.annual_budget.sum()
+    cash = expected_cash_share(st.params, pop.pb_type, pop.client_group, pop.age)
+    current = pop.annual_budget @ cash               # targets are met in expected cash
     for name, est in st.calibrations.items():
-        go_live = est.allocate(pop.ras_points, client_group=pop.client_group).sum()
+        go_live = est.allocate(pop.ras_points, client_group=pop.client_group) @ cash
         assert current - go_live == pytest.approx(target, abs=0.01), name
         assert est.fitted_summary()["target_total"] == pytest.approx(current - target)
 
@@ -132,7 +134,8 @@ def test_a_cost_neutral_calibration_ignores_the_savings_target(tmp_path):
     st = load_study(write(tmp_path, cal=cal))
     est, pop = st.calibrations["flat"], st.population
     assert est.savings is None
-    assert est.allocate(pop.ras_points).sum() == pytest.approx(pop.annual_budget.sum(), abs=0.01)
+    cash = expected_cash_share(st.params, pop.pb_type, pop.client_group, pop.age)
+    assert est.allocate(pop.ras_points) @ cash == pytest.approx(pop.annual_budget @ cash, abs=0.01)
 
 
 def test_the_default_study_recommends_percentile_with_phasing_only():
