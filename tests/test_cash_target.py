@@ -20,6 +20,7 @@ transitions_file = "{ROOT.as_posix()}/scenarios/transitions.toml"
 go_live = "2013-01"
 horizon_end = "2014-03"
 savings_target = TARGET
+minimum_budget = 780.0
 runs = 1
 seed = 1
 calibrations = ["price_per_point", "percentile", "regression", "group_price_per_point"]

@@ -19,6 +19,7 @@ parameters = "{(ROOT / 'scenarios' / 'parameters.toml').as_posix()}"
 calibrations_file = "CAL"
 transitions_file = "TR"
 savings_target = 776000.0
+minimum_budget = 780.0
 """
 
 

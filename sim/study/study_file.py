@@ -40,7 +40,8 @@ class StudySection(BaseModel):
     transitions_file: str = "transitions.toml"
     go_live: str = Field("2013-01", pattern=r"^\d{4}-\d{2}$")
     horizon_end: str = Field("2018-03", pattern=r"^\d{4}-\d{2}$")
-    savings_target: float = Field(ge=0)  # £ a year; every "savings" calibration aims at it
+    savings_target: float = Field(ge=0, le=1e9)  # £ a year; every "savings" calibration aims at it
+    minimum_budget: float = Field(ge=0, le=1e6)  # £ a year: every calibration's floor unless set
     runs: int = Field(200, ge=1, le=1_000_000)
     seed: int = Field(2012, ge=0, lt=2**63)
     calibrations: list[str] | Literal["all"] = "all"
@@ -148,7 +149,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     tr_raw, _ = _read_toml(tr_path, "transitions file")
     cal_names, tr_names = _select_policies(path, spec, cal_raw, tr_raw)
     transitions = _transitions(tr_path, tr_raw, tr_names)
-    blocks = {c: _calibration_block(cal_path, c, cal_raw[c], spec.savings_target)
+    blocks = {c: _calibration_block(cal_path, c, cal_raw[c], spec)
               for c in cal_names}
     study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
                   params=params, population=_population(path, spec),
@@ -226,8 +227,9 @@ class _CalibrationBlock:
 
 
 def _calibration_block(cal_path: Path, name: str, block: Any,
-                       savings_target: float) -> _CalibrationBlock:
-    """Check one block; a savings target's amount is the study's, never the block's."""
+                       spec: StudySection) -> _CalibrationBlock:
+    """Check one block; a savings target's amount is the study's, never the block's, and the
+    floor is the study's minimum budget unless the block sets its own."""
     block = dict(block)
     block.pop("description", None)
     recommended = block.pop("recommended", False)
@@ -242,7 +244,8 @@ def _calibration_block(cal_path: Path, name: str, block: Any,
         raise StudyError(f"{cal_path}: key '{name}.kind' is {kind!r}"
                          f"{nearest(str(kind), list(CALIBRATIONS))}")
     if block.get("target") == "savings":
-        block["savings"] = savings_target
+        block["savings"] = spec.savings_target
+    block.setdefault("floor", spec.minimum_budget)
     try:
         make_calibration(kind, **block)
     except (ValueError, TypeError) as exc:

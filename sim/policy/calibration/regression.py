@@ -19,8 +19,10 @@ class Regression(Calibration):
     times Duan's smearing factor (mean of exp(residuals)) to undo the log bias.
     "median": least absolute deviations (exact LP, HiGHS), robust to a few very
     expensive packages.  A negative slope would fund more need with less money, so it
-    is clipped at 0 with a warning (the intercept is then refitted alone); predictions
-    are clipped at >= 0, hence monotone in points.
+    is clipped at 0 with a warning (the intercept is then refitted alone).  A negative
+    intercept (linear and median forms) would leave everyone below some points on
+    nothing, so the line is then refitted through the origin (``intercept_constrained_``).
+    Predictions are clipped at >= 0, hence monotone in points.
     """
 
     kind = "regression"
@@ -47,6 +49,9 @@ class Regression(Calibration):
             warnings.warn(f"Regression ({self.form}): fitted slope {b:.4g} is negative; "
                           "clipping it at 0 (intercept refitted)", UserWarning, stacklevel=3)
             a, b = fit(None, y), 0.0
+        self.intercept_constrained_ = self.form != "loglinear" and a < 0
+        if self.intercept_constrained_:
+            a, b = 0.0, _through_origin(x, y, median=self.form == "median")
         self.coef_ = np.array([a, b], dtype=np.float64)
         if self.form == "loglinear":
             self.smearing_ = float(np.mean(np.exp(y - (a + b * x))))
@@ -58,10 +63,23 @@ class Regression(Calibration):
         return np.maximum(a + b * points, 0.0)
 
     def _summary(self):
-        out = {"form": self.form, "intercept": float(self.coef_[0]), "slope": float(self.coef_[1])}
+        out = {"form": self.form, "intercept": float(self.coef_[0]), "slope": float(self.coef_[1]),
+               "intercept_constrained": bool(self.intercept_constrained_)}
         if self.form == "loglinear":
             out["smearing"] = self.smearing_
         return out
+
+
+def _through_origin(x: np.ndarray, y: np.ndarray, *, median: bool) -> float:
+    """Slope of cost ~ b x points with no intercept: least squares, or least absolute
+    deviations (the median of y/x weighted by x)."""
+    if not median:
+        return float(max(x @ y / (x @ x), 0.0))
+    keep = x > 0
+    ratio, weight = y[keep] / x[keep], x[keep]
+    order = np.argsort(ratio)
+    cum = np.cumsum(weight[order])
+    return float(max(ratio[order][np.searchsorted(cum, cum[-1] / 2.0)], 0.0))
 
 
 def _ols(x: np.ndarray | None, y: np.ndarray) -> Any:
