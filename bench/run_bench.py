@@ -3,6 +3,11 @@ population, months, replicates and jobs, peak memory, and issue 7's targets.
 
     python bench/run_bench.py            # quick suite, a few minutes
     python bench/run_bench.py --full     # adds 1,000-replicate runs and 1,000 replicates of 100k people (~12 min)
+    python bench/run_bench.py --ratio    # only the fast path against the reference (~1 min)
+
+Wall times are reported with the machine-speed figure of the calibrator (--calib, default
+../shared/bench/calib.py when present) measured just before and just after, so figures from
+different days and machines can be compared.
 
 Throughput is policy-agent-months per second: policies x replicates x months x mean
 people, divided by wall time.  The reference model runs the same work in the same
@@ -157,9 +162,21 @@ def large_study(folder: Path, n: int) -> Path:
     return path
 
 
+def calib(path: Path | None) -> float | None:
+    """The calibrator's machine-speed figure (seconds; about 1.0 on a quiet machine)."""
+    if path is None or not path.is_file():
+        return None
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True).stdout
+    found = re.findall(r"[-+]?\d*\.\d+|\d+", out)
+    return float(found[-1]) if found else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="add the long runs (1,000 replicates, 100k people)")
+    ap.add_argument("--ratio", action="store_true", help="only the fast path against the reference")
+    ap.add_argument("--calib", type=Path, default=ROOT.parent / "shared" / "bench" / "calib.py",
+                    help="machine-speed calibrator script (skipped if missing)")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     study = load_study(DEFAULT)
@@ -168,6 +185,10 @@ def main() -> None:
     def add(name: str, value: float, unit: str, note: str = "") -> None:
         rows.append({"benchmark": name, "value": round(value, 3), "unit": unit, "note": note})
         print(f"{name:<58} {value:>14,.3f} {unit}  {note}", flush=True)
+
+    before = calib(args.calib)
+    if before is not None:
+        add("machine speed before (calibrator)", before, "s", str(args.calib))
 
     P = len(study.policies)
     # 1. fast path vs reference on the same work: one replicate of the default study
@@ -178,6 +199,11 @@ def main() -> None:
         "policy-agent-months/s", f"{ref_dt:.1f} s for 1 replicate")
     add("fast path, same work", f_tp, "policy-agent-months/s", f"{f_dt / 5:.3f} s a replicate")
     add("fast / reference throughput", f_tp / ref_tp, "x", "same run, same machine")
+    if args.ratio:
+        after = calib(args.calib)
+        if after is not None:
+            add("machine speed after (calibrator)", after, "s", str(args.calib))
+        return
     # 2. the full default study, one process
     full = spec_for(study)
     dt, tp = fast(full, 10)
@@ -227,6 +253,9 @@ def main() -> None:
         targets.append(("100,000 people, 1,000 replicates of one policy < 5 min", f"{dt / 60:.1f} min",
                         dt < 300))
 
+    after = calib(args.calib)
+    if after is not None:
+        add("machine speed after (calibrator)", after, "s", str(args.calib))
     desc = machine()
     with open(OUT / "bench.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
