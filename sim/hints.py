@@ -13,5 +13,6 @@ def closest(key: str, options: Sequence[str]) -> str | None:
 
 def nearest(key: str, options: Sequence[str]) -> str:
     """'; did you mean X?' for the closest option, or the list of valid options."""
+    options = list(options)
     match = closest(key, options)
     return f"; did you mean '{match}'?" if match else f"; valid keys: {', '.join(options)}"

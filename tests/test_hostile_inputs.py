@@ -272,7 +272,9 @@ def test_missing_parameter_file(tmp_path):
 # ------------------------------------------- special files and bombs, isolated
 
 CHILD = r"""
-import contextlib, io, json, signal, sys
+import contextlib, io, json, resource, signal, sys
+cap = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 from sim.cli import main
 
 def give_up(signum, frame):
@@ -295,17 +297,11 @@ print(json.dumps(results))
 MEMORY_CAP = 1_500_000_000  # bytes of address space for the child
 
 
-def _cap_memory() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
-
 @pytest.fixture(scope="module")
 def isolated(tmp_path_factory) -> dict[str, tuple[object, str]]:
     """Exit status and message of each special-file and bomb case, run in one child process."""
-    if not hasattr(os, "mkfifo"):
-        pytest.skip("needs named pipes")
+    if not hasattr(os, "mkfifo") or sys.platform == "win32":
+        pytest.skip("needs named pipes and memory limits (POSIX)")
     tmp = tmp_path_factory.mktemp("special")
     os.mkfifo(tmp / "fifo.csv")
     os.mkfifo(tmp / "fifo.toml")
@@ -325,8 +321,8 @@ def isolated(tmp_path_factory) -> dict[str, tuple[object, str]]:
         folder.mkdir()
         cases[f"{name} parameters"] = ["validate", str(study_with_parameters(folder, params))]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
-    res = subprocess.run([sys.executable, "-c", CHILD, json.dumps(cases)], capture_output=True,
-                         text=True, cwd=ROOT, env=env, timeout=600, preexec_fn=_cap_memory,
+    res = subprocess.run([sys.executable, "-c", CHILD, json.dumps(cases), str(MEMORY_CAP)],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=600,
                          check=False)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
