@@ -15,7 +15,8 @@ from sim.inputs.categories import CATEGORIES, CLIENT_GROUP, PB_TYPE
 from sim.inputs.population import Population, load_population, write_population
 from sim.inputs.schema import CODED, COLUMNS, PopulationError
 from sim.inputs.synthetic import check_targets, generate
-from sim.inputs.validation import read_table, validate_frame
+from sim.inputs.table_file import read_table
+from sim.inputs.validation import validate_frame
 from sim.model.params import load_parameters
 
 BAD = DATA / "bad"
@@ -31,7 +32,7 @@ CORPUS = {
     "unknown_category.csv": ["'client_group'", "rows 3, 6 (2 rows in all)", "Learning Disability",
                              "did you mean 'learning_disability'", "older_people"],
     "age_out_of_range.csv": ["'age'", "rows 2, 7", "between 18 and 120"],
-    "negative_budget.csv": ["'annual_budget'", "row 5", "0 or more"],
+    "negative_budget.csv": ["'annual_budget'", "row 5", "between 0 and 2,000,000"],
     "missing_budget.csv": ["'annual_budget'", "row 8", "missing"],
     "duplicate_ids.csv": ["'id'", "rows 2, 9", "duplicate", "'T01'"],
     "bad_months.csv": ["'months_since_review'", "row 3", "row 6", "whole number"],
@@ -219,7 +220,7 @@ def test_xlsx_problems_use_spreadsheet_rows(tmp_path):
     wb.save(tmp_path / "bad.xlsx")
     msg = refusal(tmp_path / "bad.xlsx")
     assert "'age' must be a number, but row 5" in msg
-    assert "'annual_budget' must be 0 or more, but row 9" in msg
+    assert "'annual_budget' must be between 0 and 2,000,000, but row 9" in msg
 
 
 @pytest.mark.parametrize(("name", "content", "words"), [

@@ -1,7 +1,32 @@
 """Months and financial years: the study calendar (months counted from the population's start)."""
 from __future__ import annotations
 
+import re
+from typing import Annotated
+
 import numpy as np
+from pydantic import AfterValidator
+
+# Plausible years for a care forecast: a typo such as "0000-01" or "2201-04" is refused.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def check_month(text: str) -> str:
+    """text if it is a real month 'YYYY-MM' in FIRST_YEAR..LAST_YEAR, else ValueError saying why."""
+    m = _MONTH.fullmatch(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError("must be a month written YYYY-MM, e.g. '2013-04'")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {m.group(2)} is not a month (01 to 12)")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"year {m.group(1)} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return text
+
+
+# A month 'YYYY-MM' as a pydantic field type.
+Month = Annotated[str, AfterValidator(check_month)]
 
 
 def month_index(start: str, when: str) -> int:

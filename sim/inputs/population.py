@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.atomic import atomic_path
 from sim.inputs.schema import CODED, COLUMNS
+from sim.inputs.table_file import parse_table, read_population_bytes
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,21 +80,15 @@ class Population:
         return pd.DataFrame(out)[list(COLUMNS)]
 
 
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_population(path: str | Path) -> Population:
-    """Read and validate a CSV or .xlsx population file; raise PopulationError if unusable."""
-    from sim.inputs.validation import read_table
+    """Read and validate a CSV or .xlsx population file; raise PopulationError if unusable.
 
+    The file is read once: its checksum is of the very bytes validated.
+    """
     path = Path(path)
-    df = read_table(path)
-    return Population.from_frame(df, source=str(path), sha256=file_sha256(path))
+    data = read_population_bytes(path)
+    df = parse_table(path, data)
+    return Population.from_frame(df, source=str(path), sha256=hashlib.sha256(data).hexdigest())
 
 
 def write_population(pop: Population, path: str | Path) -> None:

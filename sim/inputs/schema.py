@@ -1,22 +1,48 @@
 """The population file schema: columns, their meaning and kind (one home for both loading and checks)."""
 from __future__ import annotations
 
-from sim.errors import InputError
-from sim.inputs.categories import CLIENT_GROUP, ETHNICITY, FACS_BAND, PB_TYPE, SEX, Category
+from dataclasses import dataclass
 
-# column -> (meaning, kind); kind is a Category for coded columns.
+from sim.errors import InputError
+from sim.inputs.categories import (
+    CLIENT_GROUP,
+    ETHNICITY,
+    FACS_BAND,
+    MAX_AGE,
+    MIN_AGE,
+    PB_TYPE,
+    SEX,
+    Category,
+)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A numeric column's plausible range: values outside it are data errors, not people."""
+
+    low: float
+    high: float
+    whole: bool = False
+
+
+# column -> (meaning, kind); kind is a Category for coded columns, a Number for numbers.
 SCHEMA: dict[str, tuple[str, object]] = {
-    "id": ("unique person identifier (any text)", "id"),
-    "age": ("age in years, 18-120", "float"),
+    "id": ("unique person identifier (any text)", "text"),
+    "age": ("age in years", Number(MIN_AGE, MAX_AGE)),
     "sex": ("sex", SEX),
     "ethnicity": ("broad ethnic group", ETHNICITY),
     "client_group": ("service user group (the disability characteristic)", CLIENT_GROUP),
     "team": ("social care team responsible (free text label)", "text"),
     "facs_band": ("FACS eligibility band", FACS_BAND),
-    "ras_points": ("RAS need points, >= 0", "float"),
+    # RAS scales run to a few hundred points (B&NES tops out near 150).
+    "ras_points": ("RAS need points", Number(0, 1_000)),
     "pb_type": ("personal budget type, or old_style before conversion", PB_TYPE),
-    "annual_budget": ("current annual budget in GBP, >= 0", "float"),
-    "months_since_review": ("whole months since the last review, >= 0", "int"),
+    # The costliest community packages cost a few hundred thousand pounds a year; a value
+    # above 2 million is a unit or column mistake.
+    "annual_budget": ("current annual budget in GBP", Number(0, 2_000_000)),
+    # Bounded so it fits the int16 array: no review can predate adulthood.
+    "months_since_review": ("whole months since the last review",
+                            Number(0, (MAX_AGE - MIN_AGE) * 12, whole=True)),
 }
 
 
@@ -24,6 +50,9 @@ COLUMNS: tuple[str, ...] = tuple(SCHEMA)
 
 
 CODED: dict[str, Category] = {k: v[1] for k, v in SCHEMA.items() if isinstance(v[1], Category)}
+
+
+NUMBERS: dict[str, Number] = {k: v[1] for k, v in SCHEMA.items() if isinstance(v[1], Number)}
 
 
 class PopulationError(InputError):

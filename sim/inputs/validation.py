@@ -1,168 +1,28 @@
 """Validation of population tables: every problem found, each naming file, column and rows.
 
-Councils keep extracts in Excel and save them as CSV, so the likely faults are a
-wrong encoding, a renamed column, a typed-in category label or a stray blank row.
-Rows are numbered as a spreadsheet user sees them: the header is row 1, so the
-first person is row 2.  All problems are gathered into one PopulationError (one
-line per problem, each starting with the file name), so a file can be fixed in
-one pass.  Nothing here raises anything but PopulationError for a bad file.
+Councils keep extracts in Excel, so the likely faults are a renamed column, a
+typed-in category label, a stray blank row or an invisible character pasted into a
+name.  Rows are numbered as a spreadsheet user sees them: the header is row 1, so
+the first person is row 2.  All problems are gathered into one PopulationError (one
+line per problem, each starting with the file name), so a file can be fixed in one
+pass.  Nothing here raises anything but PopulationError for a bad file.
 """
 from __future__ import annotations
 
-import difflib
-import io
 import re
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.inputs.categories import MAX_AGE, MIN_AGE, Category
-from sim.inputs.schema import CODED, COLUMNS, PopulationError
+from sim.hints import closest
+from sim.inputs.categories import Category
+from sim.inputs.schema import CODED, COLUMNS, NUMBERS, Number, PopulationError
+from sim.inputs.table_file import cell_text
+from sim.inputs.text import describe_characters, quoted, unsafe_characters
 
 SHOW_ROWS = 5  # row numbers quoted per problem before "and N more"
 SHOW_VALUES = 3  # offending values quoted per problem
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-SAVE_AS = "save it from Excel as 'CSV UTF-8 (comma delimited)' or as .xlsx"
-
-# column -> (lowest, highest or None, must be whole); the numeric columns of the schema.
-NUMBERS: dict[str, tuple[float, float | None, bool]] = {
-    "age": (MIN_AGE, MAX_AGE, False),
-    "ras_points": (0, None, False),
-    "annual_budget": (0, None, False),
-    # Bounded so it fits the int16 array: no review can predate adulthood.
-    "months_since_review": (0, (MAX_AGE - MIN_AGE) * 12, True),
-}
-
-
-# ---------------------------------------------------------------------------- reading
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or .xlsx file with every cell as text, so validation can quote bad values.
-
-    Any suffix other than .xlsx/.xlsm is read as CSV.  Unreadable files (missing,
-    empty, binary, not UTF-8, broken workbook) are refused here with the reason.
-    """
-    path = Path(path)
-    data = _read_bytes(path)
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        raw = _read_xlsx(path, data)
-    else:
-        raw = _read_csv(path, _decode(path, data))
-    if raw.shape[0] == 0:
-        raise PopulationError(f"{path}: the file is empty (no header, no rows)")
-    if raw.shape[0] == 1:
-        raise PopulationError(f"{path}: the file has a header but no rows")
-    return _with_header(raw)
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The whole file (population files are small); missing and unreadable files refused."""
-    if not path.exists():
-        raise PopulationError(f"{path}: file not found")
-    if path.is_dir():
-        raise PopulationError(f"{path}: is a folder, not a population file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PopulationError(f"{path}: cannot be opened ({exc.strerror})") from None
-    if not data.strip():
-        raise PopulationError(f"{path}: the file is empty (no header, no rows)")
-    return data
-
-
-def _decode(path: Path, data: bytes) -> str:
-    """UTF-8 text (a BOM is fine); binary files and other encodings are refused by name."""
-    kind = _binary_kind(data)
-    if kind:
-        raise PopulationError(f"{path}: not a CSV file (it is {kind}); {SAVE_AS}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PopulationError(
-            f"{path}: cannot be read as UTF-8 text (byte 0x{data[exc.start]:02x} at position "
-            f"{exc.start}, line {_line_of(data, exc.start)}); {SAVE_AS}") from None
-    if not text.strip():
-        raise PopulationError(f"{path}: the file is empty (no header, no rows)")
-    return text
-
-
-def _line_of(data: bytes, position: int) -> int:
-    return data.count(b"\n", 0, position) + 1
-
-
-def _binary_kind(data: bytes) -> str:
-    """What a non-text file looks like ('' for text): the usual mix-ups get their own words."""
-    head = data[:4096]
-    if head.startswith(b"PK\x03\x04"):
-        return "a zip archive: an Excel workbook renamed? Then name it .xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an old-style Excel .xls workbook, which is not supported"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16 'Unicode text', not UTF-8"
-    controls = sum(1 for b in head if b < 0x20 and b not in b"\t\n\r\x0c")
-    if b"\x00" in head or controls > len(head) // 100:
-        return "binary data, not text"
-    return ""
-
-
-def _read_csv(path: Path, text: str) -> pd.DataFrame:
-    """All cells as text, header kept as a data row, blank lines kept so row numbers match."""
-    try:
-        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                          skip_blank_lines=False)
-    except pd.errors.EmptyDataError:
-        raise PopulationError(f"{path}: the file is empty (no header, no rows)") from None
-    except pd.errors.ParserError as exc:
-        raise PopulationError(f"{path}: not a readable CSV table ({_parser_reason(exc)}); "
-                              f"{SAVE_AS}") from None
-    if raw.shape[1] == 1:
-        sep = next((s for s in (";", "\t", "|") if s in str(raw.iat[0, 0])), None)
-        if sep:
-            raise PopulationError(f"{path}: columns are separated by {sep!r}, not commas; "
-                                  f"{SAVE_AS}")
-    return raw
-
-
-def _parser_reason(exc: Exception) -> str:
-    """pandas' tokenizer message in spreadsheet words ('line 5 has 12 values, the header 11')."""
-    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-    if m:
-        want, line, got = m.groups()
-        return (f"line {line} has {got} values but the header has {want}; "
-                "a value containing a comma must be in double quotes")
-    return str(exc).replace("Error tokenizing data. C error: ", "").strip()
-
-
-def _read_xlsx(path: Path, data: bytes) -> pd.DataFrame:
-    """The first sheet, all cells as text; a file that is not a workbook is refused."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise PopulationError(f"{path}: not a valid Excel workbook (.xlsx); save it again "
-                              "from Excel, or as 'CSV UTF-8'")
-    try:
-        raw = pd.read_excel(io.BytesIO(data), header=None, dtype=str, keep_default_na=False,
-                            engine="openpyxl")
-    except Exception as exc:  # noqa: BLE001 - zipfile, zlib, XML and openpyxl all raise their own
-        raise PopulationError(f"{path}: not a readable Excel workbook "
-                              f"({type(exc).__name__}: {exc})") from None
-    return raw
-
-
-def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
-    """First row as column names, exactly as written (duplicates and blanks kept for checking)."""
-    names = [_cell(v) for v in raw.iloc[0]]
-    body = raw.iloc[1:].reset_index(drop=True)
-    body.columns = names
-    return body
-
-
-def _cell(value: object) -> str:
-    """A cell as stripped text; empty, None and NaN all become ''."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
+MAX_TEAMS = 1_000  # teams are reported one by one; a council has tens
 
 
 # ------------------------------------------------------------------------- validation
@@ -176,6 +36,9 @@ def validate_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     Row i of the input (0-based position) is reported as spreadsheet row i + 2.
     """
     text = _as_text(df)
+    if not _looks_like_population(text.columns):
+        raise PopulationError(f"{source}: does not look like a population file: its first row "
+                              f"names none of the columns {', '.join(COLUMNS)}")
     problems = _check_columns(text)
     text = _drop_unnamed_empty_columns(_drop_trailing_blank_rows(text))
     blank = _blank_rows(text)
@@ -200,7 +63,7 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
     df = df.reset_index(drop=True)
     cols = {i: _column_text(df.iloc[:, i]) for i in range(df.shape[1])}
     text = pd.DataFrame(cols, index=df.index)
-    text.columns = [_cell(c) for c in df.columns]
+    text.columns = [cell_text(c) for c in df.columns]
     return text
 
 
@@ -212,13 +75,24 @@ def _column_text(values: pd.Series) -> pd.Series:
 def _check_column(values: pd.Series, col: str) -> tuple[pd.Series, list[str]]:
     """Clean values of one schema column and the problems found in it."""
     if col in NUMBERS:
-        return _check_number(values, col, *NUMBERS[col])
+        return _check_number(values, col, NUMBERS[col])
     if col in CODED:
         return _check_category(values, col, CODED[col])
-    problems = _check_required_text(values, col)
+    problems = _check_required_text(values, col) + _check_plain_text(values, col)
     if col == "id":
         problems += _check_unique(values, col)
+    if col == "team":
+        problems += _check_team_count(values, col)
     return values, problems
+
+
+def _looks_like_population(names: pd.Index) -> bool:
+    """Some header cell is a schema column or spelt like one.
+
+    Otherwise the file is something else (a system file, another table) and its first
+    row is not quoted back: it may be anything.
+    """
+    return any(name in COLUMNS or _closest(name, COLUMNS) for name in names)
 
 
 def _check_columns(text: pd.DataFrame) -> list[str]:
@@ -232,7 +106,7 @@ def _check_columns(text: pd.DataFrame) -> list[str]:
                 problems.append(f"column {_letter(i)} has values but no name in the header; "
                                 "name it or delete it")
         elif name not in COLUMNS:
-            problems.append(f"column {name!r} is not in the schema"
+            problems.append(f"column {quoted(name)} is not in the schema"
                             f"{_nearest(name, missing or COLUMNS)}")
     for name in dict.fromkeys(n for n in names if n in COLUMNS and names.count(n) > 1):
         where = ", ".join(_letter(i) for i, n in enumerate(names) if n == name)
@@ -284,21 +158,44 @@ def _check_unique(values: pd.Series, col: str) -> list[str]:
     return []
 
 
-def _check_number(values: pd.Series, col: str, lo: float, hi: float | None,
-                  whole: bool) -> tuple[pd.Series, list[str]]:
+def _check_plain_text(values: pd.Series, col: str) -> list[str]:
+    """Free text must be visible: control characters break the workbook after a whole run,
+    and invisible ones make two names that look alike differ."""
+    found = values.map(unsafe_characters)
+    bad = found.map(bool)
+    if bad.any():
+        chars = list(dict.fromkeys(c for cs in found[bad] for c in cs))
+        message = (f"column {col!r} has control or invisible characters "
+                   f"({describe_characters(chars[:SHOW_VALUES])}) in {_rows(bad)} "
+                   f"(e.g. {_examples(values[bad])}); remove them")
+        return [message]
+    return []
+
+
+def _check_team_count(values: pd.Series, col: str) -> list[str]:
+    """Teams are reported one by one, so their number is bounded."""
+    teams = values[values != ""].nunique()
+    if teams > MAX_TEAMS:
+        message = (f"column {col!r} names {teams:,} different teams, more than the "
+                   f"{MAX_TEAMS:,} a population may have; is another column in its place?")
+        return [message]
+    return []
+
+
+def _check_number(values: pd.Series, col: str, rule: Number) -> tuple[pd.Series, list[str]]:
     """Numbers only, in range, whole where asked; blanks and non-numbers reported apart."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     v = numbers.to_numpy()
     ok = np.isfinite(v)
     missing = (values == "").to_numpy()
-    high = ok & (v > hi) if hi is not None else np.zeros(len(v), bool)
-    rule = f"between {lo} and {hi}" if hi is not None else f"{lo} or more"
     problems = []
     if missing.any():
         problems.append(f"column {col!r} is missing (blank) in "
                         f"{_rows(_mask(missing, values))}; every person needs a value")
-    for bad, need in ((~missing & ~ok, "a number"), (ok & (v < lo) | high, rule),
-                      (ok & (np.floor(np.where(ok, v, 0)) != v) & whole, "a whole number")):
+    between = f"between {rule.low:,.10g} and {rule.high:,.10g}"
+    for bad, need in ((~missing & ~ok, "a number"),
+                      (ok & ((v < rule.low) | (v > rule.high)), between),
+                      (ok & (np.floor(np.where(ok, v, 0)) != v) & rule.whole, "a whole number")):
         bad = _mask(bad, values)
         if bad.any():
             problems.append(f"column {col!r} must be {need}, but {_rows(bad)} {_are(bad)} not "
@@ -322,7 +219,7 @@ def _check_category(values: pd.Series, col: str, cat: Category) -> tuple[pd.Seri
                         f"valid values are {', '.join(cat.codes)}")
     if bad.any():
         shown = list(dict.fromkeys(values[bad]))[:SHOW_VALUES]
-        hints = ", ".join(f"{v!r}{_nearest(v, cat.codes, cat.labels, ' (did you mean {}?)')}"
+        hints = ", ".join(f"{quoted(v)}{_nearest(v, cat.codes, cat.labels, ' (did you mean {}?)')}"
                           for v in shown)
         problems.append(f"column {col!r} has unknown values in {_rows(bad)}: {hints}; "
                         f"valid values are {', '.join(cat.codes)}")
@@ -355,7 +252,7 @@ def _them(mask: pd.Series) -> str:
 
 def _examples(values: pd.Series) -> str:
     """The first few distinct offending values, quoted as written in the file."""
-    return ", ".join(repr(v) for v in list(dict.fromkeys(values))[:SHOW_VALUES])
+    return ", ".join(quoted(v) for v in list(dict.fromkeys(values))[:SHOW_VALUES])
 
 
 def _nearest(name: str, choices: tuple[str, ...] | list[str], labels: tuple[str, ...] = (),
@@ -364,9 +261,13 @@ def _nearest(name: str, choices: tuple[str, ...] | list[str], labels: tuple[str,
     for code, label in zip(choices, labels):
         if name.lower() == label.lower():
             return template.format(repr(code))
-    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
-    close = difflib.get_close_matches(key, list(choices), n=1, cutoff=0.6)
-    return template.format(repr(close[0])) if close else ""
+    close = _closest(name, choices)
+    return template.format(repr(close)) if close else ""
+
+
+def _closest(name: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The closest choice by the one spelling rule, ignoring case, spaces and hyphens."""
+    return closest(re.sub(r"[\s\-]+", "_", name.strip().lower()), choices)
 
 
 def _letter(i: int) -> str:

@@ -7,16 +7,18 @@ file and the key and suggest the nearest valid key.
 from __future__ import annotations
 
 import copy
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError
 from sim.hints import nearest
+from sim.inputs.calendar import Month, month_index
 from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.inputs.text import PlainText, quoted
+from sim.inputs.toml_file import TomlFileError, read_toml
 from sim.paths import DEFAULT_PARAMETERS
 
 
@@ -24,9 +26,20 @@ class ParameterError(InputError):
     """A parameter file or override that cannot be used."""
 
 
+# Every number has a plausible range, stated in its description: a typo (1e9 for 1e-9), a
+# sign slip or nan/inf is refused with the key's name instead of running to nonsense.
+Probability = Annotated[float, Field(ge=0, le=1)]
+Multiplier = Annotated[float, Field(ge=0, le=10)]
+Points = Annotated[float, Field(ge=0, le=1000)]  # a RAS scale; B&NES tops out near 150
+Drift = Annotated[float, Field(ge=-10, le=10)]
+
+
+SHOW_KEY = 100  # longest dotted key quoted in a message
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    source: str = Field(min_length=1)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    source: PlainText = Field(min_length=1, description="where the numbers come from")
 
 
 def _by_band(v: list[float]) -> list[float]:
@@ -44,55 +57,69 @@ def _by_codes(v: dict[str, float], codes: tuple[str, ...]) -> dict[str, float]:
 
 
 class Time(_Section):
-    start: str = Field(pattern=r"^\d{4}-\d{2}$")
-    conversion_deadline: str = Field(pattern=r"^\d{4}-\d{2}$")
+    start: Month = Field(description="first simulated month, the population file's date")
+    conversion_deadline: Month = Field(
+        description="old-style packages still open are converted by a review this month; "
+        "not before start")
+
+    @model_validator(mode="after")
+    def _order(self) -> Time:
+        if month_index(self.start, self.conversion_deadline) < 0:
+            raise ValueError(f"conversion_deadline {self.conversion_deadline} is before "
+                             f"start {self.start}")
+        return self
 
 
 class Hazard(_Section):
     enabled: bool = True
-    by_age_band: list[float]
-    client_group_multiplier: dict[str, float]
+    by_age_band: list[Probability] = Field(
+        description="annual probability by age band, each 0 to 1")
+    client_group_multiplier: dict[str, Multiplier] = Field(
+        description="multiplies the age-band probability, 0 to 10 (the product is capped at 1)")
 
-    @field_validator("by_age_band")
-    @classmethod
-    def _bands(cls, v: list[float]) -> list[float]:
-        if any(not 0.0 <= p <= 1.0 for p in v):
-            raise ValueError("annual probabilities must lie in [0, 1]")
-        return _by_band(v)
+    _bands = field_validator("by_age_band")(classmethod(lambda c, v: _by_band(v)))
 
     @field_validator("client_group_multiplier")
     @classmethod
     def _groups(cls, v: dict[str, float]) -> dict[str, float]:
-        if any(m < 0 for m in v.values()):
-            raise ValueError("multipliers must be >= 0")
         return _by_codes(v, CLIENT_GROUP.codes)
 
 
 class Residential(Hazard):
-    annual_cost: float = Field(ge=0)
+    annual_cost: float = Field(ge=0, le=500_000, description="GBP a year per resident, 0 to "
+                               "500,000 (2012: about 28,600; specialist placements cost more)")
 
 
 class Feedback(_Section):
     enabled: bool = True
-    shortfall_threshold: float = Field(ge=0, le=1)
-    hazard_multiplier: float = Field(ge=0)
+    shortfall_threshold: float = Field(ge=0, le=1, description="share of the indicative "
+                                       "budget missing that counts as a shortfall, 0 to 1")
+    hazard_multiplier: float = Field(ge=0, le=10, description="residential hazard multiplier "
+                                     "under a shortfall, 0 to 10")
 
 
 class Demand(_Section):
     enabled: bool = True
     mode: Literal["balance", "constant"] = "balance"
-    net_growth_per_year: float = Field(ge=-0.5, le=1.0)
-    rate_per_month: float = Field(ge=0)
-    points_factor: float = Field(ge=0)
-    age_jitter_years: float = Field(ge=0)
+    net_growth_per_year: float = Field(ge=-0.5, le=1.0, description="net growth in users "
+                                       "a year, -0.5 to 1")
+    rate_per_month: float = Field(ge=0, le=5_000, description="arrivals a month in 'constant' "
+                                  "mode, 0 to 5,000 (a large council takes a few hundred)")
+    points_factor: float = Field(ge=0, le=5, description="new referrals' points relative to "
+                                 "the current users', 0 to 5")
+    age_jitter_years: float = Field(ge=0, le=20, description="arrivals' ages jittered by up to "
+                                    "this, 0 to 20 years")
 
 
 class Need(_Section):
     enabled: bool = True
-    drift_per_month_by_age_band: list[float]
-    noise_sd_per_month: float = Field(ge=0)
-    max_points: float = Field(gt=0)
-    facs_thresholds: dict[str, float]
+    drift_per_month_by_age_band: list[Drift] = Field(
+        description="points gained a month by age band, each -10 to 10")
+    noise_sd_per_month: float = Field(ge=0, le=20, description="spread of individual "
+                                      "change, points a month, 0 to 20")
+    max_points: float = Field(gt=0, le=1000, description="points cap, up to 1,000")
+    facs_thresholds: dict[str, Points] = Field(
+        description="lower points edges of critical, substantial, moderate, each 0 to 1,000")
 
     _bands = field_validator("drift_per_month_by_age_band")(classmethod(lambda c, v: _by_band(v)))
 
@@ -107,22 +134,25 @@ class Need(_Section):
 
 class Reviews(_Section):
     scheduled: bool = True
-    interval_months: int = Field(ge=1, le=120)
-    spread_sd_months: float = Field(ge=0)
-    trigger_relative_change: float = Field(gt=0)
+    interval_months: int = Field(ge=1, le=120, description="months between reviews, 1 to 120")
+    spread_sd_months: float = Field(ge=0, le=60, description="spread of review timing, "
+                                    "months, 0 to 60")
+    trigger_relative_change: float = Field(gt=0, le=10, description="relative change in points "
+                                           "that triggers a review, above 0 and up to 10")
 
 
 class Choice(_Section):
-    switch_at_review: float = Field(ge=0, le=1)
-    direct_payment_by_group: dict[str, float]
-    mixed_by_group: dict[str, float]
-    direct_payment_age_multiplier_by_band: list[float]
+    switch_at_review: Probability = Field(description="chance of changing PB type at a "
+                                          "review, 0 to 1")
+    direct_payment_by_group: dict[str, Probability] = Field(
+        description="chance of choosing a direct payment, 0 to 1")
+    mixed_by_group: dict[str, Probability] = Field(description="chance of a mixed PB, 0 to 1")
+    direct_payment_age_multiplier_by_band: list[Multiplier] = Field(
+        description="multiplies the direct payment chance by age band, each 0 to 10")
 
     @field_validator("direct_payment_by_group", "mixed_by_group")
     @classmethod
     def _groups(cls, v: dict[str, float]) -> dict[str, float]:
-        if any(not 0 <= p <= 1 for p in v.values()):
-            raise ValueError("probabilities must lie in [0, 1]")
         return _by_codes(v, CLIENT_GROUP.codes)
 
     _bands = field_validator("direct_payment_age_multiplier_by_band")(
@@ -131,10 +161,12 @@ class Choice(_Section):
 
 
 class Money(_Section):
-    uplift_per_year: float = Field(ge=-0.5, le=1.0)
-    uplift_month: int = Field(ge=1, le=12)
-    utilisation: dict[str, float]
-    direct_payment_cost_difference: float = Field(ge=-1, le=1)
+    uplift_per_year: float = Field(ge=-0.5, le=1.0, description="price uplift a year, -0.5 to 1")
+    uplift_month: int = Field(ge=1, le=12, description="calendar month of the uplift, 1 to 12")
+    utilisation: dict[str, Annotated[float, Field(ge=0, le=1.5)]] = Field(
+        description="share of a budget spent by PB type, each 0 to 1.5")
+    direct_payment_cost_difference: float = Field(ge=-1, le=1, description="extra cost of a "
+                                                  "direct payment over its budget, share, -1 to 1")
 
     @field_validator("utilisation")
     @classmethod
@@ -143,10 +175,14 @@ class Money(_Section):
 
 
 class Practice(_Section):
-    points_elasticity: float = Field(ge=0, le=3)
-    creep_per_review: float = Field(ge=-0.5, le=1.0)
-    arrival_noise_sd: float = Field(ge=0)
-    min_cell_size: int = Field(ge=1)
+    points_elasticity: float = Field(ge=0, le=3, description="budget elasticity to points, "
+                                     "0 to 3")
+    creep_per_review: float = Field(ge=-0.5, le=1.0, description="budget drift a review, "
+                                    "share, -0.5 to 1")
+    arrival_noise_sd: float = Field(ge=0, le=3, description="log-normal spread of a new "
+                                    "user's budget, 0 to 3")
+    min_cell_size: int = Field(ge=1, le=10_000, description="smallest client group x PB type "
+                               "cell priced on its own, 1 to 10,000")
 
 
 class Parameters(_Section):
@@ -182,14 +218,16 @@ def explain(err: ValidationError, where: str, root: type[BaseModel]) -> str:
     lines = []
     for e in err.errors():
         loc = tuple(e["loc"])
-        dotted = ".".join(str(p) for p in loc)
+        key = quoted(".".join(str(p) for p in loc), SHOW_KEY)  # keys in a file may be anything
         if e["type"] == "extra_forbidden":
             hint = nearest(str(loc[-1]), _valid_keys(root, loc[:-1]))
-            lines.append(f"{where}: unknown key '{dotted}'{hint}")
+            lines.append(f"{where}: unknown key {key}{hint}")
         elif e["type"] == "missing":
-            lines.append(f"{where}: missing key '{dotted}'")
+            lines.append(f"{where}: missing key {key}")
         else:
-            lines.append(f"{where}: key '{dotted}': {e['msg']} (got {e.get('input')!r})")
+            value = e.get("input")
+            got = "" if isinstance(value, dict) else f" (got {quoted(value)})"
+            lines.append(f"{where}: key {key}: {e['msg'].removeprefix('Value error, ')}{got}")
     return "\n".join(lines)
 
 
@@ -204,7 +242,7 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], where: str) 
                 options = list(node) if isinstance(node, dict) else []
                 prefix = ".".join(parts[:i])
                 raise ParameterError(
-                    f"{where}: override '{dotted}' names no parameter"
+                    f"{where}: override {quoted(dotted, SHOW_KEY)} names no parameter"
                     f"{' under ' + repr(prefix) if prefix else ''}{nearest(part, options)}"
                 )
             if i == len(parts) - 1:
@@ -220,11 +258,9 @@ def load_parameters(
     """Load, override and validate the model parameters."""
     path = Path(path) if path else DEFAULT_PARAMETERS
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"{path}: parameter file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"{path}: not valid TOML ({exc})") from None
+        raw, _ = read_toml(path, "parameter file")
+    except TomlFileError as exc:
+        raise ParameterError(str(exc)) from None
     raw.setdefault("source", str(path))
     if overrides:
         raw = apply_overrides(raw, overrides, where or str(path))
