@@ -206,5 +206,5 @@ def test_the_memory_estimate_grows_with_arrivals(tmp_path):
 
     study = tmp_path / "many.toml"
     study.write_text(SMALL.read_text().replace("../../", f"{ROOT.as_posix()}/") + (
-        '\n[overrides]\n"demand.mode" = "constant"\n"demand.rate_per_month" = 100000.0\n'))
+        '\n[overrides]\n"demand.mode" = "constant"\n"demand.rate_per_month" = 5000.0\n'))
     assert worker_bytes(load_study(study)) > 10 * worker_bytes(load_study(SMALL))

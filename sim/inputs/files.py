@@ -8,6 +8,7 @@ check and the read.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -66,3 +67,12 @@ def read_regular_file(path: Path, what: str, limit: int,
 def _too_large(path: Path, what: str, limit: int) -> str:
     return (f"{path}: too large for a {what} (more than {limit / MB:g} MB, the limit that keeps "
             "a wrong file from exhausting memory)")
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (identifies an input for --resume)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

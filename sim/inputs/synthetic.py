@@ -6,7 +6,6 @@ in populations/synthetic_targets.toml.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,12 @@ from sim.inputs.categories import AGE_BAND_EDGES, CLIENT_GROUP, ETHNICITY, OLDER
 from sim.inputs.disparity import younger_older_ratio
 from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
+from sim.inputs.toml_file import read_toml
 from sim.paths import DEFAULT_TARGETS
 
 
 def load_targets(path: str | Path | None = None) -> dict[str, Any]:
-    return tomllib.loads(Path(path or DEFAULT_TARGETS).read_text(encoding="utf-8"))
+    return read_toml(path or DEFAULT_TARGETS, "synthetic targets file")[0]
 
 
 def _draw_ages(rng: np.random.Generator, shares: list[float], oldest: float, n: int) -> np.ndarray:

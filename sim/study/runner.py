@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sim.inputs.population import file_sha256
+from sim.inputs.files import file_sha256
 from sim.study import run_folder
 from sim.study.manifest import build_manifest, code_sha256, now, write_json_atomic
 from sim.study.montecarlo import RunSpec, run

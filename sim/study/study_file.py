@@ -6,7 +6,6 @@ key, and is raised before anything is written.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import InputError
 from sim.hints import nearest
-from sim.inputs.calendar import financial_year_of, first_full_year, month_index, month_label
+from sim.inputs.calendar import Month, financial_year_of, first_full_year, month_index, month_label
 from sim.inputs.population import Population, load_population
 from sim.inputs.schema import PopulationError
+from sim.inputs.toml_file import read_toml
 from sim.model.money import expected_cash_share
 from sim.model.params import ParameterError, Parameters, explain, load_parameters
 from sim.policy.calibration import CALIBRATIONS, make_calibration
@@ -38,8 +38,8 @@ class StudySection(BaseModel):
     parameters: str = "parameters.toml"
     calibrations_file: str = "calibrations.toml"
     transitions_file: str = "transitions.toml"
-    go_live: str = Field("2013-01", pattern=r"^\d{4}-\d{2}$")
-    horizon_end: str = Field("2018-03", pattern=r"^\d{4}-\d{2}$")
+    go_live: Month = "2013-01"
+    horizon_end: Month = "2018-03"
     savings_target: float = Field(ge=0, le=1e9)  # £ a year; every "savings" calibration aims at it
     minimum_budget: float = Field(ge=0, le=1e6)  # £ a year: every calibration's floor unless set
     runs: int = Field(200, ge=1, le=1_000_000)
@@ -117,15 +117,9 @@ class Study:
 
 def _read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StudyError(f"{path}: {what} not found") from None
-    except UnicodeDecodeError as exc:
-        raise StudyError(f"{path}: {what} is not UTF-8 text ({exc.reason})") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        raise StudyError(f"{path}: {what} is not valid TOML: {exc}") from None
+        return read_toml(path, what)
+    except InputError as exc:
+        raise StudyError(str(exc)) from None
 
 
 def _select(kind: str, wanted: list[str] | str, available: list[str], path: Path) -> list[str]:
