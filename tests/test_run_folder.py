@@ -209,3 +209,28 @@ def test_the_memory_estimate_grows_with_arrivals(tmp_path):
         '\n[overrides]\n"demand.mode" = "constant"\n"demand.rate_per_month" = 5000.0\n'))
     grown = worker_bytes(load_study(study)) - BASE_BYTES
     assert grown > 10 * (worker_bytes(load_study(SMALL)) - BASE_BYTES)
+
+
+def test_resume_names_a_change_of_code(finished, tmp_path, monkeypatch, capsys):
+    from sim.study import runner
+
+    study, _, out = _interrupted_copy(finished, tmp_path)
+    monkeypatch.setattr(runner, "code_sha256", lambda: "0" * 64)
+    assert run(str(study), "--out", str(out), "--resume") == 2
+    assert "the model's code" in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_exits_3_before_anything_is_written(tmp_path, monkeypatch,
+                                                                      capsys):
+    distributed = pytest.importorskip("dask.distributed")
+
+    def unreachable(*_a, **_k):
+        raise OSError("Timed out trying to connect to tcp://10.255.255.1:8786 after 15 s")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    out = tmp_path / "d"
+    assert run(str(SMALL), "--out", str(out), "--backend", "dask", "--scheduler",
+               "tcp://10.255.255.1:8786") == 3
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler" in err and "Traceback" not in err
+    assert not out.exists()
