@@ -90,9 +90,9 @@ def test_floor_and_cap_with_exceptions():
 
 
 @pytest.mark.parametrize("kind,extra", [
-    ("price_per_point", {}), ("percentile", {}), ("regression", {"form": "linear"}),
-    ("regression", {"form": "loglinear"}), ("regression", {"form": "median"}),
-    ("group_price_per_point", {}),
+    ("price_per_point", {}), ("percentile", {}), ("percentile", {"lever": "scale"}),
+    ("regression", {"form": "linear"}), ("regression", {"form": "loglinear"}),
+    ("regression", {"form": "median"}), ("group_price_per_point", {}),
 ])
 @pytest.mark.parametrize("target", ["cost_neutral", "savings"])
 def test_target_total_to_the_penny_with_floor_and_cap(population, kind, extra, target):
@@ -239,11 +239,14 @@ def test_repr_shows_only_changed_parameters_and_summary_is_plain():
     m = make_calibration("percentile", percentile=75.0, target="savings", savings=1000.0)
     assert repr(m) == "Percentile(percentile=75.0, target='savings', savings=1000.0)"
     assert repr(make_calibration("status_quo")) == "StatusQuo()"
-    m.fit(POINTS * 3, COST * 2)
+    # two bands of several people each, so some percentile meets £7,500 - £1,000
+    m.fit(np.array([5, 6, 7, 8, 15, 16, 17, 25.0]),
+          np.array([100, 200, 300, 400, 1000, 3000, 2000, 500.0]))
     summary = m.fitted_summary()
     json.dumps(summary)  # plain floats and lists only
-    assert summary["kind"] == "percentile" and summary["target_total"] == pytest.approx(11_000.0)
-    assert summary["allocated_total"] == pytest.approx(11_000.0, abs=0.01)
+    assert summary["kind"] == "percentile" and summary["target_total"] == pytest.approx(6_500.0)
+    assert summary["allocated_total"] == pytest.approx(6_500.0, abs=0.01)
+    assert summary["lever"] == "percentile" and summary["lever_value"] == m.percentile_
 
 
 def test_status_quo_can_be_scaled_to_cost_neutral(population):
@@ -254,8 +257,11 @@ def test_status_quo_can_be_scaled_to_cost_neutral(population):
     assert total == pytest.approx(population.annual_budget.sum(), abs=0.01)
 
 
-ALL_MODELS = [("status_quo", {}), ("price_per_point", {}), ("percentile", {}),
-              ("percentile", {"percentile": 80.0}), ("regression", {"form": "linear"}),
+# The percentile family is here with its uniform scale lever: a percentile alone cannot
+# reach every target for every cohort (its own property test is in test_percentile_lever).
+ALL_MODELS = [("status_quo", {}), ("price_per_point", {}), ("percentile", {"lever": "scale"}),
+              ("percentile", {"percentile": 80.0, "lever": "scale"}),
+              ("regression", {"form": "linear"}),
               ("regression", {"form": "loglinear"}), ("regression", {"form": "median"}),
               ("group_price_per_point", {})]
 

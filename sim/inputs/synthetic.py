@@ -31,6 +31,16 @@ def _draw_ages(rng: np.random.Generator, shares: list[float], oldest: float, n: 
     return rng.uniform(lo, hi)
 
 
+def _draw_ethnicity(rng: np.random.Generator, census: dict[str, Any],
+                    age: np.ndarray) -> np.ndarray:
+    """Ethnic group drawn from the census counts of residents in the person's broad age band."""
+    eth = np.empty(len(age), dtype=np.int64)
+    for band, sel in (("age_18_64", age < OLDER_AGE), ("age_65_plus", age >= OLDER_AGE)):
+        p = np.array([census[band][e] for e in ETHNICITY.codes], dtype=float)
+        eth[sel] = rng.choice(len(ETHNICITY), size=int(sel.sum()), p=p / p.sum())
+    return eth
+
+
 def _draw_pb_type(rng: np.random.Generator, t: dict[str, Any], ptype: str,
                   teams_all: list[str]) -> dict[str, np.ndarray]:
     """The people of one PB type: attributes drawn, costs scaled to the type's total."""
@@ -48,8 +58,7 @@ def _draw_pb_type(rng: np.random.Generator, t: dict[str, Any], ptype: str,
         share = np.array([t["teams"][g][x] for x in names])
         team[sel] = [teams_all.index(names[j]) for j in rng.choice(len(names), k, p=share / share.sum())]
         female[sel] = rng.random(k) < t["female_share"][g]
-    eth_p = np.array([t["ethnicity"][e] for e in ETHNICITY.codes])
-    eth = rng.choice(len(ETHNICITY), size=n, p=eth_p / eth_p.sum())
+    eth = _draw_ethnicity(rng, t["ethnicity"], age)
     mean_pts = np.array([t["points"]["mean"][g] for g in CLIENT_GROUP.codes])[group]
     mean_pts = mean_pts * t["points"]["pb_type_multiplier"][ptype]
     shape = t["points"]["shape"]
@@ -119,6 +128,7 @@ def check_targets(pop: Population, targets: dict[str, Any] | None = None) -> lis
     pb_share = float(np.mean(pop.pb_type != PB_TYPE.code_of("old_style")))
     rows.append({"target": "share of community users with a PB", "expected": "> 0.60",
                  "actual": round(pb_share, 3), "ok": pb_share > 0.60, "source": "seed (4.2)"})
+    rows += _ethnicity_rows(pop, t)
     everyone = np.ones((1, len(pop)), dtype=bool)
     ratio = float(younger_older_ratio(pop.annual_budget[None, :], pop.ras_points, pop.age,
                                       everyone)[0])
@@ -127,7 +137,22 @@ def check_targets(pop: Population, targets: dict[str, Any] | None = None) -> lis
     return rows
 
 
-def _row(name: str, expected: float, actual: float, tol: float, source: str) -> dict[str, Any]:
+def _ethnicity_rows(pop: Population, t: dict[str, Any]) -> list[dict[str, Any]]:
+    """White British share by broad age band against the census's."""
+    rows = []
+    wb = ETHNICITY.code_of("white_british")
+    for band, sel, label in (("age_18_64", pop.age < OLDER_AGE, "under 65"),
+                             ("age_65_plus", pop.age >= OLDER_AGE, "65+")):
+        census = t["ethnicity"][band]
+        expected = census["white_british"] / sum(census.values())
+        rows.append(_row(f"White British share, {label}", round(expected, 4),
+                         float(np.mean(pop.ethnicity[sel] == wb)),
+                         t["tolerances"]["ethnicity_share"], "ONS 2011 Census DC2101EW", 4))
+    return rows
+
+
+def _row(name: str, expected: float, actual: float, tol: float, source: str,
+         digits: int = 2) -> dict[str, Any]:
     ok = abs(actual - expected) <= tol * abs(expected)
-    return {"target": name, "expected": expected, "actual": round(actual, 2),
+    return {"target": name, "expected": expected, "actual": round(actual, digits),
             "ok": bool(ok), "tolerance": tol, "source": source}

@@ -39,6 +39,14 @@ def _policy_cols(res: StudyResults, p: int) -> dict[str, Any]:
             "transition": pol["transition"]}
 
 
+def _lever_cols(res: StudyResults, p: int) -> dict[str, Any]:
+    """The lever the policy's calibration moved to meet its target, and its fitted value
+    (blank for the status quo, which fits nothing)."""
+    calibrations = {} if p == res.baseline_index else res.meta.get("calibrations", {})
+    fitted = calibrations.get(res.policies[p]["calibration"], {})
+    return {"fitted_lever": fitted.get("lever"), "fitted_lever_value": fitted.get("lever_value")}
+
+
 def _quantiles(x: np.ndarray, prefix: str) -> dict[str, float]:
     q = np.percentile(x, QUANTILES)
     return {f"{prefix}_mean": float(x.mean()),
@@ -78,7 +86,8 @@ def target_table(res: StudyResults) -> pd.DataFrame:
             change = (community[:, p, f] - community[:, base, f]).mean()
             rel = float(change / base_mean) if base_mean else np.nan
             rows.append({
-                **_policy_cols(res, p), "financial_year": fy, "replicates": R,
+                **_policy_cols(res, p), **_lever_cols(res, p), "financial_year": fy,
+                "replicates": R,
                 **_quantiles(x, "savings"),
                 "target": s.target,
                 "prob_meet_target": prob,

@@ -1,8 +1,10 @@
 """The calibration base estimator: parameters, floor and cap, and the target scale solve.
 
 Every family (one module each) learns a raw "points to pounds" curve from what the
-cohort costs today; this class then solves a scale factor ``scale_`` so that the
-cohort's total indicative budget (after floor and cap) meets the target exactly.
+cohort costs today; this class then moves the family's lever so that the cohort's
+total indicative budget (after floor and cap) meets the target exactly.  The default
+lever is a uniform scale factor ``scale_``; a family may have its own (the percentile
+family solves for the percentile).  ``fitted_summary()`` names the lever and its value.
 ``age`` is accepted everywhere but unused: an age-differentiated price per point
 would need objective justification under the Equality Act 2010 ban on age
 discrimination in services (from October 2012).
@@ -119,12 +121,26 @@ class Calibration:
                              "cohort (points too close together or too small?)")
         current = float(cost @ w)
         want = self._target_total(current)
-        self.scale_ = 1.0 if want is None else self._solve_scale(raw, want, w)
+        self._meet_target(points, cost, group, raw, want, w)
         self.n_fitted_ = len(points)
         self.current_total_ = current
         self.target_total_ = want
+        raw = self._raw(points, group)                     # the lever may have moved the curve
         self.allocated_total_ = float(self._shape(raw * self.scale_ * self.scale) @ w)
         return self
+
+    def _meet_target(self, points: np.ndarray, cost: np.ndarray, group: np.ndarray | None,
+                     raw: np.ndarray, want: float | None, w: np.ndarray) -> None:
+        """Move this family's lever so the cohort meets ``want`` (None: leave it).
+
+        The base lever rescales the raw curve uniformly (``scale_``); a family with a
+        lever of its own (the percentile) overrides this.
+        """
+        self.scale_ = 1.0 if want is None else self._solve_scale(raw, want, w)
+
+    def _lever(self) -> tuple[str, float]:
+        """The lever that meets the target and its fitted value, for reports."""
+        return "scale", float(self.scale_)
 
     def _target_total(self, current: float) -> float | None:
         """The total the cohort's indicative budgets must meet (None: no rescaling)."""
@@ -153,7 +169,9 @@ class Calibration:
         """Fitted values as plain floats and lists, for reports and manifests."""
         if not hasattr(self, "scale_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet")
+        lever, value = self._lever()
         out = {"kind": self.kind, "model": repr(self), "n_fitted": int(self.n_fitted_),
+               "lever": lever, "lever_value": value,
                "scale": float(self.scale_), "current_total": self.current_total_,
                "target_total": self.target_total_,
                "allocated_total": self.allocated_total_}
@@ -190,9 +208,7 @@ class Calibration:
         """
         total = lambda c: float(self._shape(c * raw) @ w)
         t0 = total(0.0)                                    # everyone on the floor
-        if want <= 0:
-            raise ValueError(f"target total £{want:,.2f} is not positive: the savings exceed "
-                             "the cohort's current total")
+        check_positive(want)
         if want < t0 - PENNY / 2:
             raise ValueError(f"target total £{want:,.2f} is below floor x people = £{t0:,.2f}: "
                              "lower the floor")
@@ -227,6 +243,13 @@ class Calibration:
         if abs(missed) > PENNY / 2:                        # defensive: rounding only
             raise RuntimeError(f"scale solve missed the target by £{missed:,.4f}")
         return float(c)
+
+
+def check_positive(want: float) -> None:
+    """A target total must be positive (ValueError naming the cause otherwise)."""
+    if want <= 0:
+        raise ValueError(f"target total £{want:,.2f} is not positive: the savings exceed "
+                         "the cohort's current total")
 
 
 def _same(a: Any, b: Any) -> bool:
