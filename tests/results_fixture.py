@@ -16,7 +16,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.inputs.categories import CATEGORIES
-from sim.model.aggregates import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SPEND_GROUPS, eia_groups
+from sim.model.aggregates import (
+    ACTIVITY_EVENTS,
+    EIA_REP_STATS,
+    EIA_STATS,
+    PCT_EDGES,
+    SPEND_GROUPS,
+    eia_groups,
+)
 from sim.study.results import StudyResults
 
 TEAMS = ('=HYPERLINK("http://x","click")', "<script>alert(1)</script>")
@@ -86,6 +93,8 @@ def constructed(with_persons: bool = False) -> StudyResults:
     res.spend_fy, res.res_spend_fy = community, residential
     res.admissions_fy = np.full((R, P, F), 2.0)
     res.admissions_fy[:, 1, 1] = 3.0
+    res.activity_fy = np.broadcast_to(np.arange(1.0, len(ACTIVITY_EVENTS) + 1)[None, :, None],
+                                      (R, len(ACTIVITY_EVENTS), F)).copy()  # assessments 1, ...
     rng = np.random.default_rng(1)
     res.spend_month_total = 80.0 + rng.normal(0, 2, (R, P, T)).cumsum(axis=2)
     res.spend_month_group_sum = np.ones((P, T, len(SPEND_GROUPS)))

@@ -38,7 +38,7 @@ reservoir_replicates = 0
 "choice.switch_at_review" = 0.0
 "choice.direct_payment_by_group" = {ZERO}
 "choice.mixed_by_group" = {ZERO}
-"reviews.interval_months" = 1
+"reviews.per_user_per_year" = 12.0
 "reviews.spread_sd_months" = 0.0
 """
 

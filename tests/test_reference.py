@@ -30,6 +30,7 @@ def setup(small_population, params):
         Policy("pct+phased", "pct", Transition(name="phased", phases=2, max_loss=0.1,
                                                protect_critical=True)),
         Policy("ppp+new", "ppp", Transition(name="new_users_only", covers="new_and_changed")),
+        Policy("pct+both", "pct", Transition(name="capped_both", max_loss=0.05, max_gain=0.05)),
     ]
     draws = draw(pop, params, np.random.SeedSequence(2024), T)
     return pop, params, draws, policies, cals
@@ -57,5 +58,11 @@ def test_fast_path_matches_the_reference_month_by_month(setup):
     exits = {s: int(w.exit_month[s]) for s in range(w.cap) if w.exit_month[s] < T}
     assert ref.exit_month == exits
     assert reviews_after_go_live > 50 and len(exits) > 20 and fast.admissions.sum() > 5
+    # the mechanisms are exercised: reviews spread over the backlog window, and people
+    # reviewed twice within one 12-month cap window after go-live
+    assert w.review[1:params.reviews.backlog_months, :len(pop)].sum() > 20
+    total = np.cumsum(np.vstack([np.zeros((1, w.cap), int), w.review[GO_LIVE:]]), axis=0)
+    in_12_months = total[12:] - total[:-12]              # reviews in each 12 consecutive months
+    assert (in_12_months >= 2).any(axis=0).sum() > 5
     # the policies really differ, so the comparison is not trivially about status quo
     assert len({fast.spend[p, -1, 0] for p in range(len(policies))}) == len(policies)

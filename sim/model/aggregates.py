@@ -49,6 +49,10 @@ PCT_EDGES = np.linspace(-1.0, 1.0, 81)
 
 SNAPSHOTS: tuple[str, ...] = ("first_year", "horizon")
 
+# The world's events counted each month (the same under every policy): first assessments of
+# new referrals, reviews, arrivals, deaths and other exits.
+ACTIVITY_EVENTS: tuple[str, ...] = ("assessments", "reviews", "arrivals", "deaths", "other_exits")
+
 # The disparity pair of each (snapshot, policy): the ratio under the baseline, then the policy.
 DISPARITY_SIDES: tuple[str, ...] = ("baseline", "policy")
 
@@ -75,7 +79,7 @@ AXES: dict[str, str] = {
     "P": "policy", "T": "month", "F": "financial year", "G": "spend group (SPEND_GROUPS)",
     "S": "snapshot (SNAPSHOTS)", "J": "EIA group (eia_groups)", "K": "statistic (EIA_STATS)",
     "Q": "per-replicate statistic (EIA_REP_STATS)", "H": "percentage-change bin (PCT_EDGES)",
-    "V": "side (DISPARITY_SIDES)",
+    "V": "side (DISPARITY_SIDES)", "E": "world event (ACTIVITY_EVENTS)",
 }
 
 
@@ -83,7 +87,8 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
     """Length of each axis letter for a study."""
     return {"P": n_policies, "T": n_months, "F": n_years, "G": len(SPEND_GROUPS),
             "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
-            "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES)}
+            "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES),
+            "E": len(ACTIVITY_EVENTS)}
 
 
 # A replicate's raw arrays: name -> (axes, what).
@@ -95,6 +100,7 @@ RAW: dict[str, tuple[str, str]] = {
     "eia": ("SPJK", "EIA statistics of the go-live cohort by group"),
     "eia_hist": ("SPJH", "counts of percentage change by group"),
     "disparity": ("SPV", "younger/older allocation-per-point ratio at equal need"),
+    "activity_month": ("ET", "the world's events (ACTIVITY_EVENTS), the same for every policy"),
 }
 
 
@@ -175,4 +181,6 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
               lambda raw, fy: raw["eia_hist"]),
     Aggregate("disparity", "SPV", "younger/older allocation-per-point ratio", np.float64, ROWS,
               lambda raw, fy: raw["disparity"]),
+    Aggregate("activity_fy", "EF", "the world's events by financial year", np.float64, ROWS,
+              lambda raw, fy: fy.totals(raw["activity_month"])),
 )}

@@ -21,7 +21,7 @@ from sim.model.params import Parameters
 from sim.model.spend import Admitted, SpendTally
 from sim.model.world import World
 from sim.policy.policy import Policy
-from sim.policy.transition import NONE_TRANSITION, TransitionStack
+from sim.policy.transition import CAP_MONTHS, NONE_TRANSITION, TransitionStack
 
 CRITICAL = FACS_BAND.code_of("critical")
 
@@ -85,6 +85,11 @@ class CareModel(mesa.Model):
         # the RAS policies' transitions as rows of one stack
         self.transitions = TransitionStack([policies[i].transition or NONE_TRANSITION
                                             for i in self.ras_rows])
+        # Transition caps count per 12-month window: the month each person's window opened
+        # (reviews are the world's, so the same under every policy) and, per RAS policy,
+        # the budget (£) then.
+        self.window_start = np.full(cap, -CAP_MONTHS, np.int32)
+        self.cap_base = np.zeros((len(self.ras_rows), cap))
         # Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
         # so identical policies give identical spend whatever the array layout or BLAS.
         start = np.rint(world.initial_budget.astype(np.float64) * 100.0)
@@ -150,8 +155,9 @@ class CareModel(mesa.Model):
         else:
             ind = self._allocate(idx, m)
             new = np.empty((len(self.policies), len(idx)))
+            current = before[self.ras_rows] / 100.0
             new[self.ras_rows] = self.transitions.apply(
-                before[self.ras_rows] / 100.0, ind[self.cal_of[self.ras_rows]],
+                current, ind[self.cal_of[self.ras_rows]], cap_base=self._cap_base(idx, m, current),
                 review_number=w.assessed_count[sl].astype(np.int64),
                 is_critical=w.assessed_facs[sl] == CRITICAL,
                 points_change=(w.points[m].take(idx) / self.points_at_go_live.take(idx)
@@ -165,6 +171,18 @@ class CareModel(mesa.Model):
         put_columns(self.pence, idx, pence)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
         self.tally.assessed(idx, m, pence, before)
+
+    def _cap_base(self, idx: np.ndarray, m: int, current: np.ndarray) -> np.ndarray:
+        """(RAS policies, len(idx)) budgets (£) as each person's current cap window opened.
+
+        A person's first review after go-live, and the first CAP_MONTHS or more after their
+        window opened, opens a new window whose base is the budget just before it."""
+        renew = m - self.window_start.take(idx) >= CAP_MONTHS
+        self.window_start[idx[renew]] = m
+        base = self.cap_base.take(idx, axis=1)
+        base[:, renew] = current[:, renew]
+        put_columns(self.cap_base, idx, base)
+        return base
 
     def _residential(self, m: int) -> Admitted | None:
         """Admissions: the shared draw against each policy's hazard, raised where the policy's
@@ -223,7 +241,8 @@ class CareModel(mesa.Model):
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
-        for name in ("world", "pence", "in_res", "need_budget", "snapshots"):
+        for name in ("world", "pence", "in_res", "need_budget", "snapshots", "window_start",
+                     "cap_base"):
             setattr(self, name, None)
         self.tally.release()
 

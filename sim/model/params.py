@@ -134,11 +134,22 @@ class Need(_Section):
 
 class Reviews(_Section):
     scheduled: bool = True
-    interval_months: int = Field(ge=1, le=120, description="months between reviews, 1 to 120")
+    per_user_per_year: float = Field(gt=0, le=12, description="scheduled reviews a user a "
+                                     "year, above 0 and up to 12: the mean interval between "
+                                     "scheduled reviews is 12 / this many months")
     spread_sd_months: float = Field(ge=0, le=60, description="spread of review timing, "
                                     "months, 0 to 60")
+    backlog_months: int = Field(ge=1, le=60, description="reviews overdue at the start are "
+                                "spread uniformly over this many months, 1 to 60")
     trigger_relative_change: float = Field(gt=0, le=10, description="relative change in points "
                                            "that triggers a review, above 0 and up to 10")
+    trigger_min_points: float = Field(ge=0, le=1000, description="a triggered review also "
+                                      "needs at least this many points of change, 0 to 1,000")
+
+    @property
+    def interval_months(self) -> float:
+        """Mean months between scheduled reviews."""
+        return 12.0 / self.per_user_per_year
 
 
 class Choice(_Section):

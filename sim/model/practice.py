@@ -65,6 +65,24 @@ def practice_noise(params: Parameters, z_practice: np.ndarray) -> np.ndarray:
 
 
 def interval(z: np.ndarray, params: Parameters) -> np.ndarray:
-    """Months to the next review: the usual interval plus normal spread, at least one."""
+    """Months to the next scheduled review: the mean interval plus normal spread, at least one."""
     r = params.reviews
     return np.maximum(1, np.rint(r.interval_months + r.spread_sd_months * z)).astype(np.int32)
+
+
+def first_reviews(due: np.ndarray, u: np.ndarray, old_style: np.ndarray, params: Parameters,
+                  deadline: int) -> np.ndarray:
+    """Month of the starting population's first scheduled review.
+
+    `due` is the month each review falls due (<= 0: overdue at the start).  A council
+    clears its backlog over months, not in the first one: overdue reviews fall in a
+    month drawn uniformly (from `u`) within the first `backlog_months`; an old-style
+    package whose review would come after the conversion deadline is converted in a
+    month drawn uniformly up to the deadline.
+    """
+    out = due.astype(np.int32)
+    late = old_style & (due > deadline)
+    out[late] = (u[late] * (deadline + 1)).astype(np.int32)
+    overdue = due <= 0
+    out[overdue] = (u[overdue] * params.reviews.backlog_months).astype(np.int32)
+    return out

@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.inputs.categories import EIA_CHARACTERISTICS
 from sim.inputs.disparity import younger_older_ratio
+from sim.model.activity import world_activity
 from sim.model.aggregates import (
     EIA_STATS,
     PCT_EDGES,
@@ -139,5 +140,6 @@ def replicate_result(
         "spend_month_group": model.spend, "res_spend_month": model.residential_spend(),
         "admissions_month": model.admissions, "people_month": model.people,
         "eia": tally.eia, "eia_hist": tally.hist, "disparity": tally.disparity,
+        "activity_month": world_activity(model.world),
     }
     return ReplicateResult(replicate=replicate, raw=raw, persons=tally.persons)

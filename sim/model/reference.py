@@ -32,6 +32,7 @@ from sim.model.practice import (
     practice_prices,
 )
 from sim.policy.policy import Policy
+from sim.policy.transition import CAP_MONTHS
 
 F32 = np.float32
 CRITICAL = FACS_BAND.code_of("critical")
@@ -55,8 +56,10 @@ class ServiceUser(mesa.Agent):
         self.last_points = self.points
         self.next_review = None
         self.reviews_since_go_live = 0
+        self.window_start = -CAP_MONTHS            # the 12-month cap window (none yet)
         n = len(model.policies)
         self.pence = [np.rint(float(F32(self.practice)) * 100.0)] * n
+        self.cap_base = [0.0] * n                  # each policy's budget as the window opened
         self.in_res = [False] * n
         self.indicative = [0.0] * len(model.cal_names)
 
@@ -99,11 +102,9 @@ class ServiceUser(mesa.Agent):
             self.last_points = self.points
             self.next_review = m + mdl.interval(d.z_first_interval[slot])
             return "assessment"
-        if self.next_review is None:               # first month of the starting population
-            self.next_review = max(mdl.interval(d.z_first_interval[slot])
-                                   - int(mdl.population.months_since_review[slot]), 0)
-        change = abs(self.points - self.last_points) / max(self.last_points, F32(1.0))
-        due = change >= p.reviews.trigger_relative_change
+        change = abs(self.points - self.last_points)
+        due = (change >= p.reviews.trigger_min_points
+               and change / max(self.last_points, F32(1.0)) >= p.reviews.trigger_relative_change)
         due |= p.reviews.scheduled and m >= self.next_review
         due |= m == mdl.deadline and self.pb_type == OLD_STYLE
         if not due:
@@ -124,6 +125,9 @@ class ServiceUser(mesa.Agent):
         mdl = self.model
         practice = np.rint(float(F32(self.practice)) * 100.0)
         if m >= mdl.go_live:
+            if m - self.window_start >= CAP_MONTHS:   # a new 12-month window for the caps
+                self.window_start = m
+                self.cap_base = [pence / 100.0 for pence in self.pence]
             for c, est in enumerate(mdl.calibrations):
                 self.indicative[c] = float(est.allocate(
                     np.array([float(self.points)]), client_group=np.array([self.group]),
@@ -136,7 +140,8 @@ class ServiceUser(mesa.Agent):
                 continue
             ind = self.indicative[mdl.cal_names.index(pol.calibration)]
             new = pol.transition.apply(
-                self.pence[i] / 100.0, ind, review_number=self.reviews_since_go_live,
+                self.pence[i] / 100.0, ind, cap_base=self.cap_base[i],
+                review_number=self.reviews_since_go_live,
                 is_critical=self.facs == CRITICAL,
                 points_change=float(self.points / self.points_at_go_live - F32(1.0)),
                 is_new=self.arrival >= mdl.go_live)
@@ -195,6 +200,8 @@ class ReferenceModel(mesa.Model):
         self.arrivals_of = np.repeat(np.arange(n_months), draws.n_arrivals)
         for i in range(len(population)):
             self._add(i, 0, float(population.age[i]), float(population.ras_points[i]))
+        for agent in self.agents:                  # in slot order, before any review's draws
+            agent.next_review = self.first_review(agent)
 
     def _add(self, source: int, arrival: int, age0: float, points0: float) -> None:
         ServiceUser(self, self.next_slot, source, arrival, age0, points0)
@@ -207,6 +214,18 @@ class ReferenceModel(mesa.Model):
     def interval(self, z: float) -> int:
         r = self.params.reviews
         return int(max(1, np.rint(r.interval_months + r.spread_sd_months * z)))
+
+    def first_review(self, agent: ServiceUser) -> int:
+        """A starting user's first scheduled review: if overdue, a month drawn within the
+        backlog window; an old-style package due after the deadline, a month up to it."""
+        u = float(self.reviews.take(1)[0][0])
+        due = (self.interval(self.draws.z_first_interval[agent.slot])
+               - int(self.population.months_since_review[agent.slot]))
+        if due <= 0:
+            return int(u * self.params.reviews.backlog_months)
+        if agent.pb_type == OLD_STYLE and due > self.deadline:
+            return int(u * (self.deadline + 1))
+        return due
 
     def leave(self, agent: ServiceUser) -> None:
         self.exit_month[agent.slot] = self.month

@@ -2,9 +2,11 @@
 
 Month by month, vectorised over people: each arrival is assessed in its arrival month,
 and existing users are reviewed when their need changed enough, when a scheduled review
-falls due, or (old-style packages) at the conversion deadline.  At each one current
-practice re-decides the PB type, the FACS band and the status-quo budget.  The result
-is a sparse record of every assessment, which CareModel replays under each policy.
+falls due, or (old-style packages) at the conversion deadline.  Reviews overdue at the
+start are spread over the backlog window rather than all held in the first month.  At
+each one current practice re-decides the PB type, the FACS band and the status-quo
+budget.  The result is a sparse record of every assessment, which CareModel replays
+under each policy.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sim.model.params import Parameters
 from sim.model.practice import (
     choice_tables,
     choose_pb_type,
+    first_reviews,
     interval,
     practice_noise,
     practice_prices,
@@ -75,8 +78,10 @@ class _Caseload:
         self.last_pts = paths.points[0].copy()
         self.last_den = np.maximum(self.last_pts, np.float32(1.0))  # relative change is against this
         self.next_rev = np.full(cap, np.iinfo(np.int32).max, np.int32)
-        self.next_rev[:n0] = np.maximum(interval(d.z_first_interval[:n0], params)
-                                        - pop.months_since_review, 0)
+        due = interval(d.z_first_interval[:n0], params) - pop.months_since_review
+        u_first = self.stream.take(n0)[0]       # one draw each, before any review's
+        self.next_rev[:n0] = first_reviews(due, u_first, pop.pb_type == OLD_STYLE, params,
+                                           self.deadline)
         self.ptype = np.concatenate([pop.pb_type, np.zeros(cap - n0, np.int8)])
         self.fac = np.concatenate([pop.facs_band, np.zeros(cap - n0, np.int8)])
         self.budget = np.concatenate([pop.annual_budget, np.zeros(cap - n0)]).astype(np.float64)
@@ -103,8 +108,9 @@ class _Caseload:
         r = self.params.reviews
         change = np.subtract(self.paths.points[m, :a], self.last_pts[:a], out=self.work[:a])
         np.abs(change, out=change)
+        due = change >= r.trigger_min_points
         np.divide(change, self.last_den[:a], out=change)
-        due = change >= r.trigger_relative_change
+        due &= change >= r.trigger_relative_change
         if r.scheduled:
             due |= m >= self.next_rev[:a]
         if m == self.deadline:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.atomic import atomic_path
+from sim.outputs.activity import activity_table
 from sim.outputs.equalities import disparity_table, eia_table
 from sim.outputs.finance import monthly_table, spend_table, target_table
 from sim.outputs.page import render
@@ -21,7 +22,8 @@ from sim.outputs.summary import summary_table
 from sim.outputs.tables import write_csv, write_workbook
 from sim.study.results import StudyResults
 
-CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "disparity", "summary")
+CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "disparity", "summary",
+              "activity")
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "disparity")  # with provenance
 
 
@@ -32,7 +34,7 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
     return {
         "spend": spend_table(res), "spend_monthly": monthly_table(res), "target": target,
         "eia": eia, "eia_horizon": eia_table(res, "horizon"), "disparity": disparity_table(res),
-        "summary": summary_table(res, target, eia),
+        "summary": summary_table(res, target, eia), "activity": activity_table(res),
     }
 
 

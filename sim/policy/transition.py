@@ -1,11 +1,14 @@
 """Transition scenarios: one pure parametric rule from current to indicative budget.
 
 At a review after go-live:
-    new = current + clip(fraction x (indicative - current),
-                         -max_loss x current, +max_gain x current)
+    new = current + fraction x (indicative - current),
+    kept within [(1 - max_loss) x cap_base, (1 + max_gain) x cap_base]
 where fraction closes the gap over `phases` reviews (1/(phases - k + 1) of the
-remaining gap at the k-th review: phases=2 gives half, then all).  Every scenario
-is a set of these parameters in scenarios/transitions.toml, not a code branch.
+remaining gap at the k-th review: phases=2 gives half, then all) and cap_base is
+the budget when the person's 12-month cap window opened: caps count per 12 months,
+not per review, so a review triggered soon after another cannot cut (or raise) the
+budget a second time.  A cap only limits a move, it never causes one.  Every
+scenario is a set of these parameters in scenarios/transitions.toml, not a code branch.
 
 The five defaults shipped there (tested in tests/test_transition.py):
     immediate       covers="all", phases=1, no caps
@@ -25,6 +28,10 @@ from sim.hints import nearest
 
 COVERS = ("all", "new_and_changed", "none")
 
+# Caps count over this many months from the review that opens a person's cap window;
+# the first review at least this long after it opens the next window.
+CAP_MONTHS = 12
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -36,8 +43,9 @@ class Transition:
             `apply` returns the current budgets).
         material_change: relative change in points that counts as material (>= 0).
         phases: reviews over which the gap is closed (>= 1).
-        max_loss: cap on the reduction per review, share of the current budget, in [0, 1].
-        max_gain: cap on the increase per review, share of the current budget, >= 0.
+        max_loss: cap on the reduction over a 12-month cap window, share of the budget
+            when the window opened, in [0, 1].
+        max_gain: cap on the increase over a 12-month cap window, the same way, >= 0.
         protect_critical: critical-band (FACS) users never lose at a review.
     """
 
@@ -88,6 +96,7 @@ class Transition:
         current: np.ndarray,
         indicative: np.ndarray,
         *,
+        cap_base: np.ndarray,
         review_number: np.ndarray,
         is_critical: np.ndarray,
         points_change: np.ndarray,
@@ -97,6 +106,8 @@ class Transition:
 
         Args:
             current, indicative: budgets (£); policies may be stacked on axis 0.
+            cap_base: budget (£) when the person's current 12-month cap window opened
+                (the current budget at a window's first review).
             review_number: which review after go-live this is for each person (1, 2, ...).
             is_critical: the person is in the critical FACS band.
             points_change: relative change in points since go-live.
@@ -107,8 +118,10 @@ class Transition:
         if self.covers == "none":
             return np.broadcast_to(current, np.broadcast(current, indicative).shape).copy()
         step = (indicative - current) * self.fraction(review_number)
-        lo = -np.inf if self.max_loss is None else -self.max_loss * current
-        hi = np.inf if self.max_gain is None else self.max_gain * current
+        lo = (-np.inf if self.max_loss is None
+              else np.minimum((1.0 - self.max_loss) * cap_base - current, 0.0))
+        hi = (np.inf if self.max_gain is None
+              else np.maximum((1.0 + self.max_gain) * cap_base - current, 0.0))
         step = np.clip(step, lo, hi)
         if self.protect_critical:
             step = np.where(is_critical, np.maximum(step, 0.0), step)
@@ -130,21 +143,22 @@ class TransitionStack:
         col = lambda values, dtype=np.float64: np.array(values, dtype=dtype)[:, None]
         self.phases = col([t.phases for t in transitions])
         self.has_loss = col([t.max_loss is not None for t in transitions], bool)
-        self.max_loss = col([t.max_loss or 0.0 for t in transitions])
+        self.keep = col([1.0 - (t.max_loss or 0.0) for t in transitions])  # share kept
         self.has_gain = col([t.max_gain is not None for t in transitions], bool)
-        self.max_gain = col([t.max_gain or 0.0 for t in transitions])
+        self.reach = col([1.0 + (t.max_gain or 0.0) for t in transitions])  # share reached
         self.protect = col([t.protect_critical for t in transitions], bool)
         self.changed_only = col([t.covers == "new_and_changed" for t in transitions], bool)
         self.material = col([t.material_change for t in transitions])
         self.frozen = col([t.covers == "none" for t in transitions], bool)
 
-    def apply(self, current: np.ndarray, indicative: np.ndarray, *, review_number: np.ndarray,
-              is_critical: np.ndarray, points_change: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+    def apply(self, current: np.ndarray, indicative: np.ndarray, *, cap_base: np.ndarray,
+              review_number: np.ndarray, is_critical: np.ndarray, points_change: np.ndarray,
+              is_new: np.ndarray) -> np.ndarray:
         """(rows, n) new budgets; row i follows transitions[i] (see `Transition.apply`)."""
         k = np.maximum(review_number, 1)
         step = (indicative - current) * (1.0 / np.maximum(self.phases - k + 1, 1))
-        lo = np.where(self.has_loss, -self.max_loss * current, -np.inf)
-        hi = np.where(self.has_gain, self.max_gain * current, np.inf)
+        lo = np.where(self.has_loss, np.minimum(self.keep * cap_base - current, 0.0), -np.inf)
+        hi = np.where(self.has_gain, np.maximum(self.reach * cap_base - current, 0.0), np.inf)
         step = np.clip(step, lo, hi)
         step = np.where(self.protect & is_critical, np.maximum(step, 0.0), step)
         still = self.changed_only & (np.abs(points_change) < self.material)

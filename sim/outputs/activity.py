@@ -1,0 +1,39 @@
+"""activity.csv: the work and the flows behind the spend, per financial year.
+
+Assessments of new referrals, reviews, arrivals, deaths and other exits are the
+replicate's world, the same under every policy, so they repeat on each policy's row;
+admissions to residential care depend on the policy.  Each is the mean and the 5th and
+95th percentiles across replicates of the count in the year.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.model.aggregates import ACTIVITY_EVENTS
+from sim.study.results import StudyResults
+
+QUANTILES = (5, 95)
+
+
+def _stats(x: np.ndarray, name: str) -> dict[str, float]:
+    """Mean and percentiles across replicates (axis 0), as columns name_mean, name_p5, ..."""
+    q = np.percentile(x, QUANTILES, axis=0)
+    return {f"{name}_mean": float(x.mean()), **{f"{name}_p{k}": float(v) for k, v in zip(QUANTILES, q)}}
+
+
+def activity_table(res: StudyResults) -> pd.DataFrame:
+    """One row per policy and financial year: the world's events and the policy's admissions."""
+    world = np.asarray(res.activity_fy, dtype=float)        # (R, E, F)
+    admissions = np.asarray(res.admissions_fy, dtype=float)  # (R, P, F)
+    rows = []
+    for p, pol in enumerate(res.policies):
+        for f, fy in enumerate(res.financial_years):
+            row = {"policy": pol["name"], "calibration": pol["calibration"],
+                   "transition": pol["transition"], "financial_year": fy,
+                   "replicates": res.n_replicates}
+            for e, event in enumerate(ACTIVITY_EVENTS):
+                row.update(_stats(world[:, e, f], event))
+            row.update(_stats(admissions[:, p, f], "admissions"))
+            rows.append(row)
+    return pd.DataFrame(rows)
