@@ -22,6 +22,7 @@ from sim.model.aggregates import (
     EIA_STATS,
     PCT_EDGES,
     SPEND_GROUPS,
+    USER_CELLS,
     eia_groups,
 )
 from sim.study.results import StudyResults
@@ -98,7 +99,9 @@ def constructed(with_persons: bool = False) -> StudyResults:
     rng = np.random.default_rng(1)
     res.spend_month_total = 80.0 + rng.normal(0, 2, (R, P, T)).cumsum(axis=2)
     res.spend_month_group_sum = np.ones((P, T, len(SPEND_GROUPS)))
-    res.people_month_sum = np.full((P, T), 100.0 * R)
+    cells = np.arange(1.0, len(USER_CELLS) + 1)      # users: 1, 2, ... per cell, +2% in year 2
+    res.users_fy = np.broadcast_to(cells * np.array([[1.0], [1.02]]), (R, P, F, len(cells))).copy()
+    res.users_month_sum = np.broadcast_to(cells * R, (P, T, len(cells))).copy()
 
     eia_sum = np.zeros((S, P, J, len(EIA_STATS)))
     eia_rep = np.zeros((R, S, P, J, len(EIA_REP_STATS)))

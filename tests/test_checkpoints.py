@@ -168,7 +168,7 @@ def test_a_new_aggregate_is_one_register_entry(tmp_path, monkeypatch):
     """Registered and nothing else: it is summarised, checkpointed, folded, saved and loaded."""
     monkeypatch.setitem(AGGREGATES, "people_fy", Aggregate(
         "people_fy", "PF", "people-months by financial year", np.float64, ROWS,
-        lambda raw, fy: fy.totals(raw["people_month"].astype(float))))
+        lambda raw, fy: fy.totals(raw["users_month"].sum(axis=2).astype(float))))
     monkeypatch.setitem(AGGREGATES, "admissions_month_sum", Aggregate(
         "admissions_month_sum", "PT", "admissions by month", np.float64, SUM,
         lambda raw, fy: raw["admissions_month"]))
@@ -178,6 +178,7 @@ def test_a_new_aggregate_is_one_register_entry(tmp_path, monkeypatch):
     assert run_cli("--out", str(out), "--resume") == 0
     res = StudyResults.load(out)
     assert res.people_fy.shape == (6, len(res.policies), len(res.financial_years))
-    np.testing.assert_allclose(res.people_fy.sum(axis=0), res.years.totals(res.people_month_sum))
+    np.testing.assert_allclose(res.people_fy.sum(axis=0),
+                               res.years.totals(res.users_month_sum.sum(axis=2)))
     np.testing.assert_allclose(res.admissions_month_sum.sum(axis=1), res.admissions_fy.sum(axis=(0, 2)))
     assert res.people_fy.min() > 0

@@ -109,24 +109,6 @@ def test_old_style_packages_are_all_converted_by_the_deadline(population, params
     assert (w.pb_type[0][w.present(0)] == 3).sum() > 0
 
 
-def test_default_growth_is_calibrated_to_the_seed_and_planning_assumption(population, params):
-    """Status quo: community spend about +£7.3m over three years (seed, cash terms) and
-    users about +2% a year (POPPI/PANSI planning assumption)."""
-    from sim.model.care_model import CareModel
-    from sim.policy.policy import Policy
-
-    growth, users = [], []
-    for r in range(8):
-        d = draw(population, params, np.random.SeedSequence(77, spawn_key=(r,)), 48)
-        w = simulate(population, params, d, 48, go_live=48)
-        m = CareModel(world=w, policies=[Policy("sq")], calibrations={}, params=params).run()
-        annual = m.spend[0, :, 0].reshape(4, 12).sum(axis=1)     # financial years
-        growth.append(annual[3] - annual[0])
-        users.append((m.people[0, 36] / m.people[0, 0]) ** (1 / 3) - 1)
-    assert 6.0e6 < np.mean(growth) < 8.5e6
-    assert 0.015 < np.mean(users) < 0.03
-
-
 def test_review_stream_is_the_same_whatever_the_request_sizes():
     """The fast path reads a month's reviews at once, the reference one at a time."""
     a, b = ReviewStream(np.random.SeedSequence(1)), ReviewStream(np.random.SeedSequence(1))

@@ -24,6 +24,11 @@ SPEND_GROUPS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Cells of the users arrays' last axis: (client group, PB type), PB type fastest.
+USER_CELLS: tuple[tuple[str, str], ...] = tuple((g, t) for g in CLIENT_GROUP.codes
+                                                for t in PB_TYPE.codes)
+
+
 # Statistics tallied per (snapshot, policy, EIA group) — the last axis of eia_sum.
 EIA_STATS: tuple[str, ...] = (
     "n",            # people in the go-live cohort still in the community under both policies
@@ -80,6 +85,7 @@ AXES: dict[str, str] = {
     "S": "snapshot (SNAPSHOTS)", "J": "EIA group (eia_groups)", "K": "statistic (EIA_STATS)",
     "Q": "per-replicate statistic (EIA_REP_STATS)", "H": "percentage-change bin (PCT_EDGES)",
     "V": "side (DISPARITY_SIDES)", "E": "world event (ACTIVITY_EVENTS)",
+    "U": "client group x PB type (USER_CELLS)",
 }
 
 
@@ -88,7 +94,7 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
     return {"P": n_policies, "T": n_months, "F": n_years, "G": len(SPEND_GROUPS),
             "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
             "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES),
-            "E": len(ACTIVITY_EVENTS)}
+            "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS)}
 
 
 # A replicate's raw arrays: name -> (axes, what).
@@ -96,7 +102,7 @@ RAW: dict[str, tuple[str, str]] = {
     "spend_month_group": ("PTG", "community spend, £ cash (uplifted)"),
     "res_spend_month": ("PT", "residential spend of people admitted during the run"),
     "admissions_month": ("PT", "residential admissions"),
-    "people_month": ("PT", "people with a community budget"),
+    "users_month": ("PTU", "people in the community (not in residential care)"),
     "eia": ("SPJK", "EIA statistics of the go-live cohort by group"),
     "eia_hist": ("SPJH", "counts of percentage change by group"),
     "disparity": ("SPV", "younger/older allocation-per-point ratio at equal need"),
@@ -132,6 +138,10 @@ class FiscalYears:
         for f in range(self.n):
             out[..., f] = x[..., month_fy == f].sum(axis=-1)
         return out
+
+    def means(self, x: np.ndarray) -> np.ndarray:
+        """x (..., T) averaged over the months of each year: (..., F) float64."""
+        return self.totals(x) / np.bincount(np.asarray(self.month_fy), minlength=self.n)
 
 
 ROWS, SUM = "rows", "sum"
@@ -171,8 +181,11 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
               lambda raw, fy: raw["spend_month_group"][:, :, 0]),
     Aggregate("spend_month_group_sum", "PTG", "community spend by month and group", np.float64,
               SUM, lambda raw, fy: raw["spend_month_group"]),
-    Aggregate("people_month_sum", "PT", "people with a community budget by month", np.float64,
-              SUM, lambda raw, fy: raw["people_month"]),
+    Aggregate("users_month_sum", "PTU", "people in the community by month", np.float64, SUM,
+              lambda raw, fy: raw["users_month"]),
+    Aggregate("users_fy", "PFU", "people in the community, average over each financial year",
+              np.float64, ROWS, lambda raw, fy: fy.means(raw["users_month"].swapaxes(1, 2)
+                                                         ).swapaxes(1, 2)),
     Aggregate("eia_sum", "SPJK", "EIA statistics by group", np.float64, SUM,
               lambda raw, fy: raw["eia"]),
     Aggregate("eia_rep", "SPJQ", "EIA statistics kept for intervals", np.float32, ROWS,

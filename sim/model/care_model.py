@@ -19,6 +19,7 @@ from sim.model.admission import feedback_multiplier
 from sim.model.money import utilisation
 from sim.model.params import Parameters
 from sim.model.spend import Admitted, SpendTally
+from sim.model.users import community_users
 from sim.model.world import World
 from sim.policy.policy import Policy
 from sim.policy.transition import CAP_MONTHS, NONE_TRANSITION, TransitionStack
@@ -104,6 +105,7 @@ class CareModel(mesa.Model):
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.res_delta = np.zeros((P, T + 1))
         self.admissions = np.zeros((P, T), np.int32)
+        self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
         self.month = -1
         self.util = utilisation(params)
         self.tally = SpendTally(world, self.pence, self.util)
@@ -115,7 +117,7 @@ class CareModel(mesa.Model):
         w = self.world
         self._assess(w.assessments(m), m)
         admitted = self._residential(m)
-        self.tally.close_month(m, self.pence, self.in_res, self.admissions[:, m], admitted)
+        self.tally.close_month(m, self.pence, admitted)
         if m in self.snapshot_months:
             self.snapshots[m] = (self.budget, self.in_res.copy())
         if m == w.n_months - 1:
@@ -212,6 +214,7 @@ class CareModel(mesa.Model):
         self.in_res[p_idx, slots] = True
         self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
+        self.admitted.append((m, p_idx, slots))
         np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), 1.0)
         np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -1.0)
         return admitted
@@ -228,10 +231,10 @@ class CareModel(mesa.Model):
         age band."""
         return self.tally.spend
 
-    @property
-    def people(self) -> np.ndarray:
-        """(P, T) people with a community budget."""
-        return self.tally.people
+    def users(self) -> np.ndarray:
+        """(P, T, client group x PB type) people in the community: present in the world, not
+        in residential care under the policy (users.N_CELLS cells, PB type fastest)."""
+        return community_users(self.world, len(self.policies), self.admitted)
 
     def residential_spend(self) -> np.ndarray:
         """(P, T) spend on people admitted to residential care during the run."""

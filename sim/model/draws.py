@@ -11,35 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.inputs.categories import age_band_index
+from sim.inputs.categories import CLIENT_GROUP
 from sim.inputs.population import Population
 from sim.model.admission import residential_bound
 from sim.model.params import Parameters, hazard_table
+from sim.model.referrals import arrival_rates, donors
 from sim.model.streams import Events, ReviewStream, streams, thinned
-
-
-def expected_monthly_exits(pop: Population, params: Parameters) -> float:
-    """Expected exits in the first month from the starting population (for 'balance' arrivals)."""
-    band = age_band_index(pop.age)
-    total = 0.0
-    for h in (params.death, params.residential, params.other_exit):
-        total += hazard_table(h)[pop.client_group, band].sum()
-    return float(total)
-
-
-def arrival_rates(pop: Population, params: Parameters, n_months: int) -> np.ndarray:
-    """Expected new referrals in each month (Poisson means); month 0 is the population itself."""
-    d = params.demand
-    if not d.enabled:
-        return np.zeros(n_months)
-    if d.mode == "constant":
-        rates = np.full(n_months, d.rate_per_month)
-    else:
-        g = d.net_growth_per_year
-        lam0 = expected_monthly_exits(pop, params) + len(pop) * ((1 + g) ** (1 / 12) - 1)
-        rates = lam0 * (1 + g) ** (np.arange(n_months) / 12)
-    rates[:1] = 0.0
-    return rates
 
 
 def arrived_before(n0: int, n_arrivals: np.ndarray) -> np.ndarray:
@@ -55,8 +32,7 @@ class Draws:
     """Raw random numbers of one replicate."""
 
     n_arrivals: np.ndarray      # (T,) arrivals per month
-    source: np.ndarray          # (A,) population row each arrival resembles (bootstrap)
-    age_jitter: np.ndarray      # (A,) uniform in [-1, 1]
+    source: np.ndarray          # (A,) donor: the starting-population row each arrival resembles
     death: Events               # thinned monthly uniforms (bound: the largest hazard)
     other: Events
     residential: Events         # bound: the largest hazard times the feedback multiplier
@@ -80,15 +56,17 @@ def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_mo
     """Draw the replicate's random numbers."""
     seeds = streams(seed)
     rng = {name: np.random.default_rng(s) for name, s in seeds.items()}
-    n_arr = rng["arrivals"].poisson(arrival_rates(pop, params, n_months))
+    by_group = rng["arrivals"].poisson(arrival_rates(pop, params, n_months))   # (T, G)
+    n_arr = by_group.sum(axis=1)
     a = int(n_arr.sum())
     cap = len(pop) + a
+    # slots follow arrival: month by month, each month's referrals group by group
+    group = np.repeat(np.tile(np.arange(len(CLIENT_GROUP)), n_months), by_group.ravel())
     # need changes from the month after arrival: month m draws for slots [0, A[m]) only
     z_start = np.concatenate([[0], np.cumsum(arrived_before(len(pop), n_arr))])
     return Draws(
         n_arrivals=n_arr,
-        source=rng["arrivals"].integers(0, len(pop), a),
-        age_jitter=rng["arrivals"].uniform(-1.0, 1.0, a),
+        source=donors(pop, params, group, rng["arrivals"].random(a)),
         death=thinned(rng["death"], n_months, cap, hazard_table(params.death).max()),
         other=thinned(rng["other_exit"], n_months, cap, hazard_table(params.other_exit).max()),
         residential=thinned(rng["residential"], n_months, cap, residential_bound(params)),

@@ -101,14 +101,31 @@ class Feedback(_Section):
 class Demand(_Section):
     enabled: bool = True
     mode: Literal["balance", "constant"] = "balance"
-    net_growth_per_year: float = Field(ge=-0.5, le=1.0, description="net growth in users "
-                                       "a year, -0.5 to 1")
+    net_growth_per_year: float = Field(ge=-0.5, le=1.0, description="growth a year in each "
+                                       "client group's users in the community ('balance' "
+                                       "mode, in expectation), -0.5 to 1")
     rate_per_month: float = Field(ge=0, le=5_000, description="arrivals a month in 'constant' "
                                   "mode, 0 to 5,000 (a large council takes a few hundred)")
     points_factor: float = Field(ge=0, le=5, description="new referrals' points relative to "
                                  "the current users', 0 to 5")
-    age_jitter_years: float = Field(ge=0, le=20, description="arrivals' ages jittered by up to "
-                                    "this, 0 to 20 years")
+
+
+class Referrals(_Section):
+    age_mix_by_group: dict[str, list[Probability]] = Field(
+        description="share of each client group's new referrals in each age band, each 0 to 1, "
+        "summing to 1")
+
+    @field_validator("age_mix_by_group")
+    @classmethod
+    def _mix(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
+        v = _by_codes(v, CLIENT_GROUP.codes)
+        for group, shares in v.items():
+            if len(shares) != len(AGE_BAND):
+                raise ValueError(f"{group} needs {len(AGE_BAND)} shares, one per age band "
+                                 f"{list(AGE_BAND.codes)}")
+            if abs(sum(shares) - 1.0) > 0.01:
+                raise ValueError(f"{group}'s shares add up to {sum(shares):g}, not 1")
+        return v
 
 
 class Need(_Section):
@@ -206,6 +223,7 @@ class Parameters(_Section):
     feedback: Feedback
     other_exit: Hazard
     demand: Demand
+    referrals: Referrals
     need: Need
     reviews: Reviews
     choice: Choice

@@ -138,7 +138,7 @@ def replicate_result(
         tally.snapshot(s, model, month)
     raw = {
         "spend_month_group": model.spend, "res_spend_month": model.residential_spend(),
-        "admissions_month": model.admissions, "people_month": model.people,
+        "admissions_month": model.admissions, "users_month": model.users(),
         "eia": tally.eia, "eia_hist": tally.hist, "disparity": tally.disparity,
         "activity_month": world_activity(model.world),
     }

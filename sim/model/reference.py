@@ -240,11 +240,9 @@ class ReferenceModel(mesa.Model):
         m = self.month = self.steps - 1
         n0, d = len(self.population), self.draws
         for k in np.flatnonzero(self.arrivals_of == m) if m > 0 else []:
-            src = int(d.source[k])
-            age0 = max(float(self.population.age[src]) + float(d.age_jitter[k])
-                       * self.params.demand.age_jitter_years, 18.0)
-            self._add(src, m, age0, float(self.population.ras_points[src])
-                      * self.params.demand.points_factor)
+            src = int(d.source[k])               # a referral: its donor's age, need x factor
+            self._add(src, m, float(self.population.age[src]),
+                      float(self.population.ras_points[src]) * self.params.demand.points_factor)
         assert self.next_slot <= n0 + len(d.source)
         self._pence = [[0.0] * len(PB_TYPE) for _ in self.policies]
         for agent in list(self.agents):

@@ -40,7 +40,6 @@ class SpendTally:
     Attributes:
         spend: (P, T, N_GROUP_COLS) spend in £ cash: total, by client group, by PB type,
             by age band.
-        people: (P, T) people with a community budget (alive and not in residential care).
     """
 
     # One-hot products from this many policies up (cheaper with many policies and few
@@ -52,7 +51,6 @@ class SpendTally:
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
         self.world, self.util = w, util
         self.spend = np.zeros((P, T, N_GROUP_COLS))
-        self.people = np.zeros((P, T), np.int32)
         self._width = nt * (ng + nb)
         self._raw = np.zeros((P, self._width))
         # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
@@ -70,9 +68,6 @@ class SpendTally:
         moved[np.repeat(np.arange(w.n_months), np.diff(w.assessed_start)), w.assessed] = False
         self._moved = moved
         self._assessed_now = np.zeros(w.cap, bool)
-        self._alive_count = (np.cumsum(np.bincount(w.arrival, minlength=T)[:T])
-                             - np.cumsum(np.bincount(w.exit_month, minlength=T + 1)[:T]))
-        self._res_alive = np.zeros(P, np.int64)  # residents still alive
 
     def assessed(self, idx: np.ndarray, m: int, new: np.ndarray, old: np.ndarray) -> None:
         """People idx were assessed in month m: their budgets went from `old` (as last
@@ -106,14 +101,11 @@ class SpendTally:
                                  - np.bincount(cells[2], old[p], W)
                                  - np.bincount(cells[3], old[p], W))
 
-    def close_month(self, m: int, pence: np.ndarray, in_res: np.ndarray,
-                    admissions: np.ndarray, admitted: Admitted | None) -> None:
+    def close_month(self, m: int, pence: np.ndarray, admitted: Admitted | None) -> None:
         """Bring everyone else up to date for month m, then write its spend row.
 
         Args:
             pence: (P, cap) budgets after the month's assessments and admissions.
-            in_res: (P, cap) in residential care.
-            admissions: (P,) admissions this month.
             admitted: who was admitted this month (None: nobody).
         """
         w = self.world
@@ -123,14 +115,11 @@ class SpendTally:
             moved[admitted.slot] = True
         c = np.flatnonzero(moved)
         if len(c):
-            self._update(m, c, pence, admitted, in_res)
-        self._res_alive += admissions
+            self._update(m, c, pence, admitted)
         self._assessed_now[w.assessed[w.assessments(m)]] = False
         self._write(m)
-        self.people[:, m] = self._alive_count[m] - self._res_alive
 
-    def _update(self, m: int, c: np.ndarray, pence: np.ndarray, admitted: Admitted | None,
-                in_res: np.ndarray) -> None:
+    def _update(self, m: int, c: np.ndarray, pence: np.ndarray, admitted: Admitted | None) -> None:
         """Re-tally the people c who arrived, left, moved cell or were admitted this month."""
         w = self.world
         arrival, leaves = w.arrival[c], w.exit_month[c]
@@ -148,9 +137,6 @@ class SpendTally:
         budget *= alive
         counted_at = np.where(now, m, max(m - 1, 0)) if now.any() else max(m - 1, 0)
         self._move(c, m, budget, old, counted_at)
-        left = c[~alive & (w.exit_month[c] == m)]        # people who left the world this month
-        if len(left):
-            self._res_alive -= in_res.take(left, axis=1).sum(axis=1)
 
     def _write(self, m: int) -> None:
         """Month m's spend by group from the running sums: utilisation and prices applied last."""
@@ -165,6 +151,6 @@ class SpendTally:
         out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
 
     def release(self) -> None:
-        """Drop the large arrays (the spend and people rows stay)."""
+        """Drop the large arrays (the spend rows stay)."""
         for name in ("world", "_raw", "_key_group", "_key_band", "_moved", "_assessed_now"):
             setattr(self, name, None)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.inputs.categories import AGE_BAND_EDGES, age_band_index
 from sim.inputs.population import Population
 from sim.model.admission import feedback_multiplier
+from sim.model.ageing import age_at, age_bands
 from sim.model.draws import Draws, arrived_before
 from sim.model.money import price_index
 from sim.model.params import Parameters, hazard_table
@@ -108,45 +108,6 @@ class World:
         return self._dense(self.assessed_practice, self.initial_budget)
 
 
-def age_at(age0: np.ndarray, arrival: np.ndarray, m: int | np.ndarray) -> np.ndarray:
-    """Age in month m of people who arrived aged age0 (one formula, so bands agree everywhere)."""
-    return age0 + np.maximum(m - arrival, 0) / 12.0
-
-
-def age_bands(age0: np.ndarray, arrival: np.ndarray, n_months: int) -> np.ndarray:
-    """(T, cap) age band of everyone in every month, equal to age_band_index(age_at(...)).
-
-    A band changes only when age crosses an edge, so find each person's crossing months
-    (an estimate, then corrected with the exact age formula) and step bands up there.
-    """
-    edges = np.asarray(AGE_BAND_EDGES, dtype=np.float64)
-    band0 = age_band_index(age0)
-    slots, months = [], []
-    for j in range(1, len(edges)):
-        edge = edges[j]
-        who = np.flatnonzero((band0 < j) & (age_at(age0, arrival, n_months - 1) >= edge))
-        a0 = age0[who]
-        k = np.maximum(np.ceil((edge - a0) * 12.0), 0).astype(np.int64)
-        while True:                                  # exact: the first k whose age reaches edge
-            down = (k > 0) & (a0 + (k - 1) / 12.0 >= edge)
-            up = a0 + k / 12.0 < edge
-            if not (down.any() or up.any()):
-                break
-            k = k - down + up
-        slots.append(who)
-        months.append(arrival[who] + k)
-    slot, month = np.concatenate(slots), np.concatenate(months)
-    order = np.argsort(month, kind="stable")
-    slot, month = slot[order], month[order]
-    starts = np.searchsorted(month, np.arange(n_months + 1), side="left")
-    out = np.empty((n_months, len(age0)), np.int8)
-    row = band0.astype(np.int8)
-    for m in range(n_months):
-        np.add.at(row, slot[starts[m]:starts[m + 1]], 1)  # a person may cross two edges at once
-        out[m] = row
-    return out
-
-
 def first_events(ev: Events, ok: np.ndarray, cap: int, n_months: int) -> np.ndarray:
     """Each slot's first month among the events flagged ok (n_months where none)."""
     out = np.full(cap, n_months, np.int32)
@@ -213,8 +174,7 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     cap = len(src)
     arrival = np.concatenate([np.zeros(n0, np.int32),
                               np.repeat(np.arange(T, dtype=np.int32), d.n_arrivals)])
-    jitter = np.concatenate([np.zeros(n0), d.age_jitter * params.demand.age_jitter_years])
-    age0 = np.maximum(pop.age[src] + jitter, 18.0)
+    age0 = pop.age[src]                             # a referral is its donor's age
     group = pop.client_group[src]
     before = arrived_before(n0, d.n_arrivals)       # month m: slots [0, before[m]) arrived earlier
     band = age_bands(age0, arrival, T)

@@ -20,10 +20,11 @@ from sim.outputs.plots import save_all
 from sim.outputs.provenance import assumptions_table, manifest_table, run_table
 from sim.outputs.summary import summary_table
 from sim.outputs.tables import write_csv, write_workbook
+from sim.outputs.users import users_table
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "disparity", "summary",
-              "activity")
+              "activity", "users")
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "disparity")  # with provenance
 
 
@@ -35,6 +36,7 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
         "spend": spend_table(res), "spend_monthly": monthly_table(res), "target": target,
         "eia": eia, "eia_horizon": eia_table(res, "horizon"), "disparity": disparity_table(res),
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
+        "users": users_table(res),
     }
 
 
