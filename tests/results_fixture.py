@@ -86,6 +86,8 @@ def constructed(with_persons: bool = False) -> StudyResults:
     res.spend_fy, res.res_spend_fy = community, residential
     res.admissions_fy = np.full((R, P, F), 2.0)
     res.admissions_fy[:, 1, 1] = 3.0
+    res.res_stock_spend_fy = np.full((R, F), 500.0)   # people in care at the start: every policy
+    res.price_index_fy = np.ones((R, F))              # flat prices: the base budget is 2012/13's
     rng = np.random.default_rng(1)
     res.spend_month_total = 80.0 + rng.normal(0, 2, (R, P, T)).cumsum(axis=2)
     res.spend_month_group_sum = np.ones((P, T, len(SPEND_GROUPS)))
