@@ -96,6 +96,8 @@ def constructed(with_persons: bool = False) -> StudyResults:
     res.admissions_fy[:, 1, 1] = 3.0
     res.activity_fy = np.broadcast_to(np.arange(1.0, len(ACTIVITY_EVENTS) + 1)[None, :, None],
                                       (R, len(ACTIVITY_EVENTS), F)).copy()  # assessments 1, ...
+    res.res_stock_spend_fy = np.full((R, F), 500.0)   # people in care at the start: every policy
+    res.price_index_fy = np.ones((R, F))              # flat prices: the base budget is 2012/13's
     rng = np.random.default_rng(1)
     res.spend_month_total = 80.0 + rng.normal(0, 2, (R, P, T)).cumsum(axis=2)
     res.spend_month_group_sum = np.ones((P, T, len(SPEND_GROUPS)))

@@ -1,5 +1,5 @@
-"""Savings against the target, its chance and error, protection cost and cost neutrality,
-worked out by hand."""
+"""Spend in named parts, savings against the target (against the status quo and against the
+base budget), its chance and error, protection cost and cost neutrality, worked out by hand."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from results_fixture import constructed
 
 from sim.errors import InputError
-from sim.outputs.finance import savings, spend_table, target_table
+from sim.outputs.finance import SPEND_PARTS, savings, spend_table, target_table
 from sim.outputs.settings import settings
 from sim.study.study_file import ReportSection
 
@@ -77,9 +77,79 @@ def test_spend_table_has_one_row_per_policy_and_year():
     t = spend_table(constructed())
     assert len(t) == 4 * 2 and set(t["replicates"]) == {4}
     row = t.set_index(["policy", "financial_year"]).loc[("a+immediate", YEAR)]
-    assert row["spend_mean"] == pytest.approx(945.0) and row["savings_mean"] == pytest.approx(105.0)
+    assert row["total_spend_mean"] == pytest.approx(885.0 + 60.0 + 500.0)
+    assert row["savings_mean"] == pytest.approx(105.0)   # the stock is the same in both
     assert list(t.columns[:6]) == ["policy", "calibration", "transition", "financial_year",
-                                   "replicates", "spend_mean"]
+                                   "replicates", "community_spend_mean"]
+
+
+def test_spend_table_names_each_part_and_the_total_is_their_sum():
+    t = spend_table(constructed()).set_index(["policy", "financial_year"])
+    row = t.loc[("a+immediate", YEAR)]
+    assert (row["community_spend_mean"], row["residential_admitted_spend_mean"],
+            row["residential_stock_spend_mean"]) == pytest.approx((885.0, 60.0, 500.0))
+    assert row["community_spend_p50"] == pytest.approx(1000.0 - 120.0)
+    parts = sum(t[f"{part}_spend_mean"] for part in SPEND_PARTS)
+    np.testing.assert_allclose(parts, t["total_spend_mean"], rtol=1e-12)
+    assert "spend_mean" not in t.columns                  # no unnamed total
+
+
+def base_view(res):
+    return target_table(res).set_index(["policy", "financial_year"])
+
+
+def test_when_nothing_changes_the_base_budget_is_the_status_quo_and_both_views_agree(target):
+    """Flat prices and a status quo whose community spend does not move: base budget =
+    status quo spend, so savings against it are the savings against the status quo."""
+    assert set(target["base_budget_year"]) == {"2012/13"}
+    assert target.loc[("status_quo", YEAR), "base_budget_mean"] == pytest.approx(1000.0)
+    for stat in ("mean", "p5", "p50", "p95"):
+        np.testing.assert_allclose(target[f"savings_vs_base_budget_{stat}"],
+                                   target[f"savings_{stat}"], atol=1e-9)
+    np.testing.assert_array_equal(target["prob_meet_target_vs_base_budget"],
+                                  target["prob_meet_target"])
+
+
+def test_savings_against_the_base_budget_count_status_quo_growth_over_prices():
+    res = constructed()
+    res.spend_fy[:, 0, 1] = 1060.0                        # the status quo grows 6%...
+    res.price_index_fy[:, 1] = 1.01                       # ...while prices rise 1%
+    t = base_view(res)
+    imm, phased = t.loc[("a+immediate", YEAR)], t.loc[("a+phased", YEAR)]
+    assert imm["base_budget_mean"] == pytest.approx(1010.0)
+    # against the status quo 1610 - (840, 940, 870, 890) - 60 - 500 = 210, 110, 180, 160
+    assert imm["savings_mean"] == pytest.approx(165.0) and imm["prob_meet_target"] == 1.0
+    # against the base budget 1010 - community - (60 - 50) = 160, 60, 130, 110
+    assert imm["savings_vs_base_budget_mean"] == pytest.approx(115.0)
+    assert imm["savings_vs_base_budget_p50"] == pytest.approx(120.0)
+    assert imm["prob_meet_target_vs_base_budget"] == 0.75
+    assert imm["prob_meet_target_vs_base_budget_se"] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
+    assert phased["savings_vs_base_budget_mean"] == pytest.approx(1010.0 - 975.0 - (55.0 - 50.0))
+    base_year = t.loc[("a+immediate", "2012/13")]         # the base year: its own spend
+    assert base_year["savings_vs_base_budget_mean"] == pytest.approx(base_year["savings_mean"])
+
+
+def test_a_base_year_partly_in_the_run_is_averaged_over_its_months():
+    res = constructed()
+    res.month_fy = np.array([0] * 9 + [1] * 12 + [2] * 3)  # 9 months of 2012/13 in the run
+    res.financial_years = ["2012/13", "2013/14", "2014/15"]
+    for name in ("spend_fy", "res_spend_fy", "admissions_fy"):
+        setattr(res, name, np.concatenate([getattr(res, name)] * 2, axis=2)[:, :, :3])
+    res.res_stock_spend_fy = np.full((4, 3), 500.0)
+    res.price_index_fy = np.ones((4, 3))
+    t = base_view(res)
+    assert t.loc[("status_quo", "2012/13"), "base_budget_mean"] == pytest.approx(1000.0)
+    assert t.loc[("status_quo", YEAR), "base_budget_mean"] == pytest.approx(1000.0 / 9 * 12)
+    assert t.loc[("status_quo", "2014/15"), "base_budget_mean"] == pytest.approx(1000.0 / 9 * 3)
+
+
+def test_without_a_year_before_the_first_full_year_there_is_no_base_budget():
+    res = constructed()
+    res.meta["study"]["first_full_year"] = "2012/13"
+    t = target_table(res)
+    assert t["base_budget_year"].isna().all() and t["base_budget_mean"].isna().all()
+    assert t["savings_vs_base_budget_mean"].isna().all()
+    assert t["prob_meet_target_vs_base_budget"].isna().all()
 
 
 def test_results_without_a_savings_target_cannot_be_reported():

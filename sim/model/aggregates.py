@@ -100,7 +100,10 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
 # A replicate's raw arrays: name -> (axes, what).
 RAW: dict[str, tuple[str, str]] = {
     "spend_month_group": ("PTG", "community spend, £ cash (uplifted)"),
-    "res_spend_month": ("PT", "residential spend of people admitted during the run"),
+    "res_spend_month": ("PT", "residential spend of people admitted during the run, £ cash"),
+    "res_stock_spend_month": ("T", ("residential spend of people in care at the start, £ cash "
+                                    "(expected; zero unless [residential_stock] is enabled)")),
+    "price_index_month": ("T", "price index relative to the start month"),
     "admissions_month": ("PT", "residential admissions"),
     "users_month": ("PTU", "people in the community (not in residential care)"),
     "eia": ("SPJK", "EIA statistics of the go-live cohort by group"),
@@ -141,7 +144,7 @@ class FiscalYears:
 
     def means(self, x: np.ndarray) -> np.ndarray:
         """x (..., T) averaged over the months of each year: (..., F) float64."""
-        return self.totals(x) / np.bincount(np.asarray(self.month_fy), minlength=self.n)
+        return self.totals(x) / np.bincount(np.asarray(self.month_fy), minlength=self.n)[:self.n]
 
 
 ROWS, SUM = "rows", "sum"
@@ -173,8 +176,14 @@ _REP_STATS = [EIA_STATS.index(s) for s in EIA_REP_STATS]
 AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
     Aggregate("spend_fy", "PF", "community spend by financial year", np.float64, ROWS,
               lambda raw, fy: fy.totals(raw["spend_month_group"][:, :, 0])),
-    Aggregate("res_spend_fy", "PF", "residential spend by financial year", np.float64, ROWS,
+    Aggregate("res_spend_fy", "PF", "residential spend of people admitted during the run by "
+              "financial year", np.float64, ROWS,
               lambda raw, fy: fy.totals(raw["res_spend_month"])),
+    Aggregate("res_stock_spend_fy", "F", "residential spend of people in care at the start by "
+              "financial year", np.float64, ROWS,
+              lambda raw, fy: fy.totals(raw["res_stock_spend_month"])),
+    Aggregate("price_index_fy", "F", "price index of each financial year (mean of its months)",
+              np.float64, ROWS, lambda raw, fy: fy.means(raw["price_index_month"])),
     Aggregate("admissions_fy", "PF", "residential admissions by financial year", np.float64,
               ROWS, lambda raw, fy: fy.totals(raw["admissions_month"].astype(float))),
     Aggregate("spend_month_total", "PT", "community spend by month", np.float64, ROWS,

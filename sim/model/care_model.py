@@ -18,6 +18,7 @@ from sim.inputs.categories import CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.model.admission import feedback_multiplier
 from sim.model.money import utilisation
 from sim.model.params import Parameters
+from sim.model.residential_cost import annual_cost, stock_spend
 from sim.model.spend import Admitted, SpendTally
 from sim.model.users import community_users
 from sim.model.world import World
@@ -59,7 +60,7 @@ class CareModel(mesa.Model):
         world: the replicate's policy-independent trajectories.
         policies: the policies to run side by side (exactly one may be the baseline).
         calibrations: fitted calibration estimators by name.
-        params: model parameters (feedback and residential cost are read here).
+        params: model parameters (feedback and residential costs are read here).
         snapshots: months after whose step budgets are recorded for the EIA.
     """
 
@@ -103,6 +104,8 @@ class CareModel(mesa.Model):
         self.feedback = feedback_multiplier(params)
         self.snapshot_months = tuple(snapshots)
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # residents' annual cost: added in the month of admission, taken away in the month of death
+        self.res_cost = annual_cost(params)
         self.res_delta = np.zeros((P, T + 1))
         self.admissions = np.zeros((P, T), np.int32)
         self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
@@ -215,8 +218,9 @@ class CareModel(mesa.Model):
         self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
         self.admitted.append((m, p_idx, slots))
-        np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), 1.0)
-        np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -1.0)
+        cost = self.res_cost.take(w.client_group.take(slots))
+        np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), cost)
+        np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -cost)
         return admitted
 
     @property
@@ -237,9 +241,14 @@ class CareModel(mesa.Model):
         return community_users(self.world, len(self.policies), self.admitted)
 
     def residential_spend(self) -> np.ndarray:
-        """(P, T) spend on people admitted to residential care during the run."""
-        in_care = np.cumsum(self.res_delta[:, :-1], axis=1)
-        return in_care * self.params.residential.annual_cost / 12.0 * self.world.uplift[None, :]
+        """(P, T) £ cash on people admitted to residential care during the run, each at their
+        client group's cost from admission to death."""
+        annual = np.cumsum(self.res_delta[:, :-1], axis=1)
+        return annual / 12.0 * self.world.uplift[None, :]
+
+    def residential_stock_spend(self) -> np.ndarray:
+        """(T,) £ cash on people already in residential care at the start (every policy)."""
+        return stock_spend(self.params, self.world.uplift)
 
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees

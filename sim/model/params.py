@@ -85,9 +85,31 @@ class Hazard(_Section):
         return _by_codes(v, CLIENT_GROUP.codes)
 
 
+Cost = Annotated[float, Field(ge=0, le=500_000)]  # £ a year per resident
+
+
+def _groups(v: dict[str, float]) -> dict[str, float]:
+    return _by_codes(v, CLIENT_GROUP.codes)
+
+
 class Residential(Hazard):
-    annual_cost: float = Field(ge=0, le=500_000, description="GBP a year per resident, 0 to "
-                               "500,000 (2012: about 28,600; specialist placements cost more)")
+    annual_cost_by_group: dict[str, Cost] = Field(
+        description="£ a year per resident by client group (base prices), each 0 to 500,000")
+
+    _costs = field_validator("annual_cost_by_group")(classmethod(lambda c, v: _groups(v)))
+
+
+class ResidentialStock(_Section):
+    """People already in residential care when the run starts (not in the population file)."""
+
+    enabled: bool = False
+    people_by_group: dict[str, Annotated[float, Field(ge=0, le=100_000)]] = Field(
+        description="residents at the start by client group, each 0 to 100,000")
+    annual_mortality_by_group: dict[str, Probability] = Field(
+        description="annual probability a resident dies, by client group, each 0 to 1")
+
+    _people = field_validator("people_by_group")(classmethod(lambda c, v: _groups(v)))
+    _mortality = field_validator("annual_mortality_by_group")(classmethod(lambda c, v: _groups(v)))
 
 
 class Feedback(_Section):
@@ -220,6 +242,7 @@ class Parameters(_Section):
     time: Time
     death: Hazard
     residential: Residential
+    residential_stock: ResidentialStock
     feedback: Feedback
     other_exit: Hazard
     demand: Demand

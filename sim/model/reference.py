@@ -31,6 +31,7 @@ from sim.model.practice import (
     practice_noise,
     practice_prices,
 )
+from sim.model.residential_cost import annual_cost
 from sim.policy.policy import Policy
 from sim.policy.transition import CAP_MONTHS
 
@@ -164,6 +165,7 @@ class ServiceUser(mesa.Agent):
             if u < h * mult:
                 self.in_res[i], self.pence[i] = True, 0.0
                 mdl.admissions[i, m] += 1
+                mdl.residents.append((i, self, m))
 
 
 class ReferenceModel(mesa.Model):
@@ -194,6 +196,9 @@ class ReferenceModel(mesa.Model):
         P = len(policies)
         self.spend = np.zeros((P, n_months))
         self.admissions = np.zeros((P, n_months), int)
+        self.res_spend = np.zeros((P, n_months))
+        self.residents: list[tuple[int, ServiceUser, int]] = []  # (policy, person, admitted)
+        self.res_cost = annual_cost(params)
         self.exit_month: dict[int, int] = {}
         self.month = -1
         self.next_slot = 0
@@ -250,6 +255,21 @@ class ReferenceModel(mesa.Model):
         scale = [u * (self.uplift[m] / 1200.0) for u in self.util]
         for i in range(len(self.policies)):
             self.spend[i, m] = sum(self._pence[i][t] * scale[t] for t in range(len(PB_TYPE)))
+        self.cost_residents(m)
+
+    def cost_residents(self, m: int) -> None:
+        """Residents stay in care until they die (other exits do not apply to them); each
+        costs their client group's placement."""
+        still, annual = [], np.zeros(len(self.policies))
+        for i, agent, admitted in self.residents:
+            band = int(age_band_index(np.array([agent.age(m)]))[0])
+            dies = self.u_death.get((m, agent.slot), 2.0) < self.h_death[agent.group, band]
+            if dies and m > admitted:
+                continue
+            still.append((i, agent, admitted))
+            annual[i] += self.res_cost[agent.group]
+        self.residents = still
+        self.res_spend[:, m] = annual / 12.0 * self.uplift[m]
 
     def run(self) -> ReferenceModel:
         for _ in range(self.n_months):

@@ -86,6 +86,22 @@ def _protection_note(res: StudyResults, s: Settings) -> str:
                 "care of people admitted during the run.")
 
 
+def _savings_views_note(target: pd.DataFrame) -> str:
+    """What the two savings views and the parts of spend mean."""
+    years = target["base_budget_year"].dropna()
+    year = esc(years.iloc[0]) if len(years) else "the year before the first full year"
+    return note(
+        "Savings above are against the status quo run on the same simulated world. target.csv "
+        "also judges them as council finance does, against the base budget: the status quo's "
+        f"community spend in {year} uplifted by the price award each year, minus the policy's "
+        "community spend and the extra residential care it causes (columns ending "
+        "'vs_base_budget'); this also counts the growth in demand and cost per head the status "
+        "quo brings. spend.csv gives community spend, residential care of people admitted "
+        "during the run (by client group, from admission to death) and of people already in "
+        "care at the start (only when [residential_stock] is enabled; off by default), and "
+        "their total.")
+
+
 def _finance(res: StudyResults, s: Settings, target: pd.DataFrame, fig: dict[str, Path]) -> str:
     ras = target[target["policy"] != res.policies[res.baseline_index]["name"]]
     year = s.first_full_year
@@ -95,6 +111,7 @@ def _finance(res: StudyResults, s: Settings, target: pd.DataFrame, fig: dict[str
         f"<h3>Detail for {esc(year)}</h3>",
         table(target[target["financial_year"] == year][TARGET_COLUMNS]),
         _protection_note(res, s),
+        _savings_views_note(target),
         "<h3>Mean savings by financial year</h3>",
         table(formatted(_by_year(ras, "savings_mean"), "gbp")),
         "<h3>Chance of meeting the target by financial year</h3>",

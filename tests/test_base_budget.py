@@ -1,0 +1,84 @@
+"""A whole study with every dynamic off: nothing changes, so the base budget is the status
+quo's spend and the two savings views agree; spend.csv's named parts add up to its total,
+and people in care at the start cost money from the first month and die off."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from sim.cli import main
+from sim.outputs.finance import SPEND_PARTS
+
+ZERO = "{ older_people = 0.0, physical_sensory = 0.0, mental_health = 0.0, learning_disability = 0.0 }"
+STATIC = f"""
+[study]
+name = "static"
+population = "{ROOT.as_posix()}/populations/bnes_2012_synthetic.csv"
+parameters = "{ROOT.as_posix()}/scenarios/parameters.toml"
+calibrations_file = "{ROOT.as_posix()}/scenarios/calibrations.toml"
+transitions_file = "{ROOT.as_posix()}/scenarios/transitions.toml"
+go_live = "2013-01"
+horizon_end = "2015-03"
+savings_target = 776000.0
+minimum_budget = 780.0
+runs = 2
+seed = 3
+calibrations = ["percentile"]
+transitions = ["immediate", "phased"]
+reservoir_replicates = 0
+
+[overrides]
+"death.enabled" = false
+"residential.enabled" = false
+"residential_stock.enabled" = true
+"other_exit.enabled" = false
+"demand.enabled" = false
+"need.enabled" = false
+"practice.creep_per_review" = 0.0
+"money.uplift_per_year" = UPLIFT
+"choice.switch_at_review" = 0.0
+"choice.direct_payment_by_group" = {ZERO}
+"choice.mixed_by_group" = {ZERO}
+"""
+
+
+@pytest.fixture(scope="module", params=[0.0, 0.02], ids=["flat_prices", "prices_up_2pc"])
+def static_run(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("static")
+    study = folder / "static.toml"
+    study.write_text(STATIC.replace("UPLIFT", repr(request.param)))
+    out = folder / "out"
+    assert main(["run", str(study), "--out", str(out), "--quiet", "--no-report",
+                 "--jobs", "1"]) == 0
+    return pd.read_csv(out / "target.csv"), pd.read_csv(out / "spend.csv")
+
+
+def test_when_nothing_changes_savings_against_the_base_budget_equal_those_against_the_status_quo(
+        static_run):
+    """Condition: the status quo's community spend only follows prices, so the base budget
+    (2012/13 status-quo spend uplifted by the same price index) equals it every year."""
+    target, spend = static_run
+    assert set(target.base_budget_year) == {"2012/13"} and len(target) == 3 * 3
+    sq = spend[spend.policy == "status_quo"].set_index("financial_year")
+    budget = target[target.policy == "status_quo"].set_index("financial_year")["base_budget_mean"]
+    np.testing.assert_allclose(budget, sq["community_spend_mean"], rtol=1e-12)
+    ras = target[target.calibration != "status_quo"]
+    assert (ras[ras.financial_year == "2013/14"].savings_mean.abs() > 100_000).all()  # not trivial
+    for stat in ("mean", "p5", "p50", "p95"):
+        np.testing.assert_allclose(target[f"savings_vs_base_budget_{stat}"],
+                                   target[f"savings_{stat}"], rtol=1e-9, atol=1e-3)
+    np.testing.assert_array_equal(target.prob_meet_target_vs_base_budget, target.prob_meet_target)
+
+
+def test_spend_parts_add_up_and_the_starting_stock_dies_off(static_run):
+    _, spend = static_run
+    parts = sum(spend[f"{part}_spend_mean"] for part in SPEND_PARTS)
+    np.testing.assert_allclose(parts, spend.total_spend_mean, rtol=1e-12)
+    assert (spend.residential_admitted_spend_mean == 0).all()     # admissions are off
+    stock = spend.pivot(index="financial_year", columns="policy",
+                        values="residential_stock_spend_mean")
+    assert stock.nunique(axis=1).eq(1).all()                      # the same for every policy
+    first, second, third = stock.iloc[:, 0]
+    assert first > 10_000_000 and first > second > third          # not zero; deaths only
