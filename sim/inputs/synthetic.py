@@ -19,6 +19,14 @@ from sim.inputs.population import Population
 from sim.paths import DEFAULT_TARGETS
 
 
+# What the report and the EIA document say about a population this module built.
+DESCRIPTION = ("Synthetic population: made-up service users, no real person's record. Built by "
+               "'run-sim synthesize' to the aggregates published in the B&NES Wellbeing Policy "
+               "Development and Scrutiny Panel reports (March and September 2012) plus documented "
+               "assumptions (populations/synthetic_targets.toml). Read its results as the "
+               "mechanics of each option, not a forecast for real people.")
+
+
 def load_targets(path: str | Path | None = None) -> dict[str, Any]:
     return tomllib.loads(Path(path or DEFAULT_TARGETS).read_text(encoding="utf-8"))
 
@@ -102,6 +110,8 @@ def generate(
         annual_budget=np.round(c["cost"], 2),
         months_since_review=msr,
         source="synthetic",
+        synthetic=True,
+        description=DESCRIPTION,
     )
 
 
