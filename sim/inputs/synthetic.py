@@ -20,7 +20,7 @@ from sim.paths import DEFAULT_TARGETS
 
 
 # What the report and the EIA document say about a population this module built.
-DESCRIPTION = ("Synthetic population: made-up service users, no real person's record. Built by "
+DESCRIPTION = ("No real person's record: built by "
                "'run-sim synthesize' to the aggregates published in the B&NES Wellbeing Policy "
                "Development and Scrutiny Panel reports (March and September 2012) plus documented "
                "assumptions (populations/synthetic_targets.toml). Read its results as the "
