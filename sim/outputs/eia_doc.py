@@ -30,6 +30,9 @@ from sim.study.results import StudyResults
 
 NOT_MODELLED = ("gender reassignment", "marriage and civil partnership", "pregnancy and maternity",
                 "religion or belief", "sexual orientation")
+# How the population file records each protected characteristic the model sees.
+MEASURED_BY = {"age_band": "by age band", "client_group": "by client group (the primary "
+               "support reason)", "sex": "by sex", "ethnicity": "by ethnicity"}
 FIGURE_WIDTH_IN = 6.3
 TABLE_PT = 9.5
 
@@ -112,7 +115,8 @@ def _characteristic(doc: DocxDocument, number: str, char: str, bands: pd.DataFra
                     chosen: str, comparators: list[str], savings: pd.Series) -> None:
     rows = bands[bands["characteristic"] == char]
     mine = rows[rows["policy"] == chosen]
-    doc.add_heading(f"{number} {PROTECTED[char].capitalize()} ({TITLES[char].lower()})", level=2)
+    doc.add_heading(f"{number} {PROTECTED[char].capitalize()}, {MEASURED_BY.get(char, char)}",
+                    level=2)
     rating = worst(mine["rating"])
     para = doc.add_paragraph()
     para.add_run(f"Impact rating for {chosen}: {rating}.").bold = True

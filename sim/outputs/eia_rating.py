@@ -43,9 +43,10 @@ class RatingRule:
                 f"{self.source}.")
 
 
-def load_rule(path: str | Path = RULE_FILE) -> RatingRule:
-    """The rule's thresholds and source; RatingRuleError unless 0 < positive_rr < 1 < adverse_rr."""
-    path = Path(path)
+def load_rule(path: str | Path | None = None) -> RatingRule:
+    """The rule's thresholds and source (default: RULE_FILE); RatingRuleError unless
+    0 < positive_rr < 1 < adverse_rr."""
+    path = Path(RULE_FILE if path is None else path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         rule = RatingRule(float(raw["adverse_rr"]), float(raw["positive_rr"]), str(raw["source"]))

@@ -85,6 +85,10 @@ def headline_text(res: StudyResults, s: Settings, table: pd.DataFrame) -> Headli
     return Headline(lead, options, recommended)
 
 
+def _money(x: float) -> str:
+    return f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
+
+
 def headline(results: StudyResults, out: Path | str) -> str:
     """What `run-sim run` prints when it finishes: every option's mean savings beside its
     chance of meeting the target, the sign convention and the headline sentence."""
@@ -102,7 +106,7 @@ def headline(results: StudyResults, out: Path | str) -> str:
     for _, r in table.iterrows():
         flag = "meets" if r["meets_target"] else ""
         lines.append(f"  {str(r['number']) + '. ' + str(r['policy']):<46}"
-                     f"£{r['savings_mean']:>13,.0f}{percent(r['prob_meet_target']):>11} {flag:<6}"
+                     f"{_money(r['savings_mean']):>14}{percent(r['prob_meet_target']):>11} {flag:<6}"
                      f"{percent(r['share_lose10']) if np.isfinite(r['share_lose10']) else '–':>13}")
     meets = table[table["meets_target"]]
     lines.append(f"{len(meets)} of {len(table)} options meet the target (numbers "

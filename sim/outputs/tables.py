@@ -43,7 +43,7 @@ def _cell(value: Any) -> Any:
     """A value openpyxl can store: numpy scalars unwrapped, missing as empty, inf as text."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    if isinstance(value, (np.integer,)):
+    if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return None if np.isnan(value) else (float(value) if np.isfinite(value) else str(value))
