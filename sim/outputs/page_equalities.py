@@ -17,6 +17,7 @@ from sim.outputs.settings import Settings
 from sim.outputs.style import BAND_COLOURS
 from sim.study.results import StudyResults
 
+NB_HYPHEN = "\u2011"     # "5-10%" never breaks across lines
 GROUP_COLUMNS = ["characteristic", "group_label", "count", "mean_change_gbp", "mean_change_pct",
                  "median_change_pct", "share_lose10", "share_gain", "rr_lose", "rr_lose_lo",
                  "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after", "suppressed"]
@@ -110,7 +111,8 @@ def _share(row: pd.Series, band: str) -> str:
 def _band_table(mine: pd.DataFrame, caption: str) -> str:
     heads = ["group", "people", "mean change, £ a year", "mean change, %", "distribution",
              *CHANGE_BAND.labels]
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in heads)
+    head = "".join(f'<th scope="col"{" class=text" if i == 0 else ""}>'
+                   f"{esc(h).replace('-', NB_HYPHEN)}</th>" for i, h in enumerate(heads))
     bodies = []
     for char, rows in mine.groupby("characteristic", sort=False):
         title = TITLES.get(char, "Everyone")
