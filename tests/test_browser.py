@@ -8,10 +8,8 @@ import re
 import shutil
 from pathlib import Path
 
+import built_report
 import pytest
-from results_fixture import constructed
-
-from sim.outputs.report import write_outputs
 
 # No network here: without these flags Chromium tries to reach its vendor's services.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -29,13 +27,8 @@ def chromium() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> str:
-    folder = tmp_path_factory.mktemp("results")
-    res = constructed(with_persons=True)
-    res.meta["population"] = {"synthetic": True, "size": 100, "description": "Made up."}
-    res.save(folder)
-    write_outputs(folder)
-    return (folder / "report.html").as_uri()
+def report() -> str:
+    return (built_report.built()[0] / "report.html").as_uri()
 
 
 @pytest.fixture(scope="module")

@@ -2,31 +2,21 @@
 protected characteristic covered, the rating rule stated and applied, mitigations shown."""
 from __future__ import annotations
 
+import built_report
 import pytest
 from docx import Document
 from results_fixture import constructed
 
 from sim.errors import InputError
 from sim.outputs import eia_rating
+from sim.outputs.eia_doc import build
 from sim.outputs.eia_rating import load_rule, rate
-from sim.outputs.report import write_outputs
-
-DESCRIPTIONS = {"calibration_descriptions": {"a": "One price per point"},
-                "transitions": {"phased": "Scenario 4: over two reviews"},
-                "population": {"synthetic": True, "size": 100, "description": "Made up."}}
-
-
-def _build(folder, **meta):
-    res = constructed(with_persons=True)
-    res.meta.update(meta)
-    res.save(folder)
-    write_outputs(folder)
-    return Document(str(folder / "eia.docx"))
+from sim.outputs.report import result_tables
 
 
 @pytest.fixture(scope="module")
-def doc(tmp_path_factory):
-    return _build(tmp_path_factory.mktemp("results"), **DESCRIPTIONS)
+def doc():
+    return Document(str(built_report.built()[0] / "eia.docx"))
 
 
 def _text(doc) -> str:
@@ -54,7 +44,7 @@ def test_the_assessed_option_its_comparators_and_the_synthetic_caveat(doc):
     text = _text(doc)
     assert "Assessed: 2. a+phased, the option the study files recommend: One price per point; " \
            "scenario 4: over two reviews." in text
-    assert "Read first: Synthetic population" in text and "Made up." in text
+    assert "Read first: Synthetic population" in text and "Made up for the <b>tests</b>." in text
     savings = doc.tables[0]
     assert [c.text for c in savings.rows[0].cells] == ["Option", "Mean savings",
                                                        "90% of futures", "Chance of meeting target"]
@@ -119,7 +109,8 @@ def test_a_changed_threshold_changes_the_rating(tmp_path, monkeypatch):
     strict = tmp_path / "rule.toml"
     strict.write_text('adverse_rr = 6.0\npositive_rr = 0.5\nsource = "a test"\n', encoding="utf-8")
     monkeypatch.setattr(eia_rating, "RULE_FILE", strict)
-    doc = _build(tmp_path)
+    res = constructed()
+    doc = build(res, result_tables(res), {})
     assert "Impact rating for a+phased: neutral." in _text(doc)
     bad = tmp_path / "bad.toml"
     bad.write_text('adverse_rr = 0.9\npositive_rr = 0.5\nsource = "x"\n', encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 
+import built_report
 import pandas as pd
 import pytest
 from results_fixture import POLICIES, TEAMS, constructed
@@ -20,28 +21,9 @@ TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizo
 FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",
            "winners_losers.png", "disparity.png")
 IN_PAGE = ("savings_distribution.png", "spend_fan.png", "policy_map.png", "disparity.png")
-DESCRIPTIONS = {"calibration_descriptions": {"a": "One price per point", "b": "Bands by need"},
-                "transitions": {"immediate": "Scenario 1: everyone moves at once",
-                                "phased": "Scenario 4: over two reviews",
-                                "capped_both": "Scenario 5: capped both ways"}}
-
-
-def build(folder, **meta):
-    folder.mkdir(exist_ok=True)
-    res = constructed(with_persons=True)
-    res.meta.update(meta)
-    res.save(folder)
-    (folder / "manifest.json").write_text(
-        '{"seed": 7, "note": "<i>run</i>", "population_file": "/home/officer/secret/pop.csv", '
-        '"finished": "2026-01-02T03:04:05+00:00"}', encoding="utf-8")
-    return folder, write_outputs(folder)
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("results"), **DESCRIPTIONS,
-                 population={"synthetic": True, "size": 100,
-                             "description": "Made up for the <b>tests</b>."})
+def built():
+    return built_report.built()
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +110,7 @@ def test_every_option_is_described_in_plain_english(page):
 
 
 def test_tables_have_captions_and_header_scopes(page):
-    tables = re.findall(r"<table>.*?</table>", page, flags=re.S)
+    tables = re.findall(r"<table>.*?</table>", page, flags=re.DOTALL)
     assert len(tables) > 10
     for t in tables:
         assert re.match(r"<table><caption>[^<]+</caption>", t), t[:120]
@@ -139,7 +121,7 @@ def test_tables_have_captions_and_header_scopes(page):
 
 
 def test_figures_have_alt_text_and_a_caption_stating_a_finding(page):
-    figures = re.findall(r"<figure>.*?</figure>", page, flags=re.S)
+    figures = re.findall(r"<figure>.*?</figure>", page, flags=re.DOTALL)
     assert len(figures) == len(IN_PAGE)
     for f in figures:
         alt = re.search(r'alt="([^"]+)"', f).group(1)

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import zipfile
 
+import built_report
 import pytest
 from openpyxl import load_workbook
-from results_fixture import TEAMS, constructed
+from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
-from sim.outputs.report import write_outputs
 
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "disparity",
           "assumptions", "run", "manifest", "columns")
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("results")
-    constructed().save(folder)
-    (folder / "manifest.json").write_text(
-        '{"seed": 7, "runs": 4, "started": "2026-01-02T03:00:00+00:00", "finished": '
-        '"2026-01-02T03:04:05+00:00", "study_file": "/home/me/studies/x.toml"}',
-        encoding="utf-8")
-    write_outputs(folder, report=True)
-    return folder / "results.xlsx"
+def workbook():
+    return built_report.built()[0] / "results.xlsx"
 
 
 def _column(ws, title: str) -> list:

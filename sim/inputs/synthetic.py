@@ -18,7 +18,6 @@ from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
 from sim.paths import DEFAULT_TARGETS
 
-
 # What the report and the EIA document say about a population this module built.
 DESCRIPTION = ("No real person's record: built by "
                "'run-sim synthesize' to the aggregates published in the B&NES Wellbeing Policy "

@@ -152,8 +152,8 @@ def _evidence_row(r) -> list[str]:
                 r.rating]
     return [r.group_label, fmt(r.count, "count"), pounds(r.mean_change_gbp),
             fmt(r.mean_change_pct, "pct"),
-            f"{percent(r.share_lose_over10)} ({_pct(r.share_lose_over10_lo)}–"
-            f"{_pct(r.share_lose_over10_hi)})", percent(r.share_within5),
+            (f"{percent(r.share_lose_over10)} ({_pct(r.share_lose_over10_lo)}–"
+             f"{_pct(r.share_lose_over10_hi)})"), percent(r.share_within5),
             percent(r.share_gain_over10), _ratio(r.rr_lose10, r.rr_lose10_lo, r.rr_lose10_hi),
             r.rating]
 
@@ -192,9 +192,10 @@ def _not_assessed(doc: DocxDocument) -> None:
 def _figures(doc: DocxDocument, res: StudyResults, figures: dict[str, Path], chosen: str) -> None:
     doc.add_heading("5. Figures", level=1)
     for name, alt, caption in (
-            ("winners_losers.png", f"Stacked bars: each protected-characteristic group under "
-             f"{chosen} split into five bands of budget change", "Winners and losers by group: "
-             "shares losing more than 10%, 5-10%, within 5%, gaining 5-10% and more than 10%."),
+            ("winners_losers.png", (f"Stacked bars: each protected-characteristic group under "
+                                    f"{chosen} split into five bands of budget change"),
+             ("Winners and losers by group: shares losing more than 10%, 5-10%, within 5%, "
+              "gaining 5-10% and more than 10%.")),
             ("change_by_group.png", f"Box plots of the % budget change by group under {chosen}",
              "Budget change by group: middle half of people (box) and 90% (whiskers).")):
         if name in figures:

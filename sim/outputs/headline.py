@@ -100,8 +100,8 @@ def headline(results: StudyResults, out: Path | str) -> str:
     eia = eia_table(results)
     table = ranked(results, summary_table(results, target_table(results), eia), eia)
     lines = [f"{results.n_replicates} replicates of {len(results.policies)} policies -> {out}",
-             f"{s.first_full_year} against the status quo (target £{s.target:,.0f} a year); "
-             "savings: positive = spends less, negative = costs more",
+             (f"{s.first_full_year} against the status quo (target £{s.target:,.0f} a year); "
+              "savings: positive = spends less, negative = costs more"),
              f"  {'option':<46}{'mean savings':>14}{'chance of target':>18}{'losing >10%':>13}"]
     for _, r in table.iterrows():
         flag = "meets" if r["meets_target"] else ""

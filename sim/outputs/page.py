@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.outputs import describe
-from sim.outputs.headline import headline_text, ranked
 from sim.outputs.formats import pounds
+from sim.outputs.headline import headline_text, ranked
 from sim.outputs.markup import box, esc, fmt, missing, note, percent, table
 from sim.outputs.page_equalities import equalities
 from sim.outputs.page_finance import finance
@@ -20,6 +20,7 @@ from sim.outputs.roles import ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings, settings
 from sim.outputs.style import CSS, SCRIPT
 from sim.study.results import StudyResults
+
 
 def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path]) -> str:
     """The whole page; `tables` as written to the workbook, `figures` as saved."""

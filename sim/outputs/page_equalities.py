@@ -59,8 +59,8 @@ def _selector(res: StudyResults) -> str:
         note("Choose an option to see its equalities evidence. Each group is split into five "
              "bands of budget change, adding to 100%; under each share, its 95% interval "
              "across the simulated futures. Printing prints the option chosen."),
-        f'<p class="noprint"><label for="eia-choice">Option: </label>'
-        f'<select id="eia-choice">{options}</select></p>',
+        (f'<p class="noprint"><label for="eia-choice">Option: </label>'
+         f'<select id="eia-choice">{options}</select></p>'),
         f'<p class="legend" aria-hidden="true">{legend}</p>',
     ])
 
