@@ -46,6 +46,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "community_spend_change": ("community spend change", GBP),
     "community_spend_change_share": ("community spend change, share", PCT),
     "cost_neutral": ("cost neutral", TEXT),
+    "part_year": ("part year (not judged against the target)", TEXT),
     "snapshot": ("when", TEXT), "characteristic": ("characteristic", TEXT),
     "protected_characteristic": ("protected characteristic", TEXT),
     "group": ("group code", TEXT), "group_label": ("group", TEXT), "count": ("people", COUNT),
