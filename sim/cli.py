@@ -229,22 +229,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     if not args.quiet:
-        print(_headline(results, out))
+        from sim.outputs.headline import headline
+
+        print(headline(results, out))
     return 0
-
-
-def _headline(results, out: Path) -> str:
-    from sim.outputs.finance import spend_table
-
-    table = spend_table(results)
-    fy = results.meta["study"]["first_full_year"]
-    rows = table[(table["financial_year"] == fy)]
-    lines = [f"{results.n_replicates} replicates of {len(results.policies)} policies -> {out}",
-             f"mean savings in {fy} against status quo (target "
-             f"£{results.meta['study']['target']:,.0f}):"]
-    for _, r in rows.iterrows():
-        lines.append(f"  {r['policy']:<45} £{r['savings_mean']:>12,.0f}")
-    return "\n".join(lines)
 
 
 def _dask_client(address: str | None, jobs: int):

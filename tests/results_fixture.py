@@ -10,12 +10,13 @@ Per replicate, the go-live cohort is 100 people: older people 40 (4 lose more th
 learning disability 60 (30 lose); in a+immediate's replicate 0, 15 more LD people lose.
 Women: 50 (25 lose) in replicates 0-2 and none in replicate 3; men 10 (1 loses);
 direct payment 20 (all lose; not protected); team 0 has 5 people (suppressed).
+Bands of change: every loser loses more than 10%, a quarter of each group gains 5-10%.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from sim.inputs.categories import CATEGORIES
+from sim.inputs.categories import CATEGORIES, CHANGE_BAND
 from sim.model.aggregates import (
     ACTIVITY_EVENTS,
     EIA_REP_STATS,
@@ -52,9 +53,13 @@ def _col(char: str, code: str) -> int:
     return COLS.index((char, code))
 
 
-def _eia(eia_sum: np.ndarray, eia_rep: np.ndarray, p: int, j: int, n, lose) -> None:
-    """Per-replicate tallies of one group; eia_sum is their sum (both snapshots alike)."""
+def _eia(eia_sum: np.ndarray, eia_rep: np.ndarray, p: int, j: int, n, lose,
+         bands: np.ndarray | None = None) -> None:
+    """Per-replicate tallies of one group; eia_sum is their sum (both snapshots alike).
+    Bands of change: the losers lose more than 10%, a quarter gain 5-10%, the rest within 5%."""
     n, lose = np.broadcast_to(np.asarray(n, float), (R,)), np.broadcast_to(np.asarray(lose, float), (R,))
+    if bands is not None:
+        bands[:, :, p, j] = np.stack([lose, 0 * n, 0.75 * n - lose, 0.25 * n, 0 * n], axis=1)[:, None]
     per = {"n": n, "sum_change": -100.0 * n, "sum_pct": -0.1 * n, "n_lose5": lose,
            "n_lose10": lose, "n_lose25": 0 * n, "n_gain": 0.25 * n, "sum_before": 1000.0 * n,
            "sum_after": 900.0 * n, "sum_points": 10.0 * n}
@@ -107,18 +112,20 @@ def constructed(with_persons: bool = False) -> StudyResults:
 
     eia_sum = np.zeros((S, P, J, len(EIA_STATS)))
     eia_rep = np.zeros((R, S, P, J, len(EIA_REP_STATS)))
+    bands = np.zeros((R, S, P, J, len(CHANGE_BAND)))
     for p in (1, 2, 3):
         extra = np.array([15.0, 0, 0, 0]) if p == 1 else 0.0
-        _eia(eia_sum, eia_rep, p, 0, 100, 34 + extra)
-        _eia(eia_sum, eia_rep, p, _col("client_group", "older_people"), 40, 4)
-        _eia(eia_sum, eia_rep, p, _col("client_group", "learning_disability"), 60, 30 + extra)
-        _eia(eia_sum, eia_rep, p, _col("age_band", "85+"), 40, 4)
-        _eia(eia_sum, eia_rep, p, _col("sex", "female"), [50, 50, 50, 0], [25, 25, 25, 0])
-        _eia(eia_sum, eia_rep, p, _col("sex", "male"), 10, 1)
-        _eia(eia_sum, eia_rep, p, _col("pb_type", "direct_payment"), 20, 20)
-        _eia(eia_sum, eia_rep, p, _col("team", TEAMS[0]), 5, 1)
-        _eia(eia_sum, eia_rep, p, _col("team", TEAMS[1]), 95, 33)
+        _eia(eia_sum, eia_rep, p, 0, 100, 34 + extra, bands)
+        _eia(eia_sum, eia_rep, p, _col("client_group", "older_people"), 40, 4, bands)
+        _eia(eia_sum, eia_rep, p, _col("client_group", "learning_disability"), 60, 30 + extra, bands)
+        _eia(eia_sum, eia_rep, p, _col("age_band", "85+"), 40, 4, bands)
+        _eia(eia_sum, eia_rep, p, _col("sex", "female"), [50, 50, 50, 0], [25, 25, 25, 0], bands)
+        _eia(eia_sum, eia_rep, p, _col("sex", "male"), 10, 1, bands)
+        _eia(eia_sum, eia_rep, p, _col("pb_type", "direct_payment"), 20, 20, bands)
+        _eia(eia_sum, eia_rep, p, _col("team", TEAMS[0]), 5, 1, bands)
+        _eia(eia_sum, eia_rep, p, _col("team", TEAMS[1]), 95, 33, bands)
     res.eia_sum, res.eia_rep = eia_sum, eia_rep.astype(np.float32)
+    res.eia_bands = bands.astype(np.float32)
     hist = np.zeros((S, P, J, len(PCT_EDGES) + 1))
     ld = _col("client_group", "learning_disability")
     hist[:, :, ld, 40] = 10   # [-2.5%, 0)

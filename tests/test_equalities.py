@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import DATA
 from results_fixture import TEAMS, constructed
 
-from sim.model.aggregates import PCT_EDGES
+from sim.inputs.categories import CHANGE_BAND
+from sim.model.aggregates import EIA_REP_STATS, PCT_EDGES
 from sim.outputs.equalities import (
     disparity_table,
     eia_table,
@@ -13,6 +15,7 @@ from sim.outputs.equalities import (
     largest_disparity,
     percentile_interval,
     relative_risk,
+    winners_losers_table,
 )
 
 
@@ -117,3 +120,57 @@ def test_disparity_before_and_after_with_interval():
     assert r["ratio_after"] == pytest.approx(1.2)            # the NaN replicate is ignored
     assert (r["ratio_after_lo"], r["ratio_after_hi"]) == pytest.approx((1.105, 1.295))
     assert len(d) == 4 * 2
+
+
+# ---- winners and losers in five bands ---------------------------------------------------
+@pytest.fixture(scope="module")
+def bands():
+    return winners_losers_table(constructed())
+
+
+def test_the_five_bands_add_up_to_everyone(bands):
+    shown = bands[~bands["suppressed"]]
+    total = shown[[f"share_{b}" for b in CHANGE_BAND.codes]].sum(axis=1)
+    assert np.allclose(total, 1.0)
+    assert len(bands) == 3 * len(constructed().eia_columns)
+
+
+def test_band_shares_and_their_intervals_across_replicates(bands):
+    ld = bands[(bands.policy == "a+phased") & (bands.group == "learning_disability")].iloc[0]
+    assert ld["share_lose_over10"] == pytest.approx(0.5)        # 30 of 60 in every replicate
+    assert (ld["share_lose_over10_lo"], ld["share_lose_over10_hi"]) == pytest.approx((0.5, 0.5))
+    assert ld["share_gain_5to10"] == pytest.approx(0.25)
+    # a+immediate: 15 more LD people lose in replicate 0 only -> 45/60 there, 30/60 elsewhere
+    imm = bands[(bands.policy == "a+immediate") & (bands.group == "learning_disability")].iloc[0]
+    assert imm["share_lose_over10"] == pytest.approx(135 / 240)
+    assert imm["share_lose_over10_lo"] == pytest.approx(0.5)
+    assert 0.5 < imm["share_lose_over10_hi"] <= 0.75
+    # women: nobody in replicate 3, so its interval uses replicates 0-2 only
+    women = bands[(bands.policy == "a+phased") & (bands.group == "female")].iloc[0]
+    assert women["share_lose_over10_lo"] == pytest.approx(0.5)
+
+
+def test_relative_risk_of_losing_more_than_ten_percent(bands):
+    ld = bands[(bands.policy == "a+phased") & (bands.group == "learning_disability")].iloc[0]
+    assert ld["rr_lose10"] == pytest.approx((30 / 60) / (4 / 40))
+    assert bands[bands.characteristic == "all"]["rr_lose10"].isna().all()
+    team0 = bands[(bands.policy == "a+phased") & (bands.group == TEAMS[0])].iloc[0]
+    assert team0["suppressed"] and np.isnan(team0["share_within5"]) and np.isnan(team0["count"])
+
+
+def test_bands_from_the_model_agree_with_its_tallies(tmp_path):
+    """On a real run the 'lose more than 10%' band is the tally eia.csv reports, and the
+    bands of every group add up to its people."""
+    from sim.study.runner import run_study
+    from sim.study.study_file import load_study
+
+    study = load_study(DATA / "small_study.toml", runs=2)
+    res = run_study(study, tmp_path, jobs=1, progress=False)
+    eia, bands = eia_table(res, suppress=False), winners_losers_table(res, suppress=False)
+    both = eia.merge(bands, on=["policy", "characteristic", "group"])
+    assert np.allclose(both["share_lose10"], both["share_lose_over10"], equal_nan=True)
+    counts = np.asarray(res.eia_bands, dtype=float).sum(axis=-1)      # (R, S, P, J)
+    people = np.asarray(res.eia_rep, dtype=float)[..., EIA_REP_STATS.index("n")]
+    assert np.array_equal(counts[:, :, 1:], people[:, :, 1:])
+    assert res.meta["population"]["synthetic"] is True
+    assert set(res.meta["calibration_descriptions"]) == {"price_per_point", "percentile"}

@@ -175,3 +175,8 @@ def test_settings_come_from_the_results_and_missing_report_settings_from_the_stu
     assert settings(res).first_full_year == YEAR
     t = target_table(res).set_index(["policy", "financial_year"])
     assert t.loc[("a+immediate", YEAR), "prob_meet_target"] == 0.5  # 150 and 120 meet 120
+
+
+def test_years_before_the_first_full_year_are_flagged_part_years(target):
+    assert bool(target.loc[("a+immediate", "2012/13"), "part_year"]) is True
+    assert bool(target.loc[("a+immediate", YEAR), "part_year"]) is False

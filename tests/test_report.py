@@ -2,39 +2,44 @@
 from __future__ import annotations
 
 import html
-import zipfile
+import re
 
+import built_report
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 from results_fixture import POLICIES, TEAMS, constructed
 
 from sim.errors import InputError
-from sim.outputs.equalities import eia_table
+from sim.outputs.describe import population_caveat
 from sim.outputs.formats import pounds
-from sim.outputs.plots import change_by_group, save_all, winners_losers
+from sim.outputs.headline import headline
 from sim.outputs.report import write_outputs
 from sim.outputs.roles import featured_policy
 
 TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizon.csv",
-          "disparity.csv", "summary.csv", "activity.csv", "users.csv")
+          "winners_losers.csv", "disparity.csv", "summary.csv", "activity.csv", "users.csv")
 FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",
            "winners_losers.png", "disparity.png")
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "disparity", "assumptions")
+IN_PAGE = ("savings_distribution.png", "spend_fan.png", "policy_map.png", "disparity.png")
+@pytest.fixture(scope="module")
+def built():
+    return built_report.built()
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("results")
-    constructed(with_persons=True).save(folder)
-    (folder / "manifest.json").write_text('{"seed": 7, "note": "<i>run</i>"}', encoding="utf-8")
-    return folder, write_outputs(folder)
+def page(built):
+    return (built[0] / "report.html").read_text(encoding="utf-8")
+
+
+def section(page: str, start: str, end: str | None = None) -> str:
+    i = page.index(start)
+    return page[i:page.index(end, i) if end else None]
 
 
 def test_every_output_is_written_and_no_temporary_file_is_left(built):
     folder, paths = built
     names = {p.name for p in paths}
-    assert names == {*TABLES, "report.html", "results.xlsx", *FIGURES}
+    assert names == {*TABLES, "report.html", "results.xlsx", "eia.docx", *FIGURES}
     assert all(p.exists() for p in paths)
     assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
     eia = pd.read_csv(folder / "eia.csv")
@@ -46,8 +51,8 @@ def test_without_the_report_every_table_is_still_written(tmp_path):
     paths = write_outputs(tmp_path, report=False)
     assert sorted(p.name for p in paths) == sorted(TABLES)
     assert all(p.exists() for p in paths)
-    assert not (tmp_path / "report.html").exists() and not (tmp_path / "results.xlsx").exists()
-    assert not (tmp_path / "figures").exists()
+    for name in ("report.html", "results.xlsx", "eia.docx", "figures"):
+        assert not (tmp_path / name).exists()
 
 
 def test_results_without_a_target_write_nothing(tmp_path):
@@ -59,43 +64,113 @@ def test_results_without_a_target_write_nothing(tmp_path):
     assert not list(tmp_path.glob("*.csv")) and not (tmp_path / "report.html").exists()
 
 
-def test_report_leads_with_the_summary_and_names_every_policy(built):
-    page = (built[0] / "report.html").read_text(encoding="utf-8")
-    order = [page.index(h) for h in ("<h2>Summary", "<h2>Finance", "<h2>Equalities", "<h2>Method")]
+def test_sections_in_reading_order_and_every_policy_in_the_summary(page):
+    heads = ("<h2 class='first' id='headline'>", "<h2 id='options'>", "<h2 id='summary'>",
+             "<h2 id='finance'>", "<h2 id='equalities'>", "<h2 id='method'>")
+    order = [page.index(h) for h in heads]
     assert order == sorted(order)
-    summary = page[order[0]:order[1]]
+    summary = section(page, heads[2], heads[3])
     for pol in POLICIES[1:]:
         assert html.escape(pol["name"]) in summary
-    assert "disability: Learning difficulties" in summary and "75%" in summary
-    method = page[order[3]:]
-    for text in ("death", "life tables", "seed", "<td>4</td>", "&lt;i&gt;run&lt;/i&gt;"):
+    assert "disability: Learning difficulties" in summary and "75% ± 22%" in summary
+    method = page[order[5]:]
+    for text in ("death", "life tables", "seed", ">4</td>", "&lt;i&gt;run&lt;/i&gt;"):
         assert text in method
-    assert page.count("data:image/png;base64,") == len(FIGURES)
+    assert page.count("data:image/png;base64,") == len(IN_PAGE)
 
 
-def test_input_labels_are_inert_in_html(built):
-    page = (built[0] / "report.html").read_text(encoding="utf-8")
-    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+def test_the_headline_names_the_options_meeting_the_target_with_their_chance(page):
+    head = section(page, "id='headline'", "id='options'")
+    # Target £100 in 2013/14: only a+immediate (savings 150, 50, 120, 100) reaches it, 3 in 4.
+    assert "1 of the 3 options meet the £100 savings target" in head
+    assert "1. a+immediate: 75% chance, mean saving £105" in head
+    assert "38% of current users, about 38 people, lose more than 10%" in head   # 151 of 400
+    assert ("The recommended option, 2. a+phased (One price per point; scenario 4: over two "
+            "reviews), does not meet the target: 0% chance, mean saving £20") in head
+    assert page.count("Signs: savings are status quo spend minus") == 1
+    assert "In 2013/14, the first full financial year after go-live (July 2012)" in head
+
+
+def test_the_synthetic_caveat_comes_from_the_population_metadata(page):
+    head = section(page, "id='headline'", "id='options'")
+    assert "Synthetic population: every figure describes made-up people" in head
+    assert "Made up for the &lt;b&gt;tests&lt;/b&gt;." in head       # its own words, escaped
+    res = constructed()
+    res.meta["population"] = {"synthetic": False, "size": 5}
+    assert population_caveat(res) is None                       # real records: no caveat
+    del res.meta["population"]
+    assert "do not record whether the population was real or synthetic" in population_caveat(res)
+
+
+def test_every_option_is_described_in_plain_english(page):
+    options = section(page, "id='options'", "id='summary'")
+    assert "One price per point; scenario 1: everyone moves at once" in options
+    assert "Bands by need; scenario 5: capped both ways" in options
+    assert "recommended" in options and "prices protection" in options
+
+
+def test_tables_have_captions_and_header_scopes(page):
+    tables = re.findall(r"<table>.*?</table>", page, flags=re.DOTALL)
+    assert len(tables) > 10
+    for t in tables:
+        assert re.match(r"<table><caption>[^<]+</caption>", t), t[:120]
+        heads = re.findall(r"<th(?: [^>]*)?>", t)
+        assert heads and all("scope=" in h for h in heads)
+    assert all('<div class="scroll"><table>' in page[m.start() - 30:m.start() + 7]
+               for m in re.finditer("<table>", page))
+
+
+def test_figures_have_alt_text_and_a_caption_stating_a_finding(page):
+    figures = re.findall(r"<figure>.*?</figure>", page, flags=re.DOTALL)
+    assert len(figures) == len(IN_PAGE)
+    for f in figures:
+        alt = re.search(r'alt="([^"]+)"', f).group(1)
+        caption = re.search(r"<figcaption>(.+?)</figcaption>", f).group(1)
+        assert len(alt) > 60 and len(caption) > 40 and alt != caption
+        assert re.search(r'width="\d+" height="\d+"', f)
+    finance = section(page, "id='finance'", "id='equalities'")
+    assert "In 2013/14, 1 of 3 options meet the £100 target; 0 cost more" in finance
+
+
+def test_part_years_are_labelled_and_not_judged_against_the_target(page):
+    finance = section(page, "id='finance'", "id='equalities'")
+    assert "2012/13 (part year)" in finance
+    chance = section(finance, "Chance of meeting the target by financial year", "</table>")
+    assert "2012/13" not in chance and "2013/14" in chance
+    assert "2012/13 is a part year (go-live July 2012)" in finance
+    assert "A negative cost means the protection saves money" in finance
+
+
+def test_an_equalities_section_for_every_option_with_five_bands(page):
+    eq = section(page, "id='equalities'", "id='method'")
+    select = re.search(r'<select id="eia-choice">(.*?)</select>', eq).group(1)
+    assert re.findall(r'value="(eia-\d)"', select) == ["eia-1", "eia-2", "eia-3"]
+    assert 'value="eia-2" selected' in select                    # the recommended option
+    for n in (1, 2, 3):
+        part = section(eq, f'id="eia-{n}"', "</section>")
+        assert part.count("Lose more than 10%") >= 1 and "Gain 5\u201110%" in part
+        for title in ("Age band", "Client group (disability)", "Sex", "Ethnicity", "PB type",
+                      "Team"):
+            assert f'<th scope="rowgroup" colspan="10">{title}</th>' in part
+    phased = section(eq, 'id="eia-2"', "</section>")
+    # learning disability: 30 of 60 lose more than 10% in every replicate; a quarter gain 5-10%
+    ld = section(phased, '<th scope="row">Learning difficulties</th>', "</tr>")
+    assert "<td>50%<small>50%–50%</small></td>" in ld and "<td>25%<small>25%–25%</small></td>" in ld
+    assert "fewer people than the threshold: suppressed" in phased      # team of 5
+
+
+def test_input_labels_are_inert_in_html(page):
+    assert page.count("<script") == 1                            # the page's own selector script
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "alert(1)</script>" not in page
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
     assert "<i>" not in page
     assert "http://x" not in page.replace(html.escape(TEAMS[0]), "")  # only as escaped text
     assert 'src="http' not in page and "<link" not in page
 
 
-def test_workbook_has_every_table_and_no_formula(built):
-    folder = built[0]
-    sheets = pd.read_excel(folder / "results.xlsx", sheet_name=None)
-    assert set(SHEETS) | {"manifest"} <= set(sheets)
-    assert TEAMS[0] in set(sheets["eia"]["group"])
-    assert "=SUM(1,2)+b" in set(sheets["summary"]["policy"])
-    wb = load_workbook(folder / "results.xlsx")
-    risky = [c for ws in wb for row in ws.iter_rows() for c in row
-             if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
-    assert {c.value for c in risky} >= {TEAMS[0], "=SUM(1,2)+b", "=cmd|' /C calc'!A0"}
-    assert all(c.data_type != "f" for c in risky)
-    with zipfile.ZipFile(folder / "results.xlsx") as z:
-        assert not any("<f>" in z.read(n).decode("utf-8") for n in z.namelist()
-                       if n.startswith("xl/worksheets/"))
+def test_the_page_shows_no_local_path_and_the_finish_time(page):
+    assert "pop.csv" in page and "/home/officer" not in page
+    assert "2026-01-02T03:04:05+00:00" in page
 
 
 def test_stale_tables_are_replaced_and_persons_are_optional(tmp_path):
@@ -108,12 +183,10 @@ def test_stale_tables_are_replaced_and_persons_are_optional(tmp_path):
     assert len(pd.read_csv(tmp_path / "spend.csv")) == 4 * 2   # recomputed from the aggregates
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "&lt;i&gt;abc&lt;/i&gt;" in page  # manifest stored with the results, escaped
-    assert "spend" in pd.read_excel(tmp_path / "results.xlsx", sheet_name=None)
+    assert "calibration &#x27;a&#x27;" in page   # no descriptions recorded: named, not invented
 
 
-def test_the_featured_policy_is_the_recommended_one(built):
-    page = (built[0] / "report.html").read_text(encoding="utf-8")
-    assert "<h3>Every group for a+phased " in page
+def test_the_featured_policy_is_the_recommended_one():
     res = constructed()
     assert featured_policy(res) == 2
     res.policies[2]["recommended"] = False
@@ -125,35 +198,21 @@ def test_the_featured_policy_is_the_recommended_one(built):
     assert featured_policy(res) == 0                 # only the status quo
 
 
-def test_protection_note_names_the_unprotected_transition_from_the_data(built):
-    page = (built[0] / "report.html").read_text(encoding="utf-8")
-    finance = page[page.index("<h2>Finance"):page.index("<h2>Equalities")]
+def test_protection_note_names_the_unprotected_transition_from_the_data(page):
+    finance = section(page, "id='finance'", "id='equalities'")
     assert "the same calibration under the &#x27;immediate&#x27; transition" in finance
 
 
-def test_group_chart_uses_the_study_suppression_threshold():
-    res = constructed(with_persons=True)             # 120 people, 2-60 per group
-    shown = change_by_group(res, 2)
-    assert "groups under 10 people" in shown._suptitle.get_text()
-    assert all(ax.get_xticklabels() for ax in shown.axes)
-    res.meta["study"]["suppress_below"] = 500
-    hidden = change_by_group(res, 2)
-    assert "groups under 500 people" in hidden._suptitle.get_text()
-    assert all([t.get_text() for t in ax.texts] == ["no group of 500 or more people"]
-               for ax in hidden.axes)
-
-
-def test_winners_and_losers_are_labelled_by_protected_characteristic():
-    fig = winners_losers(eia_table(constructed()), "a+phased")
-    labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
-    assert {"Disability: Learning difficulties", "Sex: Male", "Age: 85 and over"} <= labels
-    assert not any("Direct payment" in label or "PB" in label for label in labels)
-
-
-def test_save_all_on_its_own(tmp_path):
-    paths = save_all(constructed(), tmp_path)
-    assert [p.name for p in paths] == list(FIGURES)
-    assert all(p.stat().st_size > 1000 for p in paths)
+def test_terminal_headline_gives_the_chance_beside_mean_savings_and_the_sign_convention():
+    text = headline(constructed(), "out/x")
+    lines = text.splitlines()
+    assert lines[0] == "4 replicates of 4 policies -> out/x"
+    assert "negative = costs more" in lines[1] and "target £100 a year" in lines[1]
+    first = lines[3]                                  # most likely to meet the target first
+    assert first.split()[:2] == ["1.", "a+immediate"] and "£105" in first
+    assert "75%" in first and "meets" in first
+    assert "3. =SUM(1,2)+b" in text and text.rstrip().endswith("simulated futures.")
+    assert "1 of 3 options meet the target (numbers 1)" in text
 
 
 def test_pounds():
@@ -168,7 +227,7 @@ def test_csv_labels_cannot_become_formulas(built):
     folder = built[0]
     summary = pd.read_csv(folder / "summary.csv")
     assert "'=SUM(1,2)+b" in set(summary["policy"])
-    for name in ("summary.csv", "eia.csv", "target.csv", "spend.csv"):
+    for name in ("summary.csv", "eia.csv", "target.csv", "spend.csv", "winners_losers.csv"):
         with open(folder / name, newline="", encoding="utf-8") as f:
             for row in csv.reader(f):
                 for value in row:

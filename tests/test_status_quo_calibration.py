@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.study.montecarlo import RunSpec, run_replicate
-from sim.study.results import StudyResults
-from sim.study.study_file import load_study
 from sim.paths import DEFAULT_STUDY
+from sim.study.montecarlo import RunSpec, run_replicate
+from sim.study.study_file import load_study
 
 
 @pytest.fixture(scope="module")

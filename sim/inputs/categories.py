@@ -84,6 +84,16 @@ OLDER_AGE = 65
 
 MIN_AGE, MAX_AGE = 18, 120
 
+# Winners and losers: five bands of a person's % budget change against the status quo.  Band
+# i covers [edge i-1, edge i) of CHANGE_BAND_EDGES (open at both ends); each edge is an edge of
+# the model's change histogram (sim.model.aggregates.PCT_EDGES).
+CHANGE_BAND_EDGES: tuple[float, ...] = (-0.10, -0.05, 0.05, 0.10)
+CHANGE_BAND = Category(
+    "change_band",
+    ("lose_over10", "lose_5to10", "within5", "gain_5to10", "gain_over10"),
+    ("Lose more than 10%", "Lose 5-10%", "Within 5%", "Gain 5-10%", "Gain more than 10%"),
+)
+
 # Characteristics reported in the Equalities Impact Assessment, in report order: the EIA
 # columns, the per-person reservoir and the group tallies all follow it (team is an open
 # label: its codes are the population's own team names).

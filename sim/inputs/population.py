@@ -7,15 +7,18 @@ raises PopulationError with a message naming the file, the column and the rows.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.atomic import atomic_path
-from sim.inputs.schema import CODED, COLUMNS
+from sim.errors import InputError
+from sim.inputs.schema import CODED, COLUMNS, PopulationError
 from sim.inputs.table_file import parse_table, read_population_bytes
+from sim.inputs.toml_file import read_toml
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +39,8 @@ class Population:
     months_since_review: np.ndarray
     source: str = "<frame>"
     sha256: str = ""
+    synthetic: bool = False   # made up, not real people: reports say so (see about_path)
+    description: str = ""
 
     def __len__(self) -> int:
         return len(self.age)
@@ -80,22 +85,60 @@ class Population:
         return pd.DataFrame(out)[list(COLUMNS)]
 
 
+def about_path(path: str | Path) -> Path:
+    """The population file's own metadata, beside it: `<name>.meta.toml` (optional).
+
+    The file schema has no room for metadata, so a population declares itself here:
+    `synthetic = true` (made up, not real people) and a `description`; reports show the
+    synthetic caveat from it.  A file without one is taken as real records.
+    """
+    return Path(path).with_suffix(".meta.toml")
+
+
+def _read_about(path: Path) -> dict:
+    side = about_path(path)
+    if not side.is_file():
+        return {}
+    try:
+        about = read_toml(side, "population metadata file")[0]
+    except InputError as exc:
+        raise PopulationError(str(exc)) from None
+    if not isinstance(about.get("synthetic", False), bool) or \
+            not isinstance(about.get("description", ""), str):
+        raise PopulationError(f"{side}: 'synthetic' must be true or false and 'description' text")
+    return about
+
+
 def load_population(path: str | Path) -> Population:
-    """Read and validate a CSV or .xlsx population file; raise PopulationError if unusable.
+    """Read and validate a CSV or .xlsx population file and its metadata (`about_path`);
+    raise PopulationError if unusable.
 
     The file is read once: its checksum is of the very bytes validated.
     """
     path = Path(path)
+    about = _read_about(path)
     data = read_population_bytes(path)
     df = parse_table(path, data)
-    return Population.from_frame(df, source=str(path), sha256=hashlib.sha256(data).hexdigest())
+    pop = Population.from_frame(df, source=str(path), sha256=hashlib.sha256(data).hexdigest())
+    return replace(pop, synthetic=about.get("synthetic", False),
+                   description=about.get("description", ""))
 
 
 def write_population(pop: Population, path: str | Path) -> None:
-    """Write a population as CSV (atomically: temporary file, then rename)."""
+    """Write a population as CSV (atomically: temporary file, then rename), and beside it its
+    metadata if it is synthetic (a stale metadata file of another population is removed)."""
     df = pop.to_frame()
     df["age"] = df["age"].round(1)
     df["ras_points"] = df["ras_points"].round(1)
     df["annual_budget"] = df["annual_budget"].round(2)
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False)
+    side = about_path(path)
+    if not pop.synthetic:
+        side.unlink(missing_ok=True)
+        return
+    with atomic_path(side) as tmp:
+        tmp.write_text(f"# Metadata of {Path(path).name}, read with it (sim/inputs/population.py)\n"
+                       "synthetic = true\n"
+                       f"description = {json.dumps(pop.description, ensure_ascii=False)}\n",
+                       encoding="utf-8")

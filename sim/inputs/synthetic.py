@@ -18,6 +18,13 @@ from sim.inputs.population import Population
 from sim.inputs.toml_file import read_toml
 from sim.paths import DEFAULT_TARGETS
 
+# What the report and the EIA document say about a population this module built.
+DESCRIPTION = ("No real person's record: built by "
+               "'run-sim synthesize' to the aggregates published in the B&NES Wellbeing Policy "
+               "Development and Scrutiny Panel reports (March and September 2012) plus documented "
+               "assumptions (populations/synthetic_targets.toml). Read its results as the "
+               "mechanics of each option, not a forecast for real people.")
+
 
 def load_targets(path: str | Path | None = None) -> dict[str, Any]:
     return read_toml(path or DEFAULT_TARGETS, "synthetic targets file")[0]
@@ -111,6 +118,8 @@ def generate(
         annual_budget=np.round(c["cost"], 2),
         months_since_review=msr,
         source="synthetic",
+        synthetic=True,
+        description=DESCRIPTION,
     )
 
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.inputs.categories import AGE_BAND, CATEGORIES, CLIENT_GROUP, EIA_CHARACTERISTICS, PB_TYPE
+from sim.inputs.categories import (
+    AGE_BAND,
+    CATEGORIES,
+    CHANGE_BAND,
+    CHANGE_BAND_EDGES,
+    CLIENT_GROUP,
+    EIA_CHARACTERISTICS,
+    PB_TYPE,
+)
 
 # Columns of the monthly spend-by-group array (the last axis of spend_month_group).
 SPEND_GROUPS: tuple[tuple[str, str], ...] = (
@@ -85,7 +93,7 @@ AXES: dict[str, str] = {
     "S": "snapshot (SNAPSHOTS)", "J": "EIA group (eia_groups)", "K": "statistic (EIA_STATS)",
     "Q": "per-replicate statistic (EIA_REP_STATS)", "H": "percentage-change bin (PCT_EDGES)",
     "V": "side (DISPARITY_SIDES)", "E": "world event (ACTIVITY_EVENTS)",
-    "U": "client group x PB type (USER_CELLS)",
+    "U": "client group x PB type (USER_CELLS)", "B": "band of % change (CHANGE_BAND)",
 }
 
 
@@ -94,7 +102,7 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
     return {"P": n_policies, "T": n_months, "F": n_years, "G": len(SPEND_GROUPS),
             "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
             "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES),
-            "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS)}
+            "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS), "B": len(CHANGE_BAND)}
 
 
 # A replicate's raw arrays: name -> (axes, what).
@@ -172,6 +180,8 @@ class Aggregate:
 
 
 _REP_STATS = [EIA_STATS.index(s) for s in EIA_REP_STATS]
+# First histogram bin of each change band (bin b counts [PCT_EDGES[b-1], PCT_EDGES[b])).
+_BAND_STARTS = [0] + [int(np.argmin(abs(PCT_EDGES - e))) + 1 for e in CHANGE_BAND_EDGES]
 
 AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
     Aggregate("spend_fy", "PF", "community spend by financial year", np.float64, ROWS,
@@ -201,6 +211,8 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
               lambda raw, fy: raw["eia"][..., _REP_STATS]),
     Aggregate("eia_hist", "SPJH", "counts of percentage change by group", np.float64, SUM,
               lambda raw, fy: raw["eia_hist"]),
+    Aggregate("eia_bands", "SPJB", "people by band of % change, kept for intervals", np.float32,
+              ROWS, lambda raw, fy: np.add.reduceat(raw["eia_hist"], _BAND_STARTS, axis=-1)),
     Aggregate("disparity", "SPV", "younger/older allocation-per-point ratio", np.float64, ROWS,
               lambda raw, fy: raw["disparity"]),
     Aggregate("activity_fy", "EF", "the world's events by financial year", np.float64, ROWS,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from sim.inputs.categories import CATEGORIES, PROTECTED
+from sim.inputs.categories import CATEGORIES, CHANGE_BAND, PROTECTED
 from sim.model.aggregates import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS
 from sim.outputs.settings import settings
 from sim.study.results import StudyResults
@@ -87,6 +87,27 @@ def _shares(t: np.ndarray, hist: np.ndarray, R: int) -> dict[str, float]:
         }
 
 
+def _group_cols(pol: dict, snapshot: str, char: str, code: str) -> dict[str, str]:
+    return {"policy": pol["name"], "calibration": pol["calibration"],
+            "transition": pol["transition"], "snapshot": snapshot, "characteristic": char,
+            "protected_characteristic": PROTECTED.get(char, ""), "group": code,
+            "group_label": group_label(char, code)}
+
+
+def _rr(char: str, pooled: np.ndarray, rep: np.ndarray | None,
+        j: int) -> tuple[float, float, float]:
+    """Relative risk of group j (pooled tallies (J, 2): losers, people) with its interval
+    across replicates (rep (R, J, 2)); NaN for everyone ('all')."""
+    if char == "all":
+        return np.nan, np.nan, np.nan
+    rr = float(relative_risk(pooled[j, 0], pooled[j, 1], pooled[0, 0], pooled[0, 1]))
+    if rep is None:
+        return rr, np.nan, np.nan
+    lo, hi = percentile_interval(relative_risk(rep[:, j, 0], rep[:, j, 1], rep[:, 0, 0],
+                                               rep[:, 0, 1]))
+    return rr, lo, hi
+
+
 def eia_table(res: StudyResults, snapshot: str = "first_year",
               suppress: bool = True) -> pd.DataFrame:
     """eia.csv: one row per (non-baseline) policy, characteristic and group."""
@@ -102,18 +123,10 @@ def eia_table(res: StudyResults, snapshot: str = "first_year",
         tot = res.eia_sum[s, p]                                       # (J, K), column 0 = all
         rep = None if res.eia_rep is None else res.eia_rep[:, s, p].astype(float)  # (R, J, k)
         for j, (char, code) in enumerate(res.eia_columns):
-            row = {"policy": pol["name"], "calibration": pol["calibration"],
-                   "transition": pol["transition"], "snapshot": snapshot,
-                   "characteristic": char, "protected_characteristic": PROTECTED.get(char, ""),
-                   "group": code, "group_label": group_label(char, code),
-                   **_shares(tot[j], res.eia_hist[s, p, j], R),
-                   "rr_lose": np.nan, "rr_lose_lo": np.nan, "rr_lose_hi": np.nan}
-            if char != "all":
-                row["rr_lose"] = float(relative_risk(tot[j, lose], tot[j, n_],
-                                                     tot[0, lose], tot[0, n_]))
-                if rep is not None:
-                    row["rr_lose_lo"], row["rr_lose_hi"] = percentile_interval(relative_risk(
-                        rep[:, j, rlose], rep[:, j, rn], rep[:, 0, rlose], rep[:, 0, rn]))
+            row = {**_group_cols(pol, snapshot, char, code),
+                   **_shares(tot[j], res.eia_hist[s, p, j], R)}
+            row["rr_lose"], row["rr_lose_lo"], row["rr_lose_hi"] = _rr(
+                char, tot[:, [lose, n_]], None if rep is None else rep[:, :, [rlose, rn]], j)
             row["suppressed"] = bool(suppress and not row["count"] >= limit)
             if row["suppressed"]:
                 row.update({c: np.nan for c in STAT_COLUMNS})
@@ -156,3 +169,36 @@ def largest_disparity(eia: pd.DataFrame) -> pd.DataFrame:
                          "largest_rr_hi": top["rr_lose_hi"].to_numpy(),
                          "largest_rr_group": (top["protected_characteristic"] + ": "
                                               + top["group_label"]).to_numpy()})
+
+
+def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
+                         suppress: bool = True) -> pd.DataFrame:
+    """winners_losers.csv: per policy and group, the share in each band of budget change
+    (CHANGE_BAND, summing to 1) with its 95% interval across replicates, and the relative
+    risk of losing more than 10% (the EIA document's rating rests on it)."""
+    s = SNAPSHOTS.index(snapshot)
+    lose, n_ = EIA_STATS.index("n_lose10"), EIA_STATS.index("n")
+    rlose, rn = EIA_REP_STATS.index("n_lose10"), EIA_REP_STATS.index("n")
+    R, limit = max(res.n_replicates, 1), settings(res).suppress_below
+    rows = []
+    for p, pol in enumerate(res.policies):
+        if pol["is_baseline"]:
+            continue
+        bands = np.asarray(res.eia_bands[:, s, p], dtype=float)            # (R, J, B)
+        tot, rep = res.eia_sum[s, p], np.asarray(res.eia_rep[:, s, p], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_rep = bands / bands.sum(axis=2, keepdims=True)
+            pooled = bands.sum(axis=0) / bands.sum(axis=(0, 2))[:, None]  # (J, B)
+        for j, (char, code) in enumerate(res.eia_columns):
+            row = {**_group_cols(pol, snapshot, char, code), "count": tot[j, n_] / R}
+            for b, band in enumerate(CHANGE_BAND.codes):
+                row[f"share_{band}"] = float(pooled[j, b])
+                row[f"share_{band}_lo"], row[f"share_{band}_hi"] = percentile_interval(
+                    per_rep[:, j, b])
+            row["rr_lose10"], row["rr_lose10_lo"], row["rr_lose10_hi"] = _rr(
+                char, tot[:, [lose, n_]], rep[:, :, [rlose, rn]], j)
+            row["suppressed"] = bool(suppress and not row["count"] >= limit)
+            if row["suppressed"]:
+                row.update({c: np.nan for c in row if c.startswith(("share_", "rr_", "count"))})
+            rows.append(row)
+    return pd.DataFrame(rows)

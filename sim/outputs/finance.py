@@ -126,7 +126,9 @@ def spend_table(res: StudyResults) -> pd.DataFrame:
 
 def target_table(res: StudyResults) -> pd.DataFrame:
     """target.csv: savings against the target, its probability, and what protection costs
-    (the same calibration's unprotected policy saves this much more on average)."""
+    (the same calibration's unprotected policy saves this much more on average).  Years
+    before the first full year are flagged `part_year`: their chance compares a part
+    year's savings with the full-year target."""
     s = settings(res)
     save = savings(res)
     vs_budget, budget, f0 = savings_vs_base_budget(res), base_budget(res), base_year(res)
@@ -135,6 +137,7 @@ def target_table(res: StudyResults) -> pd.DataFrame:
     residential = np.zeros_like(community) if res.res_spend_fy is None else res.res_spend_fy
     adm = np.full_like(community, np.nan) if res.admissions_fy is None else res.admissions_fy
     comparator = unprotected_comparators(res)
+    first_full = res.financial_years.index(s.first_full_year)
     rows = []
     for p in range(len(res.policies)):
         for f, fy in enumerate(res.financial_years):
@@ -161,6 +164,7 @@ def target_table(res: StudyResults) -> pd.DataFrame:
                 "community_spend_change": float(change),
                 "community_spend_change_share": rel,
                 "cost_neutral": bool(abs(rel) <= s.cost_neutral_tolerance),
+                "part_year": f < first_full,   # before the first full year: not a fair test
             })
     return pd.DataFrame(rows)
 

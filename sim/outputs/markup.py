@@ -1,57 +1,25 @@
-"""HTML building blocks for the report: escaped text, formatted tables, embedded figures.
+"""HTML building blocks for the report: escaped text, captioned tables, captioned figures.
 
-Every piece of text that can come from an input file passes through `esc`, so a
-label such as a team name is shown, never run.  The page is self-contained: no
-external stylesheet, script or image.
+Every piece of text that can come from an input file passes through `esc`, so a label
+such as a team name is shown, never run.  The page is self-contained: no external
+stylesheet, script or image.  Tables have a caption and header scopes, and sit in a box
+that scrolls on its own on a narrow screen; figures have alt text and a caption that
+states what they show.
 """
 from __future__ import annotations
 
 import base64
 import html
+import struct
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.outputs.columns import COUNT, GBP, NUM1, PCT, RATIO, heading, kind
 from sim.outputs.formats import pounds
-
-CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
-color:#222}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}
-td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
-th{background:#eef}td:first-child,th:first-child{text-align:left}img{max-width:100%}
-.note{color:#555;font-size:14px}h2{border-bottom:2px solid #0072B2;padding-bottom:4px}"""
-
-GBP = ("savings_mean", "savings_p5", "savings_p50", "savings_p95", "protection_cost",
-       "residential_cost_vs_baseline", "community_spend_change", "mean_change_gbp",
-       "alloc_per_point_before", "alloc_per_point_after")
-PCT = ("prob_meet_target", "prob_meet_target_se", "share_lose5", "share_lose10", "share_lose25",
-       "share_gain", "mean_change_pct", "median_change_pct", "community_spend_change_share")
-RATIO = ("largest_rr_lose", "largest_rr_lo", "largest_rr_hi", "rr_lose", "rr_lose_lo",
-         "rr_lose_hi", "ratio_before", "ratio_before_lo", "ratio_before_hi", "ratio_after",
-         "ratio_after_lo", "ratio_after_hi")
-KINDS = {**{c: "gbp" for c in GBP}, **{c: "pct" for c in PCT}, **{c: "ratio" for c in RATIO},
-         "count": "num", "admissions_mean": "num1", "admissions_vs_baseline": "num1"}
-HEADINGS = {
-    "savings_mean": "mean savings", "savings_p5": "savings, low (5%)",
-    "savings_p95": "savings, high (95%)", "prob_meet_target": "chance of meeting target",
-    "prob_meet_target_se": "± (MC s.e.)", "share_lose10": "losing >10%",
-    "largest_rr_lose": "largest relative risk of losing", "largest_rr_lo": "low (95%)",
-    "largest_rr_hi": "high (95%)", "largest_rr_group": "group",
-    "protection_cost": "cost of transitional protection",
-    "admissions_vs_baseline": "extra care-home admissions",
-    "residential_cost_vs_baseline": "extra residential cost",
-    "community_spend_change_share": "community spend change", "cost_neutral": "cost neutral",
-    "group_label": "group", "mean_change_gbp": "mean change £", "mean_change_pct": "mean change %",
-    "median_change_pct": "median change %",
-    "share_gain": "gaining", "rr_lose": "relative risk of losing >5%", "rr_lose_lo": "RR low",
-    "rr_lose_hi": "RR high", "alloc_per_point_before": "£ per point before",
-    "alloc_per_point_after": "£ per point after", "ratio_before": "younger/older before",
-    "ratio_before_lo": "low (95%)", "ratio_before_hi": "high (95%)",
-    "ratio_after": "younger/older after", "ratio_after_lo": "low (95%)",
-    "ratio_after_hi": "high (95%)",
-}
+from sim.outputs.style import CSS_DPI, FIGURE_DPI
 
 
 def esc(value: Any) -> str:
@@ -59,49 +27,89 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def fmt(v: Any, kind: str) -> str:
+def missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v))
+
+
+def fmt(v: Any, how: str) -> str:
     """One cell as people read it: £, %, ratio, count or escaped text; '–' when missing."""
-    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+    if missing(v):
         return "–"
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else "no"
-    if kind == "gbp":
+    if how == GBP:
         return pounds(float(v))
-    if kind == "pct":
-        return f"{float(v):.1%}" if 0 < abs(float(v)) < 0.095 else f"{float(v):.0%}"
-    if kind == "ratio":
+    if how == PCT:
+        return percent(float(v))
+    if how == RATIO:
         return f"{float(v):.2f}"
-    if kind in ("num", "num1"):
-        return f"{float(v):,.{0 if kind == 'num' else 1}f}"
+    if how in (COUNT, NUM1):
+        return f"{float(v):,.{0 if how == COUNT else 1}f}"
     return esc(v)
 
 
-def table(df: pd.DataFrame, max_rows: int | None = None) -> str:
-    """An HTML table; every header and text cell escaped, numbers formatted by column."""
-    head = "".join(f"<th>{esc(HEADINGS.get(str(c), str(c)))}</th>" for c in df.columns)
+def percent(x: float) -> str:
+    """A share as people read it: one decimal under 10% (but not 0), whole numbers above."""
+    return f"{x:.1%}" if 0 < abs(x) < 0.095 else f"{x:.0%}"
+
+
+def table(df: pd.DataFrame, caption: str, *, max_rows: int | None = None,
+          kinds: dict[str, str] | None = None) -> str:
+    """A captioned table; column headings and number formats from `columns` (or `kinds`),
+    the first column as row headers; every header and text cell escaped."""
+    kinds = kinds or {}
+    head = "".join(f'<th scope="col"{_align(kinds.get(str(c), kind(str(c))))}>'
+                   f"{esc(heading(str(c)))}</th>" for c in df.columns)
     shown = df if max_rows is None else df.head(max_rows)
-    body = ["<tr>" + "".join(f"<td>{fmt(v, KINDS.get(str(c), 'text'))}</td>"
-                             for c, v in zip(df.columns, row)) + "</tr>"
-            for row in shown.itertuples(index=False)]
-    more = (f"<p class='note'>{len(df) - len(shown)} more rows in the CSV and workbook.</p>"
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for i, (c, v) in enumerate(zip(df.columns, row)):
+            how = kinds.get(str(c), kind(str(c)))
+            text = fmt(v, how)
+            cls = "" if how != "text" or i == 0 else ' class="wrap"' if len(text) > 40 else \
+                ' class="text"'
+            cells.append(f'<th scope="row">{text}</th>' if i == 0 else f"<td{cls}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (note(f"{len(df) - len(shown)} more rows in the CSV files and the workbook.")
             if len(shown) < len(df) else "")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    return (f'<div class="scroll"><table><caption>{esc(caption)}</caption><thead><tr>{head}'
+            f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>{more}")
 
 
-def formatted(df: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Every column but the first formatted as `kind` (for year and group pivots)."""
+def _align(how: str) -> str:
+    return ' class="text"' if how == "text" else ""
+
+
+def formatted(df: pd.DataFrame, how: str) -> pd.DataFrame:
+    """Every column but the first formatted as `how` (for year and group pivots)."""
     out = df.copy()
     for c in out.columns[1:]:
-        out[c] = [fmt(v, kind) for v in out[c]]
+        out[c] = [fmt(v, how) for v in out[c]]
     return out
 
 
-def img(path: Path, alt: str) -> str:
-    """A figure embedded in the page (no file beside it to lose)."""
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{data}"></figure>'
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels of a PNG (from its header)."""
+    return struct.unpack(">II", data[16:24])
+
+
+def img(path: Path, alt: str, caption: str) -> str:
+    """A figure embedded in the page (no file beside it to lose), shown at its drawn size,
+    with alt text that describes it and a caption that states its finding."""
+    data = path.read_bytes()
+    w, h = (round(n * CSS_DPI / FIGURE_DPI) for n in png_size(data))
+    src = base64.b64encode(data).decode("ascii")
+    return (f'<figure><div class="scroll"><img alt="{esc(alt)}" width="{w}" height="{h}" '
+            f'src="data:image/png;base64,{src}"></div><figcaption>{esc(caption)}</figcaption>'
+            "</figure>")
 
 
 def note(text: str) -> str:
     """A paragraph of explanation, escaped."""
     return f"<p class='note'>{esc(text)}</p>"
+
+
+def box(paragraphs: list[str], cls: str = "") -> str:
+    """A highlighted box of already-built paragraphs (the headline, a caveat)."""
+    return f'<div class="box {cls}">' + "".join(paragraphs) + "</div>"

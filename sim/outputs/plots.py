@@ -1,7 +1,9 @@
-"""Figures for the report: plain-English titles, £ axes, a colour-blind-safe palette (Okabe-Ito).
+"""Figures for the report and the EIA document: plain-English titles, £ axes, Okabe-Ito colours.
 
-Every function returns a matplotlib Figure; `save_all` writes them as PNGs.  Labels
-that come from input files (policy names) are shown literally, never as mathtext.
+Every function returns a matplotlib Figure at most FIGURE_WIDTH inches wide with text of at
+least MIN_FONT_PT points (style.py), shown at its drawn size.  Options are numbered as in
+the report's tables.  Labels that come from input files (policy names) are shown literally,
+never as mathtext.  `save_all` writes every figure as PNG.
 """
 from __future__ import annotations
 
@@ -17,25 +19,97 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim.atomic import atomic_path
-from sim.inputs.categories import CATEGORIES, EIA_CHARACTERISTICS, OLDER_AGE, TITLES
-from sim.outputs.equalities import disparity_table, eia_table
+from sim.outputs import describe
+from sim.outputs.equalities import disparity_table, eia_table, winners_losers_table
 from sim.outputs.finance import savings
 from sim.outputs.formats import pounds
+from sim.outputs.plots_groups import change_by_group, disparity_chart, txt, winners_losers, wrap
 from sim.outputs.roles import featured_policy, ras_policies
 from sim.outputs.settings import settings
+from sim.outputs.style import FIGURE_DPI, FIGURE_WIDTH, GREY, OKABE_ITO
 from sim.study.results import StudyResults
 
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-GREY = "#999999"
-# Charted by group: the characteristics with fixed categories (teams are open labels).
-CHARTED = tuple(c for c in EIA_CHARACTERISTICS if c in CATEGORIES)
 POUNDS = FuncFormatter(pounds)
 PERCENT = FuncFormatter(lambda x, _p: f"{x:.0%}")
+MARKERS = "osD^vP*Xh<>"
 
 
-def _txt(label: object) -> str:
-    """Input text shown literally: a '$' must not switch matplotlib into mathtext."""
-    return str(label).replace("$", r"\$")
+def _unique(res: StudyResults, key: str) -> list[str]:
+    return list(dict.fromkeys(res.policies[i][key] for i in ras_policies(res)))
+
+
+def fan_chart(res: StudyResults) -> Figure:
+    """Monthly community spend: the status quo's 90% band and median, and each option's
+    median, one panel per calibration, the axis from £0."""
+    ras = ras_policies(res) or [res.baseline_index]
+    cals, trs = _unique(res, "calibration") or ["status_quo"], _unique(res, "transition")
+    ncol = 2 if len(cals) > 1 else 1
+    nrow = -(-len(cals) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(FIGURE_WIDTH, 2.5 * nrow + 1.6), sharex=True,
+                             sharey=True, squeeze=False, layout="constrained")
+    x = np.arange(len(res.months))
+    base = np.percentile(res.spend_month_total[:, res.baseline_index], [5, 50, 95], axis=0)
+    for k, cal in enumerate(cals):
+        ax = axes.flat[k]
+        ax.fill_between(x, base[0], base[2], color=GREY, alpha=0.35, lw=0,
+                        label="status quo, 90% of futures")
+        ax.plot(x, base[1], color="black", lw=1, ls="--", label="status quo, median")
+        for i in (i for i in ras if res.policies[i]["calibration"] == cal):
+            t = res.policies[i]["transition"]
+            ax.plot(x, np.median(res.spend_month_total[:, i], axis=0), lw=1.5,
+                    color=OKABE_ITO[trs.index(t) % len(OKABE_ITO)] if t in trs else OKABE_ITO[0],
+                    label=f"transition: {txt(t)}")
+        ax.axvline(res.go_live_month, color=OKABE_ITO[5], lw=1, ls=":", label="go-live")
+        ax.set_title(f"calibration: {txt(cal)}")
+        ax.yaxis.set_major_formatter(POUNDS)
+    axes.flat[0].set_ylim(bottom=0)   # shared: from £0, up to the highest line of any panel
+    for ax in axes.flat[len(cals):]:
+        ax.set_visible(False)
+    ticks = [m for m in range(len(res.months)) if str(res.months[m]).endswith("-04")]
+    fy = np.asarray(res.month_fy)
+    for ax in axes[-1]:
+        ax.set_xticks(ticks, [txt(res.financial_years[fy[m]]) for m in ticks], rotation=45)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    for ax in axes.flat[1:len(cals)]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside lower center", ncol=2)
+    fig.suptitle("Forecast community spend per month (medians of the simulated futures)")
+    fig.supylabel("Community spend per month")
+    return fig
+
+
+def savings_distribution(res: StudyResults, target: float | None = None,
+                         year: str | None = None) -> Figure:
+    """Savings per option against the target, with the chance of meeting it."""
+    s = settings(res)
+    target = s.target if target is None else target
+    year = s.first_full_year if year is None else year
+    save = savings(res)[:, :, res.financial_years.index(year)]
+    order = ras_policies(res)[::-1]  # first option at the top
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(order) + 1.9), layout="constrained")
+    if not order:
+        _empty(ax, "No options besides the status quo")
+        return fig
+    ax.boxplot([save[:, i] for i in order], orientation="horizontal", whis=(5, 95),
+               showfliers=False, medianprops={"color": OKABE_ITO[5]},
+               boxprops={"color": OKABE_ITO[0]})
+    ax.set_yticks(range(1, len(order) + 1), [txt(describe.label(res, i)) for i in order])
+    ax.axvline(target, color=OKABE_ITO[2], lw=1.5, label=f"savings target {pounds(target)}")
+    ax.axvline(0, color=GREY, lw=0.8)
+    chance = ax.twinx()
+    chance.set_ylim(ax.get_ylim())
+    chance.set_yticks(range(1, len(order) + 1),
+                      [f"{np.mean(save[:, i] >= target):.0%}" for i in order])
+    chance.set_ylabel("chance of meeting the target")
+    ax.xaxis.set_major_formatter(POUNDS)
+    ax.set_xlabel(f"Savings against the status quo, {txt(year)} (negative = extra cost)\n"
+                  "box: middle half of simulated futures; whiskers: 90%")
+    ax.set_title(wrap(f"Savings in {txt(year)} and the chance of meeting the target", 60))
+    ax.legend(loc="lower left")
+    return fig
 
 
 def _empty(ax, message: str) -> None:
@@ -44,200 +118,64 @@ def _empty(ax, message: str) -> None:
     ax.set_yticks([])
 
 
-def fan_chart(res: StudyResults) -> Figure:
-    """Monthly community spend: each policy's 5-95% band and median against the status quo."""
-    ras = ras_policies(res) or [res.baseline_index]
-    cals = list(dict.fromkeys(res.policies[i]["calibration"] for i in ras))
-    trs = list(dict.fromkeys(res.policies[i]["transition"] for i in ras))
-    fig, axes = plt.subplots(len(cals), len(trs), figsize=(3.2 * len(trs) + 1, 2.4 * len(cals) + 1),
-                             sharex=True, sharey=True, squeeze=False, layout="constrained")
-    x = np.arange(len(res.months))
-    base = np.median(res.spend_month_total[:, res.baseline_index], axis=0)
-    for i in ras:
-        pol = res.policies[i]
-        ax = axes[cals.index(pol["calibration"]), trs.index(pol["transition"])]
-        q = np.percentile(res.spend_month_total[:, i], [5, 50, 95], axis=0)
-        ax.fill_between(x, q[0], q[2], color=OKABE_ITO[0], alpha=0.3, lw=0,
-                        label="policy, 90% range")
-        ax.plot(x, q[1], color=OKABE_ITO[0], lw=1.2, label="policy, median")
-        ax.plot(x, base, color=GREY, lw=1, ls="--", label="status quo, median")
-        ax.axvline(res.go_live_month, color=OKABE_ITO[5], lw=0.8, label="go-live")
-        ax.set_title(_txt(pol["name"]), fontsize=8)
-        ax.yaxis.set_major_formatter(POUNDS)
-    for ax in axes.ravel():
-        if not ax.has_data():
-            ax.set_visible(False)
-    ticks = [m for m in range(len(res.months)) if str(res.months[m]).endswith("-04")]
-    fy = np.asarray(res.month_fy)
-    for ax in axes[-1]:
-        ax.set_xticks(ticks, [_txt(res.financial_years[fy[m]]) for m in ticks], fontsize=7,
-                      rotation=45)
-    axes[0, 0].legend(fontsize=6, loc="upper left")
-    fig.suptitle("Forecast community spend per month by policy "
-                 "(shaded: 90% of simulated futures; dashed: status quo)")
-    fig.supylabel("Community spend per month")
-    fig.supxlabel("Financial year (ticks at April)")
-    return fig
-
-
-def savings_distribution(res: StudyResults, target: float | None = None,
-                         year: str | None = None) -> Figure:
-    """Savings per policy against the target, with the probability of meeting it."""
-    s = settings(res)
-    target = s.target if target is None else target
-    year = s.first_full_year if year is None else year
-    f = res.financial_years.index(year)
-    save = savings(res)[:, :, f]
-    order = ras_policies(res)[::-1]  # first policy at the top
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(order) + 1.8))
-    if not order:
-        _empty(ax, "No policies besides the status quo")
-        return fig
-    ax.boxplot([save[:, i] for i in order], orientation="horizontal", whis=(5, 95),
-               showfliers=False, medianprops={"color": OKABE_ITO[5]},
-               boxprops={"color": OKABE_ITO[0]})
-    ax.set_yticks(range(1, len(order) + 1), [_txt(res.policies[i]["name"]) for i in order],
-                  fontsize=7)
-    ax.axvline(target, color=OKABE_ITO[2], lw=1.5, label=f"savings target {pounds(target)}")
-    ax.axvline(0, color=GREY, lw=0.8)
-    for y, i in enumerate(order, start=1):
-        p = float(np.mean(save[:, i] >= target))
-        ax.text(1.01, y, f"{p:.0%} chance", transform=ax.get_yaxis_transform(), fontsize=7,
-                va="center")
-    ax.xaxis.set_major_formatter(POUNDS)
-    ax.set_xlabel(f"Savings against the status quo in {_txt(year)} "
-                  "(box: middle half of simulated futures, whiskers: 90%)")
-    ax.set_title(f"Savings in {_txt(year)} and the chance of meeting the target")
-    ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    return fig
+def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, labels: list[str]) -> None:
+    """Numbers beside their points, each moved to the first of eight spots where it does not
+    sit on a number already placed (in display points)."""
+    spots = [(5, 4), (5, -11), (-12, 4), (-12, -11), (0, 8), (0, -15), (9, -3), (-16, -3)]
+    to_px = ax.transData.transform
+    placed: list[tuple[float, float]] = []
+    for x, y, text in zip(xs, ys, labels):
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        px, py = to_px((x, y)) * 72 / ax.figure.dpi
+        for dx, dy in spots:
+            if all(abs(px + dx - qx) > 13 or abs(py + dy - qy) > 10 for qx, qy in placed):
+                break
+        placed.append((px + dx, py + dy))
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=9.5)
 
 
 def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
-    """Each policy as a point: mean first-full-year savings against the share losing >10%."""
+    """Each option as a numbered point: mean first-full-year savings against the share of
+    current users losing more than 10%."""
     s = settings(res)
-    f = res.financial_years.index(s.first_full_year)
-    mean_save = savings(res)[:, :, f].mean(axis=0)
+    mean_save = savings(res)[:, :, res.financial_years.index(s.first_full_year)].mean(axis=0)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
-    ras = ras_policies(res)
-    cals = list(dict.fromkeys(res.policies[i]["calibration"] for i in ras))
-    trs = list(dict.fromkeys(res.policies[i]["transition"] for i in ras))
-    markers = "osD^vP*Xh<>"
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for i in ras:
+    ras, cals, trs = ras_policies(res), _unique(res, "calibration"), _unique(res, "transition")
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 6.2), layout="constrained")
+    xs = np.array([everyone.get(res.policies[i]["name"], np.nan) for i in ras], dtype=float)
+    ys = mean_save[ras]
+    for i, x, y in zip(ras, xs, ys):
         pol = res.policies[i]
-        ax.scatter(everyone.get(pol["name"], np.nan), mean_save[i], s=50,
-                   color=OKABE_ITO[cals.index(pol["calibration"]) % len(OKABE_ITO)],
-                   marker=markers[trs.index(pol["transition"]) % len(markers)])
+        ax.scatter(x, y, s=45, color=OKABE_ITO[cals.index(pol["calibration"]) % len(OKABE_ITO)],
+                   marker=MARKERS[trs.index(pol["transition"]) % len(MARKERS)], zorder=3)
+    fig.canvas.draw()  # positions in display units for the labels
+    _place_labels(ax, xs, ys, [str(describe.number(res, i)) for i in ras])
     for i, c in enumerate(cals):
-        ax.scatter([], [], color=OKABE_ITO[i % len(OKABE_ITO)], label=f"calibration: {_txt(c)}")
+        ax.scatter([], [], color=OKABE_ITO[i % len(OKABE_ITO)], label=f"calibration: {txt(c)}")
     for i, t in enumerate(trs):
-        ax.scatter([], [], color=GREY, marker=markers[i % len(markers)],
-                   label=f"transition: {_txt(t)}")
+        ax.scatter([], [], color=GREY, marker=MARKERS[i % len(MARKERS)],
+                   label=f"transition: {txt(t)}")
     ax.axhline(s.target, color=OKABE_ITO[2], lw=1, ls="--", label=f"target {pounds(s.target)}")
     ax.axhline(0, color=GREY, lw=0.8)
     ax.yaxis.set_major_formatter(POUNDS)
     ax.xaxis.set_major_formatter(PERCENT)
     ax.set_xlabel("Share of current users losing more than 10% (one year after go-live)")
-    ax.set_ylabel(f"Mean savings, {_txt(s.first_full_year)}")
-    ax.set_title("Policy map: savings against the number of people losing out")
-    ax.legend(fontsize=6, ncol=2, loc="best")
-    fig.tight_layout()
-    return fig
-
-
-def _person_changes(res: StudyResults, policy: int, char: str, n_groups: int) -> list[np.ndarray]:
-    """% change one year after go-live per group, pooled over the reservoir replicates."""
-    out: list[list[np.ndarray]] = [[] for _ in range(n_groups)]
-    for rec in res.persons:
-        if not {"valid", "before", "after", char} <= set(rec):
-            continue
-        before = np.asarray(rec["before"][0], dtype=float)
-        ok = np.asarray(rec["valid"][0, policy], dtype=bool) & (before > 0)
-        pct = np.asarray(rec["after"][0, policy], dtype=float) / np.where(before > 0, before, 1) - 1
-        codes = np.asarray(rec[char])
-        for g in range(n_groups):
-            out[g].append(pct[ok & (codes == g)])
-    return [np.concatenate(x) if x else np.zeros(0) for x in out]
-
-
-def change_by_group(res: StudyResults, policy: int) -> Figure:
-    """Box plots of % budget change by group, from the person-level reservoir; groups
-    smaller than the study's suppression threshold are left out, as in the tables."""
-    limit = settings(res).suppress_below
-    fig, axes = plt.subplots(1, len(CHARTED), figsize=(16, 4.5), sharey=True)
-    for ax, char in zip(axes, CHARTED):
-        cat = CATEGORIES[char]
-        groups = _person_changes(res, policy, char, len(cat.codes))
-        keep = [g for g in range(len(cat.codes)) if len(groups[g]) >= limit]
-        ax.set_title(TITLES[char], fontsize=9)
-        if not keep:
-            _empty(ax, f"no group of {limit:g} or more people")
-            continue
-        ax.boxplot([groups[g] for g in keep], whis=(5, 95), showfliers=False,
-                   medianprops={"color": OKABE_ITO[5]})
-        ax.set_xticks(range(1, len(keep) + 1), [cat.labels[g] for g in keep],
-                      rotation=60, ha="right", fontsize=7)
-        ax.axhline(0, color=GREY, lw=0.8)
-        ax.yaxis.set_major_formatter(PERCENT)
-    axes[0].set_ylabel("Budget change against the status quo")
-    fig.suptitle("Budget change by group one year after go-live: "
-                 f"{_txt(res.policies[policy]['name'])} (box: middle half, whiskers: 90%; "
-                 f"groups under {limit:g} people not shown)")
-    fig.tight_layout()
-    return fig
-
-
-def winners_losers(eia: pd.DataFrame, policy: str) -> Figure:
-    """Share losing more than 10% and share gaining, per protected-characteristic group."""
-    sub = eia[(eia["policy"] == policy) & (eia["protected_characteristic"] != "")
-              & ~eia["suppressed"].astype(bool)]
-    fig, ax = plt.subplots(figsize=(8, 0.28 * len(sub) + 1.8))
-    if sub.empty:
-        _empty(ax, "no group large enough to show")
-        return fig
-    y = np.arange(len(sub))[::-1]
-    labels = [f"{c.capitalize()}: {g}"
-              for c, g in zip(sub["protected_characteristic"], sub["group_label"])]
-    ax.barh(y, -sub["share_lose10"].to_numpy(), color=OKABE_ITO[5], label="losing more than 10%")
-    ax.barh(y, sub["share_gain"].to_numpy(), color=OKABE_ITO[2], label="gaining")
-    ax.set_yticks(y, [_txt(v) for v in labels], fontsize=7)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{abs(x):.0%}"))
-    ax.set_xlabel("Share of the group (losers left, gainers right)")
-    ax.set_title(f"Winners and losers one year after go-live: {_txt(policy)}")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def disparity_chart(table: pd.DataFrame) -> Figure:
-    """Younger/older allocation per point before and after, with 95% intervals."""
-    sub = table[(table["snapshot"] == "first_year")].iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(sub) + 1.8))
-    y = np.arange(len(sub))
-    for col, colour, label, dy in (("ratio_before", GREY, "status quo", -0.15),
-                                   ("ratio_after", OKABE_ITO[0], "policy", 0.15)):
-        mid = sub[col].to_numpy(dtype=float)
-        lo = np.clip(mid - sub[f"{col}_lo"].to_numpy(dtype=float), 0, None)
-        hi = np.clip(sub[f"{col}_hi"].to_numpy(dtype=float) - mid, 0, None)
-        ax.errorbar(mid, y + dy, xerr=np.nan_to_num([lo, hi]), fmt="o", color=colour,
-                    label=label, ms=4, capsize=2)
-    ax.axvline(1.0, color="black", lw=0.8)
-    ax.set_yticks(y, [_txt(v) for v in sub["policy"]], fontsize=7)
-    ax.set_xlabel(f"Allocation per point: under {OLDER_AGE} / {OLDER_AGE} and over, "
-                  "at equal need (95% interval)")
-    ax.set_title("Younger/older disparity one year after go-live (1 = equal treatment)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_ylabel(f"Mean savings, {txt(s.first_full_year)} (negative = extra cost)")
+    ax.set_title("Policy map: savings against the share of people losing out\n"
+                 "(numbers: the options as numbered in the report)")
+    fig.legend(loc="outside lower center", ncol=2)
     return fig
 
 
 def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,
-             disparity: pd.DataFrame | None = None) -> list[Path]:
-    """Write every figure as PNG into folder/figures/; returns the paths."""
+             disparity: pd.DataFrame | None = None,
+             bands: pd.DataFrame | None = None) -> list[Path]:
+    """Write every figure as PNG into folder/figures/; returns the paths.  The group charts
+    show the featured (recommended) option, as the EIA document does."""
     eia = eia_table(res) if eia is None else eia
     disparity = disparity_table(res) if disparity is None else disparity
+    bands = winners_losers_table(res) if bands is None else bands
     out = Path(folder) / "figures"
     out.mkdir(parents=True, exist_ok=True)
     featured = featured_policy(res)
@@ -246,15 +184,15 @@ def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None 
         "savings_distribution.png": lambda: savings_distribution(res),
         "policy_map.png": lambda: policy_map(res, eia),
         "change_by_group.png": lambda: change_by_group(res, featured),
-        "winners_losers.png": lambda: winners_losers(eia, res.policies[featured]["name"]),
-        "disparity.png": lambda: disparity_chart(disparity),
+        "winners_losers.png": lambda: winners_losers(bands, res.policies[featured]["name"]),
+        "disparity.png": lambda: disparity_chart(res, disparity),
     }
     paths = []
     for name, make in figs.items():
         fig = make()
         try:
             with atomic_path(out / name) as tmp:
-                fig.savefig(tmp, dpi=110, format="png")
+                fig.savefig(tmp, dpi=FIGURE_DPI, format="png")
         finally:
             plt.close(fig)
         paths.append(out / name)

@@ -3,7 +3,7 @@ and the manifest (versions, commit, timings) -- the report's method section and 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pandas as pd
 
@@ -20,8 +20,17 @@ def run_table(res: StudyResults) -> pd.DataFrame:
             "savings target": pounds(s.target), "first full year": s.first_full_year,
             "suppress groups below": f"{s.suppress_below:g} people",
             "cost-neutral tolerance": f"{s.cost_neutral_tolerance:.1%} of status quo spend",
-            "months": f"{res.months[0]} to {res.months[-1]}" if res.months else ""}
-    return pd.DataFrame({"setting": list(rows), "value": [str(v) for v in rows.values()]})
+            "months": f"{res.months[0]} to {res.months[-1]}" if res.months else "",
+            "population": _population(res)}
+    return pd.DataFrame({"setting": list(rows), "value": list(rows.values())}, dtype=object)
+
+
+def _population(res: StudyResults) -> str:
+    pop = (res.meta or {}).get("population")
+    if pop is None:
+        return "not recorded (results from before population metadata was kept)"
+    kind = "synthetic (made-up people)" if pop.get("synthetic") else "real records"
+    return f"{kind}, {pop['size']:,} people at the start" if "size" in pop else kind
 
 
 def assumptions_table(res: StudyResults) -> pd.DataFrame:
@@ -40,7 +49,17 @@ def manifest_table(folder: Path, res: StudyResults) -> pd.DataFrame:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
             pass  # a damaged manifest: keep the copy stored with the results
-    rows = [{"key": k,
-             "value": json.dumps(v, default=str) if isinstance(v, (dict, list)) else str(v)}
-            for k, v in manifest.items()]
+    rows = [{"key": k.replace("_", " "), "value": _shown(k, v)} for k, v in manifest.items()]
     return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def _shown(key: str, value: object) -> object:
+    """A manifest value as it reads: a file by its name only (a local path says nothing to a
+    reader and shows the run's machine), numbers as numbers, structures as JSON."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    if key.endswith("_file") and isinstance(value, str):
+        return PurePath(value).name or value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return "" if value is None else str(value)

@@ -1,8 +1,9 @@
 """Everything readable in a results folder, written from its aggregates alone.
 
 `write_outputs(folder)` reads aggregates.npz/aggregates.json and writes every CSV
-table, then (unless report=False) the figures, results.xlsx and report.html, so the
-outputs can be remade without rerunning the model (`run-sim report DIR`).  Every
+table, then (unless report=False) the figures, results.xlsx, report.html and the EIA
+evidence document eia.docx, so the outputs can be remade without rerunning the model
+(`run-sim report DIR`).  Every
 file is written to a temporary name and renamed into place.
 """
 from __future__ import annotations
@@ -13,7 +14,8 @@ import pandas as pd
 
 from sim.atomic import atomic_path
 from sim.outputs.activity import activity_table
-from sim.outputs.equalities import disparity_table, eia_table
+from sim.outputs.eia_doc import write_eia_doc
+from sim.outputs.equalities import disparity_table, eia_table, winners_losers_table
 from sim.outputs.finance import monthly_table, spend_table, target_table
 from sim.outputs.page import render
 from sim.outputs.plots import save_all
@@ -23,9 +25,10 @@ from sim.outputs.tables import write_csv, write_workbook
 from sim.outputs.users import users_table
 from sim.study.results import StudyResults
 
-CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "disparity", "summary",
-              "activity", "users")
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "disparity")  # with provenance
+CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
+              "disparity", "summary", "activity", "users")
+SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
+          "disparity", "activity", "users")  # with provenance
 
 
 def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
@@ -34,14 +37,16 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
     eia = eia_table(res, "first_year")
     return {
         "spend": spend_table(res), "spend_monthly": monthly_table(res), "target": target,
-        "eia": eia, "eia_horizon": eia_table(res, "horizon"), "disparity": disparity_table(res),
+        "eia": eia, "eia_horizon": eia_table(res, "horizon"),
+        "winners_losers": winners_losers_table(res), "disparity": disparity_table(res),
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
         "users": users_table(res),
     }
 
 
 def write_outputs(folder: str | Path, *, report: bool = True) -> list[Path]:
-    """Write every CSV table and, with `report`, figures/, results.xlsx and report.html.
+    """Write every CSV table and, with `report`, figures/, results.xlsx, report.html and
+    eia.docx.
 
     Returns the paths written.  Tables already in the folder are replaced: they are
     always recomputed from the aggregates.
@@ -56,12 +61,15 @@ def write_outputs(folder: str | Path, *, report: bool = True) -> list[Path]:
 
 
 def _write_report(folder: Path, res: StudyResults, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Figures, workbook and page: the tables plus what was run and on what evidence."""
+    """Figures, workbook, page and EIA document: the tables plus what was run and on what
+    evidence."""
     sheets = {**{name: tables[name] for name in SHEETS}, "assumptions": assumptions_table(res),
               "run": run_table(res), "manifest": manifest_table(folder, res)}
-    figures = save_all(res, folder, eia=tables["eia"], disparity=tables["disparity"])
+    figures = save_all(res, folder, eia=tables["eia"], disparity=tables["disparity"],
+                       bands=tables["winners_losers"])
     workbook = write_workbook(sheets, folder / "results.xlsx")
     page = folder / "report.html"
     with atomic_path(page) as tmp:
         tmp.write_text(render(res, sheets, figures), encoding="utf-8")
-    return [*figures, workbook, page]
+    doc = write_eia_doc(res, tables, figures, folder / "eia.docx")
+    return [*figures, workbook, page, doc]

@@ -12,8 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from sim.atomic import atomic_path
+from sim.outputs.columns import EXCEL_FORMATS, heading, kind
 
 FORMULA_START = ("=", "+", "-", "@")
 EXCEL_MAX_CHARS = 32_767
@@ -40,7 +43,7 @@ def _cell(value: Any) -> Any:
     """A value openpyxl can store: numpy scalars unwrapped, missing as empty, inf as text."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    if isinstance(value, (np.integer,)):
+    if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
         return None if np.isnan(value) else (float(value) if np.isfinite(value) else str(value))
@@ -52,19 +55,55 @@ def _cell(value: Any) -> Any:
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Every table as a sheet; text that looks like a formula is stored as text."""
+    """Every table as a sheet people can work with: readable headings (the CSV column names
+    are on the 'columns' sheet), numbers stored as numbers in £, % or count formats, the
+    header row frozen, filters on; text that looks like a formula is stored as text."""
     wb = Workbook()
     wb.remove(wb.active)
     for name, df in sheets.items():
         ws = wb.create_sheet(name[:EXCEL_MAX_SHEET_NAME])
-        ws.append([_cell(str(c)) for c in df.columns])
+        ws.append([_cell(heading(str(c))) for c in df.columns])
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
-        for cells in ws.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                    cell.data_type = "s"      # a string, never a formula
-                    cell.quotePrefix = True   # and Excel shows it as typed text
+        _format_sheet(ws, df)
+    _columns_sheet(wb, sheets)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
+
+
+def _format_sheet(ws: Any, df: pd.DataFrame) -> None:
+    """Number formats by column kind, bold wrapped headings, widths, frozen header, filters."""
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.data_type = "s"      # a string, never a formula
+                cell.quotePrefix = True   # and Excel shows it as typed text
+    for i, col in enumerate(df.columns, start=1):
+        letter = get_column_letter(i)
+        number_format = EXCEL_FORMATS.get(kind(str(col)))
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+            if number_format and isinstance(cell.value, (int, float)) \
+                    and not isinstance(cell.value, bool):
+                cell.number_format = number_format
+        longest = max([len(str(heading(str(col))))] + [min(len(str(v)), 60) for v in
+                                                        df[col].head(200)])
+        ws.column_dimensions[letter].width = max(9, min(longest + 2, 62))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "B2"
+    if len(df.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(len(df), 1) + 1}"
+
+
+def _columns_sheet(wb: Workbook, sheets: dict[str, pd.DataFrame]) -> None:
+    """Which CSV column each heading is: to match the workbook with the CSV files."""
+    ws = wb.create_sheet("columns")
+    ws.append(["sheet", "heading", "column in the CSV file"])
+    for name, df in sheets.items():
+        for col in df.columns:
+            ws.append([_cell(name), _cell(heading(str(col))), _cell(str(col))])
+    _format_sheet(ws, pd.DataFrame(columns=["sheet", "heading", "column"]))
+    for letter, width in zip("ABC", (14, 40, 34)):
+        ws.column_dimensions[letter].width = width

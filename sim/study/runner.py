@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +87,18 @@ def new_results(study: Study) -> StudyResults:
             "assumptions": assumptions(study),
             "calibrations": {k: est.fitted_summary() for k, est in study.calibrations.items()},
             "transitions": {k: t.description for k, t in study.transitions.items()},
+            "calibration_descriptions": calibration_descriptions(study),
+            "population": {"synthetic": study.population.synthetic, "size": len(study.population),
+                           "description": study.population.description},
         },
     )
+
+
+def calibration_descriptions(study: Study) -> dict[str, str]:
+    """Each calibration's plain-English `description` from its block (metadata, not a
+    parameter, so the fitted estimators do not carry it)."""
+    blocks = tomllib.loads((study.path.parent / study.spec.calibrations_file).read_text("utf-8"))
+    return {k: str(blocks.get(k, {}).get("description", "")) for k in study.calibrations}
 
 
 def assumptions(study: Study) -> list[dict[str, str]]:

@@ -1,0 +1,96 @@
+"""Every table column as people read it: its heading and its kind of number, in one place.
+
+The CSV files keep the code names (for software); the report and the workbook show the
+headings and format each number by its kind: £, %, a ratio, a count.  A column not listed
+here (a table added later) is shown under its code name with spaces, unformatted.
+"""
+from __future__ import annotations
+
+from sim.inputs.categories import CHANGE_BAND
+
+GBP, PCT, RATIO, COUNT, NUM1, TEXT = "gbp", "pct", "ratio", "count", "num1", "text"
+
+# Excel number format of each kind (negative money with a minus sign, as in the report).
+EXCEL_FORMATS = {GBP: "£#,##0;-£#,##0", PCT: "0.0%", RATIO: "0.00", COUNT: "#,##0",
+                 NUM1: "#,##0.0"}
+
+_QUANTILE_WORDS = {"mean": "mean", "p5": "low (5%)", "p50": "median", "p95": "high (95%)"}
+
+
+def _quantiles(prefix: str, word: str) -> dict[str, tuple[str, str]]:
+    return {f"{prefix}_{q}": (f"{word}, {w}", GBP) for q, w in _QUANTILE_WORDS.items()}
+
+
+def _bands() -> dict[str, tuple[str, str]]:
+    out = {}
+    for code, label in zip(CHANGE_BAND.codes, CHANGE_BAND.labels):
+        out[f"share_{code}"] = (label.lower(), PCT)
+        out[f"share_{code}_lo"] = (f"{label.lower()}, low (95%)", PCT)
+        out[f"share_{code}_hi"] = (f"{label.lower()}, high (95%)", PCT)
+    return out
+
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "policy": ("option", TEXT), "calibration": ("calibration", TEXT),
+    "transition": ("transition", TEXT), "financial_year": ("financial year", TEXT),
+    "first_full_year": ("first full year", TEXT), "replicates": ("simulated futures", COUNT),
+    **_quantiles("community_spend", "community spend"),
+    **_quantiles("residential_admitted_spend", "residential care, admitted during the run"),
+    **_quantiles("residential_stock_spend", "residential care, in care at the start"),
+    **_quantiles("total_spend", "total spend"), **_quantiles("savings", "savings"),
+    **_quantiles("savings_vs_base_budget", "savings against the base budget"),
+    "base_budget_year": ("base budget year", TEXT), "base_budget_mean": ("base budget", GBP),
+    "prob_meet_target_vs_base_budget": ("chance of meeting target, base budget view", PCT),
+    "prob_meet_target_vs_base_budget_se": ("± (Monte Carlo s.e.), base budget view", PCT),
+    "fitted_lever": ("calibration lever", TEXT),
+    "fitted_lever_value": ("lever value (percentile or scale)", RATIO),
+    "savings_mean": ("mean savings", GBP),
+    "target": ("savings target", GBP),
+    "prob_meet_target": ("chance of meeting target", PCT),
+    "prob_meet_target_se": ("± (Monte Carlo s.e.)", PCT),
+    "protection_cost": ("cost of transitional protection", GBP),
+    "admissions_mean": ("care-home admissions", NUM1),
+    "admissions_vs_baseline": ("extra care-home admissions", NUM1),
+    "residential_cost_vs_baseline": ("extra residential cost", GBP),
+    "community_spend_change": ("community spend change", GBP),
+    "community_spend_change_share": ("community spend change, share", PCT),
+    "cost_neutral": ("cost neutral", TEXT),
+    "part_year": ("part year (not judged against the target)", TEXT),
+    "snapshot": ("when", TEXT), "characteristic": ("characteristic", TEXT),
+    "protected_characteristic": ("protected characteristic", TEXT),
+    "group": ("group code", TEXT), "group_label": ("group", TEXT), "count": ("people", COUNT),
+    "mean_change_gbp": ("mean change, £ a year", GBP),
+    "mean_change_pct": ("mean change, %", PCT), "median_change_pct": ("median change, %", PCT),
+    "share_lose5": ("losing >5%", PCT), "share_lose10": ("losing >10%", PCT),
+    "share_lose25": ("losing >25%", PCT), "share_gain": ("gaining", PCT),
+    "rr_lose": ("relative risk of losing >5%", RATIO), "rr_lose_lo": ("RR >5%, low (95%)", RATIO),
+    "rr_lose_hi": ("RR >5%, high (95%)", RATIO),
+    "rr_lose10": ("relative risk of losing >10%", RATIO),
+    "rr_lose10_lo": ("RR >10%, low (95%)", RATIO), "rr_lose10_hi": ("RR >10%, high (95%)", RATIO),
+    "alloc_per_point_before": ("£ per point, status quo", GBP),
+    "alloc_per_point_after": ("£ per point, option", GBP),
+    "suppressed": ("suppressed (under the threshold)", TEXT),
+    **_bands(),
+    "ratio_before": ("younger/older, status quo", RATIO),
+    "ratio_before_lo": ("status quo, low (95%)", RATIO),
+    "ratio_before_hi": ("status quo, high (95%)", RATIO),
+    "ratio_after": ("younger/older, option", RATIO), "ratio_after_lo": ("option, low (95%)", RATIO),
+    "ratio_after_hi": ("option, high (95%)", RATIO),
+    "largest_rr_lose": ("largest relative risk of losing >5%", RATIO),
+    "largest_rr_lo": ("low (95%)", RATIO), "largest_rr_hi": ("high (95%)", RATIO),
+    "largest_rr_group": ("most over-represented group", TEXT),
+    "meets_target": ("meets target", TEXT), "number": ("no.", TEXT),
+    "description": ("what it does", TEXT),
+    "section": ("assumption", TEXT), "source": ("source", TEXT),
+    "setting": ("setting", TEXT), "value": ("value", TEXT), "key": ("item", TEXT),
+}
+
+
+def heading(column: str) -> str:
+    """What a column is called in the report and the workbook."""
+    return COLUMNS.get(column, (column.replace("_", " "), TEXT))[0]
+
+
+def kind(column: str) -> str:
+    """How a column's numbers read: GBP, PCT, RATIO, COUNT, NUM1 or TEXT."""
+    return COLUMNS.get(column, ("", TEXT))[1]

@@ -1,0 +1,78 @@
+"""Words every output shares: what each option does, how signs read, which years are part
+years, and whether the population is made up -- all from the metadata the run recorded."""
+from __future__ import annotations
+
+from datetime import date
+
+from sim.outputs.formats import pounds
+from sim.outputs.roles import ras_policies
+from sim.outputs.settings import Settings
+from sim.study.results import StudyResults
+
+SIGN_CONVENTION = (
+    "Signs: savings are status quo spend minus the option's spend on the same simulated "
+    "future, so a positive figure is money saved and a negative one (with a minus sign) is "
+    "extra cost. A budget change is the option's budget minus the status quo's for the same "
+    "person: negative means the person gets less.")
+
+# An option "meets the target" when at least this share of simulated futures reaches it.
+MEETS = 0.5
+MEETS_RULE = ("'Meets the target' means the option saves at least the target in at least half "
+              "of the simulated futures.")
+
+
+def number(res: StudyResults, p: int) -> int:
+    """The option's number in every table and figure: its place in the study, from 1."""
+    return ras_policies(res).index(p) + 1
+
+
+def label(res: StudyResults, p: int) -> str:
+    """'3. percentile+immediate': the number and the study's own name."""
+    return f"{number(res, p)}. {res.policies[p]['name']}"
+
+
+def description(res: StudyResults, p: int) -> str:
+    """What the option does, in the words of its calibration and transition blocks."""
+    pol, meta = res.policies[p], res.meta or {}
+    cal = (meta.get("calibration_descriptions") or {}).get(pol["calibration"]) or \
+        f"calibration '{pol['calibration']}'"
+    tr = (meta.get("transitions") or {}).get(pol["transition"]) or \
+        f"transition '{pol['transition']}'"
+    return f"{cal.rstrip('.')}; {tr[0].lower() + tr[1:] if tr[:1].isupper() else tr}"
+
+
+def go_live(res: StudyResults) -> str:
+    """Go-live month as people say it, e.g. 'January 2013'."""
+    y, m = map(int, res.months[res.go_live_month].split("-"))
+    return date(y, m, 1).strftime("%B %Y")
+
+
+def part_years(res: StudyResults, s: Settings) -> list[str]:
+    """Financial years before the first full year: a part year (or none) under the options,
+    yet compared with the full-year target in target.csv."""
+    return res.financial_years[:res.financial_years.index(s.first_full_year)]
+
+
+def year_heading(res: StudyResults, s: Settings, fy: str) -> str:
+    return f"{fy} (part year)" if fy in part_years(res, s) else fy
+
+
+def population_caveat(res: StudyResults) -> str | None:
+    """The caveat a synthetic population needs, from the population's own metadata (None
+    for real records); results that did not record it say so."""
+    pop = (res.meta or {}).get("population")
+    if pop is None:
+        return ("These results do not record whether the population was real or synthetic "
+                "(they were run before the population's metadata was kept): check the run's "
+                "population file before quoting any figure.")
+    if not pop.get("synthetic"):
+        return None
+    said = pop.get("description") or "The population file says it is synthetic."
+    return (f"Synthetic population: every figure describes made-up people, not real service "
+            f"users. {said} £ figures are rounded, but no figure is more precise than the "
+            "synthetic population behind it.")
+
+
+def target_sentence(s: Settings, res: StudyResults) -> str:
+    return (f"Savings target: {pounds(s.target)} a year, judged in {s.first_full_year}, the first "
+            f"full financial year after go-live ({go_live(res)}).")

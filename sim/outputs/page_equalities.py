@@ -1,0 +1,159 @@
+"""The report's equalities section: the comparisons across options, then every option's own
+section (chosen with a selector; without script every section shows): winners and losers in
+five bands with 95% intervals, and the change in £ and % for every group."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.inputs.categories import CHANGE_BAND, TITLES
+from sim.outputs import describe
+from sim.outputs.formats import pounds
+from sim.outputs.markup import esc, fmt, formatted, img, missing, note, percent, table
+from sim.outputs.roles import featured_policy, ras_policies
+from sim.outputs.settings import Settings
+from sim.outputs.style import BAND_COLOURS
+from sim.study.results import StudyResults
+
+NB_HYPHEN = "\u2011"     # "5-10%" never breaks across lines
+GROUP_COLUMNS = ["characteristic", "group_label", "count", "mean_change_gbp", "mean_change_pct",
+                 "median_change_pct", "share_lose10", "share_gain", "rr_lose", "rr_lose_lo",
+                 "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after", "suppressed"]
+
+
+def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
+               fig: dict[str, Path]) -> str:
+    eia, bands, disparity = tables["eia"], tables["winners_losers"], tables["disparity"]
+    by_client = eia[eia["characteristic"] == "client_group"].pivot_table(
+        index="policy", columns="group_label", values="share_lose10", sort=False).reset_index()
+    return "\n".join([
+        "<h2 id='equalities'>Equalities</h2>",
+        note("Budget change is the option against the status quo, one year after go-live, for "
+             "people already using services at go-live and still in the community under both. "
+             f"Groups of fewer than {s.suppress_below:g} people are suppressed (shown as –). "
+             "Since 1 October 2012 the Equality Act 2010 bans age discrimination in services "
+             "(Equality Act 2010 (Age Exceptions) Order 2012), so an age-differentiated price "
+             "per point needs objective justification."),
+        table(formatted(by_client, "pct"), "Share losing more than 10% by client group "
+              "(disability), every option"),
+        img(fig["disparity.png"], *_disparity_words(res, disparity)),
+        table(disparity[disparity["snapshot"] == "first_year"].drop(
+            columns=["snapshot", "calibration", "transition"]),
+            "Younger/older allocation per point at equal need, before and after"),
+        _selector(res),
+        *(_policy_section(res, p, eia, bands) for p in ras_policies(res)),
+    ])
+
+
+def _selector(res: StudyResults) -> str:
+    chosen = featured_policy(res)
+    options = "".join(
+        f'<option value="eia-{describe.number(res, p)}"{" selected" if p == chosen else ""}>'
+        f"{esc(describe.label(res, p))}</option>" for p in ras_policies(res))
+    legend = "".join(f'<span><i style="background:{c}"></i>{esc(lab)}</span>'
+                     for lab, c in zip(CHANGE_BAND.labels, BAND_COLOURS))
+    return "\n".join([
+        "<h3 id='by-option'>Winners and losers, option by option</h3>",
+        note("Choose an option to see its equalities evidence. Each group is split into five "
+             "bands of budget change, adding to 100%; under each share, its 95% interval "
+             "across the simulated futures. Printing prints the option chosen."),
+        (f'<p class="noprint"><label for="eia-choice">Option: </label>'
+         f'<select id="eia-choice">{options}</select></p>'),
+        f'<p class="legend" aria-hidden="true">{legend}</p>',
+    ])
+
+
+def _policy_section(res: StudyResults, p: int, eia: pd.DataFrame, bands: pd.DataFrame) -> str:
+    name, lab = res.policies[p]["name"], describe.label(res, p)
+    mine = bands[bands["policy"] == name].merge(
+        eia[eia["policy"] == name][["characteristic", "group", "mean_change_gbp",
+                                    "mean_change_pct"]], on=["characteristic", "group"])
+    groups = eia[eia["policy"] == name][GROUP_COLUMNS].assign(
+        characteristic=lambda d: d["characteristic"].map(lambda c: TITLES.get(c, "Everyone")))
+    return "\n".join([
+        f'<section class="eia-policy" id="eia-{describe.number(res, p)}">',
+        f"<h3>Equalities: {esc(lab)}</h3>",
+        note(f"{describe.description(res, p)}. {_finding(mine)}"),
+        _band_table(mine, f"Winners and losers by group: {lab}"),
+        table(groups, f"Every group for {lab}: change in £ and %, relative risk of losing more "
+              "than 5% against everyone else, allocation per point"),
+        "</section>",
+    ])
+
+
+def _finding(mine: pd.DataFrame) -> str:
+    everyone = mine[mine["characteristic"] == "all"]
+    if everyone.empty or missing(everyone.iloc[0]["share_lose_over10"]):
+        return ""
+    e = everyone.iloc[0]
+    out = (f"Of everyone, {_share(e, 'lose_over10')} lose more than 10%, {_share(e, 'within5')} "
+           f"stay within 5% and {_share(e, 'gain_over10')} gain more than 10%.")
+    prot = mine[(mine["protected_characteristic"] != "") & ~mine["suppressed"]]
+    prot = prot.dropna(subset=["rr_lose10"])
+    if len(prot):
+        top = prot.loc[prot["rr_lose10"].idxmax()]
+        out += (f" Most over-represented among people losing more than 10%: "
+                f"{top['protected_characteristic']}: {top['group_label']}, "
+                f"{top['rr_lose10']:.2f} times as likely as everyone else "
+                f"(95% interval {fmt(top['rr_lose10_lo'], 'ratio')}–"
+                f"{fmt(top['rr_lose10_hi'], 'ratio')}).")
+    return out
+
+
+def _share(row: pd.Series, band: str) -> str:
+    lo, hi = row[f"share_{band}_lo"], row[f"share_{band}_hi"]
+    interval = "" if missing(lo) else f" ({percent(lo)}–{percent(hi)})"
+    return f"{percent(row[f'share_{band}'])}{interval}"
+
+
+def _band_table(mine: pd.DataFrame, caption: str) -> str:
+    heads = ["group", "people", "mean change, £ a year", "mean change, %", "distribution",
+             *CHANGE_BAND.labels]
+    head = "".join(f'<th scope="col"{" class=text" if i == 0 else ""}>'
+                   f"{esc(h).replace('-', NB_HYPHEN)}</th>" for i, h in enumerate(heads))
+    bodies = []
+    for char, rows in mine.groupby("characteristic", sort=False):
+        title = TITLES.get(char, "Everyone")
+        cells = [f'<tr><th scope="rowgroup" colspan="{len(heads)}">{esc(title)}</th></tr>']
+        cells += [_band_row(r, len(heads)) for _, r in rows.iterrows()]
+        bodies.append("<tbody>" + "".join(cells) + "</tbody>")
+    return (f'<div class="scroll"><table><caption>{esc(caption)}</caption><thead><tr>{head}'
+            f"</tr></thead>{''.join(bodies)}</table></div>")
+
+
+def _band_row(r: pd.Series, width: int) -> str:
+    label = f'<th scope="row">{esc(r["group_label"])}</th>'
+    if r["suppressed"]:
+        return f'{"<tr>"}{label}<td colspan="{width - 1}" class="text">fewer people than the ' \
+               "threshold: suppressed</td></tr>"
+    shares = [r[f"share_{b}"] for b in CHANGE_BAND.codes]
+    bar = "".join(f'<span style="width:{100 * v:.1f}%;background:{c}"></span>'
+                  for v, c in zip(np.nan_to_num(shares), BAND_COLOURS))
+    cells = [fmt(r["count"], "count"), pounds(r["mean_change_gbp"]),
+             fmt(r["mean_change_pct"], "pct"), f'<span class="bar" aria-hidden="true">{bar}</span>']
+    cells += [f"{fmt(r[f'share_{b}'], 'pct')}<small>{_interval(r, b)}</small>"
+              for b in CHANGE_BAND.codes]
+    return "<tr>" + label + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def _interval(r: pd.Series, band: str) -> str:
+    lo, hi = r[f"share_{band}_lo"], r[f"share_{band}_hi"]
+    return "" if missing(lo) else f"{percent(lo)}–{percent(hi)}"
+
+
+def _disparity_words(res: StudyResults, disparity: pd.DataFrame) -> tuple[str, str]:
+    d = disparity[(disparity["snapshot"] == "first_year")].dropna(subset=["ratio_after"])
+    alt = ("Dot plot with 95% intervals of the younger/older allocation per point, status quo "
+           "and option, for every option; a vertical line at 1 marks equal treatment.")
+    base = res.policies[res.baseline_index]["name"]
+    ras = d[d["policy"] != base]
+    if ras.empty:
+        return alt, "No option to compare."
+    lo, hi = ras.loc[ras["ratio_after"].idxmin()], ras.loc[ras["ratio_after"].idxmax()]
+    before = float(np.nanmean(d["ratio_before"]))
+    return alt, (f"Under the status quo younger adults get {before:.2f} times as much per point of "
+                 f"need as older adults; under the options the ratio runs from "
+                 f"{lo['ratio_after']:.2f} ({lo['policy']}) to {hi['ratio_after']:.2f} "
+                 f"({hi['policy']}).")

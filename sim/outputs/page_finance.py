@@ -1,0 +1,137 @@
+"""The report's finance section: savings against the target, what protection costs, spend
+over time and the trade-off between savings and people losing out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.outputs import describe
+from sim.outputs.formats import pounds
+from sim.outputs.markup import esc, formatted, img, note, percent, table
+from sim.outputs.roles import ras_policies, unprotected_transitions
+from sim.outputs.settings import Settings
+from sim.study.results import StudyResults
+
+TARGET_COLUMNS = ["number", "policy", "savings_mean", "savings_p5", "savings_p95",
+                  "prob_meet_target", "prob_meet_target_se", "protection_cost",
+                  "admissions_vs_baseline", "residential_cost_vs_baseline",
+                  "community_spend_change_share", "cost_neutral", "fitted_lever",
+                  "fitted_lever_value"]
+BASE_BUDGET_COLUMNS = ["number", "policy", "base_budget_mean", "savings_vs_base_budget_mean",
+                       "savings_vs_base_budget_p5", "savings_vs_base_budget_p95",
+                       "prob_meet_target_vs_base_budget"]
+
+
+def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataFrame,
+            fig: dict[str, Path]) -> str:
+    names = [res.policies[i]["name"] for i in ras_policies(res)]
+    ras = target[target["policy"].isin(names)]
+    ras = ras.assign(number=[names.index(n) + 1 for n in ras["policy"]])
+    year, part = s.first_full_year, describe.part_years(res, s)
+    return "\n".join([
+        "<h2 id='finance'>Finance</h2>",
+        img(fig["savings_distribution.png"], *_savings_words(res, s, rank)),
+        table(ras[ras["financial_year"] == year][TARGET_COLUMNS],
+              f"Savings, protection and care-home costs in {year}", kinds={"number": "text"}),
+        _protection_note(res, s),
+        table(ras[ras["financial_year"] == year][BASE_BUDGET_COLUMNS],
+              f"Savings against the base budget in {year}", kinds={"number": "text"}),
+        _savings_views_note(target),
+        table(formatted(_by_year(res, s, ras, "savings_mean"), "gbp"),
+              "Mean savings by financial year"),
+        table(formatted(_by_year(res, s, ras[~ras["financial_year"].isin(part)],
+                                 "prob_meet_target"), "pct"),
+              "Chance of meeting the target by financial year"),
+        note(f"{', '.join(part)} {'is a part year' if len(part) == 1 else 'are part years'} "
+             f"(go-live {describe.go_live(res)}): shown for spend, not judged against the "
+             "full-year target." if part else ""),
+        img(fig["spend_fan.png"], *_fan_words(res)),
+        img(fig["policy_map.png"], *_map_words(res, s, rank)),
+        note("Full tables: target.csv, spend.csv and results.xlsx."),
+    ])
+
+
+def _by_year(res: StudyResults, s: Settings, target: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Options down, financial years across (study order kept), part years labelled."""
+    wide = target.pivot_table(index="policy", columns="financial_year", values=column, sort=False)
+    wide.columns = [describe.year_heading(res, s, c) for c in wide.columns]
+    return wide.reset_index()
+
+
+def _protection_note(res: StudyResults, s: Settings) -> str:
+    """How protection is priced, naming the study's own unprotected transitions."""
+    names = " or ".join(f"'{n}'" for n in unprotected_transitions(res))
+    comparator = (f"the {names} transition (everyone moved straight to the indicative budget)"
+                  if names else "a transition without protection (none was run, so it is blank)")
+    return note(f"Cost of transitional protection: mean savings of the same calibration under "
+                f"{comparator} minus this option's. A negative cost means the protection saves "
+                "money: the transition also holds back increases, or avoids care-home "
+                "admissions, so it spends less than moving everyone at once. Cost neutral: "
+                f"community spend within {s.cost_neutral_tolerance:.0%} of the status quo. "
+                "Spend includes residential care of people admitted during the run.")
+
+
+def _savings_views_note(target: pd.DataFrame) -> str:
+    """What the two savings views and the parts of spend mean."""
+    years = target["base_budget_year"].dropna()
+    year = esc(years.iloc[0]) if len(years) else "the year before the first full year"
+    return note(
+        "Savings are first judged against the status quo run on the same simulated world. "
+        "Council finance also judges them against the base budget: the status quo's community "
+        f"spend in {year} uplifted by the price award each year, minus the option's community "
+        "spend and the extra residential care it causes (target.csv columns ending "
+        "'vs_base_budget'); this view also counts the growth in demand and cost per head the "
+        "status quo brings. spend.csv gives community spend, residential care of people "
+        "admitted during the run (by client group, from admission to death) and of people "
+        "already in care at the start (only when [residential_stock] is enabled; off by "
+        "default), and their total.")
+
+
+def _savings_words(res: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
+    n, k = len(rank), int(rank["meets_target"].sum())
+    costly = int((rank["savings_mean"] < 0).sum())
+    alt = (f"Box plots of savings in {s.first_full_year} for each of the {n} options, numbered "
+           f"as in the options table, against a vertical line at the {pounds(s.target)} target, "
+           "with each option's chance of meeting it printed at the right.")
+    caption = (f"In {s.first_full_year}, {k} of {n} options meet the {pounds(s.target)} target; "
+               f"{costly} cost more than the status quo on average (savings below £0).")
+    return alt, caption
+
+
+def _fan_words(res: StudyResults) -> tuple[str, str]:
+    last = np.median(res.spend_month_total[:, :, -1], axis=0)
+    ras = ras_policies(res)
+    alt = (f"Panels of monthly community spend from {res.months[0]} to {res.months[-1]}, one "
+           "per calibration, axis from £0: a grey band for the status quo's 90% range, a dashed "
+           f"line for its median and one line per transition; go-live ({describe.go_live(res)}) "
+           "marked.")
+    if not ras:
+        return alt, "Only the status quo was run."
+    lo, hi = min(ras, key=lambda i: last[i]), max(ras, key=lambda i: last[i])
+    caption = (f"By {res.months[-1]} the status quo spends {pounds(last[res.baseline_index])} a "
+               f"month (median); the options range from {pounds(last[lo])} "
+               f"({describe.label(res, lo)}) to {pounds(last[hi])} ({describe.label(res, hi)}).")
+    return alt, caption
+
+
+def _map_words(res: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
+    alt = (f"Scatter plot of the {len(rank)} options, numbered: across, the share of current "
+           f"users losing more than 10%; up, mean savings in {s.first_full_year}; colour shows "
+           "the calibration, marker the transition; a dashed line marks the target.")
+    meets = rank[rank["meets_target"]].sort_values("share_lose10")
+    if len(meets):
+        r = meets.iloc[0]
+        found = (f"Of the options meeting the target, {r['number']}. {r['policy']} leaves the "
+                 f"fewest people losing more than 10% ({percent(r['share_lose10'])}).")
+    elif len(rank):
+        r = rank.sort_values("savings_mean", ascending=False).iloc[0]
+        found = (f"No option meets the target; the largest mean saving, {r['number']}. "
+                 f"{r['policy']} ({pounds(r['savings_mean'])}), leaves "
+                 f"{percent(r['share_lose10'])} losing more than 10%.")
+    else:
+        found = "Only the status quo was run."
+    return alt, ("Options above the dashed line save more than the target on average; options "
+                 f"further left leave fewer people losing more than 10%. {found}")
+

@@ -1,0 +1,113 @@
+"""report.html in a real browser: headless Chromium (Debian's, which .ci/run installs) driven
+by Playwright.  The page must load with no request leaving the file, every image must decode
+and show at its drawn size, a 390 px phone must not scroll sideways, the selector must switch
+the equalities section, and the page must print on A4."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import built_report
+import pytest
+
+# No network here: without these flags Chromium tries to reach its vendor's services.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+A4_POINTS = (595.3, 841.9)          # 210 x 297 mm
+
+
+def chromium() -> str | None:
+    """Debian's chromium (or another Chromium on PATH)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+@pytest.fixture(scope="module")
+def report() -> str:
+    return (built_report.built()[0] / "report.html").as_uri()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = chromium()
+    if exe is None:
+        pytest.skip("no Chromium browser found (install Debian's chromium: apt-get install -y "
+                    "chromium, as .ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright is not installed (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, width: int = 1366):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    return page, requests, errors
+
+
+def test_the_page_loads_with_no_request_leaving_the_file(browser, report):
+    page, requests, errors = open_page(browser, report)
+    assert requests[0] == report
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert not errors
+    assert page.title().endswith("personal budgets RAS study")
+    page.close()
+
+
+def test_every_image_decodes_and_shows_at_its_drawn_size(browser, report):
+    page, _, _ = open_page(browser, report)
+    images = page.evaluate("""Array.from(document.images).map(i => ({complete: i.complete,
+        natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
+        drawn: Number(i.getAttribute('width')), alt: i.alt}))""")
+    assert len(images) == 4
+    for im in images:
+        assert im["complete"] and im["natural"] > 0 and im["alt"]
+        assert abs(im["shown"] - im["drawn"]) < 1        # not shrunk: text stays >= 9 pt
+    page.close()
+
+
+def test_a_phone_never_scrolls_sideways_and_wide_tables_scroll_in_their_box(browser, report):
+    page, _, _ = open_page(browser, report, width=390)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    boxes = page.evaluate("""Array.from(document.querySelectorAll('.scroll')).map(b => ({
+        outer: b.getBoundingClientRect().right, inner: b.scrollWidth, width: b.clientWidth}))""")
+    assert boxes and all(b["outer"] <= 390 for b in boxes)
+    assert any(b["inner"] > b["width"] for b in boxes)          # some do scroll, inside
+    assert page.evaluate("getComputedStyle(document.body).fontSize") == "15px"
+    page.close()
+
+
+def test_the_selector_changes_the_equalities_section(browser, report):
+    page, _, _ = open_page(browser, report)
+
+    def shown() -> list[str]:
+        return page.evaluate("""Array.from(document.querySelectorAll('section.eia-policy'))
+            .filter(s => s.offsetParent !== null).map(s => s.id)""")
+
+    assert shown() == ["eia-2"]                                  # the recommended option
+    page.select_option("#eia-choice", "eia-1")
+    assert shown() == ["eia-1"]
+    assert page.locator("#eia-1 h3").inner_text() == "Equalities: 1. a+immediate"
+    page.select_option("#eia-choice", "eia-3")
+    assert shown() == ["eia-3"] and page.locator("#eia-3 table").count() == 2
+    page.close()
+
+
+def test_the_page_prints_on_a4(browser, report, tmp_path):
+    page, _, _ = open_page(browser, report)
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)  # the stylesheet's size
+    sizes = {tuple(float(x) for x in m) for m in
+             re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
+    assert sizes and all(abs(w - A4_POINTS[0]) < 1 and abs(h - A4_POINTS[1]) < 1
+                         for w, h in sizes)
+    assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) >= 2
+    page.close()

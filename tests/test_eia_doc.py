@@ -1,0 +1,118 @@
+"""eia.docx read back as an equalities officer would: laid out as a council EIA, every
+protected characteristic covered, the rating rule stated and applied, mitigations shown."""
+from __future__ import annotations
+
+import built_report
+import pytest
+from docx import Document
+from results_fixture import constructed
+
+from sim.errors import InputError
+from sim.outputs import eia_rating
+from sim.outputs.eia_doc import build
+from sim.outputs.eia_rating import load_rule, rate
+from sim.outputs.report import result_tables
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return Document(str(built_report.built()[0] / "eia.docx"))
+
+
+def _text(doc) -> str:
+    return "\n".join(p.text for p in doc.paragraphs)
+
+
+def _headings(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+
+
+def test_laid_out_as_an_equality_impact_assessment(doc):
+    heads = _headings(doc)
+    for h in ("Equality Impact Assessment: evidence from the personal budgets model",
+              "1. The proposal and its comparators", "2. How impact is rated",
+              "3. Evidence by protected characteristic", "3.1 Age, by age band",
+              "3.2 Disability, by client group (the primary support reason)", "3.3 Sex, by sex",
+              "3.4 Race, by ethnicity",
+              "4. Protected characteristics the model does not assess", "5. Figures",
+              "6. To be completed by officers", "Sign-off (name, role, date)"):
+        assert h in heads
+    assert doc.core_properties.title == "Equality Impact Assessment evidence: a+phased"
+
+
+def test_the_assessed_option_its_comparators_and_the_synthetic_caveat(doc):
+    text = _text(doc)
+    assert "Assessed: 2. a+phased, the option the study files recommend: One price per point; " \
+           "scenario 4: over two reviews." in text
+    assert "Read first: Synthetic population" in text and "Made up for the <b>tests</b>." in text
+    savings = doc.tables[0]
+    assert [c.text for c in savings.rows[0].cells] == ["Option", "Mean savings",
+                                                       "90% of futures", "Chance of meeting target"]
+    assert [r.cells[0].text for r in savings.rows[1:]] == ["2. a+phased", "1. a+immediate"]
+
+
+def test_the_rule_and_its_thresholds_are_stated_from_the_data_file(doc):
+    rule = load_rule()
+    text = _text(doc)
+    assert f"Adverse: the whole interval is above {rule.adverse_rr:g}" in text
+    assert rule.source in text
+
+
+def test_disability_is_rated_adverse_with_the_evidence(doc):
+    # learning disability: 30 of 60 lose more than 10%, everyone else 4 of 40: RR 5, every
+    # replicate alike, so the whole interval (5-5) is above the threshold
+    text = _text(doc)
+    assert "Impact rating for a+phased: adverse. Learning difficulties: 5.00 times as likely " \
+           "as everyone else to lose more than 10% (95% interval 5.00–5.00), rated adverse." in text
+    evidence = next(t for t in doc.tables if t.rows[0].cells[0].text == "Group"
+                    and "Learning difficulties" in [r.cells[0].text for r in t.rows])
+    ld = next(r for r in evidence.rows if r.cells[0].text == "Learning difficulties")
+    assert [c.text for c in ld.cells][1:] == ["60", "-£100", "-10%", "50% (50%–50%)", "25%",
+                                              "0%", "5.00 (5.00–5.00)", "adverse"]
+
+
+def test_mitigation_names_what_the_comparator_does(doc):
+    text = _text(doc)
+    # a+immediate makes learning disability's risk worse (15 more losers in one replicate)
+    assert ("Learning difficulties: no comparator transition lowers this group's risk" in text)
+    comparators = [t for t in doc.tables
+                   if [c.text for c in t.rows[0].cells] == ["Group", "a+phased", "a+immediate"]]
+    assert len(comparators) == 4
+
+
+def test_characteristics_the_model_cannot_see_are_listed_with_why(doc):
+    text = _text(doc)
+    for c in ("Gender reassignment", "Marriage and civil partnership", "Pregnancy and maternity",
+              "Religion or belief", "Sexual orientation"):
+        assert f"{c}: not assessed by the model (not recorded in the population data)." in text
+
+
+def test_figures_have_alt_text_and_captions(doc):
+    pictures = doc.inline_shapes
+    assert len(pictures) == 2
+    alts = [p._inline.docPr.get("descr") for p in pictures]
+    assert all(alt and "a+phased" in alt for alt in alts)
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert any(c.startswith("Winners and losers by group") for c in captions)
+
+
+def test_the_rating_rule():
+    rule = load_rule()
+    assert rate(2.0, 1.5, 2.5, rule) == "adverse"
+    assert rate(1.5, 1.1, 2.0, rule) == "possible adverse"
+    assert rate(1.1, 0.9, 1.3, rule) == "neutral"
+    assert rate(0.5, 0.3, 0.7, rule) == "positive"
+    assert rate(2.0, 1.5, 2.5, rule, suppressed=True) == "not rated"
+
+
+def test_a_changed_threshold_changes_the_rating(tmp_path, monkeypatch):
+    strict = tmp_path / "rule.toml"
+    strict.write_text('adverse_rr = 6.0\npositive_rr = 0.5\nsource = "a test"\n', encoding="utf-8")
+    monkeypatch.setattr(eia_rating, "RULE_FILE", strict)
+    res = constructed()
+    doc = build(res, result_tables(res), {})
+    assert "Impact rating for a+phased: neutral." in _text(doc)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('adverse_rr = 0.9\npositive_rr = 0.5\nsource = "x"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="positive_rr < 1 < adverse_rr"):
+        load_rule(bad)

@@ -1,0 +1,98 @@
+"""results.xlsx as a finance officer opens it: readable headings, numbers stored as numbers in
+£, % and count formats, header frozen, filters on, the manifest complete, no formula."""
+from __future__ import annotations
+
+import zipfile
+
+import built_report
+import pytest
+from openpyxl import load_workbook
+from results_fixture import TEAMS
+
+from sim.outputs.columns import COLUMNS, heading
+
+SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "disparity",
+          "activity", "users",
+          "assumptions", "run", "manifest", "columns")
+
+
+@pytest.fixture(scope="module")
+def workbook():
+    return built_report.built()[0] / "results.xlsx"
+
+
+def _column(ws, title: str) -> list:
+    return [c.value for c in _column_cells(ws, title)]
+
+
+def test_every_sheet_is_there(workbook):
+    assert tuple(load_workbook(workbook).sheetnames) == SHEETS
+
+
+def test_headings_are_readable_and_the_columns_sheet_maps_them_to_the_csv(workbook):
+    wb = load_workbook(workbook)
+    heads = [c.value for c in wb["target"][1]]
+    assert "chance of meeting target" in heads and "prob_meet_target" not in heads
+    mapping = {(r[0], r[1]): r[2] for r in wb["columns"].iter_rows(min_row=2, values_only=True)}
+    assert mapping[("target", "chance of meeting target")] == "prob_meet_target"
+    assert mapping[("eia", "group code")] == "group"
+
+
+@pytest.mark.parametrize("sheet, column, fmt", [
+    ("summary", "chance of meeting target", "0.0%"),
+    ("summary", "mean savings", "£#,##0;-£#,##0"),
+    ("eia", "people", "#,##0"),
+    ("eia", "relative risk of losing >5%", "0.00"),
+    ("winners_losers", "lose more than 10%", "0.0%"),
+    ("spend", "total spend, median", "£#,##0;-£#,##0"),
+    ("spend", "community spend, mean", "£#,##0;-£#,##0"),
+    ("target", "savings against the base budget, mean", "£#,##0;-£#,##0"),
+])
+def test_numbers_are_numbers_in_their_format(workbook, sheet, column, fmt):
+    ws = load_workbook(workbook)[sheet]
+    cells = [c for c in _column_cells(ws, column) if c.value is not None]
+    assert cells and all(isinstance(c.value, (int, float)) for c in cells)
+    assert {c.number_format for c in cells} == {fmt}
+
+
+def _column_cells(ws, title: str) -> list:
+    col = [c.value for c in ws[1]].index(title) + 1
+    return [row[0] for row in ws.iter_rows(min_row=2, min_col=col, max_col=col)]
+
+
+def test_no_number_is_stored_as_text(workbook):
+    wb = load_workbook(workbook)
+    numeric = {heading(c) for c, (_h, kind) in COLUMNS.items() if kind != "text"}
+    for ws in wb:
+        for cell in ws[1]:
+            if cell.value in numeric:
+                values = _column(ws, cell.value)
+                assert not [v for v in values if isinstance(v, str) and v not in ("inf", "-inf")], \
+                    (ws.title, cell.value)
+
+
+def test_header_rows_are_frozen_and_filtered(workbook):
+    for ws in load_workbook(workbook):
+        assert ws.freeze_panes == "B2", ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+        assert all(c.font.bold for c in ws[1] if c.value)
+
+
+def test_the_manifest_sheet_is_complete(workbook):
+    rows = dict(load_workbook(workbook)["manifest"].iter_rows(min_row=2, values_only=True))
+    assert rows["finished"] == "2026-01-02T03:04:05+00:00" and rows["started"]
+    assert rows["seed"] == 7 and rows["runs"] == 4                 # numbers, not text
+    assert rows["study file"] == "x.toml"                          # no local path
+
+
+def test_labels_that_look_like_formulas_stay_text(workbook):
+    wb = load_workbook(workbook)
+    assert TEAMS[0] in _column(wb["eia"], "group code")
+    assert "=SUM(1,2)+b" in _column(wb["summary"], "option")
+    risky = [c for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    assert {c.value for c in risky} >= {TEAMS[0], "=SUM(1,2)+b", "=cmd|' /C calc'!A0"}
+    assert all(c.data_type != "f" for c in risky)
+    with zipfile.ZipFile(workbook) as z:
+        assert not any("<f>" in z.read(n).decode("utf-8") for n in z.namelist()
+                       if n.startswith("xl/worksheets/"))
