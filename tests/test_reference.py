@@ -31,6 +31,9 @@ def setup(small_population, params):
                                                protect_critical=True)),
         Policy("ppp+new", "ppp", Transition(name="new_users_only", covers="new_and_changed")),
         Policy("pct+both", "pct", Transition(name="capped_both", max_loss=0.05, max_gain=0.05)),
+        Policy("ppp+gains_at_once", "ppp", Transition(
+            name="gains_at_once", phases=2, max_loss=0.1, phase_gains=False,
+            protect_critical=True, protect_years=0.5)),
     ]
     draws = draw(pop, params, np.random.SeedSequence(2024), T)
     return pop, params, draws, policies, cals

@@ -38,7 +38,7 @@ def three_reviews(t: Transition, points_change=(0.0, 0.0, 0.0)) -> list[np.ndarr
     for k in (1, 2, 3):
         cur = t.apply(cur, INDICATIVE, cap_base=cur, review_number=np.full(3, k),
                       is_critical=CRITICAL,
-                      points_change=np.asarray(points_change), is_new=np.zeros(3, bool))
+                      points_change=np.asarray(points_change), is_new=np.zeros(3, bool), months_since_go_live=0)
         out.append(cur)
     return out
 
@@ -58,7 +58,7 @@ def test_new_users_only_leaves_existing_users_unless_need_changes():
     for budgets in moved:
         np.testing.assert_allclose(budgets, [6_000.0, 5_000.0, 8_000.0])
     new = t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
-                  is_critical=CRITICAL, points_change=np.zeros(3), is_new=np.ones(3, bool))
+                  is_critical=CRITICAL, points_change=np.zeros(3), is_new=np.ones(3, bool), months_since_go_live=0)
     np.testing.assert_allclose(new, INDICATIVE)
 
 
@@ -105,7 +105,7 @@ def test_rule_broadcasts_over_stacked_policies():
     cur = np.vstack([CURRENT0, CURRENT0 * 2])
     ind = np.vstack([INDICATIVE, INDICATIVE])
     out = t.apply(cur, ind, cap_base=cur, review_number=np.ones(3), is_critical=CRITICAL,
-                  points_change=np.zeros(3), is_new=np.zeros(3, bool))
+                  points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
     assert out.shape == (2, 3)
     np.testing.assert_allclose(out[1], [18_000.0, 7_200.0, 14_400.0])
 
@@ -132,12 +132,12 @@ def test_protect_critical_alone_keeps_losses_off_critical_users_only():
     t = Transition(name="protect", protect_critical=True)
     out = t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
                   is_critical=np.ones(3, bool), points_change=np.zeros(3),
-                  is_new=np.zeros(3, bool))
+                  is_new=np.zeros(3, bool), months_since_go_live=0)
     # all critical: the two losers keep 10,000 and 8,000; the gainer still gains to 5,000
     np.testing.assert_allclose(out, [10_000.0, 5_000.0, 8_000.0])
     new = t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
                   is_critical=np.ones(3, bool), points_change=np.zeros(3),
-                  is_new=np.ones(3, bool))
+                  is_new=np.ones(3, bool), months_since_go_live=0)
     np.testing.assert_allclose(new, INDICATIVE)  # a new user has nothing to protect
 
 
@@ -151,7 +151,7 @@ def test_apply_is_pure():
     t = DEFAULTS["phased"]
     cur, ind = CURRENT0.copy(), INDICATIVE.copy()
     kw = dict(cap_base=CURRENT0 * 1.01, review_number=np.array([1, 2, 3]), is_critical=CRITICAL,
-              points_change=np.zeros(3), is_new=np.zeros(3, bool))
+              points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
     first = t.apply(cur, ind, **kw)
     np.testing.assert_array_equal(t.apply(cur, ind, **kw), first)
     np.testing.assert_array_equal(cur, CURRENT0)  # inputs untouched
@@ -181,14 +181,18 @@ def test_stack_gives_each_rule_exactly_its_own_result():
     rules = [*DEFAULTS.values(), NONE_TRANSITION,
              Transition(name="thirds", phases=3, max_gain=0.2, protect_critical=True),
              Transition(name="changed", covers="new_and_changed", material_change=0.05,
-                        max_loss=0.3)]
+                        max_loss=0.3),
+             Transition(name="gains_at_once", phases=3, max_loss=0.1, phase_gains=False,
+                        protect_critical=True, protect_years=1.5),
+             Transition(name="gains_capped_at_once", phases=2, max_gain=0.2, phase_gains=False)]
     n = 2_000
     current = rng.uniform(0.0, 20_000.0, (len(rules), n)).round(2)
     indicative = rng.uniform(0.0, 20_000.0, (len(rules), n))
     # the window's base is the current budget, or an earlier one within 30% either side
     base = np.where(rng.random(n) < 0.5, current, current * rng.uniform(0.7, 1.3, n))
     kw = dict(review_number=rng.integers(0, 5, n), is_critical=rng.random(n) < 0.3,
-              points_change=rng.normal(0.0, 0.2, n), is_new=rng.random(n) < 0.1)
+              points_change=rng.normal(0.0, 0.2, n), is_new=rng.random(n) < 0.1,
+              months_since_go_live=rng.integers(0, 30, n))
     stacked = TransitionStack(rules).apply(current, indicative, cap_base=base, **kw)
     for i, rule in enumerate(rules):
         np.testing.assert_array_equal(
@@ -199,7 +203,7 @@ def test_stack_gives_each_rule_exactly_its_own_result():
 def review(t: Transition, current, cap_base, indicative=INDICATIVE, k=1):
     return t.apply(np.asarray(current, float), indicative, cap_base=np.asarray(cap_base, float),
                    review_number=np.full(3, k), is_critical=np.zeros(3, bool),
-                   points_change=np.zeros(3), is_new=np.zeros(3, bool))
+                   points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
 
 
 def test_a_second_review_within_twelve_months_cannot_cut_again():
@@ -234,3 +238,65 @@ def test_a_cap_limits_a_move_but_never_causes_one():
     np.testing.assert_allclose(down, [8_000.0, 11_000.0, 9_500.0])
     up = review(t, current, base, indicative=np.array([20_000.0, 20_000.0, 20_000.0]))
     np.testing.assert_allclose(up, [10_500.0, 12_000.0, 10_500.0])
+
+
+BIG_GAIN = np.array([4_000.0, 8_000.0, 10_000.0])  # the gainer is due double
+
+
+def by_review(t: Transition, windows=(True, True)) -> list[np.ndarray]:
+    """Two reviews; each opens a new cap window unless `windows` says otherwise."""
+    cur, base, out = CURRENT0, CURRENT0, []
+    for k, opens in zip((1, 2), windows):
+        base = cur if opens else base
+        cur = t.apply(cur, np.array([6_000.0, 8_000.0, 4_000.0]), cap_base=base,
+                      review_number=np.full(3, k), is_critical=np.zeros(3, bool),
+                      points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
+        out.append(cur)
+    return out
+
+
+def test_phase_gains_closes_a_large_gain_over_the_same_reviews_as_losses():
+    on = by_review(Transition(name="on", phases=2, phase_gains=True))
+    # the gainer (4,000 due 8,000): half at the first review, all at the second, as the losers
+    np.testing.assert_allclose(on[0], [8_000.0, 6_000.0, 6_000.0])
+    np.testing.assert_allclose(on[1], [6_000.0, 8_000.0, 4_000.0])
+    off = by_review(Transition(name="off", phases=2, phase_gains=False))
+    np.testing.assert_allclose(off[0], [8_000.0, 8_000.0, 6_000.0])  # gain in full at once
+    assert Transition(name="default").phase_gains  # default: gains phased like losses
+
+
+def test_phased_gains_respect_max_gain_per_twelve_months():
+    t = Transition(name="t", phases=2, phase_gains=True, max_gain=0.10)
+    # the gainer: half the gap is +2,000, capped at +10% of 4,000 = 4,400; a second review
+    # in the same 12-month window adds nothing; in a new window +10% of 4,400 = 4,840
+    same = by_review(t, windows=(True, False))
+    np.testing.assert_allclose([same[0][1], same[1][1]], [4_400.0, 4_400.0])
+    fresh = by_review(t, windows=(True, True))
+    np.testing.assert_allclose([fresh[0][1], fresh[1][1]], [4_400.0, 4_840.0])
+
+
+def test_protect_years_ends_critical_protection():
+    t = Transition(name="t", protect_critical=True, protect_years=1)
+
+    def at(months):
+        return t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
+                       is_critical=CRITICAL, points_change=np.zeros(3), is_new=np.zeros(3, bool),
+                       months_since_go_live=months)
+
+    np.testing.assert_allclose(at(0), [6_000.0, 5_000.0, 8_000.0])   # protected at go-live
+    np.testing.assert_allclose(at(11), [6_000.0, 5_000.0, 8_000.0])  # and within the year
+    np.testing.assert_allclose(at(12), INDICATIVE)                   # not after it
+    forever = replace(t, protect_years=None)
+    np.testing.assert_allclose(
+        forever.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
+                      is_critical=CRITICAL, points_change=np.zeros(3), is_new=np.zeros(3, bool),
+                      months_since_go_live=600), [6_000.0, 5_000.0, 8_000.0])
+
+
+def test_new_options_are_validated():
+    with pytest.raises(ValueError, match="protect_years"):
+        Transition(name="x", protect_critical=True, protect_years=0)
+    with pytest.raises(ValueError, match="protect_years"):
+        load_transitions({"x": {"protect_years": "two"}})
+    with pytest.raises(ValueError, match="phase_gains"):
+        load_transitions({"x": {"phase_gains": 1}})

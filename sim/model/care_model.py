@@ -167,7 +167,7 @@ class CareModel(mesa.Model):
                 is_critical=w.assessed_facs[sl] == CRITICAL,
                 points_change=(w.points[m].take(idx) / self.points_at_go_live.take(idx)
                                - np.float32(1.0)).astype(np.float64),
-                is_new=w.arrival[idx] >= w.go_live,
+                is_new=w.arrival[idx] >= w.go_live, months_since_go_live=m - w.go_live,
             )
             new[self.base_rows] = practice
         pence = np.multiply(new, 100.0)

@@ -145,7 +145,7 @@ class ServiceUser(mesa.Agent):
                 review_number=self.reviews_since_go_live,
                 is_critical=self.facs == CRITICAL,
                 points_change=float(self.points / self.points_at_go_live - F32(1.0)),
-                is_new=self.arrival >= mdl.go_live)
+                is_new=self.arrival >= mdl.go_live, months_since_go_live=m - mdl.go_live)
             self.pence[i] = np.rint(float(new) * 100.0)
 
     def residential(self, m: int, band: int) -> None:

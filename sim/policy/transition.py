@@ -4,10 +4,12 @@ At a review after go-live:
     new = current + fraction x (indicative - current),
     kept within [(1 - max_loss) x cap_base, (1 + max_gain) x cap_base]
 where fraction closes the gap over `phases` reviews (1/(phases - k + 1) of the
-remaining gap at the k-th review: phases=2 gives half, then all) and cap_base is
+remaining gap at the k-th review: phases=2 gives half, then all), for gains as for
+losses unless `phase_gains` is false (gains then paid in full at once), and cap_base is
 the budget when the person's 12-month cap window opened: caps count per 12 months,
 not per review, so a review triggered soon after another cannot cut (or raise) the
-budget a second time.  A cap only limits a move, it never causes one.  Every
+budget a second time.  A cap only limits a move, it never causes one.  Critical-band
+protection (no loss at a review) lasts `protect_years` after go-live, or for ever.  Every
 scenario is a set of these parameters in scenarios/transitions.toml, not a code branch.
 
 The five defaults shipped there (tested in tests/test_transition.py):
@@ -46,7 +48,12 @@ class Transition:
         max_loss: cap on the reduction over a 12-month cap window, share of the budget
             when the window opened, in [0, 1].
         max_gain: cap on the increase over a 12-month cap window, the same way, >= 0.
-        protect_critical: critical-band (FACS) users never lose at a review.
+        phase_gains: gains close over `phases` reviews like losses (true, the default and
+            the behaviour before the option existed); false pays a gain in full at the first
+            review (only losses phased).
+        protect_critical: critical-band (FACS) users do not lose at a review.
+        protect_years: how long that protection lasts after go-live (years, > 0);
+            None (the default) = for ever.
     """
 
     name: str
@@ -55,7 +62,9 @@ class Transition:
     phases: int = 1
     max_loss: float | None = None
     max_gain: float | None = None
+    phase_gains: bool = True
     protect_critical: bool = False
+    protect_years: float | None = None
     description: str = ""
     recommended: bool = False
 
@@ -73,7 +82,12 @@ class Transition:
             _number(self, "max_loss", 0.0, 1.0)
         if self.max_gain is not None:
             _number(self, "max_gain", 0.0, None)
-        for flag in ("protect_critical", "recommended"):
+        if self.protect_years is not None:
+            _number(self, "protect_years", 0.0, None)
+            if self.protect_years == 0:
+                raise ValueError(f"transition '{self.name}': 'protect_years' must be > 0 "
+                                 "(leave protect_critical false for no protection)")
+        for flag in ("phase_gains", "protect_critical", "recommended"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"transition '{self.name}': '{flag}' must be true or false")
         if not isinstance(self.description, str):
@@ -91,6 +105,13 @@ class Transition:
         k = np.maximum(np.asarray(review_number), 1)
         return 1.0 / np.maximum(self.phases - k + 1, 1)
 
+    @property
+    def protect_months(self) -> float:
+        """Months after go-live during which critical-band users are protected."""
+        if not self.protect_critical:
+            return -np.inf
+        return np.inf if self.protect_years is None else 12.0 * self.protect_years
+
     def apply(
         self,
         current: np.ndarray,
@@ -101,6 +122,7 @@ class Transition:
         is_critical: np.ndarray,
         points_change: np.ndarray,
         is_new: np.ndarray,
+        months_since_go_live: np.ndarray,
     ) -> np.ndarray:
         """New budgets at a review; new users get the indicative budget exactly.
 
@@ -112,19 +134,21 @@ class Transition:
             is_critical: the person is in the critical FACS band.
             points_change: relative change in points since go-live.
             is_new: the person arrived after go-live.
+            months_since_go_live: months from go-live to this review.
         """
         current = np.asarray(current, dtype=np.float64)
         indicative = np.asarray(indicative, dtype=np.float64)
         if self.covers == "none":
             return np.broadcast_to(current, np.broadcast(current, indicative).shape).copy()
-        step = (indicative - current) * self.fraction(review_number)
+        gap, frac = indicative - current, self.fraction(review_number)
+        step = gap * (frac if self.phase_gains else np.where(gap > 0, 1.0, frac))
         lo = (-np.inf if self.max_loss is None
               else np.minimum((1.0 - self.max_loss) * cap_base - current, 0.0))
         hi = (np.inf if self.max_gain is None
               else np.maximum((1.0 + self.max_gain) * cap_base - current, 0.0))
         step = np.clip(step, lo, hi)
-        if self.protect_critical:
-            step = np.where(is_critical, np.maximum(step, 0.0), step)
+        protected = is_critical & (np.asarray(months_since_go_live) < self.protect_months)
+        step = np.where(protected, np.maximum(step, 0.0), step)
         if self.covers == "new_and_changed":
             moved = np.abs(points_change) >= self.material_change
             step = np.where(moved, step, 0.0)
@@ -146,21 +170,24 @@ class TransitionStack:
         self.keep = col([1.0 - (t.max_loss or 0.0) for t in transitions])  # share kept
         self.has_gain = col([t.max_gain is not None for t in transitions], bool)
         self.reach = col([1.0 + (t.max_gain or 0.0) for t in transitions])  # share reached
-        self.protect = col([t.protect_critical for t in transitions], bool)
+        self.phase_gains = col([t.phase_gains for t in transitions], bool)
+        self.protect_months = col([t.protect_months for t in transitions])
         self.changed_only = col([t.covers == "new_and_changed" for t in transitions], bool)
         self.material = col([t.material_change for t in transitions])
         self.frozen = col([t.covers == "none" for t in transitions], bool)
 
     def apply(self, current: np.ndarray, indicative: np.ndarray, *, cap_base: np.ndarray,
               review_number: np.ndarray, is_critical: np.ndarray, points_change: np.ndarray,
-              is_new: np.ndarray) -> np.ndarray:
+              is_new: np.ndarray, months_since_go_live: np.ndarray) -> np.ndarray:
         """(rows, n) new budgets; row i follows transitions[i] (see `Transition.apply`)."""
         k = np.maximum(review_number, 1)
-        step = (indicative - current) * (1.0 / np.maximum(self.phases - k + 1, 1))
+        gap, frac = indicative - current, 1.0 / np.maximum(self.phases - k + 1, 1)
+        step = gap * np.where(self.phase_gains | (gap <= 0), frac, 1.0)
         lo = np.where(self.has_loss, np.minimum(self.keep * cap_base - current, 0.0), -np.inf)
         hi = np.where(self.has_gain, np.maximum(self.reach * cap_base - current, 0.0), np.inf)
         step = np.clip(step, lo, hi)
-        step = np.where(self.protect & is_critical, np.maximum(step, 0.0), step)
+        protected = is_critical & (months_since_go_live < self.protect_months)
+        step = np.where(protected, np.maximum(step, 0.0), step)
         still = self.changed_only & (np.abs(points_change) < self.material)
         step = np.where(still, 0.0, step)
         return np.where(self.frozen, current, np.where(is_new, indicative, current + step))
