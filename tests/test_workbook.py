@@ -12,7 +12,7 @@ from results_fixture import TEAMS
 from sim.outputs.columns import COLUMNS, heading
 
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "disparity",
-          "activity", "users",
+          "activity", "users", "redistribution", "transitions",
           "assumptions", "run", "manifest", "columns")
 
 

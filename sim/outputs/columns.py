@@ -82,6 +82,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "meets_target": ("meets target", TEXT), "number": ("no.", TEXT),
     "description": ("what it does", TEXT),
     "section": ("assumption", TEXT), "source": ("source", TEXT),
+    "people": ("people", COUNT), "gaining": ("gaining (people)", COUNT),
+    "losing": ("losing (people)", COUNT),
+    "gross_gained_budget": ("gross gained, budget", GBP),
+    "gross_lost_budget": ("gross lost, budget", GBP), "net_budget": ("net, budget", GBP),
+    "gross_gained_cash": ("gross gained, cash", GBP),
+    "gross_lost_cash": ("gross lost, cash", GBP), "net_cash": ("net, cash", GBP),
+    "covers": ("covers", TEXT), "material_change": ("material change", PCT),
+    "phases": ("phases (reviews)", COUNT), "phase_gains": ("phase gains", TEXT),
+    "max_loss": ("loss cap per 12 months", PCT), "max_gain": ("gain cap per 12 months", PCT),
+    "protect_critical": ("protect critical band", TEXT),
+    "protect_years": ("protect years", NUM1), "recommended": ("recommended", TEXT),
     "setting": ("setting", TEXT), "value": ("value", TEXT), "key": ("item", TEXT),
 }
 

@@ -16,6 +16,7 @@ from sim.outputs.headline import headline_text, ranked
 from sim.outputs.markup import box, esc, fmt, missing, note, percent, table
 from sim.outputs.page_equalities import equalities
 from sim.outputs.page_finance import finance
+from sim.outputs.page_transitions import redistribution_section, transitions_section
 from sim.outputs.roles import ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings, settings
 from sim.outputs.style import CSS, SCRIPT
@@ -30,8 +31,10 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         _header(res, s),
         _headline(res, s, rank),
         _options(res),
+        transitions_section(tables["transitions"]),
         _summary(s, rank),
         finance(res, s, tables["target"], rank, fig),
+        redistribution_section(tables["redistribution"]),
         equalities(res, s, tables, fig),
         _method(tables["run"]),
         _assumptions(tables["assumptions"]),

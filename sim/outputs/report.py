@@ -20,15 +20,16 @@ from sim.outputs.finance import monthly_table, spend_table, target_table
 from sim.outputs.page import render
 from sim.outputs.plots import save_all
 from sim.outputs.provenance import assumptions_table, manifest_table, run_table
+from sim.outputs.redistribution import redistribution_table, transitions_table
 from sim.outputs.summary import summary_table
 from sim.outputs.tables import write_csv, write_workbook
 from sim.outputs.users import users_table
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
-              "disparity", "summary", "activity", "users")
+              "disparity", "summary", "activity", "users", "redistribution", "transitions")
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
-          "disparity", "activity", "users")  # with provenance
+          "disparity", "activity", "users", "redistribution", "transitions")  # with provenance
 
 
 def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
@@ -41,6 +42,7 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
         "winners_losers": winners_losers_table(res), "disparity": disparity_table(res),
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
         "users": users_table(res),
+        "redistribution": redistribution_table(res), "transitions": transitions_table(res),
     }
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.inputs.files import file_sha256
+from sim.policy.transition import FIELDS
 from sim.study import run_folder
 from sim.study.manifest import build_manifest, code_sha256, now, write_json_atomic
 from sim.study.montecarlo import RunSpec, run
+from sim.study.redistribution import redistribution
 from sim.study.results import StudyResults
 from sim.study.study_file import Study
 
@@ -87,6 +89,10 @@ def new_results(study: Study) -> StudyResults:
             "assumptions": assumptions(study),
             "calibrations": {k: est.fitted_summary() for k, est in study.calibrations.items()},
             "transitions": {k: t.description for k, t in study.transitions.items()},
+            "transition_parameters": {k: {f: getattr(t, f) for f in FIELDS}
+                                      for k, t in study.transitions.items()},
+            "redistribution": redistribution(study.population, study.params,
+                                             study.calibrations),
             "calibration_descriptions": calibration_descriptions(study),
             "population": {"synthetic": study.population.synthetic, "size": len(study.population),
                            "description": study.population.description},
