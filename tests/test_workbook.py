@@ -11,7 +11,8 @@ from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
 
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "disparity",
+SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
+          "admissions_by_group", "disparity",
           "activity", "users",
           "assumptions", "run", "manifest", "columns")
 
