@@ -11,14 +11,17 @@ learning disability 60 (30 lose); in a+immediate's replicate 0, 15 more LD peopl
 Women: 50 (25 lose) in replicates 0-2 and none in replicate 3; men 10 (1 loses);
 direct payment 20 (all lose; not protected); team 0 has 5 people (suppressed).
 Bands of change: every loser loses more than 10%, a quarter of each group gains 5-10%.
+Admission to residential care (both snapshots): of the 100, older people 1 (options 2) and
+learning disability 9 (options 10) admitted.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from sim.inputs.categories import CATEGORIES, CHANGE_BAND
+from sim.inputs.categories import CATEGORIES, CHANGE_BAND, EIA_CHARACTERISTICS
 from sim.model.aggregates import (
     ACTIVITY_EVENTS,
+    ADMIT_STATS,
     EIA_REP_STATS,
     EIA_STATS,
     PCT_EDGES,
@@ -73,7 +76,7 @@ def persons(n: int = 60) -> dict[str, np.ndarray]:
     """A small person-level reservoir: half lose 10%, half gain 10%."""
     rng = np.random.default_rng(0)
     rec = {c: rng.integers(0, len(CATEGORIES[c].codes), n).astype(np.int8)
-           for c in ("age_band", "client_group", "sex", "ethnicity", "pb_type")}
+           for c in EIA_CHARACTERISTICS if c != "team"}
     rec["team"] = rng.integers(0, len(TEAMS), n).astype(np.int8)
     rec["points"] = np.full((S, n), 20.0)
     rec["before"] = np.full((S, n), 1000.0)
@@ -132,6 +135,12 @@ def constructed(with_persons: bool = False) -> StudyResults:
     hist[:, :, ld, 41] = 30   # [0, 2.5%): median 1/3 of the way in
     hist[:, :, 0, 1] = 5      # [-100%, -97.5%): median half way
     res.eia_hist = hist
+    admit = np.zeros((R, S, P, J, len(ADMIT_STATS)), np.float32)
+    for j, at_risk, admitted in ((0, 100, 10), (_col("client_group", "older_people"), 40, 1),
+                                 (_col("client_group", "learning_disability"), 60, 9)):
+        admit[..., j, :] = (at_risk, admitted)
+        admit[:, :, 1:, j, 1] += 1 + (j == 0)     # every option admits one more in each group
+    res.admit_rep = admit
     disparity = np.full((R, S, P, 2), 1.8)
     disparity[:, :, 1, 1] = 1.0
     disparity[:, :, 2, 1] = np.array([1.1, 1.2, 1.3, np.nan])[:, None]

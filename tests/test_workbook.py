@@ -11,8 +11,8 @@ from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
 
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "disparity",
-          "activity", "users", "redistribution", "transitions",
+SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
+          "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
           "assumptions", "run", "manifest", "columns")
 
 

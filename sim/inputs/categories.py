@@ -94,24 +94,43 @@ CHANGE_BAND = Category(
     ("Lose more than 10%", "Lose 5-10%", "Within 5%", "Gain 5-10%", "Gain more than 10%"),
 )
 
+# Who the EIA covers: the go-live cohort (in the community at go-live) and new users (arriving
+# after it), each compared with the status quo for the same person in the same world.
+COHORT = Category("cohort", ("existing", "new"),
+                  ("Existing users at go-live", "New users after go-live"))
+
+# Deciles of the status-quo budget at go-live (new users: at their first assessment); the
+# edges are each replicate's go-live cohort's, so the existing users split into tenths.
+BUDGET_DECILE = Category("budget_decile", tuple(f"d{i}" for i in range(1, 11)),
+                         ("Lowest 10% of budgets",
+                          *(f"Budget decile {i}" for i in range(2, 10)),
+                          "Highest 10% of budgets"))
+
 # Characteristics reported in the Equalities Impact Assessment, in report order: the EIA
 # columns, the per-person reservoir and the group tallies all follow it (team is an open
-# label: its codes are the population's own team names).
+# label: its codes are the population's own team names).  Each is the person's at go-live
+# (new users: at arrival); FACS band and budget decile are the status quo's then.
 EIA_CHARACTERISTICS: tuple[str, ...] = (
+    "cohort",
     "age_band",
     "client_group",
     "sex",
     "ethnicity",
     "pb_type",
     "team",
+    "facs_band",
+    "budget_decile",
 )
 PROTECTED = {"age_band": "age", "client_group": "disability", "sex": "sex", "ethnicity": "race"}
 # What each characteristic is called in report titles.
 TITLES = {"age_band": "Age band", "client_group": "Client group (disability)", "sex": "Sex",
-          "ethnicity": "Ethnicity", "pb_type": "PB type", "team": "Team"}
+          "ethnicity": "Ethnicity", "pb_type": "PB type", "team": "Team",
+          "cohort": "Existing or new user", "facs_band": "FACS band at go-live",
+          "budget_decile": "Status-quo budget at go-live (decile)"}
 
 CATEGORIES: dict[str, Category] = {
-    c.name: c for c in (SEX, ETHNICITY, CLIENT_GROUP, FACS_BAND, PB_TYPE, AGE_BAND)
+    c.name: c for c in (SEX, ETHNICITY, CLIENT_GROUP, FACS_BAND, PB_TYPE, AGE_BAND, COHORT,
+                        BUDGET_DECILE)
 }
 
 

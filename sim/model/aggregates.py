@@ -39,7 +39,7 @@ USER_CELLS: tuple[tuple[str, str], ...] = tuple((g, t) for g in CLIENT_GROUP.cod
 
 # Statistics tallied per (snapshot, policy, EIA group) — the last axis of eia_sum.
 EIA_STATS: tuple[str, ...] = (
-    "n",            # people in the go-live cohort still in the community under both policies
+    "n",            # people of the EIA population in the community under both policies
     "sum_change",   # sum of (policy budget - baseline budget), £ a year, base prices
     "sum_pct",      # sum of percentage change (policy / baseline - 1)
     "n_lose5",      # people losing more than 5%
@@ -50,6 +50,11 @@ EIA_STATS: tuple[str, ...] = (
     "sum_after",    # sum of policy budgets
     "sum_points",   # sum of RAS points at the snapshot
 )
+
+
+# Admission to residential care as an EIA outcome, per (snapshot, policy, EIA group): people of
+# the EIA population who had arrived by the snapshot, and those of them admitted by then.
+ADMIT_STATS: tuple[str, ...] = ("at_risk", "admitted")
 
 
 # Per-replicate tallies kept for intervals: a subset of EIA_STATS.
@@ -69,7 +74,7 @@ ACTIVITY_EVENTS: tuple[str, ...] = ("assessments", "reviews", "arrivals", "death
 # The disparity pair of each (snapshot, policy): the ratio under the baseline, then the policy.
 DISPARITY_SIDES: tuple[str, ...] = ("baseline", "policy")
 
-# Person-level reservoir of the go-live cohort (axis N: its people), field -> axes: each EIA
+# Person-level reservoir of the EIA population (axis N: the go-live cohort, then new users), field -> axes: each EIA
 # characteristic at go-live; points and baseline budget ('before') at each snapshot; each
 # policy's budget ('after') and 'valid': in the community under both it and the baseline.
 PERSON_FIELDS: dict[str, str] = {**{c: "N" for c in EIA_CHARACTERISTICS},
@@ -94,6 +99,7 @@ AXES: dict[str, str] = {
     "Q": "per-replicate statistic (EIA_REP_STATS)", "H": "percentage-change bin (PCT_EDGES)",
     "V": "side (DISPARITY_SIDES)", "E": "world event (ACTIVITY_EVENTS)",
     "U": "client group x PB type (USER_CELLS)", "B": "band of % change (CHANGE_BAND)",
+    "A": "admission statistic (ADMIT_STATS)",
 }
 
 
@@ -102,7 +108,8 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
     return {"P": n_policies, "T": n_months, "F": n_years, "G": len(SPEND_GROUPS),
             "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
             "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES),
-            "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS), "B": len(CHANGE_BAND)}
+            "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS), "B": len(CHANGE_BAND),
+            "A": len(ADMIT_STATS)}
 
 
 # A replicate's raw arrays: name -> (axes, what).
@@ -114,8 +121,10 @@ RAW: dict[str, tuple[str, str]] = {
     "price_index_month": ("T", "price index relative to the start month"),
     "admissions_month": ("PT", "residential admissions"),
     "users_month": ("PTU", "people in the community (not in residential care)"),
-    "eia": ("SPJK", "EIA statistics of the go-live cohort by group"),
+    "eia": ("SPJK", "EIA statistics of the EIA population (go-live cohort and new users) by group"),
     "eia_hist": ("SPJH", "counts of percentage change by group"),
+    "eia_admit": ("SPJA", "EIA population arrived by the snapshot, and admitted to residential "
+                           "care by then, by group"),
     "disparity": ("SPV", "younger/older allocation-per-point ratio at equal need"),
     "activity_month": ("ET", "the world's events (ACTIVITY_EVENTS), the same for every policy"),
 }
@@ -213,6 +222,9 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
               lambda raw, fy: raw["eia_hist"]),
     Aggregate("eia_bands", "SPJB", "people by band of % change, kept for intervals", np.float32,
               ROWS, lambda raw, fy: np.add.reduceat(raw["eia_hist"], _BAND_STARTS, axis=-1)),
+    Aggregate("admit_rep", "SPJA", "people arrived and admitted to residential care by each "
+              "snapshot, by group, kept for intervals", np.float32, ROWS,
+              lambda raw, fy: raw["eia_admit"]),
     Aggregate("disparity", "SPV", "younger/older allocation-per-point ratio", np.float64, ROWS,
               lambda raw, fy: raw["disparity"]),
     Aggregate("activity_fy", "EF", "the world's events by financial year", np.float64, ROWS,

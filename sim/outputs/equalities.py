@@ -1,8 +1,9 @@
 """Equalities Impact Assessment evidence: who gains and who loses, by group.
 
 Budget change = a person's budget under the policy minus under the status quo on
-the same random world, for people of the go-live cohort still in the community
-under both.  "Losing" for the relative risk means losing more than 5%.  Cells
+the same random world, for the EIA population (the go-live cohort and new users arriving
+after go-live; the 'cohort' characteristic splits them) still in the community under
+both.  Admission to residential care is an outcome of its own (admissions_table).  "Losing" for the relative risk means losing more than 5%.  Cells
 describing fewer than `suppress_below` people (mean per replicate) are suppressed:
 kept and marked, with the count and every statistic blanked, as public bodies do
 when publishing small counts.
@@ -14,7 +15,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from sim.inputs.categories import CATEGORIES, CHANGE_BAND, PROTECTED
-from sim.model.aggregates import EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS
+from sim.model.aggregates import ADMIT_STATS, EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS
 from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
@@ -201,4 +202,34 @@ def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
             if row["suppressed"]:
                 row.update({c: np.nan for c in row if c.startswith(("share_", "rr_", "count"))})
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def admissions_table(res: StudyResults) -> pd.DataFrame:
+    """admissions_by_group.csv: per option, snapshot and group, the share of the EIA population
+    (arrived by the snapshot) admitted to residential care by then under the status quo and
+    under the option, and the relative risk of admission against everyone else under each,
+    with 95% intervals across replicates."""
+    at_risk, admitted = ADMIT_STATS.index("at_risk"), ADMIT_STATS.index("admitted")
+    R, limit, base = max(res.n_replicates, 1), settings(res).suppress_below, res.baseline_index
+    rows = []
+    for p, pol in enumerate(res.policies):
+        if pol["is_baseline"]:
+            continue
+        for s, snapshot in enumerate(SNAPSHOTS):
+            both = {side: np.asarray(res.admit_rep[:, s, q], dtype=float)[..., [admitted, at_risk]]
+                    for side, q in (("_status_quo", base), ("", p))}         # (R, J, 2)
+            for j, (char, code) in enumerate(res.eia_columns):
+                row = {**_group_cols(pol, snapshot, char, code),
+                       "count": both[""][:, j, 1].sum() / R}
+                for side, rep in both.items():
+                    pooled = rep.sum(axis=0)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        row[f"share_admitted{side}"] = pooled[j, 0] / pooled[j, 1]
+                    row[f"rr_admit{side}"], row[f"rr_admit{side}_lo"], \
+                        row[f"rr_admit{side}_hi"] = _rr(char, pooled, rep, j)
+                row["suppressed"] = bool(not row["count"] >= limit)
+                if row["suppressed"]:
+                    row.update({c: np.nan for c in row if c.startswith(("share_", "rr_", "count"))})
+                rows.append(row)
     return pd.DataFrame(rows)

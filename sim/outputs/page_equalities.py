@@ -31,7 +31,8 @@ def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
     return "\n".join([
         "<h2 id='equalities'>Equalities</h2>",
         note("Budget change is the option against the status quo, one year after go-live, for "
-             "people already using services at go-live and still in the community under both. "
+             "people using services at go-live and new users arriving after it (the 'Existing "
+             "or new user' rows split them), in the community under both. "
              f"Groups of fewer than {s.suppress_below:g} people are suppressed (shown as –). "
              "Since 1 October 2012 the Equality Act 2010 bans age discrimination in services "
              "(Equality Act 2010 (Age Exceptions) Order 2012), so an age-differentiated price "

@@ -15,7 +15,12 @@ import pandas as pd
 from sim.atomic import atomic_path
 from sim.outputs.activity import activity_table
 from sim.outputs.eia_doc import write_eia_doc
-from sim.outputs.equalities import disparity_table, eia_table, winners_losers_table
+from sim.outputs.equalities import (
+    admissions_table,
+    disparity_table,
+    eia_table,
+    winners_losers_table,
+)
 from sim.outputs.finance import monthly_table, spend_table, target_table
 from sim.outputs.page import render
 from sim.outputs.plots import save_all
@@ -27,9 +32,11 @@ from sim.outputs.users import users_table
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
-              "disparity", "summary", "activity", "users", "redistribution", "transitions")
+              "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
+              "transitions")
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
-          "disparity", "activity", "users", "redistribution", "transitions")  # with provenance
+          "admissions_by_group", "disparity", "activity", "users", "redistribution",
+          "transitions")  # with provenance
 
 
 def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
@@ -39,7 +46,8 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
     return {
         "spend": spend_table(res), "spend_monthly": monthly_table(res), "target": target,
         "eia": eia, "eia_horizon": eia_table(res, "horizon"),
-        "winners_losers": winners_losers_table(res), "disparity": disparity_table(res),
+        "winners_losers": winners_losers_table(res), "admissions_by_group": admissions_table(res),
+        "disparity": disparity_table(res),
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
         "users": users_table(res),
         "redistribution": redistribution_table(res), "transitions": transitions_table(res),
