@@ -9,6 +9,7 @@ from sim.model.draws import draw
 from sim.model.reference import ReferenceModel
 from sim.model.world import simulate
 from sim.policy.calibration import make_calibration
+from sim.policy.eligibility import Eligibility
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 
@@ -31,6 +32,12 @@ def setup(small_population, params):
                                                protect_critical=True)),
         Policy("ppp+new", "ppp", Transition(name="new_users_only", covers="new_and_changed")),
         Policy("pct+both", "pct", Transition(name="capped_both", max_loss=0.05, max_gain=0.05)),
+        Policy("ppp+eligible", "ppp", Transition(name="immediate"),
+               eligibility=Eligibility(continue_share=0.3)),
+        Policy("pct+phased+consistent", "pct", Transition(name="phased", phases=2, max_loss=0.1,
+                                                          protect_critical=True),
+               eligibility=Eligibility(("critical", "substantial", "moderate"),
+                                       consistent_facs=True)),
     ]
     draws = draw(pop, params, np.random.SeedSequence(2024), T)
     return pop, params, draws, policies, cals
@@ -55,6 +62,8 @@ def test_fast_path_matches_the_reference_month_by_month(setup):
         reviews_after_go_live += int(w.review[m].sum()) if m >= GO_LIVE else 0
     np.testing.assert_array_equal(fast.spend[:, :, 0], ref.spend)
     np.testing.assert_array_equal(fast.admissions, ref.admissions)
+    np.testing.assert_array_equal(fast.ended_month, ref.ended)
+    assert fast.ended_month[-2:, :, 0].sum(axis=1).min() > 10   # eligibility ended budgets
     exits = {s: int(w.exit_month[s]) for s in range(w.cap) if w.exit_month[s] < T}
     assert ref.exit_month == exits
     assert reviews_after_go_live > 50 and len(exits) > 20 and fast.admissions.sum() > 5

@@ -17,7 +17,8 @@ from sim.outputs.report import write_outputs
 from sim.outputs.roles import featured_policy
 
 TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizon.csv",
-          "winners_losers.csv", "disparity.csv", "summary.csv", "activity.csv", "users.csv")
+          "winners_losers.csv", "disparity.csv", "summary.csv", "activity.csv", "users.csv",
+          "eligibility.csv")
 FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",
            "winners_losers.png", "disparity.png")
 IN_PAGE = ("savings_distribution.png", "spend_fan.png", "policy_map.png", "disparity.png")

@@ -143,5 +143,6 @@ def replicate_result(
         "price_index_month": model.world.uplift,
         "eia": tally.eia, "eia_hist": tally.hist, "disparity": tally.disparity,
         "activity_month": world_activity(model.world),
+        "eligibility_month": model.eligibility_ended(),
     }
     return ReplicateResult(replicate=replicate, raw=raw, persons=tally.persons)

@@ -15,6 +15,7 @@ import pandas as pd
 from sim.atomic import atomic_path
 from sim.outputs.activity import activity_table
 from sim.outputs.eia_doc import write_eia_doc
+from sim.outputs.eligibility import eligibility_table
 from sim.outputs.equalities import disparity_table, eia_table, winners_losers_table
 from sim.outputs.finance import monthly_table, spend_table, target_table
 from sim.outputs.page import render
@@ -26,7 +27,7 @@ from sim.outputs.users import users_table
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
-              "disparity", "summary", "activity", "users")
+              "disparity", "summary", "activity", "users", "eligibility")
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
           "disparity", "activity", "users")  # with provenance
 
@@ -40,7 +41,7 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
         "eia": eia, "eia_horizon": eia_table(res, "horizon"),
         "winners_losers": winners_losers_table(res), "disparity": disparity_table(res),
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
-        "users": users_table(res),
+        "users": users_table(res), "eligibility": eligibility_table(res),
     }
 
 
