@@ -161,8 +161,9 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         raise InputError(f"{out}: exists; add --overwrite to replace it (the shipped population "
                          "is the one the default study and tests use)")
     targets = load_targets(args.targets)
-    thresholds = load_parameters().need.facs_thresholds
-    pop = generate(targets, facs_thresholds=thresholds, seed=args.seed)
+    params = load_parameters()
+    pop = generate(targets, facs_thresholds=params.need.facs_thresholds,
+                   facs_team_offsets=params.facs.team_offset_points, seed=args.seed)
     write_population(pop, out)
     print(f"wrote {out} ({len(pop)} people)")
     for row in check_targets(pop, targets):

@@ -291,10 +291,13 @@ def test_shipped_population_is_valid_and_meets_the_seed_targets(population):
 
 
 def test_generator_is_deterministic_and_matches_the_shipped_file(population):
-    thresholds = load_parameters().need.facs_thresholds
-    fresh = generate(facs_thresholds=thresholds)
+    params = load_parameters()
+    facs = {"facs_thresholds": params.need.facs_thresholds,
+            "facs_team_offsets": params.facs.team_offset_points}
+    fresh = generate(**facs)
     np.testing.assert_allclose(fresh.annual_budget, population.annual_budget, atol=0.006)
     np.testing.assert_array_equal(fresh.client_group, population.client_group)
-    other = generate(facs_thresholds=thresholds, seed=1)
+    np.testing.assert_array_equal(fresh.facs_band, population.facs_band)  # offsets: one home
+    other = generate(**facs, seed=1)
     assert not np.array_equal(other.client_group, fresh.client_group)
     assert all(r["ok"] for r in check_targets(other))  # targets hold for any seed

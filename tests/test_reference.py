@@ -9,6 +9,7 @@ from sim.model.draws import draw
 from sim.model.reference import ReferenceModel
 from sim.model.world import simulate
 from sim.policy.calibration import make_calibration
+from sim.policy.eligibility import Eligibility
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 
@@ -34,6 +35,12 @@ def setup(small_population, params):
         Policy("ppp+gains_at_once", "ppp", Transition(
             name="gains_at_once", phases=2, max_loss=0.1, phase_gains=False,
             protect_critical=True, protect_years=0.5)),
+        Policy("ppp+eligible", "ppp", Transition(name="immediate"),
+               eligibility=Eligibility(continue_share=0.3)),
+        Policy("pct+phased+consistent", "pct", Transition(name="phased", phases=2, max_loss=0.1,
+                                                          protect_critical=True),
+               eligibility=Eligibility(("critical", "substantial", "moderate"),
+                                       consistent_facs=True)),
     ]
     draws = draw(pop, params, np.random.SeedSequence(2024), T)
     return pop, params, draws, policies, cals
@@ -58,6 +65,8 @@ def test_fast_path_matches_the_reference_month_by_month(setup):
         reviews_after_go_live += int(w.review[m].sum()) if m >= GO_LIVE else 0
     np.testing.assert_array_equal(fast.spend[:, :, 0], ref.spend)
     np.testing.assert_array_equal(fast.admissions, ref.admissions)
+    np.testing.assert_array_equal(fast.ended_month, ref.ended)
+    assert fast.ended_month[-2:, :, 0].sum(axis=1).min() > 10   # eligibility ended budgets
     exits = {s: int(w.exit_month[s]) for s in range(w.cap) if w.exit_month[s] < T}
     assert ref.exit_month == exits
     assert reviews_after_go_live > 50 and len(exits) > 20 and fast.admissions.sum() > 5

@@ -163,9 +163,12 @@ def test_age_bands_equal_the_age_formula_month_by_month():
 
 
 def test_assessment_records_follow_the_rules(small_population, params):
-    """Sparse records: arrivals assessed in their arrival month, FACS from points at each one,
-    and the dense views carry the latest value forward."""
+    """Sparse records: arrivals assessed in their arrival month, FACS from points plus the
+    team's offset at each one, and the dense views carry the latest value forward."""
     from sim.inputs.facs import facs_from_points
+
+    offset = np.array([params.facs.team_offset_points[t] for t in small_population.teams],
+                      np.float32)
 
     T = 30
     w = simulate(small_population, params,
@@ -175,8 +178,9 @@ def test_assessment_records_follow_the_rules(small_population, params):
         slots, is_review = w.assessed[sl], w.assessed_review[sl]
         np.testing.assert_array_equal(np.sort(slots[~is_review]), np.flatnonzero(w.arrival == m)
                                       if m > 0 else [])
+        assessed = w.points[m, slots] + offset[w.team[slots]]
         np.testing.assert_array_equal(w.assessed_facs[sl],
-                                      facs_from_points(w.points[m, slots], params.need.facs_thresholds))
+                                      facs_from_points(assessed, params.need.facs_thresholds))
         np.testing.assert_array_equal(w.facs[m, slots], w.assessed_facs[sl])
         np.testing.assert_array_equal(w.practice_budget[m, slots], w.assessed_practice[sl])
         assert w.review[m].sum() == is_review.sum() > 0

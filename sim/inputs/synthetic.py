@@ -84,12 +84,14 @@ def generate(
     targets: dict[str, Any] | None = None,
     *,
     facs_thresholds: dict[str, float],
+    facs_team_offsets: dict[str, float],
     seed: int | None = None,
 ) -> Population:
     """Build the synthetic baseline (deterministic for a seed).
 
-    `facs_thresholds` are the model's (parameters `need.facs_thresholds`), so the synthetic
-    FACS bands follow the same rule as reviews.
+    `facs_thresholds` and `facs_team_offsets` are the model's (parameters
+    `need.facs_thresholds` and `facs.team_offset_points`), so the synthetic FACS bands follow
+    the same rule as reviews (plus assessors' noise).
     """
     t = targets or load_targets()
     rng = np.random.default_rng(t["seed"] if seed is None else seed)
@@ -99,7 +101,7 @@ def generate(
     n = len(c["age"])
     order = rng.permutation(n)
     c = {k: v[order] for k, v in c.items()}
-    offset = np.array([t["facs"]["team_offset_points"][x] for x in teams_all])[c["team"]]
+    offset = np.array([facs_team_offsets.get(x, 0.0) for x in teams_all])[c["team"]]
     assessed = c["points"] + offset + rng.normal(0.0, t["facs"]["noise_sd_points"], n)
     facs = facs_from_points(assessed, facs_thresholds)
     overdue = rng.random(n) < t["reviews"]["overdue_share"]

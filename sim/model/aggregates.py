@@ -71,6 +71,10 @@ SNAPSHOTS: tuple[str, ...] = ("first_year", "horizon")
 # new referrals, reviews, arrivals, deaths and other exits.
 ACTIVITY_EVENTS: tuple[str, ...] = ("assessments", "reviews", "arrivals", "deaths", "other_exits")
 
+# What FACS eligibility ends under a policy each month: people whose budget ended, and those
+# budgets (annual £, base prices, as the policy would otherwise have set them).
+ELIGIBILITY_STATS: tuple[str, ...] = ("people_ended", "budgets_ended")
+
 # The disparity pair of each (snapshot, policy): the ratio under the baseline, then the policy.
 DISPARITY_SIDES: tuple[str, ...] = ("baseline", "policy")
 
@@ -100,6 +104,7 @@ AXES: dict[str, str] = {
     "V": "side (DISPARITY_SIDES)", "E": "world event (ACTIVITY_EVENTS)",
     "U": "client group x PB type (USER_CELLS)", "B": "band of % change (CHANGE_BAND)",
     "A": "admission statistic (ADMIT_STATS)",
+    "L": "eligibility statistic (ELIGIBILITY_STATS)",
 }
 
 
@@ -109,7 +114,7 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
             "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
             "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES),
             "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS), "B": len(CHANGE_BAND),
-            "A": len(ADMIT_STATS)}
+            "A": len(ADMIT_STATS), "L": len(ELIGIBILITY_STATS)}
 
 
 # A replicate's raw arrays: name -> (axes, what).
@@ -127,6 +132,7 @@ RAW: dict[str, tuple[str, str]] = {
                            "care by then, by group"),
     "disparity": ("SPV", "younger/older allocation-per-point ratio at equal need"),
     "activity_month": ("ET", "the world's events (ACTIVITY_EVENTS), the same for every policy"),
+    "eligibility_month": ("PTL", "budgets FACS eligibility ended (ELIGIBILITY_STATS)"),
 }
 
 
@@ -229,4 +235,7 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
               lambda raw, fy: raw["disparity"]),
     Aggregate("activity_fy", "EF", "the world's events by financial year", np.float64, ROWS,
               lambda raw, fy: fy.totals(raw["activity_month"])),
+    Aggregate("eligibility_fy", "PFL", "budgets FACS eligibility ended by financial year",
+              np.float64, ROWS, lambda raw, fy: fy.totals(raw["eligibility_month"].swapaxes(1, 2)
+                                                          ).swapaxes(1, 2)),
 )}

@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from sim.inputs.categories import CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.inputs.facs import facs_from_points
 from sim.model.admission import feedback_multiplier
 from sim.model.money import utilisation
 from sim.model.params import Parameters
@@ -97,6 +98,11 @@ class CareModel(mesa.Model):
         start = np.rint(world.initial_budget.astype(np.float64) * 100.0)
         self.pence = np.repeat(start[None, :], P, axis=0)
         self.in_res = np.zeros((P, cap), bool)
+        # FACS eligibility from go-live: the policies with a rule, whose budgets it has ended,
+        # and per month the people it ended and their budgets (pence a year, base prices)
+        self.elig_rows = [i for i, p in enumerate(policies) if p.eligibility]
+        self.ended = np.zeros((P, cap), bool)
+        self.ended_month = np.zeros((P, T, 2))
         # The budget current practice would set for each person's assessed need (the status
         # quo's, the same under every policy): what a shortfall is measured against.
         self.need_budget = world.initial_budget.astype(np.float64)
@@ -146,7 +152,8 @@ class CareModel(mesa.Model):
         Before go-live, and under the baseline, budgets follow current practice.  After
         go-live a RAS policy asks its calibration for the indicative budget and its
         transition for the new budget; new users (arrived at or after go-live) get the
-        indicative budget.  People already in residential care keep a zero budget.
+        indicative budget.  People already in residential care keep a zero budget, as do
+        those a policy's eligibility rule ends (sim.policy.eligibility).
         """
         w = self.world
         idx = w.assessed[sl]
@@ -172,10 +179,30 @@ class CareModel(mesa.Model):
             new[self.base_rows] = practice
         pence = np.multiply(new, 100.0)
         np.rint(pence, out=pence)
-        pence[self.in_res.take(idx, axis=1)] = 0.0
+        out = self.in_res.take(idx, axis=1)
+        if m >= w.go_live and self.elig_rows:
+            out |= self._ended(pence, idx, sl, m)
+        pence[out] = 0.0
         put_columns(self.pence, idx, pence)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
         self.tally.assessed(idx, m, pence, before)
+
+    def _ended(self, pence: np.ndarray, idx: np.ndarray, sl: slice, m: int) -> np.ndarray:
+        """(P, len(idx)) budgets eligibility has ended: before, or now for people assessed
+        below a policy's eligible bands (counted in month m with the budgets they lose)."""
+        w = self.world
+        ended = self.ended.take(idx, axis=1)
+        free = ~ended & ~self.in_res.take(idx, axis=1) & (m < w.exit_month.take(idx))[None, :]
+        u = w.u_continue.take(idx)
+        by_points = facs_from_points(w.points[m].take(idx), self.params.need.facs_thresholds)
+        for i in self.elig_rows:
+            rule = self.policies[i].eligibility
+            now = rule.ends(by_points if rule.consistent_facs else w.assessed_facs[sl], u)
+            now &= free[i]
+            ended[i] |= now
+            self.ended_month[i, m] += (now.sum(), pence[i, now].sum())
+        put_columns(self.ended, idx, ended)
+        return ended
 
     def _cap_base(self, idx: np.ndarray, m: int, current: np.ndarray) -> np.ndarray:
         """(RAS policies, len(idx)) budgets (£) as each person's current cap window opened.
@@ -240,6 +267,11 @@ class CareModel(mesa.Model):
         in residential care under the policy (users.N_CELLS cells, PB type fastest)."""
         return community_users(self.world, len(self.policies), self.admitted)
 
+    def eligibility_ended(self) -> np.ndarray:
+        """(P, T, 2) people whose budget eligibility ended each month, and those budgets'
+        annual £ (base prices, as the policy would otherwise have set them)."""
+        return self.ended_month * np.array([1.0, 0.01])
+
     def residential_spend(self) -> np.ndarray:
         """(P, T) £ cash on people admitted to residential care during the run, each at their
         client group's cost from admission to death."""
@@ -253,7 +285,7 @@ class CareModel(mesa.Model):
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
-        for name in ("world", "pence", "in_res", "need_budget", "snapshots", "window_start",
+        for name in ("world", "pence", "in_res", "ended", "need_budget", "snapshots", "window_start",
                      "cap_base"):
             setattr(self, name, None)
         self.tally.release()

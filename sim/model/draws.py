@@ -41,6 +41,7 @@ class Draws:
     z_first_interval: np.ndarray  # (cap,) first review: scheduled (starting population) or after assessment
     u_first_choice: np.ndarray  # (cap,) PB type chosen at an arrival's assessment
     z_practice: np.ndarray      # (cap,) practice-budget noise of arrivals
+    u_continue: np.ndarray      # (cap,) below the eligible FACS bands, funded on if < the share
     review_seed: np.random.SeedSequence
 
     def z_need_row(self, m: int) -> np.ndarray:
@@ -75,5 +76,6 @@ def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_mo
         z_first_interval=rng["reviews"].standard_normal(cap),
         u_first_choice=rng["choice"].random(cap),
         z_practice=rng["practice"].standard_normal(cap, dtype=np.float32),
+        u_continue=rng["eligibility"].random(cap),
         review_seed=seeds["review_events"],
     )

@@ -171,6 +171,12 @@ class Need(_Section):
         return v
 
 
+class Facs(_Section):
+    team_offset_points: dict[str, Annotated[float, Field(ge=-100, le=100)]] = Field(
+        default_factory=dict, description="points each team's assessors add (or take off) "
+        "when banding FACS, by team name, each -100 to 100; a team not listed adds none")
+
+
 class Reviews(_Section):
     scheduled: bool = True
     per_user_per_year: float = Field(gt=0, le=12, description="scheduled reviews a user a "
@@ -248,6 +254,7 @@ class Parameters(_Section):
     demand: Demand
     referrals: Referrals
     need: Need
+    facs: Facs
     reviews: Reviews
     choice: Choice
     money: Money

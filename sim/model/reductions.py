@@ -210,5 +210,6 @@ def replicate_result(
         "eia": tally.eia, "eia_hist": tally.hist, "disparity": tally.disparity,
         "eia_admit": tally.admit,
         "activity_month": world_activity(model.world),
+        "eligibility_month": model.eligibility_ended(),
     }
     return ReplicateResult(replicate=replicate, raw=raw, persons=tally.persons)

@@ -32,6 +32,7 @@ from sim.model.practice import (
     practice_prices,
 )
 from sim.model.residential_cost import annual_cost
+from sim.model.reviews import team_offsets
 from sim.policy.policy import Policy
 from sim.policy.transition import CAP_MONTHS
 
@@ -48,6 +49,7 @@ class ServiceUser(mesa.Agent):
         pop = model.population
         self.slot, self.arrival, self.age0 = slot, arrival, age0
         self.group = int(pop.client_group[source])
+        self.facs_offset = model.facs_offsets[pop.team[source]]
         self.points0, self.cum = points0, F32(0.0)
         self.points = F32(min(max(points0, 0.0), model.params.need.max_points))
         self.points_at_go_live = max(self.points, F32(1.0))  # arrivals after go-live keep this
@@ -62,6 +64,7 @@ class ServiceUser(mesa.Agent):
         self.pence = [np.rint(float(F32(self.practice)) * 100.0)] * n
         self.cap_base = [0.0] * n                  # each policy's budget as the window opened
         self.in_res = [False] * n
+        self.ended = [False] * n                   # eligibility ended the budget (for good)
         self.indicative = [0.0] * len(model.cal_names)
 
     # ---- the monthly rules ------------------------------------------------------------
@@ -97,7 +100,7 @@ class ServiceUser(mesa.Agent):
         mdl, d, slot, p = self.model, self.model.draws, self.slot, self.model.params
         if m == self.arrival and m > 0:            # assessment of a new referral
             self.pb_type = mdl.choose(d.u_first_choice[slot], self.group, band)
-            self.facs = int(facs_from_points(np.array([self.points]), p.need.facs_thresholds)[0])
+            self.facs = self.assessed_facs()
             price = mdl.prices[self.group, self.pb_type, int(self.age(m) >= OLDER_AGE)]
             self.practice = float(price * max(self.points, F32(1.0)) * mdl.noise[slot])
             self.last_points = self.points
@@ -113,13 +116,18 @@ class ServiceUser(mesa.Agent):
         u_switch, u_choice, z_interval = (float(x[0]) for x in mdl.reviews.take(1))
         if self.pb_type == OLD_STYLE or u_switch < p.choice.switch_at_review:
             self.pb_type = mdl.choose(u_choice, self.group, band)
-        self.facs = int(facs_from_points(np.array([self.points]), p.need.facs_thresholds)[0])
+        self.facs = self.assessed_facs()
         ratio = max(self.points, F32(1.0)) / max(self.last_points, F32(1.0))
         factor = ratio ** p.practice.points_elasticity * (1.0 + p.practice.creep_per_review)
         self.practice *= float(factor)  # float32 factor, float64 budget, as in the fast path
         self.last_points = self.points
         self.next_review = m + mdl.interval(z_interval)
         return "review"
+
+    def assessed_facs(self) -> int:
+        """FACS band as current practice assesses it: points plus the team's offset."""
+        assessed = F32(self.points + self.facs_offset)
+        return int(facs_from_points(np.array([assessed]), self.model.params.need.facs_thresholds)[0])
 
     def decide_budgets(self, m: int) -> None:
         """Each policy's budget for this person after an assessment or review."""
@@ -134,7 +142,7 @@ class ServiceUser(mesa.Agent):
                     np.array([float(self.points)]), client_group=np.array([self.group]),
                     age=np.array([self.age(m)]))[0])
         for i, pol in enumerate(mdl.policies):
-            if self.in_res[i]:
+            if self.in_res[i] or self.ended[i]:
                 continue
             if m < mdl.go_live or pol.is_baseline:
                 self.pence[i] = practice
@@ -147,6 +155,25 @@ class ServiceUser(mesa.Agent):
                 points_change=float(self.points / self.points_at_go_live - F32(1.0)),
                 is_new=self.arrival >= mdl.go_live, months_since_go_live=m - mdl.go_live)
             self.pence[i] = np.rint(float(new) * 100.0)
+        if m >= mdl.go_live:
+            self.eligibility(m)
+
+    def eligibility(self, m: int) -> None:
+        """Under a policy with an eligibility rule, a person assessed below its bands loses
+        their budget for good, unless their draw puts them in the share that continues."""
+        mdl = self.model
+        for i, pol in enumerate(mdl.policies):
+            rule = pol.eligibility
+            if rule is None or self.in_res[i] or self.ended[i]:
+                continue
+            band = self.facs
+            if rule.consistent_facs:              # FACS from points alone, no team offset
+                band = int(facs_from_points(np.array([self.points]),
+                                            mdl.params.need.facs_thresholds)[0])
+            eligible = FACS_BAND.codes[band] in rule.bands
+            if not eligible and not mdl.draws.u_continue[self.slot] < rule.continue_share:
+                mdl.ended[i, m] += (1, self.pence[i])
+                self.ended[i], self.pence[i] = True, 0.0
 
     def residential(self, m: int, band: int) -> None:
         """Admission: the person's draw against each policy's hazard (shortfall raises it)."""
@@ -187,6 +214,7 @@ class ReferenceModel(mesa.Model):
         self.reviews = draws.review_stream()  # read in (month, slot) order, as the fast path
         self.drift = np.asarray(params.need.drift_per_month_by_age_band, dtype=F32)
         self.tables = choice_tables(params)
+        self.facs_offsets = team_offsets(params, population.teams)
         self.noise = practice_noise(params, draws.z_practice)
         self.prices = practice_prices(population, params.practice.min_cell_size)
         self.deadline = month_index(params.time.start, params.time.conversion_deadline)
@@ -196,6 +224,7 @@ class ReferenceModel(mesa.Model):
         P = len(policies)
         self.spend = np.zeros((P, n_months))
         self.admissions = np.zeros((P, n_months), int)
+        self.ended = np.zeros((P, n_months, 2))    # people eligibility ended, their pence
         self.res_spend = np.zeros((P, n_months))
         self.residents: list[tuple[int, ServiceUser, int]] = []  # (policy, person, admitted)
         self.res_cost = annual_cost(params)

@@ -5,7 +5,9 @@ and existing users are reviewed when their need changed enough, when a scheduled
 falls due, or (old-style packages) at the conversion deadline.  Reviews overdue at the
 start are spread over the backlog window rather than all held in the first month.  At
 each one current practice re-decides the PB type, the FACS band and the status-quo
-budget.  The result is a sparse record of every assessment, which CareModel replays
+budget.  FACS is banded from points plus the assessing team's offset
+(parameters [facs]), at every assessment and review, so teams' inconsistency persists under
+current practice.  The result is a sparse record of every assessment, which CareModel replays
 under each policy.
 """
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Paths:
     arrival: np.ndarray         # month a person enters (0 for the starting population)
     exit_month: np.ndarray      # death or other exit (T = never within the horizon)
     client_group: np.ndarray
+    team: np.ndarray            # team code (the population's teams)
     age0: np.ndarray            # age at arrival month
     age_band: np.ndarray        # (T, cap) int8
     points: np.ndarray          # (T, cap) float32
@@ -64,6 +67,16 @@ class ReviewRecords:
     practice: np.ndarray        # float32 budget under current practice after it
 
 
+def team_offsets(params: Parameters, teams: tuple[str, ...]) -> np.ndarray:
+    """float32 points each team (by code) adds when banding FACS; 0 for a team not listed."""
+    return np.array([params.facs.team_offset_points.get(t, 0.0) for t in teams], np.float32)
+
+
+def assessed_facs(points: np.ndarray, offset: np.ndarray, params: Parameters) -> np.ndarray:
+    """FACS band current practice assesses: from points plus the team's offset (float32)."""
+    return facs_from_points(np.add(points, offset, dtype=np.float32), params.need.facs_thresholds)
+
+
 class _Caseload:
     """Current practice's file on everyone (cap slots), updated at each assessment or review."""
 
@@ -73,6 +86,7 @@ class _Caseload:
         self.tables = choice_tables(params)
         self.noise = practice_noise(params, d.z_practice)
         self.prices = practice_prices(pop, params.practice.min_cell_size)
+        self.offset = team_offsets(params, pop.teams)[paths.team]
         self.deadline = month_index(params.time.start, params.time.conversion_deadline)
         self.stream = d.review_stream()
         self.last_pts = paths.points[0].copy()
@@ -95,7 +109,7 @@ class _Caseload:
         pts = paths.points[m, new]
         self.ptype[new] = choose_pb_type(self.d.u_first_choice[new], group[new],
                                          paths.age_band[m, new], self.tables)
-        self.fac[new] = facs_from_points(pts, params.need.facs_thresholds)
+        self.fac[new] = assessed_facs(pts, self.offset[new], params)
         older = (paths.age0[new] >= OLDER_AGE).astype(np.intp)   # assessed in their arrival month
         price = self.prices[group[new], self.ptype[new], older]
         self.budget[new] = price * np.maximum(pts, 1.0) * self.noise[new]
@@ -127,7 +141,7 @@ class _Caseload:
                                 paths.age_band[m].take(idx), self.tables)
         self.ptype[idx] = np.where(switch, chosen, self.ptype[idx])
         pts = paths.points[m].take(idx)
-        self.fac[idx] = facs_from_points(pts, params.need.facs_thresholds)
+        self.fac[idx] = assessed_facs(pts, self.offset.take(idx), params)
         ratio = np.maximum(pts, 1.0) / self.last_den.take(idx)
         self.budget[idx] *= ratio ** p.points_elasticity * (1.0 + p.creep_per_review)
         self.last_pts[idx] = pts

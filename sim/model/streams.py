@@ -12,7 +12,7 @@ import numpy as np
 
 STREAMS: tuple[str, ...] = (
     "arrivals", "death", "residential", "other_exit", "need", "reviews", "choice", "practice",
-    "review_events",
+    "review_events", "eligibility",
 )
 
 

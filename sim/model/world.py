@@ -54,6 +54,7 @@ class World:
     res_events: Events          # admission candidates: present, draw below the largest hazard
     res_h: np.ndarray           # each candidate's base monthly hazard of admission
     uplift: np.ndarray          # (T,) price index relative to the start month
+    u_continue: np.ndarray      # (cap,) below a policy's eligible FACS bands, funded on if < share
 
     @property
     def cap(self) -> int:
@@ -188,7 +189,7 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
     points = need_points(pop, params, d, src, arrival, band, before)
     rec = reviews(pop, params, d, Paths(
         go_live=go_live, arrived_before=before, arrival=arrival, exit_month=exit_m,
-        client_group=group, age0=age0, age_band=band, points=points))
+        client_group=group, team=pop.team[src], age0=age0, age_band=band, points=points))
     return World(
         n_months=T, go_live=go_live, arrival=arrival, client_group=group,
         sex=pop.sex[src], ethnicity=pop.ethnicity[src], team=pop.team[src], age0=age0,
@@ -198,4 +199,5 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
         assessed_start=rec.starts, assessed=rec.slots, assessed_review=rec.is_review,
         assessed_facs=rec.facs, assessed_count=rec.count, assessed_practice=rec.practice,
         res_events=res_events, res_h=res_h, uplift=price_index(params, T),
+        u_continue=d.u_continue,
     )

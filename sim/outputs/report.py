@@ -15,6 +15,7 @@ import pandas as pd
 from sim.atomic import atomic_path
 from sim.outputs.activity import activity_table
 from sim.outputs.eia_doc import write_eia_doc
+from sim.outputs.eligibility import eligibility_table
 from sim.outputs.equalities import (
     admissions_table,
     disparity_table,
@@ -33,7 +34,7 @@ from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
               "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
-              "transitions")
+              "transitions", "eligibility")
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
           "admissions_by_group", "disparity", "activity", "users", "redistribution",
           "transitions")  # with provenance
@@ -49,7 +50,7 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
         "winners_losers": winners_losers_table(res), "admissions_by_group": admissions_table(res),
         "disparity": disparity_table(res),
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
-        "users": users_table(res),
+        "users": users_table(res), "eligibility": eligibility_table(res),
         "redistribution": redistribution_table(res), "transitions": transitions_table(res),
     }
 

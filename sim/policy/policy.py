@@ -1,9 +1,10 @@
-"""A policy: a RAS calibration crossed with a transition scenario."""
+"""A policy: a RAS calibration crossed with a transition scenario, with its FACS eligibility."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from sim.policy.eligibility import Eligibility
 from sim.policy.transition import Transition
 
 
@@ -15,6 +16,7 @@ class Policy:
     calibration: str | None = None
     transition: Transition | None = None
     recommended_calibration: bool = False  # the calibration block says `recommended = true`
+    eligibility: Eligibility | None = None  # None: everyone funded today stays funded
 
     @property
     def is_baseline(self) -> bool:
@@ -29,4 +31,5 @@ class Policy:
             "recommended": bool(self.recommended_calibration and self.transition
                                 and self.transition.recommended),
             "unprotected": bool(self.transition and self.transition.unprotected),
+            "eligibility": self.eligibility.describe() if self.eligibility else "all funded",
         }

@@ -21,6 +21,7 @@ from sim.inputs.toml_file import read_toml
 from sim.model.money import expected_cash_share
 from sim.model.params import ParameterError, Parameters, explain, load_parameters
 from sim.policy.calibration import CALIBRATIONS, make_calibration
+from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition, load_transitions
 
@@ -56,10 +57,27 @@ class ReportSection(BaseModel):
     cost_neutral_tolerance: float = Field(0.01, ge=0, le=1)
 
 
+class EligibilitySection(BaseModel):
+    """FACS eligibility of every RAS policy of the study (sim.policy.eligibility).  Opt-in:
+    without an [eligibility] section every policy funds everyone the status quo funds; the
+    status quo always does."""
+
+    model_config = ConfigDict(extra="forbid")
+    # seed: B&NES funds substantial and critical needs (September 2012 report, 4.8(2))
+    bands: list[Literal["critical", "substantial", "moderate", "low"]] = Field(
+        default=list(DEFAULT_BANDS), min_length=1)
+    continue_share: float = Field(0.0, ge=0, le=1)   # assumption: nobody below them continues
+    consistent_facs: bool = False                    # band from points alone (no team offset)
+
+    def rule(self) -> Eligibility:
+        return Eligibility(tuple(self.bands), self.continue_share, self.consistent_facs)
+
+
 class StudyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     study: StudySection
     report: ReportSection = ReportSection()
+    eligibility: EligibilitySection | None = None
     overrides: dict[str, Any] = {}
 
 
@@ -72,6 +90,7 @@ class Study:
     spec: StudySection
     report: ReportSection
     overrides: dict[str, Any]
+    eligibility: Eligibility | None
     params: Parameters
     population: Population
     calibration_specs: dict[str, dict[str, Any]]
@@ -146,12 +165,14 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     blocks = {c: _calibration_block(cal_path, c, cal_raw[c], spec)
               for c in cal_names}
     study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
+                  eligibility=sf.eligibility.rule() if sf.eligibility else None,
                   params=params, population=_population(path, spec),
                   calibration_specs={c: b.spec for c, b in blocks.items()},
                   transitions=transitions)
     fit_calibrations(study)
     study.policies = [Policy("status_quo")] + [
-        Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended)
+        Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended,
+               eligibility=study.eligibility)
         for c in cal_names for t in tr_names
     ]
     return study

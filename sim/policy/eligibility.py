@@ -1,0 +1,52 @@
+"""FACS eligibility under a policy: who keeps a budget at review after go-live.
+
+B&NES funds substantial and critical needs (September 2012 report, 4.8(2)).  Under a policy
+with an eligibility rule, a person assessed (or reviewed) after go-live in a band below the
+eligible ones has their budget end: it is set to zero for good under that policy, so they
+leave the community caseload for spend purposes but stay in the world (they still age, are
+reviewed, may die or be admitted to residential care).  A stated share of them continue
+(`continue_share`, an assumption; each person's own draw, the same under every policy).
+New referrals after go-live are assessed the same way.  Under `consistent_facs` the band
+tested is the one points alone give (the team offsets of current practice removed);
+otherwise it is the band current practice assessed.  The status quo has no rule.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.inputs.categories import FACS_BAND
+
+DEFAULT_BANDS: tuple[str, ...] = ("critical", "substantial")
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The eligible FACS bands and what happens to people below them."""
+
+    bands: tuple[str, ...] = DEFAULT_BANDS
+    continue_share: float = 0.0       # of people assessed below the bands, the share funded on
+    consistent_facs: bool = False     # test the band from points alone (no team offset)
+
+    def __post_init__(self) -> None:
+        unknown = [b for b in self.bands if b not in FACS_BAND.codes]
+        if unknown or not self.bands:
+            raise ValueError(f"eligible bands must be some of {list(FACS_BAND.codes)}, "
+                             f"got {list(self.bands)}")
+        if not 0.0 <= self.continue_share <= 1.0:
+            raise ValueError(f"continue_share must be 0 to 1, got {self.continue_share}")
+
+    @property
+    def eligible_code(self) -> np.ndarray:
+        """bool by FACS band code: eligible."""
+        return np.isin(np.arange(len(FACS_BAND)), [FACS_BAND.code_of(b) for b in self.bands])
+
+    def ends(self, band: np.ndarray, u_continue: np.ndarray) -> np.ndarray:
+        """bool: whose budget ends, given the band tested and each person's continuation draw."""
+        return ~self.eligible_code[band] & ~(u_continue < self.continue_share)
+
+    def describe(self) -> str:
+        extra = f", {self.continue_share:g} continue" if self.continue_share else ""
+        how = ", FACS from points alone" if self.consistent_facs else ""
+        return "+".join(self.bands) + extra + how
