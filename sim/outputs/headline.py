@@ -36,7 +36,7 @@ def _cost_in_people(r: pd.Series) -> str:
     if not np.isfinite(r["share_lose10"]):
         return "people losing not known"
     about = f", about {r['people_lose10']:,.0f} people" if np.isfinite(r["people_lose10"]) else ""
-    return f"{percent(r['share_lose10'])} of current users{about}, lose more than 10%"
+    return f"{percent(r['share_lose10'])} of users{about}, lose more than 10%"
 
 
 def _saving(x: float) -> str:

@@ -108,8 +108,8 @@ def _summary(s: Settings, rank: pd.DataFrame) -> str:
         "<h2 id='summary'>Summary</h2>",
         note(f"One row per option, most likely to meet the target first; savings and the chance "
              f"of meeting the target are for {s.first_full_year}. 'Losing >10%': share (and "
-             "number) of current users whose budget one year after go-live is more than 10% "
-             "below what the status quo would give them. 'Largest relative risk': the "
+             "number) of users (those at go-live and those arriving after) whose budget one year "
+             "after go-live is more than 10% below what the status quo would give them. 'Largest relative risk': the "
              "protected-characteristic group most over-represented among people losing more "
              "than 5%, against everyone else (1 = no over-representation)."),
         table(shown, f"Every option in {s.first_full_year}, most likely to meet the target first",

@@ -137,7 +137,7 @@ def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, labels: list[str]) -> None
 
 def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     """Each option as a numbered point: mean first-full-year savings against the share of
-    current users losing more than 10%."""
+    users (at go-live and new) losing more than 10%."""
     s = settings(res)
     mean_save = savings(res)[:, :, res.financial_years.index(s.first_full_year)].mean(axis=0)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
@@ -160,7 +160,7 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     ax.axhline(0, color=GREY, lw=0.8)
     ax.yaxis.set_major_formatter(POUNDS)
     ax.xaxis.set_major_formatter(PERCENT)
-    ax.set_xlabel("Share of current users losing more than 10% (one year after go-live)")
+    ax.set_xlabel("Share of users losing more than 10% (one year after go-live)")
     ax.set_ylabel(f"Mean savings, {txt(s.first_full_year)} (negative = extra cost)")
     ax.set_title("Policy map: savings against the share of people losing out\n"
                  "(numbers: the options as numbered in the report)")
