@@ -27,6 +27,10 @@ _K = {s: k for k, s in enumerate(EIA_STATS)}
 # Loss/gain counts: (statistic, comparison, threshold on the percentage change).
 _COUNTS = (("n_lose5", np.less, -0.05), ("n_lose10", np.less, -0.10),
            ("n_lose25", np.less, -0.25), ("n_gain", np.greater, 0.005))
+_TALLIED = ("n",) + tuple(name for name, _, _ in _COUNTS)        # from _change_class bits
+_CLASS_BITS = (np.arange(2 ** len(_TALLIED))[:, None] >> np.arange(len(_TALLIED))) & 1
+_SUMS = tuple(k for k in EIA_STATS if k not in _TALLIED)          # float sums, by matmul
+_F = {s: k for k, s in enumerate(_SUMS)}
 
 
 def _latest_records(w: World, pop: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -85,14 +89,19 @@ def cohort_codes(model: CareModel) -> tuple[np.ndarray, np.ndarray, dict[str, np
     return pop, ref, {c: codes[c] for c in EIA_CHARACTERISTICS}
 
 
-def _membership(codes: dict[str, np.ndarray], teams: tuple[str, ...]) -> np.ndarray:
-    """(n, C) EIA column of each person for 'all' and each characteristic."""
+Groups = list[tuple[int, np.ndarray, int]]  # (first EIA column, group of each person, groups)
+
+
+def _membership(codes: dict[str, np.ndarray], teams: tuple[str, ...]) -> Groups:
+    """For 'all' and each characteristic: its first EIA column, each person's group within it
+    and its number of groups."""
     n = len(codes[EIA_CHARACTERISTICS[0]])
-    cols, offset = [np.zeros(n, np.int64)], 1
+    groups, offset = [(0, np.zeros(n, np.int64), 1)], 1
     for c in EIA_CHARACTERISTICS:
-        cols.append(offset + codes[c].astype(np.int64))
-        offset += len(characteristic_codes(c, teams))
-    return np.stack(cols, axis=1)
+        size = len(characteristic_codes(c, teams))
+        groups.append((offset, codes[c].astype(np.int64), size))
+        offset += size
+    return groups
 
 
 _STEP = (PCT_EDGES[-1] - PCT_EDGES[0]) / (len(PCT_EDGES) - 1)
@@ -108,28 +117,39 @@ def pct_bins(x: np.ndarray) -> np.ndarray:
     return b
 
 
-def _person_stats(B: np.ndarray, before: np.ndarray, pts: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """(K, P, n) each person's EIA_STATS under each policy, zero where not valid."""
-    stats = np.zeros((len(EIA_STATS), B.shape[0], B.shape[1]))
-    stats[_K["n"]] = valid
-    change = np.subtract(B, before[None, :], out=stats[_K["sum_change"]], where=valid)
-    pct = np.divide(change, np.where(before > 0, before, 1.0)[None, :], out=stats[_K["sum_pct"]])
-    for name, op, edge in _COUNTS:
-        op(pct, edge, out=stats[_K[name]])                   # pct is 0 where not valid
-    np.multiply(valid, before[None, :], out=stats[_K["sum_before"]])
-    np.copyto(stats[_K["sum_after"]], B, where=valid)
-    np.multiply(valid, pts[None, :], out=stats[_K["sum_points"]])
+def _float_stats(
+    B: np.ndarray, before: np.ndarray, pts: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
+    """(len(_SUMS), P, n) each person's summed EIA_STATS under each policy, 0 where not valid."""
+    stats = np.zeros((len(_SUMS), B.shape[0], B.shape[1]))
+    change = np.subtract(B, before[None, :], out=stats[_F["sum_change"]], where=valid)
+    np.divide(change, np.where(before > 0, before, 1.0)[None, :], out=stats[_F["sum_pct"]])
+    np.multiply(valid, before[None, :], out=stats[_F["sum_before"]])
+    np.copyto(stats[_F["sum_after"]], B, where=valid)
+    np.multiply(valid, pts[None, :], out=stats[_F["sum_points"]])
     return stats
 
 
-def _histogram(pct: np.ndarray, valid: np.ndarray, cols_h: np.ndarray, J: int) -> np.ndarray:
-    """(P, J, H) counts of percentage change by policy and EIA group."""
-    P = pct.shape[0]
-    p_idx, n_idx = np.nonzero(valid)
-    bins = pct_bins(pct[p_idx, n_idx])
-    cell = cols_h[n_idx]
-    cell += (p_idx * (J * _H) + bins)[:, None].astype(np.int32)
-    return np.bincount(cell.ravel(), minlength=P * J * _H).reshape(P, J, _H)
+def _change_class(pct: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(P, n) bit 0: compared; bit b: the b-th of _COUNTS holds (pct is 0 where not valid)."""
+    out = valid.astype(np.int64)
+    for b, (_, op, edge) in enumerate(_COUNTS, 1):
+        out |= op(pct, edge).astype(np.int64) << b
+    return out
+
+
+def _group_counts(keys: np.ndarray, Z: int, groups: Groups, J: int) -> np.ndarray:
+    """(P, J, Z) people by policy, EIA group and key (0..Z-1, from the (P, n) keys).
+
+    One small bincount over (group, policy, key) per characteristic, rather than one over
+    every EIA column of every person at once."""
+    P = keys.shape[0]
+    pkey = keys + (np.arange(P, dtype=np.int64) * Z)[:, None]
+    out = np.empty((P, J, Z), np.int64)
+    for offset, code, G in groups:
+        counts = np.bincount((pkey + (code * (P * Z))[None, :]).ravel(), minlength=G * P * Z)
+        out[:, offset:offset + G] = counts.reshape(G, P, Z).transpose(1, 0, 2)
+    return out
 
 
 def admission_months(model: CareModel) -> np.ndarray:
@@ -148,12 +168,12 @@ class _Tally:
         w = model.world
         self.cohort, self.ref, codes = cohort_codes(model)
         self.existing = codes["cohort"] == 0
-        cols = _membership(codes, teams)                               # (n, C)
+        self.groups = _membership(codes, teams)
+        self.cols = np.stack([o + code for o, code, _ in self.groups], axis=1)  # (n, C) columns
         n, P, S = len(self.cohort), len(model.policies), len(model.snapshot_months)
         self.J = len(eia_groups(teams))
         self.M = np.zeros((n, self.J))
-        self.M[np.arange(n)[:, None], cols] = 1.0
-        self.cols_h = (cols * _H).astype(np.int32)  # histogram cell offsets (P*J*H < 2**31)
+        self.M[np.arange(n)[:, None], self.cols] = 1.0
         self.age = w.age(w.go_live)[self.cohort]  # younger/older is decided at go-live
         self.res_month = admission_months(model).take(self.cohort, axis=1)   # (P, n)
         self.eia = np.zeros((S, P, self.J, len(EIA_STATS)))
@@ -179,20 +199,40 @@ class _Tally:
         # only people compared under the baseline (so under any policy) are tallied
         keep = np.flatnonzero(valid[base])
         v = valid.take(keep, axis=1)
-        stats = _person_stats(B.take(keep, axis=1), before.take(keep), pts.take(keep), v)
-        K, P = stats.shape[:2]
-        self.eia[s] = (stats.reshape(K * P, -1) @ self.M.take(keep, axis=0)).reshape(
-            K, P, self.J).transpose(1, 2, 0)
-        self.hist[s] = _histogram(stats[_K["sum_pct"]], v, self.cols_h.take(keep, axis=0), self.J)
+        self._tally_changes(s, B.take(keep, axis=1), before.take(keep), pts.take(keep), v, keep)
         # the seed's disparity finding is about the users at go-live
         self.disparity[s, :, 1] = younger_older_ratio(B, pts, self.age, valid & self.existing)
         self.disparity[s, :, 0] = self.disparity[s, base, 1]
-        at_risk = self.ref <= month                                   # arrived by the snapshot
-        self.admit[s, :, :, 0] = (at_risk @ self.M)[None, :]
-        self.admit[s, :, :, 1] = ((self.res_month <= month) & at_risk) @ self.M
+        self._tally_admissions(s, month)
         if self.persons is not None:
             for key, val in (("points", pts), ("before", before), ("after", B), ("valid", valid)):
                 self.persons[key][s] = val
+
+
+    def _tally_changes(self, s: int, B: np.ndarray, before: np.ndarray, pts: np.ndarray,
+                       valid: np.ndarray, keep: np.ndarray) -> None:
+        """EIA statistics and histogram of snapshot s over the kept people: float sums by a
+        membership matrix product (its summation order is the results' own), counts by
+        bincounts over compact (group, policy, key) keys."""
+        stats = _float_stats(B, before, pts, valid)
+        P, J = len(B), self.J
+        groups = [(o, code.take(keep), G) for o, code, G in self.groups]
+        sums = stats.reshape(len(_SUMS) * P, -1) @ self.M.take(keep, axis=0)
+        self.eia[s][:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
+        pct = stats[_F["sum_pct"]]
+        classes = _group_counts(_change_class(pct, valid), len(_CLASS_BITS), groups, J)
+        self.eia[s][:, :, [_K[k] for k in _TALLIED]] = classes @ _CLASS_BITS
+        hist = _group_counts(np.where(valid, pct_bins(pct), _H), _H + 1, groups, J)
+        self.hist[s] = hist[:, :, :_H]                               # bin _H: not compared
+
+    def _tally_admissions(self, s: int, month: int) -> None:
+        """People who had arrived by the snapshot month, and those of them admitted by then."""
+        at_risk = self.ref <= month
+        self.admit[s, :, :, 0] = np.bincount(self.cols[at_risk].ravel(), minlength=self.J)
+        p_idx, n_idx = np.nonzero((self.res_month <= month) & at_risk)    # few: the admitted
+        keys = self.cols.take(n_idx, axis=0) + (p_idx * self.J)[:, None]
+        P = len(self.res_month)
+        self.admit[s, :, :, 1] = np.bincount(keys.ravel(), minlength=P * self.J).reshape(P, self.J)
 
 
 def replicate_result(
