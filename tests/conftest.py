@@ -14,6 +14,14 @@ from sim.model.params import load_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+# The [study] lines that point a test study at the shipped population and scenario files.
+SHIPPED_PATHS = f"""population = "{ROOT.as_posix()}/populations/bnes_2012_synthetic.csv"
+parameters = "{ROOT.as_posix()}/scenarios/parameters.toml"
+calibrations_file = "{ROOT.as_posix()}/scenarios/calibrations.toml"
+transitions_file = "{ROOT.as_posix()}/scenarios/transitions.toml\""""
+# A client-group table of zeros, for switching a choice off in a study's [overrides].
+ZERO_BY_GROUP = ("{ older_people = 0.0, physical_sensory = 0.0, mental_health = 0.0, "
+                 "learning_disability = 0.0 }")
 
 
 @pytest.fixture(scope="session")

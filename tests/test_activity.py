@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import SHIPPED_PATHS
 
 from sim.cli import main
 from sim.model.draws import draw
@@ -17,10 +17,7 @@ RUNS = 3
 STUDY = f"""
 [study]
 name = "activity"
-population = "{ROOT.as_posix()}/populations/bnes_2012_synthetic.csv"
-parameters = "{ROOT.as_posix()}/scenarios/parameters.toml"
-calibrations_file = "{ROOT.as_posix()}/scenarios/calibrations.toml"
-transitions_file = "{ROOT.as_posix()}/scenarios/transitions.toml"
+{SHIPPED_PATHS}
 go_live = "2013-01"
 horizon_end = "2015-03"
 savings_target = 776000.0

@@ -6,19 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import SHIPPED_PATHS, ZERO_BY_GROUP
 
 from sim.cli import main
 from sim.outputs.finance import SPEND_PARTS
 
-ZERO = "{ older_people = 0.0, physical_sensory = 0.0, mental_health = 0.0, learning_disability = 0.0 }"
+ZERO = ZERO_BY_GROUP
 STATIC = f"""
 [study]
 name = "static"
-population = "{ROOT.as_posix()}/populations/bnes_2012_synthetic.csv"
-parameters = "{ROOT.as_posix()}/scenarios/parameters.toml"
-calibrations_file = "{ROOT.as_posix()}/scenarios/calibrations.toml"
-transitions_file = "{ROOT.as_posix()}/scenarios/transitions.toml"
+{SHIPPED_PATHS}
 go_live = "2013-01"
 horizon_end = "2015-03"
 savings_target = 776000.0
