@@ -1,0 +1,1 @@
+"""Analyses built on many study runs: global sensitivity and the options search."""
