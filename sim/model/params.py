@@ -19,6 +19,7 @@ from sim.inputs.calendar import Month, month_index
 from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.inputs.text import PlainText, quoted
 from sim.inputs.toml_file import TomlFileError, read_toml
+from sim.model.param_records import LeafRecord, RecordError, split_records
 from sim.paths import DEFAULT_PARAMETERS
 
 
@@ -311,22 +312,36 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], where: str) 
     return out
 
 
+def read_parameters(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None, where: str = ""
+) -> tuple[dict[str, Any], dict[str, LeafRecord]]:
+    """The plain values (records unwrapped, overrides applied) and the leaf records."""
+    path = Path(path) if path else DEFAULT_PARAMETERS
+    try:
+        raw, _ = read_toml(path, "parameter file")
+        raw, records = split_records(raw)
+    except (TomlFileError, InputError) as exc:
+        raise ParameterError(f"{path}: {exc}" if isinstance(exc, RecordError) else str(exc)) \
+            from None
+    raw.setdefault("source", str(path))
+    if overrides:
+        raw = apply_overrides(raw, overrides, where or str(path))
+    return raw, records
+
+
+def validated(raw: dict[str, Any], where: str) -> Parameters:
+    try:
+        return Parameters.model_validate(raw)
+    except ValidationError as exc:
+        raise ParameterError(explain(exc, where, Parameters)) from None
+
+
 def load_parameters(
     path: str | Path | None = None, overrides: dict[str, Any] | None = None, where: str = ""
 ) -> Parameters:
     """Load, override and validate the model parameters."""
-    path = Path(path) if path else DEFAULT_PARAMETERS
-    try:
-        raw, _ = read_toml(path, "parameter file")
-    except TomlFileError as exc:
-        raise ParameterError(str(exc)) from None
-    raw.setdefault("source", str(path))
-    if overrides:
-        raw = apply_overrides(raw, overrides, where or str(path))
-    try:
-        return Parameters.model_validate(raw)
-    except ValidationError as exc:
-        raise ParameterError(explain(exc, where or str(path), Parameters)) from None
+    raw, _ = read_parameters(path, overrides, where)
+    return validated(raw, where or str(path or DEFAULT_PARAMETERS))
 
 
 def monthly_hazard(annual: np.ndarray | float) -> np.ndarray:

@@ -1,0 +1,109 @@
+"""Parameter uncertainty: the uncertain leaves, their joint draw, and the parameters at a draw.
+
+Probabilistic runs draw one value per uncertain parameter per replicate; a sensitivity
+design supplies points of the unit hypercube instead.  Either way a point u in [0, 1]^D
+becomes values through each distribution's inverse CDF (`values_at`), and values become a
+validated Parameters (`realise`).  A parameter a study overrides is fixed at the override
+when its distribution is on the value; a multiplier still varies the overridden value.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sim.model.param_records import LeafRecord
+from sim.model.params import ParameterError, Parameters, read_parameters, validated
+from sim.paths import DEFAULT_PARAMETERS
+
+# The parameter draw of replicate r uses SeedSequence(seed, spawn_key=(r, PARAMETER_STREAM)):
+# never one of the replicate's own streams (those are its children (r, 0), (r, 1), ...).
+PARAMETER_STREAM = 2**31
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """The uncertain parameters of one parameter set, in file order."""
+
+    central: dict[str, Any]                  # plain values after overrides (validated)
+    parameters: tuple[LeafRecord, ...]       # records with a distribution
+    where: str = "parameters"
+
+    @property
+    def names(self) -> list[str]:
+        return [p.path for p in self.parameters]
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def values_at(self, u: np.ndarray) -> dict[str, float]:
+        """The values at one point of the unit hypercube (one coordinate per parameter)."""
+        u = np.asarray(u, dtype=np.float64)
+        if u.shape != (len(self),):
+            raise ValueError(f"need {len(self)} coordinates, got shape {u.shape}")
+        return {p.path: float(p.distribution.ppf(x)) for p, x in zip(self.parameters, u)}
+
+    def draw(self, seed: int, replicate: int) -> dict[str, float]:
+        """Replicate r's values: its own stream, so any scheduling gives the same draw."""
+        ss = np.random.SeedSequence(seed, spawn_key=(replicate, PARAMETER_STREAM))
+        return self.values_at(np.random.default_rng(ss).random(len(self)))
+
+    def realise(self, values: Mapping[str, float]) -> Parameters:
+        """Parameters with these values (a multiplier scales the central list or table)."""
+        raw = copy.deepcopy(self.central)
+        by_path = {p.path: p for p in self.parameters}
+        for path, x in values.items():
+            rec = by_path.get(path)
+            if rec is None:
+                raise ParameterError(f"{self.where}: {path!r} is not an uncertain parameter")
+            *parents, leaf = path.split(".")
+            node = raw
+            for part in parents:
+                node = node[part]
+            node[leaf] = _scaled(node[leaf], x) if rec.varies == "multiplier" else x
+        return validated(raw, self.where)
+
+    def check_support(self) -> None:
+        """Every distribution's whole support gives valid parameters (each end, alone and
+        all together); a violation names the parameter and is raised before any run."""
+        ends = {p.path: p.distribution.support for p in self.parameters}
+        for path, (lo, hi) in ends.items():
+            for x in (lo, hi):
+                if not np.isfinite(x):
+                    raise ParameterError(
+                        f"{self.where}: {path}: its distribution reaches {x} but the "
+                        "parameter is bounded: give the distribution 'low'/'high' to truncate it")
+                try:
+                    self.realise({path: x})
+                except ParameterError as exc:
+                    raise ParameterError(f"{self.where}: {path}: the distribution's support "
+                                         f"[{lo:g}, {hi:g}] leaves the parameter's valid range: "
+                                         f"{exc}") from None
+        for k in (0, 1):
+            self.realise({path: ends[path][k] for path in ends})
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    if isinstance(value, list):
+        return [_scaled(v, factor) for v in value]
+    if isinstance(value, dict):
+        return {k: _scaled(v, factor) for k, v in value.items()}
+    return value * factor
+
+
+def load_uncertainty(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
+                     where: str = "") -> Uncertainty:
+    """The uncertain parameters of a parameter file, overridden values fixed; support
+    checked (ParameterError naming the parameter otherwise)."""
+    overrides = dict(overrides or {})
+    central, records = read_parameters(path, overrides, where)
+    where = where or str(path or DEFAULT_PARAMETERS)
+    validated(central, where)
+    chosen = tuple(r for r in records.values() if r.distribution is not None
+                   and not (r.varies == "value" and r.path in overrides))
+    u = Uncertainty(central, chosen, where)
+    u.check_support()
+    return u
