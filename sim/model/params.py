@@ -19,7 +19,7 @@ from sim.inputs.calendar import Month, month_index
 from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.inputs.text import PlainText, quoted
 from sim.inputs.toml_file import TomlFileError, read_toml
-from sim.model.param_records import LeafRecord, RecordError, split_records
+from sim.inputs.param_records import LeafRecord, RecordError, split_records
 from sim.paths import DEFAULT_PARAMETERS
 
 

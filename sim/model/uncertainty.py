@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sim.model.param_records import LeafRecord
+from sim.inputs.param_records import LeafRecord
 from sim.model.params import ParameterError, Parameters, read_parameters, validated
 from sim.paths import DEFAULT_PARAMETERS
 
