@@ -179,10 +179,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (folder / "aggregates.npz").is_file():
         raise InputError(f"{folder}: not a results folder (no aggregates.npz)")
     run_folder.check_usable(folder)
+    _note_code_change(folder)
     with run_folder.locked(folder):
         for path in _publish(folder, report=True):
             print(path)
     return 0
+
+
+def _note_code_change(folder: Path) -> None:
+    """Say so when the folder was run by other model code: its stored aggregates are rebuilt
+    into tables by the installed code, which may read or label them differently."""
+    import json
+
+    from sim.study.manifest import code_sha256
+
+    try:
+        ran = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("code_sha256")
+    except (OSError, ValueError, AttributeError):
+        ran = None
+    here = code_sha256()
+    if ran != here:
+        print(f"note: {folder} was run by different model code (fingerprint "
+              f"{str(ran)[:12]}, installed {here[:12]}); its tables are rebuilt by the installed "
+              "code from the stored aggregates: rerun the study to regenerate them with this "
+              "code", file=sys.stderr)
 
 
 def _publish(folder: Path, *, report: bool) -> list[Path]:

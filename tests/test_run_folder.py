@@ -182,6 +182,20 @@ def test_report_rewrites_a_stale_table(finished, tmp_path):
     assert (out / "spend.csv").read_bytes() == good
 
 
+def test_report_says_when_the_folder_was_run_by_other_code(finished, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "other_code"
+    shutil.copytree(finished, out)
+    assert main(["report", str(out)]) == 0
+    assert "different model code" not in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["code_sha256"] = "0" * 64
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["report", str(out)]) == 0
+    assert "was run by different model code (fingerprint 000000000000" in capsys.readouterr().err
+
+
 def test_everything_a_run_writes_is_recognised_as_ours(tmp_path):
     out = tmp_path / "full"
     assert main(["run", str(SMALL), "--out", str(out), "--runs", "2", "--quiet", "--jobs", "1"]) == 0
