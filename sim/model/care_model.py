@@ -135,7 +135,7 @@ class CareModel(mesa.Model):
         admitted = self._residential(m)
         self.tally.close_month(m, self.pence, admitted)
         if self.contribution_tally is not None:
-            self.contribution_tally.close_month(m, self.pence, admitted)
+            self.contribution_tally.close_month(m, admitted)
         if m in self.snapshot_months:
             self.snapshots[m] = (self.budget, self.in_res.copy())
         if m == w.n_months - 1:

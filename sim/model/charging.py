@@ -123,18 +123,25 @@ class ContributionTally:
     def __init__(self, world: World, pence: np.ndarray, charge: np.ndarray,
                  util: np.ndarray) -> None:
         self.charge = charge
-        self.tally = SpendTally(world, contribution_pence(pence, charge), util)
+        # Each person's contribution as the sums hold it, kept up to date at assessments and
+        # admissions (the only times a budget changes), not recomputed for everyone monthly.
+        self.paid = contribution_pence(pence, charge)
+        self.tally = SpendTally(world, self.paid, util)
 
     def assessed(self, idx: np.ndarray, m: int, new: np.ndarray, old: np.ndarray) -> None:
+        """As SpendTally.assessed, with budgets `new` and `old`."""
         charge = self.charge.take(idx, axis=1)
-        self.tally.assessed(idx, m, contribution_pence(new, charge),
-                            contribution_pence(old, charge))
+        paid = contribution_pence(new, charge)
+        self.tally.assessed(idx, m, paid, contribution_pence(old, charge))
+        self.paid[:, idx] = paid
 
-    def close_month(self, m: int, pence: np.ndarray, admitted: Admitted | None) -> None:
+    def close_month(self, m: int, admitted: Admitted | None) -> None:
+        """As SpendTally.close_month, the budgets being the ones last assessed."""
         if admitted is not None:
             admitted = Admitted(policy=admitted.policy, slot=admitted.slot, pence=np.minimum(
                 admitted.pence, self.charge[admitted.policy, admitted.slot]))
-        self.tally.close_month(m, contribution_pence(pence, self.charge), admitted)
+            self.paid[admitted.policy, admitted.slot] = 0.0
+        self.tally.close_month(m, self.paid, admitted)
 
     @property
     def contributions(self) -> np.ndarray:
