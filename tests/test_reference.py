@@ -52,7 +52,7 @@ def setup(small_population, params):
 def test_fast_path_matches_the_reference_month_by_month(setup):
     pop, params, draws, policies, cals = setup
     w = simulate(pop, params, draws, T, GO_LIVE)
-    charges = slot_charges(annual_charges(pop, params, policies), draws.source)
+    charges = slot_charges(annual_charges(pop, params, [p.standard_dre for p in policies]), draws.source)
     fast = CareModel(world=w, policies=policies, calibrations=cals, params=params,
                      charges=charges)
     ref = ReferenceModel(population=pop, params=params, draws=draws, n_months=T,

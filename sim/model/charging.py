@@ -20,6 +20,7 @@ spend is the same with it on or off.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -28,7 +29,6 @@ from sim.inputs.population import Population
 from sim.model.params import Charging, Parameters
 from sim.model.spend import Admitted, SpendTally
 from sim.model.world import World
-from sim.policy.policy import Policy
 
 WEEKS_A_YEAR = 52   # charges are assessed by the week; a budget is £ a year
 
@@ -72,22 +72,24 @@ def weekly_charge(income: np.ndarray, allowance: np.ndarray, dre: np.ndarray,
     return taper * np.maximum(income - allowance - dre, 0.0)
 
 
-def person_dre(finance: Finance, pop: Population, policy: Policy) -> np.ndarray:
-    """Each person's DRE under a policy: their team's, or the policy's standard rule's."""
-    if policy.standard_dre is None:
-        return finance.dre
-    return policy.standard_dre.apply(finance.dre, pop.client_group, pop.team)
+class DreRule(Protocol):
+    """A policy's rule for DRE (sim.policy.dre.StandardDre); the world knows no policy."""
+
+    def apply(self, dre: np.ndarray, client_group: np.ndarray, team: np.ndarray) -> np.ndarray:
+        ...
 
 
-def annual_charges(pop: Population, params: Parameters, policies: list[Policy]) -> np.ndarray | None:
-    """(P, population) each person's assessed charge under each policy, whole pence a year
-    (None: no charging)."""
+def annual_charges(pop: Population, params: Parameters,
+                   dre_rules: list[DreRule | None]) -> np.ndarray | None:
+    """(P, population) each person's assessed charge under each policy, given its DRE rule
+    (None: each team's practice), whole pence a year (None: no charging)."""
     c = params.charging
     if c is None or not c.enabled:
         return None
     f = person_finance(pop, c)
-    rows = [weekly_charge(f.income, f.allowance, person_dre(f, pop, p), c.taper)
-            for p in policies]
+    rows = [weekly_charge(f.income, f.allowance, f.dre if rule is None else
+                          rule.apply(f.dre, pop.client_group, pop.team), c.taper)
+            for rule in dre_rules]
     return np.rint(np.stack(rows) * (WEEKS_A_YEAR * 100.0))
 
 

@@ -224,7 +224,8 @@ class ReferenceModel(mesa.Model):
         self.uplift = price_index(params, n_months)
         self.util = utilisation(params)
         self.feedback = feedback_multiplier(params)
-        self.charges = annual_charges(population, params, policies)   # (P, people) or None
+        # (P, people) each person's assessed charge under each policy, or None
+        self.charges = annual_charges(population, params, [p.standard_dre for p in policies])
         self.charge_util = charge_utilisation(params)
         P = len(policies)
         self.spend = np.zeros((P, n_months))

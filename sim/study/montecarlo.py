@@ -58,7 +58,8 @@ def build_model(spec: RunSpec, r: int) -> CareModel:
     """The replicate's world and a CareModel of every policy on it (not yet run)."""
     draws = draw(spec.population, spec.params, replicate_seed(spec.seed, r), spec.n_months)
     w = simulate(spec.population, spec.params, draws, spec.n_months, spec.go_live)
-    charges = slot_charges(annual_charges(spec.population, spec.params, spec.policies),
+    charges = slot_charges(annual_charges(spec.population, spec.params,
+                                          [p.standard_dre for p in spec.policies]),
                            draws.source)
     return CareModel(world=w, policies=spec.policies, calibrations=spec.calibrations,
                      params=spec.params, snapshots=spec.snapshots, seed=r, charges=charges)
