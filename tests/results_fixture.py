@@ -13,6 +13,10 @@ direct payment 20 (all lose; not protected); team 0 has 5 people (suppressed).
 Bands of change: every loser loses more than 10%, a quarter of each group gains 5-10%.
 Admission to residential care (both snapshots): of the 100, older people 1 (options 2) and
 learning disability 9 (options 10) admitted.
+Charging: contributions 100 a year under every policy, a+immediate 80 in 2013/14 (its budget
+cuts cap some charges). Net position (both snapshots): of everyone, the 100 compared pay 5 a
+year each under the status quo; under every option 20 pay 10 more (net change -10 each) and
+10 pay 5 less (net change +5).
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from sim.model.aggregates import (
     EIA_REP_STATS,
     EIA_STATS,
     ELIGIBILITY_STATS,
+    NET_STATS,
     PCT_EDGES,
     SPEND_GROUPS,
     USER_CELLS,
@@ -149,6 +154,14 @@ def constructed(with_persons: bool = False) -> StudyResults:
     disparity[:, :, 2, 1] = np.array([1.1, 1.2, 1.3, np.nan])[:, None]
     disparity[:, :, 3, 1] = 1.5
     res.disparity = disparity
+    res.contributions_fy = np.full((R, P, F), 100.0)
+    res.contributions_fy[:, 1, 1] = 80.0
+    net = dict.fromkeys(NET_STATS, 0.0)
+    net.update(n=100 * R, sum_net_change=(-10.0 * 20 + 5.0 * 10) * R, n_pay_more=20 * R,
+               n_pay_less=10 * R, sum_contribution_before=500.0 * R,
+               sum_contribution_after=(500.0 + 200 - 50) * R)
+    res.eia_net_sum = np.zeros((S, P, J, len(NET_STATS)))
+    res.eia_net_sum[:, 1:, 0] = [net[k] for k in NET_STATS]
     if with_persons:
         res.persons = [persons(), persons()]
     return res

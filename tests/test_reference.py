@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 from sim.model.care_model import CareModel
+from sim.model.charging import annual_charges, slot_charges
 from sim.model.draws import draw
 from sim.model.reference import ReferenceModel
 from sim.model.world import simulate
 from sim.policy.calibration import make_calibration
+from sim.policy.dre import StandardDre
 from sim.policy.eligibility import Eligibility
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
@@ -31,7 +33,8 @@ def setup(small_population, params):
         Policy("pct+phased", "pct", Transition(name="phased", phases=2, max_loss=0.1,
                                                protect_critical=True)),
         Policy("ppp+new", "ppp", Transition(name="new_users_only", covers="new_and_changed")),
-        Policy("pct+both", "pct", Transition(name="capped_both", max_loss=0.05, max_gain=0.05)),
+        Policy("pct+both", "pct", Transition(name="capped_both", max_loss=0.05, max_gain=0.05),
+               standard_dre=StandardDre()),
         Policy("ppp+gains_at_once", "ppp", Transition(
             name="gains_at_once", phases=2, max_loss=0.1, phase_gains=False,
             protect_critical=True, protect_years=0.5)),
@@ -49,7 +52,9 @@ def setup(small_population, params):
 def test_fast_path_matches_the_reference_month_by_month(setup):
     pop, params, draws, policies, cals = setup
     w = simulate(pop, params, draws, T, GO_LIVE)
-    fast = CareModel(world=w, policies=policies, calibrations=cals, params=params)
+    charges = slot_charges(annual_charges(pop, params, [p.standard_dre for p in policies]), draws.source)
+    fast = CareModel(world=w, policies=policies, calibrations=cals, params=params,
+                     charges=charges)
     ref = ReferenceModel(population=pop, params=params, draws=draws, n_months=T,
                          go_live=GO_LIVE, policies=policies, calibrations=cals)
     reviews_after_go_live = 0
@@ -64,6 +69,8 @@ def test_fast_path_matches_the_reference_month_by_month(setup):
         np.testing.assert_array_equal(fast.pence[:, alive], budgets[:, alive], err_msg=f"month {m}")
         reviews_after_go_live += int(w.review[m].sum()) if m >= GO_LIVE else 0
     np.testing.assert_array_equal(fast.spend[:, :, 0], ref.spend)
+    np.testing.assert_array_equal(fast.contributions, ref.contributions)
+    assert (fast.contributions > 0).all() and (fast.contributions < fast.spend[:, :, 0]).all()
     np.testing.assert_array_equal(fast.admissions, ref.admissions)
     np.testing.assert_array_equal(fast.ended_month, ref.ended)
     assert fast.ended_month[-2:, :, 0].sum(axis=1).min() > 10   # eligibility ended budgets

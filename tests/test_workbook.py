@@ -13,7 +13,7 @@ from sim.outputs.columns import COLUMNS, heading
 
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
           "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
-          "assumptions", "run", "manifest", "columns")
+          "charging", "eia_net", "assumptions", "run", "manifest", "columns")
 
 
 @pytest.fixture(scope="module")

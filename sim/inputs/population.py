@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.atomic import atomic_path
 from sim.errors import InputError
-from sim.inputs.schema import CODED, COLUMNS, PopulationError
+from sim.inputs.schema import CODED, COLUMNS, OPTIONAL, PopulationError
 from sim.inputs.table_file import parse_table, read_population_bytes
 from sim.inputs.toml_file import read_toml
 
@@ -41,6 +41,9 @@ class Population:
     sha256: str = ""
     synthetic: bool = False   # made up, not real people: reports say so (see about_path)
     description: str = ""
+    # the financial assessment's optional columns (schema.OPTIONAL), £ a week; None: absent
+    weekly_income: np.ndarray | None = None
+    dre_weekly: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.age)
@@ -68,6 +71,7 @@ class Population:
             source=source,
             sha256=sha256,
             **coded,
+            **{col: df[col].to_numpy(dtype=np.float64) for col in OPTIONAL if col in df},
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -82,7 +86,9 @@ class Population:
         }
         for col, cat in CODED.items():
             out[col] = np.asarray(cat.codes, dtype=object)[getattr(self, col)]
-        return pd.DataFrame(out)[list(COLUMNS)]
+        optional = [col for col in OPTIONAL if getattr(self, col) is not None]
+        out.update({col: getattr(self, col) for col in optional})
+        return pd.DataFrame(out)[list(COLUMNS) + optional]
 
 
 def about_path(path: str | Path) -> Path:

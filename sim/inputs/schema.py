@@ -49,10 +49,22 @@ SCHEMA: dict[str, tuple[str, object]] = {
 COLUMNS: tuple[str, ...] = tuple(SCHEMA)
 
 
+# Optional columns: the financial assessment (charging, sim.model.charging).  A file may hold
+# either or both; where one is absent the model draws synthetic values (parameters [charging]).
+OPTIONAL: dict[str, tuple[str, Number]] = {
+    # Above £10,000 a week is a unit mistake (annual or pence), not a person's income.
+    "weekly_income": ("assessable income, £ a week (benefits, pensions, other income)",
+                      Number(0, 10_000)),
+    # Disability-related expenditure sanctioned by the person's team, £ a week.
+    "dre_weekly": ("disability-related expenditure sanctioned, £ a week", Number(0, 2_000)),
+}
+
+
 CODED: dict[str, Category] = {k: v[1] for k, v in SCHEMA.items() if isinstance(v[1], Category)}
 
 
-NUMBERS: dict[str, Number] = {k: v[1] for k, v in SCHEMA.items() if isinstance(v[1], Number)}
+NUMBERS: dict[str, Number] = {**{k: v[1] for k, v in SCHEMA.items() if isinstance(v[1], Number)},
+                              **{k: v[1] for k, v in OPTIONAL.items()}}
 
 
 class PopulationError(InputError):

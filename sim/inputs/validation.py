@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.hints import closest
 from sim.inputs.categories import Category
-from sim.inputs.schema import CODED, COLUMNS, NUMBERS, Number, PopulationError
+from sim.inputs.schema import CODED, COLUMNS, NUMBERS, OPTIONAL, Number, PopulationError
 from sim.inputs.table_file import cell_text
 from sim.inputs.text import describe_characters, quoted, unsafe_characters
 
@@ -32,7 +32,8 @@ def validate_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     """Check every column; return a clean typed frame, or raise one PopulationError for all.
 
     The clean frame has the schema's columns in order: id and team as text, coded
-    columns as lower-case codes, numbers as float, months_since_review as int.
+    columns as lower-case codes, numbers as float, months_since_review as int; then the
+    optional columns (schema.OPTIONAL) the table has, as float.
     Row i of the input (0-based position) is reported as spreadsheet row i + 2.
     """
     text = _as_text(df)
@@ -47,7 +48,8 @@ def validate_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     elif blank.any():
         problems.append(f"{_rows(blank)} {_are(blank)} blank; delete {_them(blank)}")
     body = text[~blank]
-    usable = [c for c in COLUMNS if list(body.columns).count(c) == 1]
+    known = COLUMNS + tuple(c for c in OPTIONAL if c in body.columns)
+    usable = [c for c in known if list(body.columns).count(c) == 1]
     out = pd.DataFrame(index=body.index)
     for col in usable:
         out[col], found = _check_column(body[col], col)
@@ -55,7 +57,7 @@ def validate_frame(df: pd.DataFrame, source: str) -> pd.DataFrame:
     if problems:
         raise PopulationError("\n".join(f"{source}: {p}" for p in problems))
     out["months_since_review"] = out["months_since_review"].astype(np.int64)
-    return out[list(COLUMNS)].reset_index(drop=True)
+    return out[list(known)].reset_index(drop=True)
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
@@ -105,10 +107,11 @@ def _check_columns(text: pd.DataFrame) -> list[str]:
             if (text.iloc[:, i] != "").any():
                 problems.append(f"column {_letter(i)} has values but no name in the header; "
                                 "name it or delete it")
-        elif name not in COLUMNS:
+        elif name not in COLUMNS and name not in OPTIONAL:
             problems.append(f"column {quoted(name)} is not in the schema"
                             f"{_nearest(name, missing or COLUMNS)}")
-    for name in dict.fromkeys(n for n in names if n in COLUMNS and names.count(n) > 1):
+    for name in dict.fromkeys(n for n in names if (n in COLUMNS or n in OPTIONAL)
+                              and names.count(n) > 1):
         where = ", ".join(_letter(i) for i, n in enumerate(names) if n == name)
         problems.append(f"column {name!r} appears {names.count(name)} times in the header "
                         f"(spreadsheet columns {where}); keep one")

@@ -75,6 +75,13 @@ ACTIVITY_EVENTS: tuple[str, ...] = ("assessments", "reviews", "arrivals", "death
 # budgets (annual £, base prices, as the policy would otherwise have set them).
 ELIGIBILITY_STATS: tuple[str, ...] = ("people_ended", "budgets_ended")
 
+# The net position (budget minus contribution) of the EIA population, per (snapshot, policy,
+# EIA group): people compared (as in EIA_STATS), the sum of the change in their net position
+# against the status quo (£ a year, base prices), people whose contribution rises or falls,
+# and the sums of their contributions under the status quo and under the policy.
+NET_STATS: tuple[str, ...] = ("n", "sum_net_change", "n_pay_more", "n_pay_less",
+                              "sum_contribution_before", "sum_contribution_after")
+
 # The disparity pair of each (snapshot, policy): the ratio under the baseline, then the policy.
 DISPARITY_SIDES: tuple[str, ...] = ("baseline", "policy")
 
@@ -105,6 +112,7 @@ AXES: dict[str, str] = {
     "U": "client group x PB type (USER_CELLS)", "B": "band of % change (CHANGE_BAND)",
     "A": "admission statistic (ADMIT_STATS)",
     "L": "eligibility statistic (ELIGIBILITY_STATS)",
+    "C": "net position statistic (NET_STATS)",
 }
 
 
@@ -114,7 +122,7 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
             "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
             "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES),
             "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS), "B": len(CHANGE_BAND),
-            "A": len(ADMIT_STATS), "L": len(ELIGIBILITY_STATS)}
+            "A": len(ADMIT_STATS), "L": len(ELIGIBILITY_STATS), "C": len(NET_STATS)}
 
 
 # A replicate's raw arrays: name -> (axes, what).
@@ -133,6 +141,8 @@ RAW: dict[str, tuple[str, str]] = {
     "disparity": ("SPV", "younger/older allocation-per-point ratio at equal need"),
     "activity_month": ("ET", "the world's events (ACTIVITY_EVENTS), the same for every policy"),
     "eligibility_month": ("PTL", "budgets FACS eligibility ended (ELIGIBILITY_STATS)"),
+    "contributions_month": ("PT", "people's contributions towards their budgets, £ cash"),
+    "eia_net": ("SPJC", "net position (budget minus contribution) statistics by group"),
 }
 
 
@@ -238,4 +248,9 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
     Aggregate("eligibility_fy", "PFL", "budgets FACS eligibility ended by financial year",
               np.float64, ROWS, lambda raw, fy: fy.totals(raw["eligibility_month"].swapaxes(1, 2)
                                                           ).swapaxes(1, 2)),
+    Aggregate("contributions_fy", "PF", "people's contributions towards their budgets by "
+              "financial year", np.float64, ROWS,
+              lambda raw, fy: fy.totals(raw["contributions_month"])),
+    Aggregate("eia_net_sum", "SPJC", "net position statistics by group", np.float64, SUM,
+              lambda raw, fy: raw["eia_net"]),
 )}

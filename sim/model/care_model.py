@@ -17,6 +17,7 @@ import numpy as np
 from sim.inputs.categories import CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.inputs.facs import facs_from_points
 from sim.model.admission import feedback_multiplier
+from sim.model.charging import ContributionTally, charge_utilisation
 from sim.model.money import utilisation
 from sim.model.params import Parameters
 from sim.model.residential_cost import annual_cost, stock_spend
@@ -63,6 +64,8 @@ class CareModel(mesa.Model):
         calibrations: fitted calibration estimators by name.
         params: model parameters (feedback and residential costs are read here).
         snapshots: months after whose step budgets are recorded for the EIA.
+        charges: (P, cap) each person's assessed charge under each policy, whole pence a
+            year (sim.model.charging); None: no charging, contributions nil.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class CareModel(mesa.Model):
         params: Parameters,
         snapshots: tuple[int, ...] = (),
         seed: int | None = 0,
+        charges: np.ndarray | None = None,
     ) -> None:
         super().__init__(seed=seed)
         self.world, self.policies, self.params = world, list(policies), params
@@ -118,6 +122,9 @@ class CareModel(mesa.Model):
         self.month = -1
         self.util = utilisation(params)
         self.tally = SpendTally(world, self.pence, self.util)
+        self.charges = charges
+        self.contribution_tally = None if charges is None else ContributionTally(
+            world, self.pence, charges, charge_utilisation(params))
 
     # ---- the monthly step ----------------------------------------------------------
     def step(self) -> None:
@@ -127,6 +134,8 @@ class CareModel(mesa.Model):
         self._assess(w.assessments(m), m)
         admitted = self._residential(m)
         self.tally.close_month(m, self.pence, admitted)
+        if self.contribution_tally is not None:
+            self.contribution_tally.close_month(m, admitted)
         if m in self.snapshot_months:
             self.snapshots[m] = (self.budget, self.in_res.copy())
         if m == w.n_months - 1:
@@ -186,6 +195,8 @@ class CareModel(mesa.Model):
         put_columns(self.pence, idx, pence)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
         self.tally.assessed(idx, m, pence, before)
+        if self.contribution_tally is not None:
+            self.contribution_tally.assessed(idx, m, pence, before)
 
     def _ended(self, pence: np.ndarray, idx: np.ndarray, sl: slice, m: int) -> np.ndarray:
         """(P, len(idx)) budgets eligibility has ended: before, or now for people assessed
@@ -262,6 +273,13 @@ class CareModel(mesa.Model):
         age band."""
         return self.tally.spend
 
+    @property
+    def contributions(self) -> np.ndarray:
+        """(P, T) people's contributions towards their budgets, £ cash (nil without charging)."""
+        if self.contribution_tally is None:
+            return np.zeros((len(self.policies), self.world.n_months))
+        return self.contribution_tally.contributions
+
     def users(self) -> np.ndarray:
         """(P, T, client group x PB type) people in the community: present in the world, not
         in residential care under the policy (users.N_CELLS cells, PB type fastest)."""
@@ -286,9 +304,11 @@ class CareModel(mesa.Model):
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
         for name in ("world", "pence", "in_res", "ended", "need_budget", "snapshots", "window_start",
-                     "cap_base"):
+                     "cap_base", "charges"):
             setattr(self, name, None)
         self.tally.release()
+        if self.contribution_tally is not None:
+            self.contribution_tally.release()
 
     def person(self, slot: int) -> PersonAgent:
         """A Mesa agent view of one person at the current month."""

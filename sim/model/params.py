@@ -260,6 +260,7 @@ class Parameters(_Section):
     choice: Choice
     money: Money
     practice: Practice
+    charging: Charging | None = None   # None: no financial assessment (contributions nil)
 
 
 def _valid_keys(model: type[BaseModel], path: tuple) -> list[str]:
@@ -364,3 +365,39 @@ def hazard_table(h: Hazard) -> np.ndarray:
 
 
 
+
+
+Weekly = Annotated[float, Field(ge=0, le=10_000)]  # £ a week
+
+
+class Charging(_Section):
+    """The financial assessment (sim.model.charging): who pays what towards their budget."""
+
+    enabled: bool = True
+    taper: Probability = Field(description="share of assessable income above the allowance "
+                               "and DRE taken as the contribution, 0 to 1")
+    allowance_weekly_by_age_band: list[Weekly] = Field(
+        description="protected allowance (Minimum Income Guarantee), £ a week by age band")
+    benefit_income_weekly_by_age_band: list[Weekly] = Field(
+        description="synthetic income where the population has none: benefits and pensions, "
+                    "£ a week by age band")
+    other_income_mean_weekly_by_age_band: list[Weekly] = Field(
+        description="synthetic income: mean of other income (exponential), £ a week by age band")
+    dre_mean_weekly_by_group: dict[str, Weekly] = Field(
+        description="synthetic DRE where the population has none: mean by client group, £ a week")
+    dre_spread_sd: float = Field(ge=0, le=3, description="log-normal spread of a person's "
+                                 "synthetic DRE around their group's mean, 0 to 3")
+    dre_team_multiplier: dict[str, Multiplier] = Field(
+        default_factory=dict, description="how generously each team sanctions DRE, by team "
+        "name, each 0 to 10; a team not listed: 1")
+    seed: int = Field(ge=0, lt=2**63, description="seed of the synthetic values (the same in "
+                      "every replicate)")
+
+    _bands = field_validator("allowance_weekly_by_age_band", "benefit_income_weekly_by_age_band",
+                             "other_income_mean_weekly_by_age_band")(
+        classmethod(lambda c, v: _by_band(v)))
+    _dre = field_validator("dre_mean_weekly_by_group")(
+        classmethod(lambda c, v: _groups(v)))
+
+
+Parameters.model_rebuild()

@@ -14,6 +14,7 @@ from sim.model.activity import world_activity
 from sim.model.aggregates import (
     ADMIT_STATS,
     EIA_STATS,
+    NET_STATS,
     PCT_EDGES,
     ReplicateResult,
     characteristic_codes,
@@ -176,6 +177,8 @@ class _Tally:
         self.M[np.arange(n)[:, None], self.cols] = 1.0
         self.age = w.age(w.go_live)[self.cohort]  # younger/older is decided at go-live
         self.res_month = admission_months(model).take(self.cohort, axis=1)   # (P, n)
+        self.charge = None if model.charges is None else model.charges.take(self.cohort, axis=1)
+        self.net = np.zeros((S, P, self.J, len(NET_STATS)))
         self.eia = np.zeros((S, P, self.J, len(EIA_STATS)))
         self.admit = np.zeros((S, P, self.J, len(ADMIT_STATS)))
         self.hist = np.zeros((S, P, self.J, _H), np.int32)
@@ -200,6 +203,7 @@ class _Tally:
         keep = np.flatnonzero(valid[base])
         v = valid.take(keep, axis=1)
         self._tally_changes(s, B.take(keep, axis=1), before.take(keep), pts.take(keep), v, keep)
+        self._tally_net(s, B.take(keep, axis=1), v, keep, base)
         # the seed's disparity finding is about the users at go-live
         self.disparity[s, :, 1] = younger_older_ratio(B, pts, self.age, valid & self.existing)
         self.disparity[s, :, 0] = self.disparity[s, base, 1]
@@ -224,6 +228,26 @@ class _Tally:
         self.eia[s][:, :, [_K[k] for k in _TALLIED]] = classes @ _CLASS_BITS
         hist = _group_counts(np.where(valid, pct_bins(pct), _H), _H + 1, groups, J)
         self.hist[s] = hist[:, :, :_H]                               # bin _H: not compared
+
+    def _tally_net(self, s: int, B: np.ndarray, valid: np.ndarray, keep: np.ndarray,
+                   base: int) -> None:
+        """Net position (budget minus contribution, sim.model.charging) of snapshot s over the
+        kept people, against the baseline's: sums by the membership matrix product."""
+        pence = np.rint(B * 100.0)
+        paid = (np.zeros_like(pence) if self.charge is None
+                else np.minimum(pence, self.charge.take(keep, axis=1)))
+        net, c = pence - paid, {k: i for i, k in enumerate(NET_STATS)}
+        stats = np.zeros((len(NET_STATS),) + B.shape)
+        stats[c["n"]] = valid
+        np.subtract(net, net[base], out=stats[c["sum_net_change"]], where=valid)
+        stats[c["n_pay_more"]] = valid & (paid > paid[base])
+        stats[c["n_pay_less"]] = valid & (paid < paid[base])
+        stats[c["sum_contribution_before"]] = valid * paid[base]
+        stats[c["sum_contribution_after"]] = valid * paid
+        pounds = [c["sum_net_change"], c["sum_contribution_before"], c["sum_contribution_after"]]
+        stats[pounds] /= 100.0
+        sums = stats.reshape(len(NET_STATS) * len(B), -1) @ self.M.take(keep, axis=0)
+        self.net[s] = sums.reshape(len(NET_STATS), len(B), self.J).transpose(1, 2, 0)
 
     def _tally_admissions(self, s: int, month: int) -> None:
         """People who had arrived by the snapshot month, and those of them admitted by then."""
@@ -251,5 +275,6 @@ def replicate_result(
         "eia_admit": tally.admit,
         "activity_month": world_activity(model.world),
         "eligibility_month": model.eligibility_ended(),
+        "contributions_month": model.contributions, "eia_net": tally.net,
     }
     return ReplicateResult(replicate=replicate, raw=raw, persons=tally.persons)

@@ -20,6 +20,7 @@ from sim.inputs.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, PB_TYPE, age_
 from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
 from sim.model.admission import feedback_multiplier
+from sim.model.charging import annual_charges, charge_utilisation
 from sim.model.draws import Draws
 from sim.model.money import price_index, utilisation
 from sim.model.params import Parameters, hazard_table
@@ -66,6 +67,8 @@ class ServiceUser(mesa.Agent):
         self.in_res = [False] * n
         self.ended = [False] * n                   # eligibility ended the budget (for good)
         self.indicative = [0.0] * len(model.cal_names)
+        # each policy's assessed charge, pence a year (a referral has its donor's finances)
+        self.charge = None if model.charges is None else list(model.charges[:, source])
 
     # ---- the monthly rules ------------------------------------------------------------
     def age(self, m: int) -> float:
@@ -221,8 +224,12 @@ class ReferenceModel(mesa.Model):
         self.uplift = price_index(params, n_months)
         self.util = utilisation(params)
         self.feedback = feedback_multiplier(params)
+        # (P, people) each person's assessed charge under each policy, or None
+        self.charges = annual_charges(population, params, [p.standard_dre for p in policies])
+        self.charge_util = charge_utilisation(params)
         P = len(policies)
         self.spend = np.zeros((P, n_months))
+        self.contributions = np.zeros((P, n_months))
         self.admissions = np.zeros((P, n_months), int)
         self.ended = np.zeros((P, n_months, 2))    # people eligibility ended, their pence
         self.res_spend = np.zeros((P, n_months))
@@ -269,6 +276,8 @@ class ReferenceModel(mesa.Model):
         for i in range(len(self.policies)):
             if not agent.in_res[i]:
                 self._pence[i][agent.pb_type] += agent.pence[i]
+                if agent.charge is not None:   # the contribution: the charge, capped at the budget
+                    self._paid[i][agent.pb_type] += min(agent.pence[i], agent.charge[i])
 
     def step(self) -> None:
         m = self.month = self.steps - 1
@@ -279,11 +288,15 @@ class ReferenceModel(mesa.Model):
                       float(self.population.ras_points[src]) * self.params.demand.points_factor)
         assert self.next_slot <= n0 + len(d.source)
         self._pence = [[0.0] * len(PB_TYPE) for _ in self.policies]
+        self._paid = [[0.0] * len(PB_TYPE) for _ in self.policies]
         for agent in list(self.agents):
             agent.step()
         scale = [u * (self.uplift[m] / 1200.0) for u in self.util]
+        paid_scale = [u * (self.uplift[m] / 1200.0) for u in self.charge_util]
         for i in range(len(self.policies)):
             self.spend[i, m] = sum(self._pence[i][t] * scale[t] for t in range(len(PB_TYPE)))
+            self.contributions[i, m] = sum(self._paid[i][t] * paid_scale[t]
+                                           for t in range(len(PB_TYPE)))
         self.cost_residents(m)
 
     def cost_residents(self, m: int) -> None:

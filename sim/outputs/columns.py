@@ -102,6 +102,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "protect_critical": ("protect critical band", TEXT),
     "protect_years": ("protect years", NUM1), "recommended": ("recommended", TEXT),
     "setting": ("setting", TEXT), "value": ("value", TEXT), "key": ("item", TEXT),
+    "dre": ("disability-related expenditure", TEXT),
+    **_quantiles("gross_spend", "community spend, gross"),
+    **_quantiles("contributions", "contributions"),
+    **_quantiles("net_spend", "community spend, net"), **_quantiles("net_savings", "net savings"),
+    "mean_net_change_gbp": ("mean change in net position, £ a year", GBP),
+    "share_pay_more": ("contribution rises", PCT), "share_pay_less": ("contribution falls", PCT),
+    "mean_contribution_before": ("mean contribution, status quo, £ a year", GBP),
+    "mean_contribution_after": ("mean contribution, option, £ a year", GBP),
 }
 
 

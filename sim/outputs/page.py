@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.outputs import describe
+from sim.outputs.charging import charging_section
 from sim.outputs.formats import pounds
 from sim.outputs.headline import headline_text, ranked
 from sim.outputs.markup import box, esc, fmt, missing, note, percent, table
@@ -34,6 +35,7 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         transitions_section(tables["transitions"]),
         _summary(s, rank),
         finance(res, s, tables["target"], rank, fig),
+        charging_section(res, s, tables["charging"], tables["eia_net"]),
         redistribution_section(tables["redistribution"]),
         equalities(res, s, tables, fig),
         _method(tables["run"]),

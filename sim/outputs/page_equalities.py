@@ -1,6 +1,7 @@
 """The report's equalities section: the comparisons across options, then every option's own
 section (chosen with a selector; without script every section shows): winners and losers in
-five bands with 95% intervals, and the change in £ and % for every group."""
+five bands with 95% intervals, the change in £ and % for every group, and admissions to
+residential care by group."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,6 +22,9 @@ NB_HYPHEN = "\u2011"     # "5-10%" never breaks across lines
 GROUP_COLUMNS = ["characteristic", "group_label", "count", "mean_change_gbp", "mean_change_pct",
                  "median_change_pct", "share_lose10", "share_gain", "rr_lose", "rr_lose_lo",
                  "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after", "suppressed"]
+ADMISSION_COLUMNS = ["characteristic", "group_label", "count", "share_admitted_status_quo",
+                     "share_admitted", "rr_admit_status_quo", "rr_admit", "rr_admit_lo",
+                     "rr_admit_hi", "suppressed"]
 
 
 def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
@@ -44,7 +48,8 @@ def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
             columns=["snapshot", "calibration", "transition"]),
             "Younger/older allocation per point at equal need, before and after"),
         _selector(res),
-        *(_policy_section(res, p, eia, bands) for p in ras_policies(res)),
+        *(_policy_section(res, p, eia, bands, tables["admissions_by_group"])
+          for p in ras_policies(res)),
     ])
 
 
@@ -66,7 +71,8 @@ def _selector(res: StudyResults) -> str:
     ])
 
 
-def _policy_section(res: StudyResults, p: int, eia: pd.DataFrame, bands: pd.DataFrame) -> str:
+def _policy_section(res: StudyResults, p: int, eia: pd.DataFrame, bands: pd.DataFrame,
+                    admissions: pd.DataFrame) -> str:
     name, lab = res.policies[p]["name"], describe.label(res, p)
     mine = bands[bands["policy"] == name].merge(
         eia[eia["policy"] == name][["characteristic", "group", "mean_change_gbp",
@@ -80,7 +86,22 @@ def _policy_section(res: StudyResults, p: int, eia: pd.DataFrame, bands: pd.Data
         _band_table(mine, f"Winners and losers by group: {lab}"),
         table(groups, f"Every group for {lab}: change in £ and %, relative risk of losing more "
               "than 5% against everyone else, allocation per point"),
+        _admissions(admissions, name, lab),
         "</section>",
+    ])
+
+
+def _admissions(admissions: pd.DataFrame, name: str, lab: str) -> str:
+    """One option's admissions to residential care by group, one year after go-live."""
+    mine = admissions[(admissions["policy"] == name) & (admissions["snapshot"] == "first_year")]
+    shown = mine[ADMISSION_COLUMNS].assign(
+        characteristic=lambda d: d["characteristic"].map(lambda c: TITLES.get(c, "Everyone")))
+    return "\n".join([
+        note("Admission to residential care: the share of each group (people at go-live and "
+             "those arrived since) admitted within a year of go-live, under the status quo and "
+             "under the option, and the relative risk of admission against everyone else under "
+             "the option with its 95% interval across the simulated futures."),
+        table(shown, f"Admissions to residential care by group: {lab}"),
     ])
 
 

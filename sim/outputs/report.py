@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.atomic import atomic_path
 from sim.outputs.activity import activity_table
+from sim.outputs.charging import charging_table, eia_net_table
 from sim.outputs.eia_doc import write_eia_doc
 from sim.outputs.eligibility import eligibility_table
 from sim.outputs.equalities import (
@@ -34,10 +35,10 @@ from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
               "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
-              "transitions", "eligibility")
+              "transitions", "eligibility", "charging", "eia_net")
 SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
           "admissions_by_group", "disparity", "activity", "users", "redistribution",
-          "transitions")  # with provenance
+          "transitions", "charging", "eia_net")  # with provenance
 
 
 def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
@@ -52,6 +53,7 @@ def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
         "users": users_table(res), "eligibility": eligibility_table(res),
         "redistribution": redistribution_table(res), "transitions": transitions_table(res),
+        "charging": charging_table(res), "eia_net": eia_net_table(res),
     }
 
 

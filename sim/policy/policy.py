@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sim.policy.dre import StandardDre
 from sim.policy.eligibility import Eligibility
 from sim.policy.transition import Transition
 
@@ -17,6 +18,7 @@ class Policy:
     transition: Transition | None = None
     recommended_calibration: bool = False  # the calibration block says `recommended = true`
     eligibility: Eligibility | None = None  # None: everyone funded today stays funded
+    standard_dre: StandardDre | None = None  # None: DRE as each person's team sanctions it
 
     @property
     def is_baseline(self) -> bool:
@@ -32,4 +34,5 @@ class Policy:
                                 and self.transition.recommended),
             "unprotected": bool(self.transition and self.transition.unprotected),
             "eligibility": self.eligibility.describe() if self.eligibility else "all funded",
+            "dre": self.standard_dre.describe() if self.standard_dre else "team practice",
         }

@@ -24,6 +24,7 @@ from threadpoolctl import ThreadpoolController
 from sim.inputs.population import Population
 from sim.model.aggregates import FiscalYears, ReplicateResult
 from sim.model.care_model import CareModel
+from sim.model.charging import annual_charges, slot_charges
 from sim.model.draws import draw
 from sim.model.params import Parameters
 from sim.model.reductions import replicate_result
@@ -57,8 +58,11 @@ def build_model(spec: RunSpec, r: int) -> CareModel:
     """The replicate's world and a CareModel of every policy on it (not yet run)."""
     draws = draw(spec.population, spec.params, replicate_seed(spec.seed, r), spec.n_months)
     w = simulate(spec.population, spec.params, draws, spec.n_months, spec.go_live)
+    charges = slot_charges(annual_charges(spec.population, spec.params,
+                                          [p.standard_dre for p in spec.policies]),
+                           draws.source)
     return CareModel(world=w, policies=spec.policies, calibrations=spec.calibrations,
-                     params=spec.params, snapshots=spec.snapshots, seed=r)
+                     params=spec.params, snapshots=spec.snapshots, seed=r, charges=charges)
 
 
 _CONTROLLER: ThreadpoolController | None = None

@@ -21,6 +21,7 @@ from sim.inputs.toml_file import read_toml
 from sim.model.money import expected_cash_share
 from sim.model.params import ParameterError, Parameters, explain, load_parameters
 from sim.policy.calibration import CALIBRATIONS, make_calibration
+from sim.policy.dre import StandardDre
 from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition, load_transitions
@@ -73,11 +74,24 @@ class EligibilitySection(BaseModel):
         return Eligibility(tuple(self.bands), self.continue_share, self.consistent_facs)
 
 
+class ChargingSection(BaseModel):
+    """Charging reforms of every RAS policy of the study (sim.policy.dre).  Opt-in: without a
+    [charging] section every policy keeps each team's DRE practice; the status quo always
+    does.  Whether contributions are charged at all is the parameters' [charging]."""
+
+    model_config = ConfigDict(extra="forbid")
+    standard_dre: bool = False   # DRE by one council-wide rule, not the team's practice
+
+    def rule(self) -> StandardDre | None:
+        return StandardDre() if self.standard_dre else None
+
+
 class StudyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     study: StudySection
     report: ReportSection = ReportSection()
     eligibility: EligibilitySection | None = None
+    charging: ChargingSection | None = None
     overrides: dict[str, Any] = {}
 
 
@@ -91,6 +105,7 @@ class Study:
     report: ReportSection
     overrides: dict[str, Any]
     eligibility: Eligibility | None
+    standard_dre: StandardDre | None
     params: Parameters
     population: Population
     calibration_specs: dict[str, dict[str, Any]]
@@ -166,13 +181,14 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
               for c in cal_names}
     study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
                   eligibility=sf.eligibility.rule() if sf.eligibility else None,
+                  standard_dre=sf.charging.rule() if sf.charging else None,
                   params=params, population=_population(path, spec),
                   calibration_specs={c: b.spec for c, b in blocks.items()},
                   transitions=transitions)
     fit_calibrations(study)
     study.policies = [Policy("status_quo")] + [
         Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended,
-               eligibility=study.eligibility)
+               eligibility=study.eligibility, standard_dre=study.standard_dre)
         for c in cal_names for t in tr_names
     ]
     return study
