@@ -179,10 +179,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (folder / "aggregates.npz").is_file():
         raise InputError(f"{folder}: not a results folder (no aggregates.npz)")
     run_folder.check_usable(folder)
-    _note_code_change(folder)
     with run_folder.locked(folder):
         for path in _publish(folder, report=True):
             print(path)
+    _note_code_change(folder)
     return 0
 
 
@@ -196,9 +196,9 @@ def _note_code_change(folder: Path) -> None:
     try:
         ran = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("code_sha256")
     except (OSError, ValueError, AttributeError):
-        ran = None
+        return
     here = code_sha256()
-    if ran != here:
+    if ran is not None and ran != here:
         print(f"note: {folder} was run by different model code (fingerprint "
               f"{str(ran)[:12]}, installed {here[:12]}); its tables are rebuilt by the installed "
               "code from the stored aggregates: rerun the study to regenerate them with this "
