@@ -210,3 +210,15 @@ def test_a_folder_the_search_did_not_make_is_left_untouched(tiny, tmp_path, caps
     assert "was not made by run-sim" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.docx"]
     shutil.rmtree(tmp_path / "thesis.docx", ignore_errors=True)
+
+
+def test_protection_costs_nothing_for_a_candidate_that_moves_everyone_at_once(tiny):
+    """The comparator pricing protection is the candidate's own calibration, unprotected."""
+    levers = '[[lever]]\npath = "calibration.floor"\nlow = 0.0\nhigh = 2000.0\n'
+    objectives = '[[objective]]\noutput = "protection_cost"\n'
+    path = search_file(tiny, "", levers=levers, objectives=objectives, name="protect")
+    path.write_text(path.read_text().replace('transition = "phased"', 'transition = "immediate"'))
+    search = load_search(path)
+    got = search_run.evaluate(search, [{"calibration.floor": 0.0}, {"calibration.floor": 1500.0}],
+                              ["a", "b"], runs=2, seed=1)
+    assert got["protection_cost"].tolist() == [0.0, 0.0]

@@ -72,7 +72,7 @@ def _largest_rr_lose(res: StudyResults) -> pd.DataFrame:
 def _largest_rr_lose10(res: StudyResults) -> pd.DataFrame:
     """Per policy, the largest relative risk of losing more than 10% over the published
     (unsuppressed) groups of the protected characteristics."""
-    wl = winners_losers_table(res)
+    wl = winners_losers_table(res, intervals=False)
     prot = wl[(wl["protected_characteristic"] != "") & ~wl["suppressed"]]
     top = prot.groupby("policy")["rr_lose10"].max()
     return pd.DataFrame({"largest_rr_lose10": top})

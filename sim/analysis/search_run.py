@@ -4,12 +4,12 @@ worlds, tell the sampler, checkpoint.
 Every candidate of every generation is judged on replicates 0..runs-1 of the search seed
 (common random numbers): two candidates differ by their levers, never by their luck, so the
 optimiser is not chasing noise.  A generation runs as one study whose policies are the
-status quo, an unprotected comparator for each distinct calibration (it prices
-transitional protection, as in a normal study) and the candidates.  The sampler (Optuna's
-NSGA-II, seeded from the search seed) is asked a whole generation before anything is told
-and told in trial order, so the trials do not depend on the number of worker processes;
-a resumed search replays the sampler over its checkpointed generations and continues
-exactly as an uninterrupted one would.
+status quo, the candidates and, when the search reads protection_cost, an unprotected
+comparator for each distinct calibration (it prices transitional protection, as in a
+normal study).  The sampler (Optuna's NSGA-II, seeded from the search seed) is asked a whole
+generation before anything is told and told in trial order, so the trials do not depend on
+the number of worker processes; a resumed search replays the sampler over its
+checkpointed generations and continues exactly as an uninterrupted one would.
 """
 from __future__ import annotations
 
@@ -53,9 +53,9 @@ def _fitted(study: Study, name: str, spec: dict[str, Any]) -> Any:
 
 def stacked_study(search: Search, values: list[dict[str, Any]], names: list[str], *,
                   runs: int, seed: int) -> tuple[Study, dict[str, str]]:
-    """The base study with these candidates as its policies (after the status quo and one
-    unprotected comparator per distinct calibration), and why any candidate could not be
-    built (by name)."""
+    """The base study with these candidates as its policies (after the status quo and, when
+    the search reads protection_cost, one unprotected comparator per distinct calibration),
+    and why any candidate could not be built (by name)."""
     base = search.study
     study = dataclasses.replace(
         base, spec=base.spec.model_copy(update={"runs": runs, "seed": seed, "chunk_size": runs,
@@ -74,8 +74,9 @@ def stacked_study(search: Search, values: list[dict[str, Any]], names: list[str]
             try:
                 study.calibrations[cal] = _fitted(base, cal, spec)
                 study.calibration_specs[cal] = spec
-                study.policies.append(Policy(f"{cal}+unprotected", cal, UNPROTECTED,
-                                             eligibility=base.eligibility))
+                if "protection_cost" in search.outputs:
+                    study.policies.append(Policy(f"{cal}+unprotected", cal, UNPROTECTED,
+                                                 eligibility=base.eligibility))
             except StudyError as exc:
                 failed[key] = str(exc).split(": ", 1)[-1]
         if key in failed:
