@@ -19,7 +19,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_bench import calib  # noqa: E402  (the same calibrator reading as the main bench)
+from run_bench import calib  # the same calibrator reading as the main bench
 
 SEARCH = ROOT / "scenarios" / "search_default.toml"
 BAR_SECONDS = 300

@@ -278,7 +278,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         outcome = execute(search, out, jobs=_jobs(args.jobs), resume=args.resume,
                           progress=None if not args.quiet else False)
     if not args.quiet:
-        print(f"{len(outcome.trials)} trials -> {out}\n{outcome.message}")
+        took = ", ".join(f"{k} {v:.0f} s" for k, v in outcome.seconds.items())
+        print(f"{len(outcome.trials)} trials -> {out} ({took})\n{outcome.message}")
     return 0
 
 

@@ -222,3 +222,12 @@ def test_protection_costs_nothing_for_a_candidate_that_moves_everyone_at_once(ti
     got = search_run.evaluate(search, [{"calibration.floor": 0.0}, {"calibration.floor": 1500.0}],
                               ["a", "b"], runs=2, seed=1)
     assert got["protection_cost"].tolist() == [0.0, 0.0]
+
+
+def test_resume_refuses_a_finished_search_and_a_changed_one(searched, tiny, capsys):
+    path = search_file(tiny)
+    assert main(["search", str(path), "--out", str(searched), "--resume"]) == 2
+    assert "this search is complete" in capsys.readouterr().err
+    assert main(["search", str(path), "--out", str(searched), "--resume", "--runs", "3"]) == 2
+    assert "changed since: runs" in capsys.readouterr().err
+    assert (searched / "pareto.csv").is_file()

@@ -92,6 +92,9 @@ def prepare(folder: Path, search: Search, *, resume: bool) -> None:
             raise run_folder.RunFolderError(
                 f"{folder}: --resume needs the same search, study, inputs and code; changed "
                 f"since: {', '.join(changed)} (use --overwrite to start again)")
+        if not (folder / "checkpoints").is_dir():
+            raise run_folder.RunFolderError(f"{folder}: this search is complete, nothing to "
+                                            "resume (use --overwrite to run it again)")
         run_folder.remove_temporaries(folder)
         return
     for entry in folder.iterdir():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class SearchOutcome:
     trials: pd.DataFrame
     confirmed: pd.DataFrame   # options re-run and references, with on_frontier
     message: str              # the frontier in a sentence, or why it is empty
+    seconds: dict[str, float]  # wall time of the trials and of the confirmation
 
     @property
     def pareto(self) -> pd.DataFrame:
@@ -68,12 +70,14 @@ def execute(search: Search, out: Path, *, jobs: int = 1, resume: bool = False,
     search_folder.prepare(out, search, resume=resume)
     spec = search.spec
     bar = Progress(-(-spec.trials // spec.batch) * spec.runs, 0, progress)
+    t0 = time.perf_counter()
     try:
         trials = run_search(search, SearchCheckpoints(out / "checkpoints"), jobs=jobs,
                             on_replicate=bar.update)
     finally:
         bar.close()
     write_csv(trials, out / "trials.csv")
+    t1 = time.perf_counter()
     front = search_front(search, trials)
     results, confirmed = None, pd.DataFrame(columns=["role", "on_frontier"])
     if len(front):
@@ -81,7 +85,8 @@ def execute(search: Search, out: Path, *, jobs: int = 1, resume: bool = False,
         results, figures = run_confirmation(search, study_file, out / CONFIRM_DIR, jobs=jobs,
                                             resume=resume, progress=progress)
         confirmed = confirmed_table(search, front, figures)
-    outcome = SearchOutcome(trials, confirmed, _message(search, trials, confirmed))
+    outcome = SearchOutcome(trials, confirmed, _message(search, trials, confirmed),
+                            {"trials": t1 - t0, "confirmation": time.perf_counter() - t1})
     _write_outputs(search, out, outcome, results)
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
     return outcome
