@@ -10,10 +10,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from sim.analysis.search_file import Search
 from sim.analysis.search_metrics import METRICS
 from sim.atomic import atomic_path
+from sim.outputs.formats import pounds
 from sim.outputs.style import FIGURE_DPI, FIGURE_WIDTH, GREY, OKABE_ITO
 
 
@@ -52,10 +54,12 @@ def frontier_figure(search: Search, trials: pd.DataFrame, confirmed: pd.DataFram
         for _, r in pd.concat([front, refs]).iterrows():
             ax.annotate(str(r["label"]), (r[x], r[y]), xytext=(5, 4), textcoords="offset points",
                         fontsize=9.5)
-        ax.set_xlabel(_label(x))
-        ax.set_ylabel(_label(y))
+        for axis, output in ((ax.xaxis, x), (ax.yaxis, y)):
+            axis.set_label_text(_label(output))
+            if "(£)" in getattr(METRICS.get(output), "description", ""):
+                axis.set_major_formatter(FuncFormatter(pounds))
     axes[0, 0].set_title(f"Options search '{search.spec.name}': trials ({search.spec.runs} "
-                         f"replicates each) and the front re-run on fresh seeds", fontsize=10.5)
+                         "replicates each),\nthe front re-run on fresh seeds", fontsize=10.5)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=9.5)
     try:
@@ -67,6 +71,7 @@ def frontier_figure(search: Search, trials: pd.DataFrame, confirmed: pd.DataFram
 
 
 def _label(output: str) -> str:
+    """The output's description when short enough for an axis, else its name."""
     m = METRICS.get(output)
-    text = m.description if m else output
-    return text[0].upper() + text[1:] if len(text) < 70 else output
+    text = (m.label or m.description.removesuffix(" (£)")) if m else output
+    return text[0].upper() + text[1:] if len(text) < 60 else output

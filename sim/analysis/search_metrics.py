@@ -20,11 +20,13 @@ from sim.study.results import StudyResults
 
 @dataclass(frozen=True)
 class Metric:
-    """One output: which table it comes from, which column, and what it means."""
+    """One output: which table it comes from, which column, what it means, and a short
+    label for a figure's axis (default: the description)."""
 
     table: str
     column: str
     description: str
+    label: str = ""
 
 
 METRICS: dict[str, Metric] = {
@@ -34,7 +36,8 @@ METRICS: dict[str, Metric] = {
     "savings_p5": Metric("target", "savings_p5", "5th percentile of savings (£)"),
     "protection_cost": Metric("target", "protection_cost",
                               "cost of transitional protection: savings forgone against moving "
-                              "everyone straight to the indicative budget (£)"),
+                              "everyone straight to the indicative budget (£)",
+                              "Cost of transitional protection (savings forgone)"),
     "community_spend_change_share": Metric("target", "community_spend_change_share",
                                            "change in community spend, share of the status quo"),
     "residential_cost_vs_baseline": Metric("target", "residential_cost_vs_baseline",
@@ -51,7 +54,8 @@ METRICS: dict[str, Metric] = {
                               "of the protected characteristics"),
     "largest_rr_lose10": Metric("largest_rr_lose10", "largest_rr_lose10",
                                 "largest relative risk of losing more than 10% across the groups "
-                                "of the protected characteristics (the EIA rating's measure)"),
+                                "of the protected characteristics (the EIA rating's measure)",
+                                "Largest relative risk of losing >10% (protected groups)"),
 }
 
 
