@@ -1,4 +1,5 @@
-"""Command line: run a study, validate inputs, rebuild a report, rebuild the synthetic population.
+"""Command line: run a study, validate inputs, rebuild a report, rebuild the synthetic population,
+search the levers for the best options.
 
 Exit status: 0 done; 2 bad input (nothing written); 3 the environment failed (disk full,
 no permission, scheduler unreachable), completed checkpoints kept; 130 interrupted (Ctrl-C
@@ -35,7 +36,8 @@ def parser() -> argparse.ArgumentParser:
         "  run-sim --overwrite                      # the default study, replacing its results\n"
         "  run-sim run scenarios/default.toml --runs 1000 --jobs 2\n"
         "  run-sim validate populations/bnes_2012_synthetic.csv\n"
-        "  run-sim report results/default\n\n"
+        "  run-sim report results/default\n"
+        "  run-sim search scenarios/search_default.toml --jobs 2\n\n"
         "Exit status: 0 done, 2 bad input (nothing written), 3 environment failure (disk, "
         "permissions, network), 130 interrupted (rerun with --resume).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -43,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
+    _search_parser(sub)
     v = sub.add_parser("validate", help="check a population file (.csv/.xlsx) or a study (.toml)",
                        description="Check an input file and say what is wrong, without running.")
     v.add_argument("path", help="a population file (.csv or .xlsx) or a study file (.toml)")
@@ -83,6 +86,29 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--no-report", action="store_true",
                    help="write the CSV tables only: skip figures, report.html and results.xlsx")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _search_parser(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser(
+        "search", help="search the calibration and transition levers for the options that meet "
+        "the target while hurting the fewest people (multi-objective, confirmed on fresh seeds)",
+        description="Options search: try settings of the levers named in SEARCH (Optuna "
+        "NSGA-II), every candidate on the same replicates; re-run the Pareto front on fresh "
+        "seeds with the shipped scenarios through the normal pipeline; write trials.csv, "
+        "pareto.csv, confirmed.csv, frontier.png, search_report.md, options/ (ready-to-run "
+        "blocks) and confirm/ (the full report).")
+    s.add_argument("search", help="search file (TOML), e.g. scenarios/search_default.toml")
+    s.add_argument("--trials", type=int, help="candidates to try (default: the file's 'trials')")
+    s.add_argument("--runs", type=int, help="replicates per candidate (default: the file's "
+                   "'runs'); the confirmation uses the file's 'confirm_runs'")
+    s.add_argument("--jobs", type=int, help="parallel worker processes (default: all cores); "
+                   "results do not depend on it")
+    s.add_argument("--out", help="results folder (default: results/<search name>)")
+    s.add_argument("--resume", action="store_true",
+                   help="continue an interrupted search in --out from its finished generations")
+    s.add_argument("--overwrite", action="store_true",
+                   help="replace an existing search folder written by run-sim")
+    s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def _terminate(_signum: int, _frame: object) -> None:
@@ -256,6 +282,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from sim.analysis import search_folder
+    from sim.analysis.search_file import load_search
+    from sim.analysis.search_pipeline import execute
+    from sim.study import run_folder
+
+    for flag in ("trials", "runs", "jobs"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            raise InputError(f"--{flag} must be at least 1")
+    search = load_search(args.search, trials=args.trials, runs=args.runs)
+    out = Path(args.out) if args.out else Path("results") / search.spec.name
+    search_folder.claim(out, overwrite=args.overwrite, resume=args.resume)
+    with run_folder.locked(out):
+        outcome = execute(search, out, jobs=_jobs(args.jobs), resume=args.resume,
+                          progress=None if not args.quiet else False)
+    if not args.quiet:
+        took = ", ".join(f"{k} {v:.0f} s" for k, v in outcome.seconds.items())
+        print(f"{len(outcome.trials)} trials -> {out} ({took})\n{outcome.message}")
+    return 0
+
+
 def _dask_client(address: str | None, jobs: int):
     try:
         from dask.distributed import Client, LocalCluster
@@ -274,7 +321,7 @@ def _dask_client(address: str | None, jobs: int):
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "report": cmd_report,
-            "synthesize": cmd_synthesize}
+            "synthesize": cmd_synthesize, "search": cmd_search}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -173,10 +173,11 @@ def largest_disparity(eia: pd.DataFrame) -> pd.DataFrame:
 
 
 def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
-                         suppress: bool = True) -> pd.DataFrame:
+                         suppress: bool = True, intervals: bool = True) -> pd.DataFrame:
     """winners_losers.csv: per policy and group, the share in each band of budget change
     (CHANGE_BAND, summing to 1) with its 95% interval across replicates, and the relative
-    risk of losing more than 10% (the EIA document's rating rests on it)."""
+    risk of losing more than 10% (the EIA document's rating rests on it).  Without
+    `intervals` the interval columns are NaN (an options search reads the figures alone)."""
     s = SNAPSHOTS.index(snapshot)
     lose, n_ = EIA_STATS.index("n_lose10"), EIA_STATS.index("n")
     rlose, rn = EIA_REP_STATS.index("n_lose10"), EIA_REP_STATS.index("n")
@@ -194,10 +195,10 @@ def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
             row = {**_group_cols(pol, snapshot, char, code), "count": tot[j, n_] / R}
             for b, band in enumerate(CHANGE_BAND.codes):
                 row[f"share_{band}"] = float(pooled[j, b])
-                row[f"share_{band}_lo"], row[f"share_{band}_hi"] = percentile_interval(
-                    per_rep[:, j, b])
+                row[f"share_{band}_lo"], row[f"share_{band}_hi"] = (
+                    percentile_interval(per_rep[:, j, b]) if intervals else (np.nan, np.nan))
             row["rr_lose10"], row["rr_lose10_lo"], row["rr_lose10_hi"] = _rr(
-                char, tot[:, [lose, n_]], rep[:, :, [rlose, rn]], j)
+                char, tot[:, [lose, n_]], rep[:, :, [rlose, rn]] if intervals else None, j)
             row["suppressed"] = bool(suppress and not row["count"] >= limit)
             if row["suppressed"]:
                 row.update({c: np.nan for c in row if c.startswith(("share_", "rr_", "count"))})

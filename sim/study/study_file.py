@@ -48,6 +48,9 @@ class StudySection(BaseModel):
     seed: int = Field(2012, ge=0, lt=2**63)
     calibrations: list[str] | Literal["all"] = "all"
     transitions: list[str] | Literal["all"] = "all"
+    # explicit (calibration, transition) pairs instead of the cross product (an options search
+    # writes its frontier this way); given, calibrations and transitions may not be
+    policies: list[tuple[str, str]] | None = Field(None, min_length=1)
     chunk_size: int = Field(50, ge=1)
     reservoir_replicates: int = Field(20, ge=0)
 
@@ -176,8 +179,11 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     cal_raw, _ = _read_toml(cal_path, "calibrations file")
     tr_raw, _ = _read_toml(tr_path, "transitions file")
     cal_names, tr_names = _select_policies(path, spec, cal_raw, tr_raw)
+    pairs = _pairs(path, spec, cal_names, tr_names)
+    cal_names = list(dict.fromkeys(c for c, _ in pairs))
+    tr_names = list(dict.fromkeys(t for _, t in pairs))
     transitions = _transitions(tr_path, tr_raw, tr_names)
-    blocks = {c: _calibration_block(cal_path, c, cal_raw[c], spec)
+    blocks = {c: calibration_block(cal_path, c, cal_raw[c], spec)
               for c in cal_names}
     study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
                   eligibility=sf.eligibility.rule() if sf.eligibility else None,
@@ -189,7 +195,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     study.policies = [Policy("status_quo")] + [
         Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended,
                eligibility=study.eligibility, standard_dre=study.standard_dre)
-        for c in cal_names for t in tr_names
+        for c, t in pairs
     ]
     return study
 
@@ -242,6 +248,24 @@ def _select_policies(path: Path, spec: StudySection, cal_raw: dict[str, Any],
     return cal_names, tr_names
 
 
+def _pairs(path: Path, spec: StudySection, cal_names: list[str],
+           tr_names: list[str]) -> list[tuple[str, str]]:
+    """The (calibration, transition) pairs to run: the study's explicit `policies` (each name
+    checked, duplicates dropped, status-quo calibrations refused: the baseline is always run)
+    or else every calibration crossed with every transition."""
+    if spec.policies is None:
+        return [(c, t) for c in cal_names for t in tr_names]
+    if {"calibrations", "transitions"} & spec.model_fields_set:
+        raise StudyError(f"{path}: key 'study.policies' lists the pairs to run; remove "
+                         "'study.calibrations' and 'study.transitions'")
+    for c, t in spec.policies:
+        for kind, name, known in (("calibration", c, cal_names), ("transition", t, tr_names)):
+            if name not in known:
+                raise StudyError(f"{path}: key 'study.policies': no {kind} named '{name}' "
+                                 f"(status quo aside){nearest(name, known)}")
+    return list(dict.fromkeys(spec.policies))
+
+
 def _transitions(tr_path: Path, tr_raw: dict[str, Any], names: list[str]) -> dict[str, Transition]:
     try:
         return load_transitions({t: tr_raw[t] for t in names})
@@ -250,15 +274,15 @@ def _transitions(tr_path: Path, tr_raw: dict[str, Any], names: list[str]) -> dic
 
 
 @dataclass(frozen=True)
-class _CalibrationBlock:
+class CalibrationBlock:
     """A calibration block read: the estimator's parameters and the block's metadata."""
 
     spec: dict[str, Any]            # {"kind": ..., **estimator parameters}
     recommended: bool
 
 
-def _calibration_block(cal_path: Path, name: str, block: Any,
-                       spec: StudySection) -> _CalibrationBlock:
+def calibration_block(cal_path: Path, name: str, block: Any,
+                      spec: StudySection) -> CalibrationBlock:
     """Check one block; a savings target's amount is the study's, never the block's, and the
     floor is the study's minimum budget unless the block sets its own."""
     block = dict(block)
@@ -281,7 +305,7 @@ def _calibration_block(cal_path: Path, name: str, block: Any,
         make_calibration(kind, **block)
     except (ValueError, TypeError) as exc:
         raise StudyError(f"{cal_path}: calibration '{name}': {exc}") from None
-    return _CalibrationBlock({"kind": kind, **block}, recommended)
+    return CalibrationBlock({"kind": kind, **block}, recommended)
 
 
 def _population(path: Path, spec: StudySection) -> Population:

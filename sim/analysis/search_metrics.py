@@ -1,0 +1,105 @@
+"""The outputs a search can constrain or optimise: each one column of a normal run's tables.
+
+Nothing is re-derived here: a figure is read from target.csv (savings against the status quo
+in the judged financial year), eia.csv or winners_losers.csv (one year after go-live) as the
+normal pipeline (sim.outputs.finance, sim.outputs.equalities) computes them, so a search's
+figures and a study's tables cannot disagree.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.outputs.equalities import eia_table, largest_disparity, winners_losers_table
+from sim.outputs.finance import target_table
+from sim.study.results import StudyResults
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One output: which table it comes from, which column, what it means, and a short
+    label for a figure's axis (default: the description)."""
+
+    table: str
+    column: str
+    description: str
+    label: str = ""
+
+
+METRICS: dict[str, Metric] = {
+    "prob_meet_target": Metric("target", "prob_meet_target",
+                               "chance of saving at least the target against the status quo"),
+    "savings_mean": Metric("target", "savings_mean", "mean savings against the status quo (£)"),
+    "savings_p5": Metric("target", "savings_p5", "5th percentile of savings (£)"),
+    "protection_cost": Metric("target", "protection_cost",
+                              "cost of transitional protection: savings forgone against moving "
+                              "everyone straight to the indicative budget (£)",
+                              "Cost of transitional protection (savings forgone)"),
+    "community_spend_change_share": Metric("target", "community_spend_change_share",
+                                           "change in community spend, share of the status quo"),
+    "residential_cost_vs_baseline": Metric("target", "residential_cost_vs_baseline",
+                                           "extra residential care cost (£)"),
+    "admissions_vs_baseline": Metric("target", "admissions_vs_baseline",
+                                     "extra admissions to residential care"),
+    "share_lose5": Metric("eia", "share_lose5", "share of people losing more than 5%"),
+    "share_lose10": Metric("eia", "share_lose10", "share of people losing more than 10%"),
+    "share_lose25": Metric("eia", "share_lose25", "share of people losing more than 25%"),
+    "share_gain": Metric("eia", "share_gain", "share of people gaining"),
+    "mean_change_pct": Metric("eia", "mean_change_pct", "mean budget change (%)"),
+    "largest_rr_lose": Metric("largest_rr_lose", "largest_rr_lose",
+                              "largest relative risk of losing more than 5% across the groups "
+                              "of the protected characteristics"),
+    "largest_rr_lose10": Metric("largest_rr_lose10", "largest_rr_lose10",
+                                "largest relative risk of losing more than 10% across the groups "
+                                "of the protected characteristics (the EIA rating's measure)",
+                                "Largest relative risk of losing >10% (protected groups)"),
+}
+
+
+def _target(res: StudyResults, year: str) -> pd.DataFrame:
+    t = target_table(res)
+    return t[t["financial_year"] == year].set_index("policy")
+
+
+def _everyone(res: StudyResults) -> pd.DataFrame:
+    e = eia_table(res, suppress=False)
+    return e[e["characteristic"] == "all"].set_index("policy")
+
+
+def _largest_rr_lose(res: StudyResults) -> pd.DataFrame:
+    return largest_disparity(eia_table(res)).set_index("policy")
+
+
+def _largest_rr_lose10(res: StudyResults) -> pd.DataFrame:
+    """Per policy, the largest relative risk of losing more than 10% over the published
+    (unsuppressed) groups of the protected characteristics."""
+    wl = winners_losers_table(res, intervals=False)
+    prot = wl[(wl["protected_characteristic"] != "") & ~wl["suppressed"]]
+    top = prot.groupby("policy")["rr_lose10"].max()
+    return pd.DataFrame({"largest_rr_lose10": top})
+
+
+_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
+    "target": _target, "eia": lambda res, year: _everyone(res),
+    "largest_rr_lose": lambda res, year: _largest_rr_lose(res),
+    "largest_rr_lose10": lambda res, year: _largest_rr_lose10(res),
+}
+
+
+def policy_metrics(res: StudyResults, names: list[str], year: str) -> pd.DataFrame:
+    """The named outputs of every policy but the status quo (index: policy name); NaN where
+    a table has no figure (e.g. no unprotected comparator prices protection)."""
+    policies = [p["name"] for p in res.policies if not p["is_baseline"]]
+    out = pd.DataFrame(index=pd.Index(policies, name="policy"))
+    tables: dict[str, pd.DataFrame] = {}
+    for name in dict.fromkeys(names):
+        m = METRICS[name]
+        if m.table not in tables:
+            tables[m.table] = _TABLES[m.table](res, year)
+        col = tables[m.table].get(m.column)
+        out[name] = (np.nan if col is None
+                     else pd.to_numeric(col, errors="coerce").reindex(out.index).astype(float))
+    return out
