@@ -46,9 +46,11 @@ def parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
     _search_parser(sub)
-    v = sub.add_parser("validate", help="check a population file (.csv/.xlsx) or a study (.toml)",
+    v = sub.add_parser("validate", help="check a population file (.csv/.xlsx), a study or a "
+                       "search (.toml)",
                        description="Check an input file and say what is wrong, without running.")
-    v.add_argument("path", help="a population file (.csv or .xlsx) or a study file (.toml)")
+    v.add_argument("path", help="a population file (.csv or .xlsx), a study file or an options "
+                   "search file (.toml)")
     p = sub.add_parser("report", help="rebuild tables, figures, report.html and results.xlsx "
                        "from a results folder without rerunning",
                        description="Rebuild every table, figure and document of a finished run.")
@@ -161,6 +163,15 @@ def _describe(exc: BaseException) -> str:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
+    if path.suffix.lower() == ".toml" and _is_search_file(path):
+        from sim.analysis.search_file import load_search
+
+        se = load_search(path)
+        print(f"{path}: valid options search '{se.spec.name}': {len(se.levers)} levers, "
+              f"{len(se.objectives)} objectives, {len(se.constraints)} constraints, "
+              f"{se.spec.trials} trials x {se.spec.runs} replicates on study "
+              f"'{se.study.spec.name}'")
+        return 0
     if path.suffix.lower() == ".toml":
         from sim.study.study_file import load_study
 
@@ -175,6 +186,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     pop = load_population(path)
     print(f"{path}: valid population of {len(pop)} people")
     return 0
+
+
+def _is_search_file(path: Path) -> bool:
+    """A search file has a [search] table (a study has [study]); unreadable: let the study
+    loader say why."""
+    from sim.inputs.toml_file import TomlFileError, read_toml
+
+    try:
+        raw, _ = read_toml(path, "study or search file")
+    except (TomlFileError, InputError):
+        return False
+    return "search" in raw and "study" not in raw
 
 
 def cmd_synthesize(args: argparse.Namespace) -> int:

@@ -231,3 +231,15 @@ def test_resume_refuses_a_finished_search_and_a_changed_one(searched, tiny, caps
     assert main(["search", str(path), "--out", str(searched), "--resume", "--runs", "3"]) == 2
     assert "changed since: runs" in capsys.readouterr().err
     assert (searched / "pareto.csv").is_file()
+
+
+def test_validate_checks_a_search_file_as_a_search(tmp_path, capsys):
+    shipped = ROOT / "scenarios" / "search_default.toml"
+    assert main(["validate", str(shipped)]) == 0
+    assert "valid options search 'search_default': 8 levers" in capsys.readouterr().out
+    bad = tmp_path / "search.toml"
+    bad.write_text(shipped.read_text().replace('study = "default.toml"',
+                                               f'study = "{(ROOT / "scenarios" / "default.toml").as_posix()}"')
+                   .replace('path = "transition.max_loss"', 'path = "transition.max_los"'))
+    assert main(["validate", str(bad)]) == 2
+    assert "max_loss" in capsys.readouterr().err
