@@ -9,7 +9,7 @@ import pytest
 from sim.inputs.param_records import STATUSES, split_records
 from sim.inputs.toml_file import read_toml
 from sim.model.uncertainty import load_uncertainty
-from sim.paths import DEFAULT_PARAMETERS
+from sim.paths import DEFAULT_PARAMETERS, DEFAULT_TARGETS
 
 
 def _leaves(node: dict[str, Any], prefix: str = "") -> list[str]:
@@ -46,3 +46,16 @@ def test_at_least_sixteen_parameters_are_uncertain_each_centred_on_its_value():
         assert "Distribution" in rec.source, rec.path  # its range is justified in the source
         mode = dict(rec.distribution.params).get("mode", rec.distribution.median)
         assert mode == pytest.approx(centre, rel=1e-9), rec.path
+
+
+def test_the_population_shaping_assumptions_are_records_and_the_dp_points_ratio_is_uncertain():
+    from sim.inputs.synthetic import read_targets
+
+    raw, _ = read_toml(DEFAULT_TARGETS, "synthetic targets file")
+    _, records = read_targets()
+    for section in ("points", "cost", "facs", "reviews"):
+        assert sorted(_leaves(raw[section], section)) == sorted(
+            p for p in records if p.startswith(section + ".")), section
+    dp = records["points.pb_type_multiplier.direct_payment"]
+    assert dp.status == "assumption" and dp.distribution is not None
+    assert dp.distribution.support[0] < dp.value < dp.distribution.support[1]
