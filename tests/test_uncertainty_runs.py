@@ -171,13 +171,15 @@ def test_the_report_lists_every_parameter_with_its_distribution(drawn):
 HAZARD = "[feedback.hazard_multiplier]\n"
 
 
-@pytest.mark.parametrize("dist, why", [
-    ('{ kind = "gamma", shape = -1, scale = 1 }', "must be above 0"),
-    ('{ kind = "triangular", low = 1, mode = 3, high = 2 }', "low <= mode <= high"),
-    ('{ kind = "uniform", low = 5, high = 12 }', "leaves the parameter's valid range"),
-    ('{ kind = "lognormal", median = 1.5, sigma = 0.3 }', "truncate"),
+@pytest.mark.parametrize("dist, why, flags", [  # an invalid distribution stops any run
+    ('{ kind = "gamma", shape = -1, scale = 1 }', "must be above 0", []),
+    ('{ kind = "gamma", shape = -1, scale = 1 }', "must be above 0", ["--uncertainty"]),
+    ('{ kind = "triangular", low = 1, mode = 3, high = 2 }', "low <= mode <= high", []),
+    # a support outside the parameter's range stops the runs that draw from it
+    ('{ kind = "uniform", low = 5, high = 12 }', "leaves the parameter's valid range",
+     ["--uncertainty"]),
+    ('{ kind = "lognormal", median = 1.5, sigma = 0.3 }', "truncate", ["--uncertainty"]),
 ])
-@pytest.mark.parametrize("flags", [[], ["--uncertainty"]])
 def test_a_bad_distribution_stops_the_run_naming_the_parameter(tmp_path, capsys, dist, why,
                                                                flags):
     text = DEFAULT_PARAMETERS.read_text("utf-8")
@@ -191,6 +193,15 @@ def test_a_bad_distribution_stops_the_run_naming_the_parameter(tmp_path, capsys,
     err = capsys.readouterr().err
     assert "feedback.hazard_multiplier" in err and why in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_fixed_run_may_override_a_multiplied_list_beyond_its_distributions_reach(tmp_path):
+    study = _study(tmp_path)
+    study.write_text(study.read_text("utf-8") + '\n[overrides]\n"residential.by_age_band" = '
+                     "[0.004, 0.004, 0.005, 0.006, 0.010, 0.040, 0.070, 0.6]\n", "utf-8")
+    assert load_study(study).params.residential.by_age_band[-1] == 0.6
+    with pytest.raises(study_file.StudyError, match="residential.by_age_band: the distrib"):
+        load_study(study, uncertainty=True)
 
 
 def test_a_distribution_on_a_non_numeric_parameter_stops_the_run(tmp_path, capsys):

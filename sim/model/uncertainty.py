@@ -138,10 +138,11 @@ def _scaled(value: Any, factor: float) -> Any:
 
 
 def load_uncertainty(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
-                     where: str = "", targets: str | Path | None = None) -> Uncertainty:
+                     where: str = "", targets: str | Path | None = None,
+                     check: bool = True) -> Uncertainty:
     """The uncertain parameters of a parameter file, overridden values fixed, and with
-    `targets` those of the synthetic population's targets file; support checked
-    (ParameterError naming the parameter otherwise)."""
+    `targets` those of the synthetic population's targets file; with `check`, support
+    checked (ParameterError naming the parameter otherwise)."""
     overrides = dict(overrides or {})
     central, records = read_parameters(path, overrides, where)
     where = where or str(path or DEFAULT_PARAMETERS)
@@ -154,5 +155,6 @@ def load_uncertainty(path: str | Path | None = None, overrides: Mapping[str, Any
         chosen += tuple(dataclasses.replace(r, path=TARGETS + r.path)
                         for r in target_records.values() if r.distribution is not None)
     u = Uncertainty(central, chosen, where, plain)
-    u.check_support()
+    if check:
+        u.check_support()
     return u

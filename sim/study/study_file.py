@@ -236,12 +236,16 @@ def _parameters(path: Path, spec: StudySection, overrides: dict[str, Any]) -> Pa
 def _uncertainty(path: Path, spec: StudySection, overrides: dict[str, Any],
                  population: Population) -> tuple[Uncertainty, dict[str, LeafRecord]]:
     """The uncertain inputs and every leaf record; the synthetic population's assumptions
-    count only for the shipped synthetic population (the one built from them)."""
+    count only for the shipped synthetic population (the one built from them).  Every
+    distribution is parsed; whether its whole support gives valid parameters is checked when
+    the run draws from it (a fixed run may override a multiplied list to where the
+    distribution's ends would leave its range)."""
     shipped = population.synthetic and population.sha256 == file_sha256(DEFAULT_POPULATION)
     where = f"{path} [overrides]"
     try:
         unc = load_uncertainty(path.parent / spec.parameters, overrides, where,
-                               targets=DEFAULT_TARGETS if shipped else None)
+                               targets=DEFAULT_TARGETS if shipped else None,
+                               check=spec.uncertainty)
         records = read_parameters(path.parent / spec.parameters)[1]
         if shipped:
             records.update({TARGETS + k: r for k, r in read_targets(DEFAULT_TARGETS)[1].items()})
