@@ -87,6 +87,10 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    "(with --backend dask; default: a local cluster)")
     r.add_argument("--no-report", action="store_true",
                    help="write the CSV tables only: skip figures, report.html and results.xlsx")
+    r.add_argument("--uncertainty", action="store_true",
+                   help="probabilistic run: each replicate draws the uncertain parameters from "
+                   "their distributions (parameters.toml); target.csv then shows events only "
+                   "and events plus assumptions (study key: uncertainty = true)")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -281,7 +285,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError("--scheduler goes with --backend dask")
     if args.jobs is not None and args.jobs < 1:
         raise InputError("--jobs must be at least 1")
-    study = load_study(args.study, runs=args.runs, seed=args.seed)
+    study = load_study(args.study, runs=args.runs, seed=args.seed,
+                       uncertainty=True if args.uncertainty else None)
     out = Path(args.out) if args.out else Path("results") / study.spec.name
     run_folder.check_usable(out)
     if not args.resume:

@@ -5,10 +5,17 @@ design supplies points of the unit hypercube instead.  Either way a point u in [
 becomes values through each distribution's inverse CDF (`values_at`), and values become a
 validated Parameters (`realise`).  A parameter a study overrides is fixed at the override
 when its distribution is on the value; a multiplier still varies the overridden value.
+
+When the study's population is the shipped synthetic one, the assumptions that shaped it
+(populations/synthetic_targets.toml) are uncertain too, named with the prefix
+``synthetic_targets.``: `realise_targets` gives the targets at a draw, and
+`population_changes` says whether a draw changes the population (those assumptions, or the
+FACS offsets and thresholds its bands follow), so it is rebuilt only then.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +23,16 @@ from typing import Any
 
 import numpy as np
 from sim.inputs.param_records import LeafRecord
+from sim.inputs.synthetic import read_targets
 from sim.model.params import ParameterError, Parameters, read_parameters, validated
 from sim.paths import DEFAULT_PARAMETERS
 
 # The parameter draw of replicate r uses SeedSequence(seed, spawn_key=(r, PARAMETER_STREAM)):
 # never one of the replicate's own streams (those are its children (r, 0), (r, 1), ...).
 PARAMETER_STREAM = 2**31
+TARGETS = "synthetic_targets."  # prefix of the synthetic population's assumptions
+# Parameters the synthetic population's FACS bands follow (sim.inputs.synthetic.generate).
+BANDING = ("need.facs_thresholds", "facs.team_offset_points")
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class Uncertainty:
     central: dict[str, Any]                  # plain values after overrides (validated)
     parameters: tuple[LeafRecord, ...]       # records with a distribution
     where: str = "parameters"
+    targets: dict[str, Any] | None = None    # the synthetic targets, when they are uncertain
 
     @property
     def names(self) -> list[str]:
@@ -52,25 +64,51 @@ class Uncertainty:
         return self.values_at(np.random.default_rng(ss).random(len(self)))
 
     def realise(self, values: Mapping[str, float]) -> Parameters:
-        """Parameters with these values (a multiplier scales the central list or table)."""
-        raw = copy.deepcopy(self.central)
+        """Parameters with these values (a multiplier scales the central list or table);
+        the synthetic population's assumptions are left to `realise_targets`."""
+        mine = {k: v for k, v in values.items() if not k.startswith(TARGETS)}
+        return validated(self._applied(self.central, mine, ""), self.where)
+
+    def realise_targets(self, values: Mapping[str, float]) -> dict[str, Any]:
+        """The synthetic targets with these values of their assumptions."""
+        if self.targets is None:
+            raise ParameterError(f"{self.where}: the population's assumptions are not uncertain")
+        mine = {k: v for k, v in values.items() if k.startswith(TARGETS)}
+        return self._applied(self.targets, mine, TARGETS)
+
+    def population_changes(self, values: Mapping[str, float]) -> bool:
+        """Whether these values rebuild the synthetic population (never without targets)."""
+        if self.targets is None:
+            return False
+        by_path = {p.path: p for p in self.parameters}
+        return any(values[path] != _centre(by_path[path]) for path in values
+                   if path.startswith(TARGETS) or path in BANDING)
+
+    def _applied(self, central: dict[str, Any], values: Mapping[str, float],
+                 prefix: str) -> dict[str, Any]:
+        raw = copy.deepcopy(central)
         by_path = {p.path: p for p in self.parameters}
         for path, x in values.items():
             rec = by_path.get(path)
             if rec is None:
                 raise ParameterError(f"{self.where}: {path!r} is not an uncertain parameter")
-            *parents, leaf = path.split(".")
+            *parents, leaf = path.removeprefix(prefix).split(".")
             node = raw
             for part in parents:
                 node = node[part]
             node[leaf] = _scaled(node[leaf], x) if rec.varies == "multiplier" else x
-        return validated(raw, self.where)
+        return raw
 
     def check_support(self) -> None:
         """Every distribution's whole support gives valid parameters (each end, alone and
         all together); a violation names the parameter and is raised before any run."""
         ends = {p.path: p.distribution.support for p in self.parameters}
         for path, (lo, hi) in ends.items():
+            if path.startswith(TARGETS):
+                if not 0 < lo <= hi < np.inf:  # factors, ratios and spreads of the population
+                    raise ParameterError(f"{self.where}: {path}: the distribution's support "
+                                         f"[{lo:g}, {hi:g}] must lie above 0 and be finite")
+                continue
             for x in (lo, hi):
                 if not np.isfinite(x):
                     raise ParameterError(
@@ -86,6 +124,11 @@ class Uncertainty:
             self.realise({path: ends[path][k] for path in ends})
 
 
+def _centre(rec: LeafRecord) -> float:
+    """The value a fixed run uses: the record's own, or a multiplier of 1."""
+    return 1.0 if rec.varies == "multiplier" else rec.value
+
+
 def _scaled(value: Any, factor: float) -> Any:
     if isinstance(value, list):
         return [_scaled(v, factor) for v in value]
@@ -95,8 +138,10 @@ def _scaled(value: Any, factor: float) -> Any:
 
 
 def load_uncertainty(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
-                     where: str = "") -> Uncertainty:
-    """The uncertain parameters of a parameter file, overridden values fixed; support
+                     where: str = "", targets: str | Path | None = None,
+                     check: bool = True) -> Uncertainty:
+    """The uncertain parameters of a parameter file, overridden values fixed, and with
+    `targets` those of the synthetic population's targets file; with `check`, support
     checked (ParameterError naming the parameter otherwise)."""
     overrides = dict(overrides or {})
     central, records = read_parameters(path, overrides, where)
@@ -104,6 +149,12 @@ def load_uncertainty(path: str | Path | None = None, overrides: Mapping[str, Any
     validated(central, where)
     chosen = tuple(r for r in records.values() if r.distribution is not None
                    and not (r.varies == "value" and r.path in overrides))
-    u = Uncertainty(central, chosen, where)
-    u.check_support()
+    plain = None
+    if targets is not None:
+        plain, target_records = read_targets(targets)
+        chosen += tuple(dataclasses.replace(r, path=TARGETS + r.path)
+                        for r in target_records.values() if r.distribution is not None)
+    u = Uncertainty(central, chosen, where, plain)
+    if check:
+        u.check_support()
     return u

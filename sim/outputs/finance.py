@@ -124,11 +124,12 @@ def spend_table(res: StudyResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def target_table(res: StudyResults) -> pd.DataFrame:
+def target_table(res: StudyResults, events_only: StudyResults | None = None) -> pd.DataFrame:
     """target.csv: savings against the target, its probability, and what protection costs
     (the same calibration's unprotected policy saves this much more on average).  Years
     before the first full year are flagged `part_year`: their chance compares a part
-    year's savings with the full-year target."""
+    year's savings with the full-year target.  A probabilistic run (its `events_only`
+    companion given) says so in `uncertainty` and adds the events-only savings and chance."""
     s = settings(res)
     save = savings(res)
     vs_budget, budget, f0 = savings_vs_base_budget(res), base_budget(res), base_year(res)
@@ -165,8 +166,23 @@ def target_table(res: StudyResults) -> pd.DataFrame:
                 "community_spend_change_share": rel,
                 "cost_neutral": bool(abs(rel) <= s.cost_neutral_tolerance),
                 "part_year": f < first_full,   # before the first full year: not a fair test
+                **_events_only(events_only, p, f, s.target),
             })
     return pd.DataFrame(rows)
+
+
+def _events_only(companion: StudyResults | None, p: int, f: int,
+                 target: float) -> dict[str, Any]:
+    """The companion's view of one policy and year: the same replicates' worlds at the
+    central parameter values, so only the randomness of events (nothing without one)."""
+    if companion is None:
+        return {}
+    x = savings(companion)[:, p, f]
+    prob, n = float(np.mean(x >= target)), len(x)
+    return {"uncertainty": "events and assumptions", "events_only_replicates": n,
+            **_quantiles(x, "savings_events_only"),
+            "prob_meet_target_events_only": prob,
+            "prob_meet_target_events_only_se": float(np.sqrt(prob * (1 - prob) / n))}
 
 
 def _against_base_budget(x: np.ndarray, budget: np.ndarray, f0: int | None,

@@ -41,9 +41,11 @@ SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
           "transitions", "charging", "eia_net")  # with provenance
 
 
-def result_tables(res: StudyResults) -> dict[str, pd.DataFrame]:
-    """Every CSV table, by name (file = name + '.csv')."""
-    target = target_table(res)
+def result_tables(res: StudyResults,
+                  events_only: StudyResults | None = None) -> dict[str, pd.DataFrame]:
+    """Every CSV table, by name (file = name + '.csv'); a probabilistic run's target table
+    with its events-only companion beside it."""
+    target = target_table(res, events_only)
     eia = eia_table(res, "first_year")
     return {
         "spend": spend_table(res), "spend_monthly": monthly_table(res), "target": target,
@@ -66,7 +68,8 @@ def write_outputs(folder: str | Path, *, report: bool = True) -> list[Path]:
     """
     folder = Path(folder)
     res = StudyResults.load(folder)
-    tables = result_tables(res)
+    companion = folder / "events_only"
+    tables = result_tables(res, StudyResults.load(companion) if companion.is_dir() else None)
     written = [write_csv(tables[name], folder / f"{name}.csv") for name in CSV_TABLES]
     if report:
         written += _write_report(folder, res, tables)

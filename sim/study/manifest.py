@@ -66,6 +66,7 @@ def build_manifest(study: Any, *, jobs: int, backend: str, started: str) -> dict
         "policies": [p.describe() for p in study.policies],
         "calibrations_fitted": {k: est.fitted_summary() for k, est in study.calibrations.items()},
         "overrides": study.overrides,
+        "uncertainty": bool(study.spec.uncertainty),
         "jobs": jobs,
         "backend": backend,
         "package_versions": package_versions(),

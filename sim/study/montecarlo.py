@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +22,19 @@ from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import ThreadpoolController
 
 from sim.inputs.population import Population
+from sim.inputs.synthetic import generate
 from sim.model.aggregates import FiscalYears, ReplicateResult
 from sim.model.care_model import CareModel
 from sim.model.charging import annual_charges, slot_charges
 from sim.model.draws import draw
 from sim.model.params import Parameters
 from sim.model.reductions import replicate_result
+from sim.model.uncertainty import Uncertainty
 from sim.model.world import simulate
 from sim.policy.policy import Policy
 from sim.study.checkpoints import Checkpoints
 from sim.study.results import ChunkSummary, StudyResults
+from sim.study.study_file import fitted_calibrations
 from sim.study.workers import die_with_parent
 
 
@@ -48,6 +51,26 @@ class RunSpec:
     snapshots: tuple[int, ...]
     seed: int
     reservoir_replicates: int
+    uncertainty: Uncertainty | None = None   # drawn per replicate: a probabilistic run
+    calibration_specs: dict[str, dict[str, Any]] = field(default_factory=dict)  # to refit
+
+    def replicate_inputs(self, r: int) -> tuple[Parameters, Population, dict[str, Any]]:
+        """Replicate r's parameters, population and fitted calibrations: the study's own in a
+        fixed run; in a probabilistic run its draw, and when the draw changes the synthetic
+        population, that population rebuilt (the same synthesis seed, so only the
+        assumptions differ) with the calibrations refitted on it, as the council would fit
+        its RAS to the data it has."""
+        if self.uncertainty is None:
+            return self.params, self.population, self.calibrations
+        values = self.uncertainty.draw(self.seed, r)
+        params = self.uncertainty.realise(values)
+        if not self.uncertainty.population_changes(values):
+            return params, self.population, self.calibrations
+        pop = generate(self.uncertainty.realise_targets(values),
+                       facs_thresholds=params.need.facs_thresholds,
+                       facs_team_offsets=params.facs.team_offset_points)
+        return params, pop, fitted_calibrations(self.calibration_specs, pop, self.params,
+                                                f"replicate {r}")
 
 
 def replicate_seed(seed: int, r: int) -> np.random.SeedSequence:
@@ -55,14 +78,16 @@ def replicate_seed(seed: int, r: int) -> np.random.SeedSequence:
 
 
 def build_model(spec: RunSpec, r: int) -> CareModel:
-    """The replicate's world and a CareModel of every policy on it (not yet run)."""
-    draws = draw(spec.population, spec.params, replicate_seed(spec.seed, r), spec.n_months)
-    w = simulate(spec.population, spec.params, draws, spec.n_months, spec.go_live)
-    charges = slot_charges(annual_charges(spec.population, spec.params,
+    """The replicate's world and a CareModel of every policy on it (not yet run): every
+    policy shares the world, and in a probabilistic run the replicate's parameter draw."""
+    params, population, calibrations = spec.replicate_inputs(r)
+    draws = draw(population, params, replicate_seed(spec.seed, r), spec.n_months)
+    w = simulate(population, params, draws, spec.n_months, spec.go_live)
+    charges = slot_charges(annual_charges(population, params,
                                           [p.standard_dre for p in spec.policies]),
                            draws.source)
-    return CareModel(world=w, policies=spec.policies, calibrations=spec.calibrations,
-                     params=spec.params, snapshots=spec.snapshots, seed=r, charges=charges)
+    return CareModel(world=w, policies=spec.policies, calibrations=calibrations,
+                     params=params, snapshots=spec.snapshots, seed=r, charges=charges)
 
 
 _CONTROLLER: ThreadpoolController | None = None

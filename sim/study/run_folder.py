@@ -23,7 +23,10 @@ LOCK = ".lock"
 OUR_FILES = ("manifest.json", "run.json", "aggregates.npz", "aggregates.json", "checksums.json",
              "*.csv", "report.html", "results.xlsx", "eia.docx", MARKER, LOCK, ".*.tmp")
 OUR_FOLDERS = {"figures": ("*.png", ".*.tmp"),
-               "checkpoints": ("chunk_*", "index.json", "*.pkl", ".*.tmp")}
+               "checkpoints": ("chunk_*", "index.json", "*.pkl", ".*.tmp"),
+               # a probabilistic run's events-only companion (sim.study.runner)
+               "events_only": ("aggregates.npz", "aggregates.json", "checksums.json", ".*.tmp"),
+               "events_only_checkpoints": ("chunk_*", "index.json", ".*.tmp")}
 
 
 class RunFolderError(InputError):

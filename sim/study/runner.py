@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from sim.atomic import atomic_path
 from sim.inputs.files import file_sha256
 from sim.policy.transition import FIELDS
 from sim.study import run_folder
@@ -17,6 +18,8 @@ from sim.study.results import StudyResults
 from sim.study.study_file import Study
 
 RUN_KEY = "run.json"  # identity of a run, checked on --resume
+EVENTS_ONLY = "events_only"  # a probabilistic run's companion at central values (a results folder)
+DRAWS_FILE = "parameter_draws.csv"  # a probabilistic run's parameter values, by replicate
 
 
 def identity(study: Study) -> dict[str, Any]:
@@ -25,15 +28,32 @@ def identity(study: Study) -> dict[str, Any]:
     files = {"study file": study.path, "parameters file": base / study.spec.parameters,
              "calibrations file": base / study.spec.calibrations_file,
              "transitions file": base / study.spec.transitions_file}
-    return {"seed": study.spec.seed, "runs": study.spec.runs, "chunk_size": study.spec.chunk_size,
-            "inputs": {**{k: file_sha256(v) for k, v in files.items()},
-                       "population file": study.population.sha256},
-            "code": code_sha256()}
+    out = {"seed": study.spec.seed, "runs": study.spec.runs, "chunk_size": study.spec.chunk_size,
+           "inputs": {**{k: file_sha256(v) for k, v in files.items()},
+                      "population file": study.population.sha256},
+           "code": code_sha256()}
+    if study.spec.uncertainty:  # a fixed run's identity is as it always was
+        out["uncertainty"] = uncertainty_summary(study)
+    return out
+
+
+def uncertainty_summary(study: Study) -> dict[str, Any] | None:
+    """What a probabilistic run draws (None for a fixed run): recorded in run.json, the
+    manifest and the results."""
+    if not study.spec.uncertainty or study.uncertainty is None:
+        return None
+    return {"parameters": {p.path: p.distribution.describe()
+                           + (" x the central value" if p.varies == "multiplier" else "")
+                           for p in study.uncertainty.parameters},
+            "events_only_runs": study.events_only_runs,
+            "population_rebuilt": study.uncertainty.targets is not None}
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out = [f"{k} ({old.get(k)} -> {new[k]})" for k in ("seed", "runs", "chunk_size")
            if old.get(k) != new[k]]
+    if old.get("uncertainty") != new.get("uncertainty"):
+        out.append("--uncertainty")
     out += [name for name, sha in new["inputs"].items() if old.get("inputs", {}).get(name) != sha]
     if old.get("code") != new["code"]:
         out.append("the model's code")
@@ -87,6 +107,7 @@ def new_results(study: Study) -> StudyResults:
                 "go_live": study.spec.go_live, "horizon_end": study.spec.horizon_end,
             },
             "assumptions": assumptions(study),
+            **({"uncertainty": uncertainty_summary(study)} if study.spec.uncertainty else {}),
             "calibrations": {k: est.fitted_summary() for k, est in study.calibrations.items()},
             "transitions": {k: t.description for k, t in study.transitions.items()},
             "transition_parameters": {k: {f: getattr(t, f) for f in FIELDS}
@@ -108,14 +129,26 @@ def calibration_descriptions(study: Study) -> dict[str, str]:
 
 
 def assumptions(study: Study) -> list[dict[str, str]]:
-    """Every parameter section with its source, plus the study's overrides."""
+    """Every parameter one by one (dotted path, value, unit, status, source and, where
+    uncertain, its distribution), then the study's overrides."""
+    drawn = {p.path for p in study.uncertainty.parameters} if study.uncertainty else set()
     rows = []
-    for name, section in study.params:
-        if hasattr(section, "source"):
-            rows.append({"section": name, "source": section.source})
+    for path, rec in study.records.items():
+        dist = "" if rec.distribution is None else rec.distribution.describe() + (
+            " x the value" if rec.varies == "multiplier" else "")
+        if dist and path not in drawn:
+            dist += " (not drawn: the study overrides the value)"
+        rows.append({"parameter": path, "value": _shown(rec.value), "unit": rec.unit,
+                     "status": rec.status, "source": rec.source, "distribution": dist})
     for path, value in study.overrides.items():
-        rows.append({"section": f"override {path}", "source": f"study file: {value!r}"})
+        rows.append({"parameter": f"override {path}", "value": _shown(value), "unit": "",
+                     "status": "study file", "source": "the study's [overrides]",
+                     "distribution": ""})
     return rows
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
@@ -124,19 +157,59 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
     started = now()
     manifest = build_manifest(study, jobs=jobs, backend=backend, started=started)
     write_json_atomic(out / "manifest.json", manifest)
-    spec = RunSpec(
-        population=study.population, params=study.params, policies=study.policies,
-        calibrations=study.calibrations, n_months=study.n_months, go_live=study.go_live,
-        snapshots=study.snapshot_months, seed=study.spec.seed,
-        reservoir_replicates=study.spec.reservoir_replicates,
-    )
+    spec = run_spec(study)
     results = new_results(study)
     results.meta["manifest"] = {k: v for k, v in manifest.items() if k != "study_text"}
     run(spec, results, study.spec.runs, study.spec.chunk_size, out / "checkpoints", jobs,
         backend, progress)
+    if study.spec.uncertainty:
+        _events_only(study, out / EVENTS_ONLY, jobs, backend, progress)
+        write_draws(study, out / DRAWS_FILE)
     manifest["finished"] = results.meta["manifest"]["finished"] = now()
     results.save(out)
     write_json_atomic(out / "manifest.json", manifest)
     # the chunks only serve --resume of an interrupted run; a finished run keeps the aggregates
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
     return results
+
+
+def run_spec(study: Study, *, probabilistic: bool | None = None) -> RunSpec:
+    """What the workers need; probabilistic (default: the study's setting) draws each
+    replicate's parameters."""
+    drawn = study.spec.uncertainty if probabilistic is None else probabilistic
+    return RunSpec(
+        population=study.population, params=study.params, policies=study.policies,
+        calibrations=study.calibrations, n_months=study.n_months, go_live=study.go_live,
+        snapshots=study.snapshot_months, seed=study.spec.seed,
+        reservoir_replicates=study.spec.reservoir_replicates,
+        uncertainty=study.uncertainty if drawn else None,
+        calibration_specs=study.calibration_specs,
+    )
+
+
+def _events_only(study: Study, folder: Path, jobs: int, backend: str,
+                 progress: bool | None) -> None:
+    """The companion replicates at the central values on the first seeds of the run (common
+    random numbers: replicate r's world is the probabilistic replicate r's), saved as a
+    results folder of its own: the events-only figures of target.csv."""
+    results = new_results(study)
+    results.capacity = study.events_only_runs
+    spec = run_spec(study, probabilistic=False)
+    spec.reservoir_replicates = 0
+    folder.mkdir(exist_ok=True)
+    checkpoints = folder.with_name(folder.name + "_checkpoints")
+    run(spec, results, study.events_only_runs, study.spec.chunk_size, checkpoints, jobs,
+        backend, progress)
+    results.save(folder)
+    shutil.rmtree(checkpoints, ignore_errors=True)
+
+
+def write_draws(study: Study, path: Path) -> None:
+    """parameter_draws.csv: each replicate's drawn value of every uncertain parameter (a
+    multiplier as the factor drawn)."""
+    import pandas as pd
+
+    u = study.uncertainty
+    rows = [{"replicate": r, **u.draw(study.spec.seed, r)} for r in range(study.spec.runs)]
+    with atomic_path(path) as tmp:
+        pd.DataFrame(rows, columns=["replicate", *u.names]).to_csv(tmp, index=False)

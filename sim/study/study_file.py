@@ -19,7 +19,12 @@ from sim.inputs.population import Population, load_population
 from sim.inputs.schema import PopulationError
 from sim.inputs.toml_file import read_toml
 from sim.model.money import expected_cash_share
-from sim.model.params import ParameterError, Parameters, explain, load_parameters
+from sim.inputs.files import file_sha256
+from sim.inputs.param_records import LeafRecord
+from sim.inputs.synthetic import read_targets
+from sim.model.params import ParameterError, Parameters, explain, load_parameters, read_parameters
+from sim.model.uncertainty import TARGETS, Uncertainty, load_uncertainty
+from sim.paths import DEFAULT_POPULATION, DEFAULT_TARGETS
 from sim.policy.calibration import CALIBRATIONS, make_calibration
 from sim.policy.dre import StandardDre
 from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
@@ -53,6 +58,11 @@ class StudySection(BaseModel):
     policies: list[tuple[str, str]] | None = Field(None, min_length=1)
     chunk_size: int = Field(50, ge=1)
     reservoir_replicates: int = Field(20, ge=0)
+    # Probabilistic run: each replicate draws its parameters from their distributions; a
+    # companion set of up to events_only_runs replicates at the central values (the same
+    # seeds) gives the events-only figures beside them in target.csv.
+    uncertainty: bool = False
+    events_only_runs: int = Field(200, ge=1, le=1_000_000)
 
 
 class ReportSection(BaseModel):
@@ -115,6 +125,13 @@ class Study:
     transitions: dict[str, Transition]
     calibrations: dict[str, Any] = field(default_factory=dict)  # fitted, by name
     policies: list[Policy] = field(default_factory=list)
+    uncertainty: Uncertainty | None = None  # the uncertain inputs (drawn when spec.uncertainty)
+    records: dict[str, LeafRecord] = field(default_factory=dict)  # every leaf, by dotted path
+
+    @property
+    def events_only_runs(self) -> int:
+        """Replicates of the events-only companion of a probabilistic run (0 when fixed)."""
+        return min(self.spec.runs, self.spec.events_only_runs) if self.spec.uncertainty else 0
 
     @property
     def start(self) -> str:
@@ -169,12 +186,18 @@ def _select(kind: str, wanted: list[str] | str, available: list[str], path: Path
     return list(dict.fromkeys(wanted))
 
 
-def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = None) -> Study:
-    """Load and validate a study and everything it names; fit its calibrations."""
+def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = None,
+               uncertainty: bool | None = None) -> Study:
+    """Load and validate a study and everything it names (every distribution included, even
+    for a fixed run); fit its calibrations.  `uncertainty` True makes the run probabilistic."""
     path = Path(path)
     sf, text = _read_study_file(path, runs, seed)
     spec = sf.study
+    if uncertainty is not None:
+        spec.uncertainty = uncertainty
     params = _parameters(path, spec, sf.overrides)
+    population = _population(path, spec)
+    unc, records = _uncertainty(path, spec, sf.overrides, population)
     cal_path, tr_path = path.parent / spec.calibrations_file, path.parent / spec.transitions_file
     cal_raw, _ = _read_toml(cal_path, "calibrations file")
     tr_raw, _ = _read_toml(tr_path, "transitions file")
@@ -188,9 +211,9 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
                   eligibility=sf.eligibility.rule() if sf.eligibility else None,
                   standard_dre=sf.charging.rule() if sf.charging else None,
-                  params=params, population=_population(path, spec),
+                  params=params, population=population,
                   calibration_specs={c: b.spec for c, b in blocks.items()},
-                  transitions=transitions)
+                  transitions=transitions, uncertainty=unc, records=records)
     fit_calibrations(study)
     study.policies = [Policy("status_quo")] + [
         Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended,
@@ -230,6 +253,27 @@ def _parameters(path: Path, spec: StudySection, overrides: dict[str, Any]) -> Pa
     if month_index(spec.go_live, spec.horizon_end) < 0:
         raise StudyError(f"{path}: key 'study.horizon_end' ({spec.horizon_end}) is before go-live")
     return params
+
+
+def _uncertainty(path: Path, spec: StudySection, overrides: dict[str, Any],
+                 population: Population) -> tuple[Uncertainty, dict[str, LeafRecord]]:
+    """The uncertain inputs and every leaf record; the synthetic population's assumptions
+    count only for the shipped synthetic population (the one built from them).  Every
+    distribution is parsed; whether its whole support gives valid parameters is checked when
+    the run draws from it (a fixed run may override a multiplied list to where the
+    distribution's ends would leave its range)."""
+    shipped = population.synthetic and population.sha256 == file_sha256(DEFAULT_POPULATION)
+    where = f"{path} [overrides]"
+    try:
+        unc = load_uncertainty(path.parent / spec.parameters, overrides, where,
+                               targets=DEFAULT_TARGETS if shipped else None,
+                               check=spec.uncertainty)
+        records = read_parameters(path.parent / spec.parameters)[1]
+        if shipped:
+            records.update({TARGETS + k: r for k, r in read_targets(DEFAULT_TARGETS)[1].items()})
+    except InputError as exc:
+        raise StudyError(str(exc)) from None
+    return unc, records
 
 
 def _select_policies(path: Path, spec: StudySection, cal_raw: dict[str, Any],
@@ -320,15 +364,23 @@ def _population(path: Path, spec: StudySection) -> Population:
 
 def fit_calibrations(study: Study) -> None:
     """Fit every calibration on the current users (the go-live cohort known at calibration)."""
-    pop = study.population
-    cash = expected_cash_share(study.params, pop.pb_type, pop.client_group, pop.age)
-    for name, spec in study.calibration_specs.items():
+    study.calibrations.update(fitted_calibrations(study.calibration_specs, study.population,
+                                                  study.params, str(study.path)))
+
+
+def fitted_calibrations(specs: dict[str, dict[str, Any]], pop: Population, params: Parameters,
+                        where: str) -> dict[str, Any]:
+    """Every calibration fitted on `pop`, the cash share expected at `params` (the council's
+    central beliefs, also in a probabilistic run: it cannot know a replicate's draw)."""
+    cash = expected_cash_share(params, pop.pb_type, pop.client_group, pop.age)
+    out = {}
+    for name, spec in specs.items():
         spec = dict(spec)
         est = make_calibration(spec.pop("kind"), **spec)
         try:
             est.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age,
                     cash_share=cash)
         except ValueError as exc:
-            raise StudyError(f"{study.path}: calibration '{name}' cannot be fitted: "
-                             f"{exc}") from None
-        study.calibrations[name] = est
+            raise StudyError(f"{where}: calibration '{name}' cannot be fitted: {exc}") from None
+        out[name] = est
+    return out

@@ -1,0 +1,62 @@
+"""Probabilistic against fixed-parameter run time (issue 15: within 1.5x), not run in CI.
+
+    python bench/psa_bench.py                 # 1,000 replicates of the default study, --jobs 2
+    python bench/psa_bench.py --runs 200
+
+Runs the default study through the CLI twice (fixed, then --uncertainty, which adds the
+events-only companion of min(runs, 200) replicates, the per-replicate parameter draw, and the
+synthetic population rebuilt and the calibrations refitted each replicate), with the machine
+figure of ../shared/bench/calib.py (when present) before and after.  Writes bench/out/psa.md.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+CALIB = ROOT.parent / "shared" / "bench" / "calib.py"  # --calib elsewhere (a worktree)
+
+
+def calib(path: Path) -> str:
+    if not path.is_file():
+        return "n/a"
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def timed_run(runs: int, jobs: int, *extra: str) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "run", "--runs", str(runs),
+                        "--jobs", str(jobs), "--out", f"{tmp}/run", "--quiet", "--no-report",
+                        *extra], check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT),
+                                                            "PATH": "/usr/bin:/bin"})
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--calib", type=Path, default=CALIB)
+    args = ap.parse_args()
+    before = calib(args.calib)
+    fixed = timed_run(args.runs, args.jobs)
+    drawn = timed_run(args.runs, args.jobs, "--uncertainty")
+    after = calib(args.calib)
+    OUT.mkdir(parents=True, exist_ok=True)
+    text = (f"# Probabilistic run time ({args.runs} replicates, --jobs {args.jobs})\n\n"
+            f"| run | wall s |\n|---|---|\n| fixed parameters | {fixed:.1f} |\n"
+            f"| --uncertainty | {drawn:.1f} |\n| ratio | {drawn / fixed:.2f} (target <= 1.5) |\n\n"
+            f"Machine figure (calib.py, s; lower is faster): before {before}, after {after}.\n")
+    (OUT / "psa.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
