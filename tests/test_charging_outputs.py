@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+import built_report
 import numpy as np
 import pytest
 from results_fixture import constructed
 
-import built_report
 from sim.outputs.charging import charging_table, eia_net_table
 
 

@@ -17,9 +17,10 @@ from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.calendar import Month, month_index
 from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
+from sim.inputs.param_records import LeafRecord, RecordError, split_records
 from sim.inputs.text import PlainText, quoted
 from sim.inputs.toml_file import TomlFileError, read_toml
-from sim.inputs.param_records import LeafRecord, RecordError, split_records
+from sim.inputs.validation_errors import SHOW_KEY, explain
 from sim.paths import DEFAULT_PARAMETERS
 
 
@@ -35,7 +36,6 @@ Points = Annotated[float, Field(ge=0, le=1000)]  # a RAS scale; B&NES tops out n
 Drift = Annotated[float, Field(ge=-10, le=10)]
 
 
-SHOW_KEY = 100  # longest dotted key quoted in a message
 
 
 class _Section(BaseModel):
@@ -261,35 +261,6 @@ class Parameters(_Section):
     money: Money
     practice: Practice
     charging: Charging | None = None   # None: no financial assessment (contributions nil)
-
-
-def _valid_keys(model: type[BaseModel], path: tuple) -> list[str]:
-    for part in path:
-        field = model.model_fields.get(str(part))
-        ann = getattr(field, "annotation", None) if field else None
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-        else:
-            return []
-    return list(model.model_fields)
-
-
-def explain(err: ValidationError, where: str, root: type[BaseModel]) -> str:
-    """pydantic errors as one line each, naming the file and the dotted key."""
-    lines = []
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        key = quoted(".".join(str(p) for p in loc), SHOW_KEY)  # keys in a file may be anything
-        if e["type"] == "extra_forbidden":
-            hint = nearest(str(loc[-1]), _valid_keys(root, loc[:-1]))
-            lines.append(f"{where}: unknown key {key}{hint}")
-        elif e["type"] == "missing":
-            lines.append(f"{where}: missing key {key}")
-        else:
-            value = e.get("input")
-            got = "" if isinstance(value, dict) else f" (got {quoted(value)})"
-            lines.append(f"{where}: key {key}: {e['msg'].removeprefix('Value error, ')}{got}")
-    return "\n".join(lines)
 
 
 def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[str, Any]:

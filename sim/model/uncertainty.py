@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from sim.inputs.param_records import LeafRecord
 from sim.inputs.synthetic import read_targets
 from sim.model.params import ParameterError, Parameters, read_parameters, validated

@@ -15,13 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.calendar import Month, financial_year_of, first_full_year, month_index, month_label
-from sim.inputs.population import Population, load_population
-from sim.inputs.schema import PopulationError
-from sim.inputs.toml_file import read_toml
-from sim.model.money import expected_cash_share
 from sim.inputs.files import file_sha256
 from sim.inputs.param_records import LeafRecord
+from sim.inputs.population import Population, load_population
+from sim.inputs.schema import PopulationError
 from sim.inputs.synthetic import read_targets
+from sim.inputs.toml_file import read_toml
+from sim.model.money import expected_cash_share
 from sim.model.params import ParameterError, Parameters, explain, load_parameters, read_parameters
 from sim.model.uncertainty import TARGETS, Uncertainty, load_uncertainty
 from sim.paths import DEFAULT_POPULATION, DEFAULT_TARGETS
