@@ -43,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     _run_parser(sub)
+    _sensitivity_parser(sub)
     v = sub.add_parser("validate", help="check a population file (.csv/.xlsx) or a study (.toml)",
                        description="Check an input file and say what is wrong, without running.")
     v.add_argument("path", help="a population file (.csv or .xlsx) or a study file (.toml)")
@@ -83,6 +84,30 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--no-report", action="store_true",
                    help="write the CSV tables only: skip figures, report.html and results.xlsx")
     r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _sensitivity_parser(sub: argparse._SubParsersAction) -> None:
+    a = sub.add_parser("sensitivity", help="which assumptions the headline results depend on "
+                       "(Sobol or Morris), and each policy's threshold",
+                       description="Global sensitivity analysis over the parameters that carry "
+                       "a distribution in the study's parameter file.")
+    a.add_argument("study", help="study file (TOML)")
+    a.add_argument("--samples", type=int, default=64,
+                   help="base samples N (Sobol: N x (parameters + 2) evaluations; Morris: N "
+                   "trajectories); default 64")
+    a.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    a.add_argument("--replicates", type=int, default=1,
+                   help="replicate worlds per evaluation, the same for every one (default 1)")
+    a.add_argument("--policies", help="comma-separated policies to analyse (default: the "
+                   "recommended calibration with every transition)")
+    a.add_argument("--jobs", type=int, help="parallel worker processes (default: all cores); "
+                   "results do not depend on it")
+    a.add_argument("--seed", type=int, help="seed of the design and the worlds (default: the "
+                   "study's)")
+    a.add_argument("--out", help="output folder (default: results/<study name>-sensitivity)")
+    a.add_argument("--overwrite", action="store_true",
+                   help="replace an existing output folder written by run-sim")
+    a.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def _terminate(_signum: int, _frame: object) -> None:
@@ -236,6 +261,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.analysis import sensitivity
+    from sim.study import run_folder
+    from sim.study.study_file import load_study
+
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs must be at least 1")
+    study = load_study(args.study, seed=args.seed)
+    policies = [n.strip() for n in args.policies.split(",")] if args.policies else None
+    plan = sensitivity.plan(study, method=args.method, samples=args.samples,
+                            replicates=args.replicates, policies=policies)
+    out = Path(args.out) if args.out else Path("results") / f"{study.spec.name}-sensitivity"
+    run_folder.claim(out, overwrite=args.overwrite)
+    jobs = _jobs(args.jobs)
+    with run_folder.locked(out):
+        run_folder.claim(out, overwrite=args.overwrite)
+        run_folder.clear(out)
+        run_folder.mark(out)
+        outcome = sensitivity.analyse(plan, jobs, progress=None if not args.quiet else False)
+        paths = sensitivity.write(plan, outcome, out, jobs=jobs)
+    if not args.quiet:
+        print(f"{plan.design.n_points} model evaluations in {outcome.seconds:.0f} s; wrote "
+              f"{len(paths)} files to {out} (open sensitivity.html)")
+    return 0
+
+
 def _dask_client(address: str | None, jobs: int):
     try:
         from dask.distributed import Client, LocalCluster
@@ -254,7 +305,7 @@ def _dask_client(address: str | None, jobs: int):
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "report": cmd_report,
-            "synthesize": cmd_synthesize}
+            "synthesize": cmd_synthesize, "sensitivity": cmd_sensitivity}
 
 if __name__ == "__main__":
     sys.exit(main())
