@@ -107,31 +107,31 @@ def test_every_corpus_file_is_covered_and_documented():
 # -------------------------------------------- parameters: every number in a range
 
 
+DP_USE = "[money.utilisation.direct_payment]\nvalue = 0.92"  # that record's value line
+
+
 @pytest.mark.parametrize(("old", "new", "words"), [
-    ("direct_payment = 0.92", "direct_payment = nan", ["'money.utilisation.direct_payment'",
-                                                        "finite"]),
-    ("direct_payment = 0.92", "direct_payment = inf", ["'money.utilisation.direct_payment'",
-                                                        "finite"]),
-    ("direct_payment = 0.92", "direct_payment = -5", ["'money.utilisation.direct_payment'",
-                                                       "greater than or equal to 0"]),
-    ("direct_payment = 0.92", "direct_payment = 1.6", ["'money.utilisation.direct_payment'",
-                                                        "less than or equal to 1.5"]),
-    ("noise_sd_per_month = 0.8", "noise_sd_per_month = inf", ["'need.noise_sd_per_month'",
-                                                              "finite"]),
-    ("rate_per_month = 0.0", "rate_per_month = 1e9", ["'demand.rate_per_month'",
-                                                      "less than or equal to 5000"]),
-    ('start = "2012-04"', 'start = "0000-01"', ["'time.start'", "year 0000", "2000-2100"]),
-    ('start = "2012-04"', 'start = "2014-99"', ["'time.start'", "month 99"]),
-    ('start = "2012-04"', 'start = "2013-00"', ["'time.start'", "month 00"]),
-    ('conversion_deadline = "2013-04"', 'conversion_deadline = "2013-13"',
-     ["'time.conversion_deadline'", "month 13"]),
-    ('conversion_deadline = "2013-04"', 'conversion_deadline = "2011-04"',
-     ["'time'", "before start 2012-04"]),
-    ("by_age_band = [0.006,", "by_age_band = [1e300,", ["'death.by_age_band.0'"]),
+    (DP_USE, DP_USE.replace("0.92", "nan"), ["'money.utilisation.direct_payment'", "finite"]),
+    (DP_USE, DP_USE.replace("0.92", "inf"), ["'money.utilisation.direct_payment'", "finite"]),
+    (DP_USE, DP_USE.replace("0.92", "-5"), ["'money.utilisation.direct_payment'",
+                                             "greater than or equal to 0"]),
+    (DP_USE, DP_USE.replace("0.92", "1.6"), ["'money.utilisation.direct_payment'",
+                                              "less than or equal to 1.5"]),
+    ("value = 0.8\n", "value = inf\n", ["'need.noise_sd_per_month'", "finite"]),
+    ("rate_per_month = { value = 0.0", "rate_per_month = { value = 1e9",
+     ["'demand.rate_per_month'", "less than or equal to 5000"]),
+    ('value = "2012-04"', 'value = "0000-01"', ["'time.start'", "year 0000", "2000-2100"]),
+    ('value = "2012-04"', 'value = "2014-99"', ["'time.start'", "month 99"]),
+    ('value = "2012-04"', 'value = "2013-00"', ["'time.start'", "month 00"]),
+    ('value = "2013-04"', 'value = "2013-13"', ["'time.conversion_deadline'", "month 13"]),
+    ('value = "2013-04"', 'value = "2011-04"', ["'time'", "before start 2012-04"]),
+    ("value = [0.006,", "value = [1e300,", ["'death.by_age_band.0'"]),
     ("learning_disability = 1.2", "learning_disability = nan",
      ["'death.client_group_multiplier.learning_disability'", "finite"]),
-    ("max_points = 150.0", "max_points = 1e308", ["'need.max_points'"]),
-    ('source = "PSSRU', 'source = "\\u202ePSSRU', ["'money.source'", "RIGHT-TO-LEFT OVERRIDE"]),
+    ("max_points = { value = 150.0", "max_points = { value = 1e308", ["'need.max_points'"]),
+    ('source = "PSSRU projection model: unit costs +2% a year in real terms; DP',
+     'source = "\\u202ePSSRU projection model: unit costs +2% a year in real terms; DP',
+     ["'money.source'", "RIGHT-TO-LEFT OVERRIDE"]),
 ])
 def test_out_of_range_parameter_is_refused_by_key(tmp_path, capsys, old, new, words):
     path = hostile_parameters(tmp_path, old, new)
@@ -145,7 +145,7 @@ def test_out_of_range_parameter_is_refused_by_key(tmp_path, capsys, old, new, wo
 
 
 def test_a_refused_study_writes_nothing(tmp_path, capsys):
-    params = hostile_parameters(tmp_path, "direct_payment = 0.92", "direct_payment = nan")
+    params = hostile_parameters(tmp_path, DP_USE, DP_USE.replace("0.92", "nan"))
     out = tmp_path / "results"
     refused(capsys, "run", str(study_with_parameters(tmp_path, params)), "--out", str(out))
     assert not out.exists()
@@ -246,7 +246,7 @@ def test_parameter_file_with_a_byte_order_mark_is_read(tmp_path):
     assert with_bom.model_dump(exclude={"source"}) == load_parameters().model_dump(
         exclude={"source"})
     raw, text = read_toml(path, "parameter file")
-    assert not text.startswith("\ufeff") and raw["time"]["start"] == "2012-04"
+    assert not text.startswith("\ufeff") and raw["time"]["start"]["value"] == "2012-04"
 
 
 @pytest.mark.parametrize(("content", "words"), [

@@ -114,7 +114,7 @@ def _interrupted_copy(finished, tmp_path):
 
 def test_resume_names_an_edited_parameter_file(finished, tmp_path, capsys):
     study, params, out = _interrupted_copy(finished, tmp_path)
-    params.write_text(params.read_text().replace("uplift_per_year = 0.02", "uplift_per_year = 0.30"))
+    params.write_text(params.read_text().replace("value = 0.02\n", "value = 0.03\n", 1))
     assert run(str(study), "--out", str(out), "--resume") == 2
     assert "parameters file" in capsys.readouterr().err
 

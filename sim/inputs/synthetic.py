@@ -14,6 +14,7 @@ import numpy as np
 from sim.inputs.categories import AGE_BAND_EDGES, CLIENT_GROUP, ETHNICITY, OLDER_AGE, PB_TYPE
 from sim.inputs.disparity import younger_older_ratio
 from sim.inputs.facs import facs_from_points
+from sim.inputs.param_records import LeafRecord, RecordError, split_records
 from sim.inputs.population import Population
 from sim.inputs.toml_file import read_toml
 from sim.paths import DEFAULT_TARGETS
@@ -26,8 +27,18 @@ DESCRIPTION = ("No real person's record: built by "
                "mechanics of each option, not a forecast for real people.")
 
 
+def read_targets(path: str | Path | None = None) -> tuple[dict[str, Any], dict[str, LeafRecord]]:
+    """The targets' plain values (records unwrapped) and their leaf records by dotted path."""
+    path = path or DEFAULT_TARGETS
+    raw = read_toml(path, "synthetic targets file")[0]
+    try:
+        return split_records(raw)
+    except RecordError as exc:
+        raise RecordError(f"{path}: {exc}") from None
+
+
 def load_targets(path: str | Path | None = None) -> dict[str, Any]:
-    return read_toml(path or DEFAULT_TARGETS, "synthetic targets file")[0]
+    return read_targets(path)[0]
 
 
 def _draw_ages(rng: np.random.Generator, shares: list[float], oldest: float, n: int) -> np.ndarray:
