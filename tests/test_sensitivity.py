@@ -9,11 +9,13 @@ import pytest
 
 from sim.analysis import sensitivity
 from sim.analysis.sensitivity_design import DesignError, SensitivityDesign
-from sim.analysis.sensitivity_eval import OUTPUTS, PolicyChoiceError
+from sim.analysis.sensitivity_eval import OUTPUTS, PolicyChoiceError, outputs
 from sim.analysis.sensitivity_threshold import XTOL, Sweep, threshold
 from sim.inputs.distributions import parse_distribution
 from sim.inputs.param_records import LeafRecord
 from sim.model.uncertainty import Uncertainty
+from sim.outputs.equalities import eia_table, largest_disparity
+from sim.outputs.finance import savings
 from sim.study.study_file import load_study
 
 from conftest import DATA
@@ -171,3 +173,21 @@ def test_the_headline_policies_are_the_recommended_calibration_with_every_transi
     plan = sensitivity.plan(study, uncertainty=u, samples=4)
     assert plan.evaluator.policy_names == ["percentile+immediate", "percentile+phased"]
     assert plan.design.n_points == 4 * (3 + 2)
+
+
+def test_the_outputs_are_the_run_tables_numbers(analysed):
+    plan, _ = analysed
+    ev = type(plan.evaluator)(plan.evaluator.spec, plan.evaluator.uncertainty, 3,
+                              plan.evaluator.template)
+    res = ev.results({CREEP: 0.05})
+    y = outputs(res, ev.target, ev.year)
+    save = savings(res)[:, :, res.financial_years.index(ev.year)]
+    eia = eia_table(res)
+    everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
+    largest = largest_disparity(eia).set_index("policy")["largest_rr_lose"]
+    for k, name in enumerate(ev.policy_names):
+        p = [pol["name"] for pol in res.policies].index(name)
+        assert y[k, 0] == pytest.approx(save[:, p].mean())
+        assert y[k, 1] == np.mean(save[:, p] >= ev.target)
+        assert y[k, 2] == pytest.approx(everyone[name])
+        assert y[k, 3] == pytest.approx(largest[name])

@@ -81,7 +81,7 @@ def analyse(p: Plan, jobs: int = 1, progress: bool | None = None) -> Outcome:
     finally:
         bar.close()
     indices, skipped = _indices(p, y)
-    rows = [threshold(p.evaluator, k, _most_influential(indices, name))
+    rows = [threshold(p.evaluator, k, _most_influential(indices, name), jobs)
             for k, name in enumerate(p.evaluator.policy_names)
             if _most_influential(indices, name) is not None]
     return Outcome(indices, _samples(p, values, y),

@@ -97,7 +97,8 @@ class SensitivityDesign:
         cols = SOBOL_COLUMNS if self.method == "sobol" else MORRIS_COLUMNS
         if np.ptp(y) == 0:
             return pd.DataFrame({"parameter": self.names, **{c: 0.0 for c in cols}})
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "constant values" in a resample
             if self.method == "sobol":
                 si = sobol_analyze.analyze(self.problem, y, calc_second_order=False,
                                            num_resamples=RESAMPLES, seed=self.seed)

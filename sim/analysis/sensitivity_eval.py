@@ -20,7 +20,9 @@ from joblib import Parallel, delayed, parallel_config
 from sim.errors import InputError
 from sim.hints import nearest
 from sim.model.uncertainty import Uncertainty
-from sim.outputs.equalities import eia_table, largest_disparity
+from sim.inputs.categories import PROTECTED
+from sim.model.aggregates import EIA_STATS, SNAPSHOTS
+from sim.outputs.equalities import LOSS_FOR_RR, relative_risk
 from sim.outputs.finance import savings
 from sim.outputs.settings import settings
 from sim.policy.policy import Policy
@@ -114,22 +116,25 @@ class Evaluator:
 
 
 def outputs(res: StudyResults, target: float, year: str) -> np.ndarray:
-    """Each non-baseline policy's OUTPUTS from folded results (point estimates only: the
-    relative risks' intervals across replicates, a third of an evaluation, are dropped)."""
+    """Each non-baseline policy's OUTPUTS from folded results.  The equalities outputs are
+    eia.csv's numbers (share losing more than 10% of everyone; largest_disparity's relative
+    risk over unsuppressed protected groups) read straight from the tallies: building the
+    table would be a third of an evaluation (a test holds the two equal)."""
     f = res.financial_years.index(year)
     save = savings(res)[:, :, f]                                   # (R, P)
-    res.eia_rep = None
-    eia = eia_table(res)
-    everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
-    rr = largest_disparity(eia).set_index("policy")["largest_rr_lose"]
-    rows = []
-    for p, pol in enumerate(res.policies):
-        if pol["is_baseline"]:
-            continue
-        name = pol["name"]
-        rows.append([save[:, p].mean(), np.mean(save[:, p] >= target),
-                     everyone.get(name, np.nan), rr.get(name, np.nan)])
-    return np.asarray(rows, dtype=np.float64)
+    tot = np.asarray(res.eia_sum[SNAPSHOTS.index("first_year")], dtype=float)   # (P, J, K)
+    n, lose5, lose10 = (EIA_STATS.index(k) for k in ("n", LOSS_FOR_RR, "n_lose10"))
+    limit = settings(res).suppress_below
+    shown = tot[:, :, n] / max(res.n_replicates, 1) >= limit                      # (P, J)
+    protected = np.array([char in PROTECTED for char, _ in res.eia_columns])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share10 = np.where(shown[:, 0], tot[:, 0, lose10] / tot[:, 0, n], np.nan)
+        rr = relative_risk(tot[:, :, lose5], tot[:, :, n], tot[:, [0], lose5], tot[:, [0], n])
+    rr = np.where(shown & protected & ~np.isnan(rr), rr, -np.inf).max(axis=1)
+    rr[rr == -np.inf] = np.nan
+    keep = [p for p, pol in enumerate(res.policies) if not pol["is_baseline"]]
+    return np.column_stack([save[:, keep].mean(axis=0), (save[:, keep] >= target).mean(axis=0),
+                            share10[keep], rr[keep]])
 
 
 def _evaluate_block(ev: Evaluator, block: list[dict[str, float]]) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator
+from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many
 
 GRID = 9          # values on the support, both ends included
 XTOL = 1e-3       # root tolerance, as a share of the support's width
@@ -56,19 +56,21 @@ def _bracket(xs: np.ndarray, g: np.ndarray, centre: float) -> tuple[int, int] | 
     return k, k + 1
 
 
-def threshold(ev: Evaluator, policy: int, parameter: str) -> dict:
+def threshold(ev: Evaluator, policy: int, parameter: str, jobs: int = 1) -> dict:
     """One row of thresholds.csv (COLUMNS): where the policy's mean savings cross the target
     (level "target") or, failing that, zero (level "break-even"); the threshold is blank
-    when they cross neither on the grid, and the direction says why."""
+    when they cross neither on the grid, and the direction says why.  The grid runs on
+    `jobs` processes, the root search in this one."""
     sweep = Sweep(ev, policy, parameter)
     lo, hi = next(p.distribution.support for p in ev.uncertainty.parameters
                   if p.path == parameter)
-    xs = np.linspace(lo, hi, GRID)
-    ys = np.array([sweep(x) for x in xs])
     centre = central_value(ev, parameter)
+    xs = np.linspace(lo, hi, GRID)
+    grid = evaluate_many(ev, [{parameter: float(x)} for x in (*xs, centre)], jobs)
+    ys, at_centre = grid[:-1, policy, SAVINGS], float(grid[-1, policy, SAVINGS])
     row = {"policy": ev.policy_names[policy], "parameter": parameter, "level": "",
            "level_gbp": np.nan, "central_value": centre, "threshold_value": np.nan,
-           "direction": "", "savings_at_central": sweep(centre),
+           "direction": "", "savings_at_central": at_centre,
            "support_low": lo, "savings_at_low": ys[0], "support_high": hi,
            "savings_at_high": ys[-1]}
     for level, amount in (("target", ev.target), ("break-even", 0.0)):
