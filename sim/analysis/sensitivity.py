@@ -19,7 +19,7 @@ import pandas as pd
 from sim.analysis.sensitivity_design import SensitivityDesign
 from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many, headline_policies
 from sim.analysis.sensitivity_threshold import COLUMNS as THRESHOLD_COLUMNS
-from sim.analysis.sensitivity_threshold import threshold
+from sim.analysis.sensitivity_threshold import thresholds
 from sim.atomic import atomic_path
 from sim.model.uncertainty import Uncertainty, load_uncertainty
 from sim.outputs import sensitivity_page
@@ -81,9 +81,9 @@ def analyse(p: Plan, jobs: int = 1, progress: bool | None = None) -> Outcome:
     finally:
         bar.close()
     indices, skipped = _indices(p, y)
-    rows = [threshold(p.evaluator, k, _most_influential(indices, name), jobs)
-            for k, name in enumerate(p.evaluator.policy_names)
-            if _most_influential(indices, name) is not None]
+    tasks = [(k, top) for k, name in enumerate(p.evaluator.policy_names)
+             if (top := _most_influential(indices, name)) is not None]
+    rows = thresholds(p.evaluator, tasks, jobs)
     return Outcome(indices, _samples(p, values, y),
                    pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS)), skipped,
                    time.perf_counter() - t0)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
@@ -141,24 +142,24 @@ def _evaluate_block(ev: Evaluator, block: list[dict[str, float]]) -> np.ndarray:
     return np.stack([ev.evaluate(v) for v in block])
 
 
+def parallel_map(func: Callable[..., Any], tasks: list[tuple], jobs: int) -> Iterator[Any]:
+    """func(*task) for each task, yielded in task order, on `jobs` worker processes (each
+    limited to one BLAS thread by run_replicate) or in this one."""
+    if jobs == 1:
+        yield from (func(*t) for t in tasks)
+        return
+    with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
+        yield from Parallel(n_jobs=jobs, return_as="generator")(delayed(func)(*t) for t in tasks)
+
+
 def evaluate_many(ev: Evaluator, values: list[dict[str, float]], jobs: int = 1,
                   on_done: Callable[[int], None] | None = None) -> np.ndarray:
     """(points, policies, OUTPUTS) for each set of values, in order; the same numbers
     whatever `jobs` (each point depends only on its values and the fixed seeds)."""
     size = max(1, min(64, -(-len(values) // (jobs * 16))))
     blocks = [values[k:k + size] for k in range(0, len(values), size)]
-    if jobs == 1:
-        results = (_evaluate_block(ev, b) for b in blocks)
-        return _collect(results, blocks, on_done)
-    with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
-        results = Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(_evaluate_block)(ev, b) for b in blocks)
-        return _collect(results, blocks, on_done)
-
-
-def _collect(results, blocks: list[list], on_done: Callable[[int], None] | None) -> np.ndarray:
     out = []
-    for block, y in zip(blocks, results):
+    for block, y in zip(blocks, parallel_map(_evaluate_block, [(ev, b) for b in blocks], jobs)):
         out.append(y)
         if on_done is not None:
             on_done(len(block))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many
+from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many, parallel_map
 
 GRID = 9          # values on the support, both ends included
 XTOL = 1e-3       # root tolerance, as a share of the support's width
@@ -54,6 +54,11 @@ def _bracket(xs: np.ndarray, g: np.ndarray, centre: float) -> tuple[int, int] | 
         return None
     k = min(sides, key=lambda k: abs(0.5 * (xs[k] + xs[k + 1]) - centre))
     return k, k + 1
+
+
+def thresholds(ev: Evaluator, tasks: list[tuple[int, str]], jobs: int = 1) -> list[dict]:
+    """`threshold` of each (policy, parameter), the policies side by side on `jobs` workers."""
+    return list(parallel_map(threshold, [(ev, k, name) for k, name in tasks], jobs))
 
 
 def threshold(ev: Evaluator, policy: int, parameter: str, jobs: int = 1) -> dict:
