@@ -95,7 +95,9 @@ def _sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--samples", type=int, default=64,
                    help="base samples N (Sobol: N x (parameters + 2) evaluations; Morris: N "
                    "trajectories); default 64")
-    a.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    a.add_argument("--method", choices=("sobol", "morris"), default="sobol",
+                   help="sobol: first-order and total indices (default); morris: cheaper "
+                   "screening (mu*, sigma)")
     a.add_argument("--replicates", type=int, default=1,
                    help="replicate worlds per evaluation, the same for every one (default 1)")
     a.add_argument("--policies", help="comma-separated policies to analyse (default: the "

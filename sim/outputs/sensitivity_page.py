@@ -58,21 +58,27 @@ def _what(run: dict[str, Any]) -> str:
 
 
 def top_three_table(run: dict[str, Any], indices: pd.DataFrame) -> str:
-    """Per output and policy, the three most influential parameters with their index."""
+    """A table per output: each policy's three most influential parameters with their index."""
     col = rank_column(indices)
-    rows = []
+    name = "total Sobol index ST" if col == "ST" else "Morris mu*"
+    tables = []
     for output, description in run["outputs"].items():
+        rows = []
         for policy in dict.fromkeys(indices["policy"]):
             top = ranked(indices, policy, output).head(3)
             if top.empty:
                 continue
-            rows.append({"output": description, "policy": policy,
-                         **{f"rank_{k + 1}": f"{p} ({v:.2f})" if col == "ST" else f"{p} ({v:.3g})"
-                            for k, (p, v) in enumerate(zip(top["parameter"], top[col]))}})
-    df = pd.DataFrame(rows)
-    name = "total Sobol index ST" if col == "ST" else "Morris mu*"
-    return table(df, f"Most influential parameters, with their {name}",
-                 kinds={c: TEXT for c in df.columns})
+            ranks = {f"rank_{k + 1}": f"{p} ({v:.2f})" if col == "ST" else f"{p} ({v:.3g})"
+                     for k, (p, v) in enumerate(zip(top["parameter"], top[col]))}
+            if not (top[col] > 0).any():
+                ranks = {"rank_1": "the same at every evaluation: no assumption moves it"}
+            rows.append({"policy": policy, **ranks})
+        if rows:
+            df = pd.DataFrame(rows)
+            tables.append(table(df, f"{description[0].upper()}{description[1:]}: the most "
+                                f"influential parameters ({name})",
+                                kinds={c: TEXT for c in df.columns}))
+    return "\n".join(tables)
 
 
 def headline_sentences(run: dict[str, Any], indices: pd.DataFrame) -> list[str]:
