@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -30,14 +31,20 @@ OUT = ROOT / "bench" / "out"
 LIMIT_S = 300
 
 
-def run(samples: int, jobs: int, folder: Path) -> float:
-    """Wall seconds of one `run_sim.py sensitivity` of the default study."""
+def run(samples: int, jobs: int, folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (all its processes) of one `run_sim.py sensitivity` of the
+    default study: on a shared machine, CPU / jobs is the wall time it would take alone."""
     cmd = [sys.executable, str(ROOT / "run_sim.py"), "sensitivity",
            str(ROOT / "scenarios" / "default.toml"), "--samples", str(samples),
            "--jobs", str(jobs), "--out", str(folder), "--overwrite", "--quiet"]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _children_cpu()
     subprocess.run(cmd, check=True, cwd=ROOT)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _children_cpu() - c0
+
+
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
 
 
 def drivers(folder: Path) -> list[str]:
@@ -64,7 +71,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     folder = OUT / "sensitivity-default"
     before = calib(args.calib)
-    wall = run(args.samples, args.jobs, folder)
+    wall, cpu = run(args.samples, args.jobs, folder)
     after = calib(args.calib)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     n_par, points = len(manifest["parameters"]), manifest["points"]
@@ -74,7 +81,8 @@ def main() -> None:
         f"Sobol, default study, {n_par} uncertain parameters, N = {args.samples}: {points} "
         f"model evaluations ({manifest['replicates']} replicate each) of "
         f"{len(manifest['policies'])} policies and the status quo, thresholds included, "
-        f"--jobs {args.jobs}: **{wall:.1f} s wall** "
+        f"--jobs {args.jobs}: **{wall:.1f} s wall**, {cpu:.0f} s CPU in all processes "
+        f"({cpu / args.jobs:.0f} s a worker) "
         f"(calibrator {before if before is None else f'{before:.2f}'} s before, "
         f"{after if after is None else f'{after:.2f}'} s after; about 1.0 s when quiet).",
         "", f"Target (>= 16 parameters, > 4,600 evaluations, < {LIMIT_S} s): "

@@ -150,7 +150,7 @@ def test_the_files_name_the_three_assumptions_that_matter_most(analysed, tmp_pat
     plan, outcome = analysed
     paths = sensitivity.write(plan, outcome, tmp_path, jobs=1)
     names = {p.name for p in paths}
-    assert {"sensitivity.csv", "samples.csv", "thresholds.csv", "tornado_1.png",
+    assert {"sensitivity.csv", "samples.csv", "thresholds.csv", "noise.csv", "tornado_1.png",
             "sensitivity.html", "manifest.json"} <= names
     table = pd.read_csv(tmp_path / "sensitivity.csv")
     assert list(table.columns) == ["output", "policy", "parameter", "S1", "S1_conf", "ST",
@@ -191,3 +191,14 @@ def test_the_outputs_are_the_run_tables_numbers(analysed):
         assert y[k, 1] == np.mean(save[:, p] >= ev.target)
         assert y[k, 2] == pytest.approx(everyone[name])
         assert y[k, 3] == pytest.approx(largest[name])
+
+
+def test_the_noise_share_compares_other_replicate_worlds_with_the_design(analysed):
+    plan, outcome = analysed
+    noise = outcome.noise.set_index(["output", "policy"])
+    assert len(noise) == len(OUTPUTS) * len(plan.evaluator.policy_names)
+    row = noise.loc[("savings", "percentile+immediate")]
+    design = outcome.samples["savings[percentile+immediate]"].var(ddof=1)
+    assert row["design_variance"] == pytest.approx(design)
+    assert row["noise_variance"] > 0                  # other worlds give other savings
+    assert row["noise_share"] == pytest.approx(min(row["noise_variance"] / design, 1.0))

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis.sensitivity_design import SensitivityDesign
-from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many, headline_policies
+from sim.analysis.sensitivity_eval import (
+    OUTPUTS,
+    Evaluator,
+    evaluate_many,
+    headline_policies,
+    parallel_map,
+)
 from sim.analysis.sensitivity_threshold import COLUMNS as THRESHOLD_COLUMNS
 from sim.analysis.sensitivity_threshold import thresholds
 from sim.atomic import atomic_path
@@ -27,6 +33,8 @@ from sim.outputs.sensitivity_figures import rank_column, save_tornados
 from sim.study.manifest import code_sha256, now, write_json_atomic
 from sim.study.montecarlo import Progress
 from sim.study.study_file import Study
+
+NOISE_WORLDS = 8   # other replicate sets at the central values, for the noise share
 
 
 @dataclass
@@ -49,6 +57,7 @@ class Outcome:
     indices: pd.DataFrame        # sensitivity.csv
     samples: pd.DataFrame        # samples.csv: the design's values and every output
     thresholds: pd.DataFrame     # thresholds.csv
+    noise: pd.DataFrame          # noise.csv: how much of each output's variance is noise
     skipped: list[str]           # outputs not analysed, and why
     seconds: float
 
@@ -85,8 +94,29 @@ def analyse(p: Plan, jobs: int = 1, progress: bool | None = None) -> Outcome:
              if (top := _most_influential(indices, name)) is not None]
     rows = thresholds(p.evaluator, tasks, jobs)
     return Outcome(indices, _samples(p, values, y),
-                   pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS)), skipped,
-                   time.perf_counter() - t0)
+                   pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS)), noise(p.evaluator, y, jobs),
+                   skipped, time.perf_counter() - t0)
+
+
+def _at_central(ev: Evaluator) -> np.ndarray:
+    return ev.evaluate({})
+
+
+def noise(ev: Evaluator, y: np.ndarray, jobs: int = 1) -> pd.DataFrame:
+    """How much of each output's variance across the design is simulation noise: the
+    variance, at the central values, of the output over NOISE_WORLDS other sets of replicate
+    worlds, over its variance across the design.  A parameter that changes which random
+    events happen (a hazard, say) reshuffles the world as well as moving the output, so a
+    large share means the indices measure noise too: raise --replicates."""
+    worlds = [replace(ev, first=ev.replicates * (j + 1)) for j in range(NOISE_WORLDS)]
+    z = np.stack(list(parallel_map(_at_central, [(w,) for w in worlds], jobs)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        design, other = np.nanvar(y, axis=0, ddof=1), np.nanvar(z, axis=0, ddof=1)
+        share = np.where(design > 0, np.minimum(other / design, 1.0), np.nan)
+    return pd.DataFrame([{"output": o, "policy": name, "design_variance": design[j, k],
+                          "noise_variance": other[j, k], "noise_share": share[j, k]}
+                         for k, o in enumerate(OUTPUTS)
+                         for j, name in enumerate(ev.policy_names)])
 
 
 def _indices(p: Plan, y: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
@@ -136,7 +166,7 @@ def write(p: Plan, outcome: Outcome, out: Path, *, jobs: int) -> list[Path]:
     """Every file of the analysis into `out` (claimed and marked by the caller)."""
     written = []
     for name, df in (("sensitivity.csv", outcome.indices), ("samples.csv", outcome.samples),
-                     ("thresholds.csv", outcome.thresholds)):
+                     ("thresholds.csv", outcome.thresholds), ("noise.csv", outcome.noise)):
         with atomic_path(out / name) as tmp:
             df.to_csv(tmp, index=False)
         written.append(out / name)
@@ -149,7 +179,7 @@ def write(p: Plan, outcome: Outcome, out: Path, *, jobs: int) -> list[Path]:
            "outputs": {k: v.replace("the first full year", ev.year) for k, v in OUTPUTS.items()},
            "skipped": outcome.skipped}
     html = sensitivity_page.render(run, outcome.indices, outcome.thresholds,
-                                   parameters_table(p.uncertainty), figures)
+                                   parameters_table(p.uncertainty), figures, outcome.noise)
     with atomic_path(out / "sensitivity.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
     write_json_atomic(out / "manifest.json", {

@@ -72,6 +72,7 @@ class Evaluator:
     uncertainty: Uncertainty
     replicates: int
     template: StudyResults          # empty results of the headline policies (labels, settings)
+    first: int = 0                  # replicates first .. first + replicates - 1 of the seed
 
     @classmethod
     def of(cls, study: Study, uncertainty: Uncertainty, policies: list[Policy],
@@ -107,7 +108,7 @@ class Evaluator:
                            financial_years=t.financial_years, month_fy=t.month_fy,
                            go_live_month=t.go_live_month, teams=t.teams,
                            capacity=self.replicates, meta=t.meta)
-        reps = [run_replicate(spec, r) for r in range(self.replicates)]
+        reps = [run_replicate(spec, r) for r in range(self.first, self.first + self.replicates)]
         res.fold_chunk(ChunkSummary.of(reps, res.years))
         return res
 

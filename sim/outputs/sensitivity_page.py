@@ -19,9 +19,9 @@ from sim.outputs.style import CSS
 
 
 def render(run: dict[str, Any], indices: pd.DataFrame, thresholds: pd.DataFrame,
-           parameters: pd.DataFrame, figures: dict[str, Path]) -> str:
+           parameters: pd.DataFrame, figures: dict[str, Path], noise: pd.DataFrame) -> str:
     """The whole page.  `run`: study, method, samples, points, replicates, seed, year,
-    target, outputs ({key: description}), skipped (texts)."""
+    target, outputs ({key: description}), skipped (texts); `noise`: noise.csv."""
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -30,8 +30,8 @@ def render(run: dict[str, Any], indices: pd.DataFrame, thresholds: pd.DataFrame,
         f"<h1>Sensitivity analysis of study '{esc(run['study'])}'</h1>",
         box([f"<p>{esc(s)}</p>" for s in headline_sentences(run, indices)]),
         "<h2 class='first'>The three assumptions that matter most</h2>",
-        top_three_table(run, indices),
-        *[note(s) for s in run.get("skipped", [])],
+        top_three_table(run, indices, noise),
+        *[note(s) for s in (*noise_warnings(run, noise), *run.get("skipped", []))],
         "<h2>What drives the savings, policy by policy</h2>",
         *[img(path, *finding(indices, policy, "savings", _what(run)))
           for policy, path in figures.items()],
@@ -57,9 +57,26 @@ def _what(run: dict[str, Any]) -> str:
     return f"mean savings in {run['year']}"
 
 
-def top_three_table(run: dict[str, Any], indices: pd.DataFrame) -> str:
-    """A table per output: each policy's three most influential parameters with their index."""
+NOISY = 0.2   # a noise share above this makes an output's indices unreliable
+
+
+def noise_warnings(run: dict[str, Any], noise: pd.DataFrame) -> list[str]:
+    """A sentence for each output whose variance across the design is largely noise."""
+    out = []
+    for r in noise[noise["noise_share"] > NOISY].itertuples(index=False):
+        out.append(f"Caution: for {r.policy}, about {r.noise_share:.0%} of the variance of "
+                   f"the {run['outputs'][r.output]} across the design is simulation noise "
+                   f"(other replicate worlds at the central values give that much with "
+                   f"{run['replicates']} replicate(s) an evaluation): its indices reflect "
+                   "noise as well as the assumptions; rerun with more --replicates.")
+    return out
+
+
+def top_three_table(run: dict[str, Any], indices: pd.DataFrame, noise: pd.DataFrame) -> str:
+    """A table per output: each policy's three most influential parameters with their index,
+    and the share of the output's variance that is simulation noise."""
     col = rank_column(indices)
+    share = noise.set_index(["output", "policy"])["noise_share"]
     name = "total Sobol index ST" if col == "ST" else "Morris mu*"
     tables = []
     for output, description in run["outputs"].items():
@@ -71,8 +88,11 @@ def top_three_table(run: dict[str, Any], indices: pd.DataFrame) -> str:
             ranks = {f"rank_{k + 1}": f"{p} ({v:.2f})" if col == "ST" else f"{p} ({v:.3g})"
                      for k, (p, v) in enumerate(zip(top["parameter"], top[col]))}
             if not (top[col] > 0).any():
-                ranks = {"rank_1": "the same at every evaluation: no assumption moves it"}
-            rows.append({"policy": policy, **ranks})
+                ranks = {"rank_1": "the same at every evaluation: no assumption moves it",
+                         "rank_2": "", "rank_3": ""}
+            noisy = share.get((output, policy), float("nan"))
+            rows.append({"policy": policy, **ranks,
+                         "noise_share": "–" if missing(noisy) else f"{noisy:.0%}"})
         if rows:
             df = pd.DataFrame(rows)
             tables.append(table(df, f"{description[0].upper()}{description[1:]}: the most "
