@@ -25,7 +25,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import calib, machine  # noqa: E402
+from bench.run_bench import calib, machine
 
 OUT = ROOT / "bench" / "out"
 LIMIT_S = 300
@@ -35,7 +35,7 @@ def run(samples: int, jobs: int, folder: Path) -> tuple[float, float]:
     """Wall and CPU seconds (all its processes) of one `run_sim.py sensitivity` of the
     default study: on a shared machine, CPU / jobs is the wall time it would take alone."""
     cmd = [sys.executable, str(ROOT / "run_sim.py"), "sensitivity",
-           str(ROOT / "scenarios" / "default.toml"), "--samples", str(samples),
+           str(ROOT / "scenarios" / "default.toml"), "--samples", str(samples), "--replicates", "1",
            "--jobs", str(jobs), "--out", str(folder), "--overwrite", "--quiet"]
     t0, c0 = time.perf_counter(), _children_cpu()
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -60,6 +60,12 @@ def drivers(folder: Path) -> list[str]:
     return lines
 
 
+def _calibrator(before: float | None, after: float | None, path: Path) -> str:
+    if before is None or after is None:
+        return f"no calibrator at {path}: give --calib"
+    return f"calibrator {before:.2f} s before, {after:.2f} s after; about 1.0 s when quiet"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,20 +82,18 @@ def main() -> None:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     n_par, points = len(manifest["parameters"]), manifest["points"]
     met = n_par >= 16 and points > 4600 and wall < LIMIT_S
-    lines = [
-        "# Sensitivity benchmark", "", f"Machine: {machine()}", "",
-        f"Sobol, default study, {n_par} uncertain parameters, N = {args.samples}: {points} "
-        f"model evaluations ({manifest['replicates']} replicate each) of "
-        f"{len(manifest['policies'])} policies and the status quo, thresholds included, "
-        f"--jobs {args.jobs}: **{wall:.1f} s wall**, {cpu:.0f} s CPU in all processes "
-        f"({cpu / args.jobs:.0f} s a worker) "
-        f"(calibrator {before if before is None else f'{before:.2f}'} s before, "
-        f"{after if after is None else f'{after:.2f}'} s after; about 1.0 s when quiet).",
-        "", f"Target (>= 16 parameters, > 4,600 evaluations, < {LIMIT_S} s): "
-        f"{'met' if met else 'NOT met'}.", "",
-        f"Top three drivers of mean savings in {manifest['year']} (total index ST ± its 95% "
-        "half-interval, first-order S1):", "", *drivers(folder), "", "Thresholds:", "", "```",
-        pd.read_csv(folder / "thresholds.csv").T.to_string(header=False), "```", ""]
+    timing = (f"Sobol, default study, {n_par} uncertain parameters, N = {args.samples}: {points} "
+              f"model evaluations ({manifest['replicates']} replicate each) of "
+              f"{len(manifest['policies'])} policies and the status quo, thresholds included, "
+              f"--jobs {args.jobs}: **{wall:.1f} s wall**, {cpu:.0f} s CPU in all processes "
+              f"({cpu / args.jobs:.0f} s a worker; {_calibrator(before, after, args.calib)}).")
+    target = (f"Target (>= 16 parameters, > 4,600 evaluations, < {LIMIT_S} s): "
+              f"{'met' if met else 'NOT met'}.")
+    drivers_head = (f"Top three drivers of mean savings in {manifest['year']} (total index ST "
+                    "± its 95% half-interval, first-order S1):")
+    lines = ["# Sensitivity benchmark", "", f"Machine: {machine()}", "", timing, "", target, "",
+             drivers_head, "", *drivers(folder), "", "Thresholds:", "", "```",
+             pd.read_csv(folder / "thresholds.csv").T.to_string(header=False), "```", ""]
     text = "\n".join(lines)
     (OUT / "sensitivity_bench.md").write_text(text, encoding="utf-8")
     print(text)

@@ -92,14 +92,15 @@ def _sensitivity_parser(sub: argparse._SubParsersAction) -> None:
                        description="Global sensitivity analysis over the parameters that carry "
                        "a distribution in the study's parameter file.")
     a.add_argument("study", help="study file (TOML)")
-    a.add_argument("--samples", type=int, default=64,
+    a.add_argument("--samples", type=int, default=32,
                    help="base samples N (Sobol: N x (parameters + 2) evaluations; Morris: N "
-                   "trajectories); default 64")
+                   "trajectories); default 32")
     a.add_argument("--method", choices=("sobol", "morris"), default="sobol",
                    help="sobol: first-order and total indices (default); morris: cheaper "
                    "screening (mu*, sigma)")
-    a.add_argument("--replicates", type=int, default=1,
-                   help="replicate worlds per evaluation, the same for every one (default 1)")
+    a.add_argument("--replicates", type=int, default=8,
+                   help="replicate worlds per evaluation, the same for every one (default 8: "
+                   "fewer leave much of the savings' variance to chance, see noise.csv)")
     a.add_argument("--policies", help="comma-separated policies to analyse (default: the "
                    "recommended calibration with every transition)")
     a.add_argument("--jobs", type=int, help="parallel worker processes (default: all cores); "

@@ -6,6 +6,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA
 
 from sim.analysis import sensitivity
 from sim.analysis.sensitivity_design import DesignError, SensitivityDesign
@@ -17,8 +18,6 @@ from sim.model.uncertainty import Uncertainty
 from sim.outputs.equalities import eia_table, largest_disparity
 from sim.outputs.finance import savings
 from sim.study.study_file import load_study
-
-from conftest import DATA
 
 # Ishigami (a = 7, b = 0.1) on [-pi, pi]^3: known first-order and total indices.
 ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
@@ -33,8 +32,8 @@ def ishigami(u: np.ndarray) -> np.ndarray:
 def test_sobol_indices_of_ishigami_match_the_known_values():
     design = SensitivityDesign(["x1", "x2", "x3", "unused"], 2048, "sobol", seed=1)
     si = design.analyze(ishigami(design.points())).set_index("parameter")
-    for name in ISHIGAMI_S1:
-        assert si.loc[name, "S1"] == pytest.approx(ISHIGAMI_S1[name], abs=0.05)
+    for name, s1 in ISHIGAMI_S1.items():
+        assert si.loc[name, "S1"] == pytest.approx(s1, abs=0.05)
         assert si.loc[name, "ST"] == pytest.approx(ISHIGAMI_ST[name], abs=0.05)
         assert si.loc[name, "ST_conf"] < 0.1
     assert abs(si.loc["unused", "ST"]) < 1e-9 and abs(si.loc["unused", "S1"]) < 1e-9
@@ -91,7 +90,8 @@ def small():
 @pytest.fixture(scope="module")
 def analysed(small):
     study, u = small
-    plan = sensitivity.plan(study, samples=8, uncertainty=u, policies=["percentile+immediate"])
+    plan = sensitivity.plan(study, samples=8, replicates=1, uncertainty=u,
+                            policies=["percentile+immediate"])
     return plan, sensitivity.analyse(plan, jobs=1, progress=False)
 
 
@@ -104,8 +104,7 @@ def test_a_parameter_that_cannot_affect_an_output_gets_no_total_index(analysed):
     assert set(si["output"]) == set(OUTPUTS) and set(si["policy"]) == {"percentile+immediate"}
 
 
-def test_results_do_not_depend_on_the_number_of_jobs(small, analysed):
-    study, u = small
+def test_results_do_not_depend_on_the_number_of_jobs(analysed):
     plan, one = analysed
     two = sensitivity.analyse(plan, jobs=2, progress=False)
     pd.testing.assert_frame_equal(one.samples, two.samples)
@@ -133,8 +132,8 @@ def _with_target(ev, target: float):
 
 def test_a_policy_that_never_meets_the_target_gets_its_break_even_threshold(small):
     study, u = small
-    plan = sensitivity.plan(study, samples=2, uncertainty=u, policies=["percentile+immediate",
-                                                                       "percentile+phased"])
+    plan = sensitivity.plan(study, samples=2, replicates=1, uncertainty=u,
+                            policies=["percentile+immediate", "percentile+phased"])
     ev = _with_target(plan.evaluator, 1e9)
     immediate, phased = threshold(ev, 0, CREEP), threshold(ev, 1, CREEP)
     assert immediate["direction"] == "breaks even but misses the target across the support"

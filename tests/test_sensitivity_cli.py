@@ -37,7 +37,8 @@ def test_a_folder_it_did_not_write_is_left_untouched(tmp_path, capsys):
 def test_a_morris_run_writes_its_files_and_never_replaces_them_unasked(tmp_path, capsys):
     out = tmp_path / "out"
     args = ["sensitivity", STUDY, "--out", str(out), "--method", "morris", "--samples", "2",
-            "--policies", "percentile+phased", "--jobs", "1", "--quiet"]
+            "--policies", "percentile+phased", "--replicates", "1", "--jobs", "1",
+            "--quiet"]
     assert main(args) == 0
     table = pd.read_csv(out / "sensitivity.csv")
     assert list(table.columns) == ["output", "policy", "parameter", "mu_star", "mu_star_conf",

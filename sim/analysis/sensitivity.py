@@ -68,7 +68,7 @@ def study_uncertainty(study: Study) -> Uncertainty:
                             where=f"{study.path} [parameters]")
 
 
-def plan(study: Study, *, method: str = "sobol", samples: int = 64, replicates: int = 1,
+def plan(study: Study, *, method: str = "sobol", samples: int = 32, replicates: int = 8,
          seed: int | None = None, policies: Sequence[str] | None = None,
          uncertainty: Uncertainty | None = None) -> Plan:
     """Check the request (InputError naming what is wrong) and fix every seed."""

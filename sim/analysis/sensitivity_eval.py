@@ -20,9 +20,9 @@ from joblib import Parallel, delayed, parallel_config
 
 from sim.errors import InputError
 from sim.hints import nearest
-from sim.model.uncertainty import Uncertainty
 from sim.inputs.categories import PROTECTED
 from sim.model.aggregates import EIA_STATS, SNAPSHOTS
+from sim.model.uncertainty import Uncertainty
 from sim.outputs.equalities import LOSS_FOR_RR, relative_risk
 from sim.outputs.finance import savings
 from sim.outputs.settings import settings

@@ -86,7 +86,8 @@ def threshold(ev: Evaluator, policy: int, parameter: str, jobs: int = 1) -> dict
                 return row
             continue
         a, b = found
-        root = brentq(lambda x: sweep(x) - amount, xs[a], xs[b], xtol=XTOL * (hi - lo))
+        root = brentq(lambda x, level=amount: sweep(x) - level, xs[a], xs[b],
+                      xtol=XTOL * (hi - lo))
         side = "above" if ys[b] >= amount else "below"
         row.update(level=level, level_gbp=amount, threshold_value=float(root),
                    direction=f"{_VERB[level]} {side} the threshold")

@@ -152,15 +152,15 @@ def method_sentences(run: dict[str, Any]) -> list[str]:
               "(interactions or a curved effect).")
     return [
         design + " Sampling and estimators (with bootstrap 95% intervals) are SALib's.",
-        f"Each evaluation draws every uncertain parameter from its distribution (through its "
-        f"inverse CDF) and runs the same {run['replicates']} replicate world(s) (seed "
-        f"{run['seed']}, common random numbers across evaluations). The chance of meeting the "
-        "target at one evaluation is the share of those replicates meeting it.",
-        "The calibrations are fitted once on the central parameters: the council sets its RAS "
-        "before knowing which world it is in, so the analysis asks how a fixed policy fares "
-        "when the assumptions are wrong.",
-        "Thresholds sweep the most influential assumption of each policy's savings over its "
-        f"distribution's support, the others at their central values and the same seeds: a "
-        f"grid of values brackets the crossing nearest the central value, and Brent's method "
-        "finds where the simulated mean savings equal the target (or zero).",
+        (f"Each evaluation draws every uncertain parameter from its distribution (through its "
+         f"inverse CDF) and runs the same {run['replicates']} replicate world(s) (seed "
+         f"{run['seed']}, common random numbers across evaluations). The chance of meeting the "
+         "target at one evaluation is the share of those replicates meeting it."),
+        ("The calibrations are fitted once on the central parameters: the council sets its RAS "
+         "before knowing which world it is in, so the analysis asks how a fixed policy fares "
+         "when the assumptions are wrong."),
+        ("Thresholds sweep the most influential assumption of each policy's savings over its "
+         "distribution's support, the others at their central values and the same seeds: a "
+         "grid of values brackets the crossing nearest the central value, and Brent's method "
+         "finds where the simulated mean savings equal the target (or zero)."),
     ]
