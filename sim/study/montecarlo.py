@@ -113,8 +113,9 @@ def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
 class Progress:
     """A one-line progress bar on stderr, silent when stderr is not a terminal."""
 
-    def __init__(self, total: int, done: int = 0, enabled: bool | None = None) -> None:
-        self.total, self.done, self.start_done = total, done, done
+    def __init__(self, total: int, done: int = 0, enabled: bool | None = None,
+                 unit: str = "replicates") -> None:
+        self.total, self.done, self.start_done, self.unit = total, done, done, unit
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.t0 = time.perf_counter()
 
@@ -128,7 +129,7 @@ class Progress:
         width = 30
         fill = int(width * self.done / max(self.total, 1))
         sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} "
-                         f"replicates  {rate:5.1f}/s  {left:5.0f}s left ")
+                         f"{self.unit}  {rate:5.1f}/s  {left:5.0f}s left ")
         sys.stderr.flush()
 
     def close(self) -> None:

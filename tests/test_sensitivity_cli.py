@@ -1,0 +1,51 @@
+"""`run-sim sensitivity`: bad input exits 2 with nothing written; a run writes its files."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import DATA
+
+from sim.cli import main
+
+STUDY = str(DATA / "small_study.toml")
+
+
+@pytest.mark.parametrize("args, why", [
+    (["--samples", "1"], "--samples must be at least 2"),
+    (["--replicates", "0"], "--replicates must be at least 1"),
+    (["--policies", "percentile+phase"], "did you mean 'percentile+phased'"),
+    (["--jobs", "0"], "--jobs must be at least 1"),
+])
+def test_bad_input_exits_2_with_nothing_written(tmp_path, capsys, args, why):
+    out = tmp_path / "out"
+    assert main(["sensitivity", STUDY, "--out", str(out), *args]) == 2
+    assert why in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_folder_it_did_not_write_is_left_untouched(tmp_path, capsys):
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.docx").write_text("precious")
+    assert main(["sensitivity", STUDY, "--out", str(out), "--samples", "2"]) == 2
+    assert "was not made by run-sim" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["chapter1.docx"]
+
+
+def test_a_morris_run_writes_its_files_and_never_replaces_them_unasked(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["sensitivity", STUDY, "--out", str(out), "--method", "morris", "--samples", "2",
+            "--policies", "percentile+phased", "--replicates", "1", "--jobs", "1",
+            "--quiet"]
+    assert main(args) == 0
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert list(table.columns) == ["output", "policy", "parameter", "mu_star", "mu_star_conf",
+                                   "sigma"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["method"] == "morris" and len(manifest["parameters"]) >= 16
+    assert len(pd.read_csv(out / "samples.csv")) == 2 * (len(manifest["parameters"]) + 1)
+    assert (out / "thresholds.csv").is_file() and (out / "figures" / "tornado_1.png").is_file()
+    assert main(args) == 2
+    assert "--overwrite" in capsys.readouterr().err
