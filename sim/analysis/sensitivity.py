@@ -27,7 +27,7 @@ from sim.analysis.sensitivity_eval import (
 from sim.analysis.sensitivity_threshold import COLUMNS as THRESHOLD_COLUMNS
 from sim.analysis.sensitivity_threshold import thresholds
 from sim.atomic import atomic_path
-from sim.model.uncertainty import Uncertainty, load_uncertainty
+from sim.model.uncertainty import Uncertainty
 from sim.outputs import sensitivity_page
 from sim.outputs.sensitivity_figures import rank_column, save_tornados
 from sim.study.manifest import code_sha256, now, write_json_atomic
@@ -63,9 +63,10 @@ class Outcome:
 
 
 def study_uncertainty(study: Study) -> Uncertainty:
-    """The uncertain parameters of the study's parameter file, its overrides fixed."""
-    return load_uncertainty(study.path.parent / study.spec.parameters, study.overrides,
-                            where=f"{study.path} [parameters]")
+    """The study's uncertain parameters (its overrides fixed; with the shipped synthetic
+    population, the assumptions that shape it too), every support checked."""
+    study.uncertainty.check_support()
+    return study.uncertainty
 
 
 def plan(study: Study, *, method: str = "sobol", samples: int = 32, replicates: int = 8,
@@ -103,11 +104,11 @@ def _at_central(ev: Evaluator) -> np.ndarray:
 
 
 def noise(ev: Evaluator, y: np.ndarray, jobs: int = 1) -> pd.DataFrame:
-    """How much of each output's variance across the design is simulation noise: the
-    variance, at the central values, of the output over NOISE_WORLDS other sets of replicate
-    worlds, over its variance across the design.  A parameter that changes which random
-    events happen (a hazard, say) reshuffles the world as well as moving the output, so a
-    large share means the indices measure noise too: raise --replicates."""
+    """How much the chosen replicate worlds matter beside the assumptions: the variance, at
+    the central values, of the output over NOISE_WORLDS other sets of replicate worlds, over
+    its variance across the design.  Every design point runs on the same coupled worlds
+    (sim.model.coupling), so the indices describe the model on those worlds; a large share
+    says another set of worlds could tell a different story: raise --replicates."""
     worlds = [replace(ev, first=ev.replicates * (j + 1)) for j in range(NOISE_WORLDS)]
     z = np.stack(list(parallel_map(_at_central, [(w,) for w in worlds], jobs)))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,10 +1,12 @@
 """One evaluation of the model at given parameter values: the headline outputs of each policy.
 
-The policies are fixed before the world is known: calibrations are fitted once, on the
-central parameters, as the council sets its RAS before it learns which world it is in.
-Each evaluation runs the same replicate seeds (0 .. R-1 of the study seed: common random
-numbers across design points), so the difference between two points is the parameters,
-not the luck of the draw.  Outputs come from the run's own tables (sim.outputs.finance and
+The policies are fixed before the world is known: calibrations are fitted on the central
+parameters, as the council sets its RAS before it learns which world it is in (refitted only
+when a point changes the synthetic population itself, the data the council fits to, as a
+probabilistic run does).  Each evaluation runs the same replicate seeds (0 .. R-1 of the
+study seed) on coupled draws (sim.model.coupling: a layout fixed over the whole range of the
+parameters), so the difference between two points is the parameters, not the luck of the
+draw.  Outputs come from the run's own tables (sim.outputs.finance and
 sim.outputs.equalities), folded exactly as a study run folds its replicates.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.categories import PROTECTED
 from sim.model.aggregates import EIA_STATS, SNAPSHOTS
+from sim.model.coupling import coupling_for
 from sim.model.uncertainty import Uncertainty
 from sim.outputs.equalities import LOSS_FOR_RR, relative_risk
 from sim.outputs.finance import savings
@@ -81,10 +84,15 @@ class Evaluator:
             raise InputError(f"--replicates must be at least 1, got {replicates}")
         headline = copy.copy(study)
         headline.policies = policies
+        ends = [uncertainty.realise({p.path: p.distribution.support[k]
+                                     for p in uncertainty.parameters}) for k in (0, 1)]
         spec = RunSpec(population=study.population, params=study.params, policies=policies,
                        calibrations=study.calibrations, n_months=study.n_months,
                        go_live=study.go_live, snapshots=study.snapshot_months, seed=seed,
-                       reservoir_replicates=0)
+                       reservoir_replicates=0, uncertainty=uncertainty,
+                       calibration_specs=study.calibration_specs,
+                       coupling=coupling_for(study.population, [study.params, *ends],
+                                             study.n_months))
         return cls(spec, uncertainty, replicates, new_results(headline))
 
     @property
@@ -102,7 +110,9 @@ class Evaluator:
 
     def results(self, values: Mapping[str, float]) -> StudyResults:
         """The headline policies' folded results at these values (the others central)."""
-        spec = replace(self.spec, params=self.uncertainty.realise(values))
+        params, population, calibrations = self.spec.inputs_at(dict(values), "a design point")
+        spec = replace(self.spec, params=params, population=population,
+                       calibrations=calibrations, uncertainty=None)
         t = self.template
         res = StudyResults(policies=t.policies, months=t.months,
                            financial_years=t.financial_years, month_fy=t.month_fy,

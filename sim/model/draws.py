@@ -14,6 +14,7 @@ import numpy as np
 from sim.inputs.categories import CLIENT_GROUP
 from sim.inputs.population import Population
 from sim.model.admission import residential_bound
+from sim.model.coupling import Coupling, coupled_arrivals
 from sim.model.params import Parameters, hazard_table
 from sim.model.referrals import arrival_rates, donors
 from sim.model.streams import Events, ReviewStream, streams, thinned
@@ -53,8 +54,12 @@ class Draws:
         return ReviewStream(self.review_seed)
 
 
-def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_months: int) -> Draws:
-    """Draw the replicate's random numbers."""
+def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_months: int,
+         coupling: Coupling | None = None) -> Draws:
+    """Draw the replicate's random numbers (coupled across parameters when a layout is
+    given: sim.model.coupling)."""
+    if coupling is not None:
+        return _coupled(pop, params, seed, n_months, coupling)
     seeds = streams(seed)
     rng = {name: np.random.default_rng(s) for name, s in seeds.items()}
     by_group = rng["arrivals"].poisson(arrival_rates(pop, params, n_months))   # (T, G)
@@ -77,5 +82,42 @@ def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_mo
         u_first_choice=rng["choice"].random(cap),
         z_practice=rng["practice"].standard_normal(cap, dtype=np.float32),
         u_continue=rng["eligibility"].random(cap),
+        review_seed=seeds["review_events"],
+    )
+
+
+def _coupled(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_months: int,
+             c: Coupling) -> Draws:
+    """The same law as `draw`, on a layout fixed by the coupling: every draw belongs to a
+    (month, slot) or a (month, client group) whatever the parameters."""
+    seeds = streams(seed)
+    rng = {name: np.random.default_rng(s) for name, s in seeds.items()}
+    u_arrivals = rng["arrivals"].random((n_months, len(CLIENT_GROUP)))
+    by_group = coupled_arrivals(u_arrivals, arrival_rates(pop, params, n_months))
+    n_arr = by_group.sum(axis=1)
+    cap = len(pop) + int(n_arr.sum())
+    if cap > c.width:
+        raise ValueError(f"coupled draws: {cap} people need a grid wider than {c.width}")
+    group = np.repeat(np.tile(np.arange(len(CLIENT_GROUP)), n_months), by_group.ravel())
+    before = arrived_before(len(pop), n_arr)
+    z_start = np.concatenate([[0], np.cumsum(before)])
+    z_grid = rng["need"].standard_normal((n_months, c.width), dtype=np.float32)
+
+    def events(name: str, bound: float) -> Events:
+        ev = thinned(rng[name], n_months, c.width, bound)
+        return ev.subset(ev.slot < cap)
+
+    return Draws(
+        n_arrivals=n_arr,
+        source=donors(pop, params, group, rng["arrivals"].random(c.width)[:cap - len(pop)]),
+        death=events("death", c.death_bound),
+        other=events("other_exit", c.other_bound),
+        residential=events("residential", c.residential_bound),
+        z_need=np.concatenate([z_grid[m, :before[m]] for m in range(n_months)]),
+        z_need_start=z_start,
+        z_first_interval=rng["reviews"].standard_normal(c.width)[:cap],
+        u_first_choice=rng["choice"].random(c.width)[:cap],
+        z_practice=rng["practice"].standard_normal(c.width, dtype=np.float32)[:cap],
+        u_continue=rng["eligibility"].random(c.width)[:cap],
         review_seed=seeds["review_events"],
     )

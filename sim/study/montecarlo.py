@@ -26,6 +26,7 @@ from sim.inputs.synthetic import generate
 from sim.model.aggregates import FiscalYears, ReplicateResult
 from sim.model.care_model import CareModel
 from sim.model.charging import annual_charges, slot_charges
+from sim.model.coupling import Coupling
 from sim.model.draws import draw
 from sim.model.params import Parameters
 from sim.model.reductions import replicate_result
@@ -53,6 +54,7 @@ class RunSpec:
     reservoir_replicates: int
     uncertainty: Uncertainty | None = None   # drawn per replicate: a probabilistic run
     calibration_specs: dict[str, dict[str, Any]] = field(default_factory=dict)  # to refit
+    coupling: Coupling | None = None         # coupled draws (sensitivity analysis), else exact
 
     def replicate_inputs(self, r: int) -> tuple[Parameters, Population, dict[str, Any]]:
         """Replicate r's parameters, population and fitted calibrations: the study's own in a
@@ -62,15 +64,19 @@ class RunSpec:
         its RAS to the data it has."""
         if self.uncertainty is None:
             return self.params, self.population, self.calibrations
-        values = self.uncertainty.draw(self.seed, r)
+        return self.inputs_at(self.uncertainty.draw(self.seed, r), f"replicate {r}")
+
+    def inputs_at(self, values: dict[str, float],
+                  label: str) -> tuple[Parameters, Population, dict[str, Any]]:
+        """Parameters, population and calibrations at these values of the uncertain
+        parameters (population rebuilt and calibrations refitted only when they change it)."""
         params = self.uncertainty.realise(values)
         if not self.uncertainty.population_changes(values):
             return params, self.population, self.calibrations
         pop = generate(self.uncertainty.realise_targets(values),
                        facs_thresholds=params.need.facs_thresholds,
                        facs_team_offsets=params.facs.team_offset_points)
-        return params, pop, fitted_calibrations(self.calibration_specs, pop, self.params,
-                                                f"replicate {r}")
+        return params, pop, fitted_calibrations(self.calibration_specs, pop, self.params, label)
 
 
 def replicate_seed(seed: int, r: int) -> np.random.SeedSequence:
@@ -81,7 +87,7 @@ def build_model(spec: RunSpec, r: int) -> CareModel:
     """The replicate's world and a CareModel of every policy on it (not yet run): every
     policy shares the world, and in a probabilistic run the replicate's parameter draw."""
     params, population, calibrations = spec.replicate_inputs(r)
-    draws = draw(population, params, replicate_seed(spec.seed, r), spec.n_months)
+    draws = draw(population, params, replicate_seed(spec.seed, r), spec.n_months, spec.coupling)
     w = simulate(population, params, draws, spec.n_months, spec.go_live)
     charges = slot_charges(annual_charges(population, params,
                                           [p.standard_dre for p in spec.policies]),
