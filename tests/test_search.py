@@ -236,7 +236,7 @@ def test_resume_refuses_a_finished_search_and_a_changed_one(searched, tiny, caps
 def test_validate_checks_a_search_file_as_a_search(tmp_path, capsys):
     shipped = ROOT / "scenarios" / "search_default.toml"
     assert main(["validate", str(shipped)]) == 0
-    assert "valid options search 'search_default': 8 levers" in capsys.readouterr().out
+    assert "valid options search 'search_default': 10 levers" in capsys.readouterr().out
     bad = tmp_path / "search.toml"
     bad.write_text(shipped.read_text().replace('study = "default.toml"',
                                                f'study = "{(ROOT / "scenarios" / "default.toml").as_posix()}"')
