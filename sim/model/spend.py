@@ -34,11 +34,12 @@ class SpendTally:
 
     Args:
         world: the replicate's policy-independent trajectories.
-        pence: (P, cap) starting budgets in whole pence (the starting population's count).
-        util: share of a budget spent, by PB type.
+        pence: (R, cap) starting amounts in whole pence (the starting population's count),
+            a row per policy (and per policy again for contributions, sim.model.charging).
+        util: share of an amount spent, by PB type, for every row (R, PB type) or all rows.
 
     Attributes:
-        spend: (P, T, N_GROUP_COLS) spend in £ cash: total, by client group, by PB type,
+        spend: (R, T, N_GROUP_COLS) spend in £ cash: total, by client group, by PB type,
             by age band.
     """
 
@@ -49,7 +50,7 @@ class SpendTally:
     def __init__(self, world: World, pence: np.ndarray, util: np.ndarray) -> None:
         w, P, T = world, len(pence), world.n_months
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        self.world, self.util = w, util
+        self.world, self.util = w, np.broadcast_to(util, (P, nt))
         self.spend = np.zeros((P, T, N_GROUP_COLS))
         self._width = nt * (ng + nb)
         self._raw = np.zeros((P, self._width))
@@ -143,10 +144,10 @@ class SpendTally:
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
         by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)
         by_band = self._raw[:, nt * ng:].reshape(-1, nt, nb)
-        scale = self.util[:, None] * (self.world.uplift[m] / 1200.0)  # util x price / 12 / 100
+        scale = self.util[:, :, None] * (self.world.uplift[m] / 1200.0)  # util x price / 1200
         out = self.spend[:, m, :]
         out[:, 1:1 + ng] = (by_group * scale).sum(axis=1)
-        out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, 0])
+        out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, :, 0])
         out[:, 1 + ng + nt:] = (by_band * scale).sum(axis=1)
         out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
 
