@@ -17,7 +17,7 @@ import numpy as np
 from sim.inputs.categories import CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.inputs.facs import facs_from_points
 from sim.model.admission import feedback_multiplier
-from sim.model.charging import ContributionTally, charge_utilisation
+from sim.model.charging import Contributions, charge_utilisation, contribution_pence
 from sim.model.money import utilisation
 from sim.model.params import Parameters
 from sim.model.residential_cost import annual_cost, stock_spend
@@ -97,10 +97,7 @@ class CareModel(mesa.Model):
         # the budget (£) then.
         self.window_start = np.full(cap, -CAP_MONTHS, np.int32)
         self.cap_base = np.zeros((len(self.ras_rows), cap))
-        # Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
-        # so identical policies give identical spend whatever the array layout or BLAS.
-        start = np.rint(world.initial_budget.astype(np.float64) * 100.0)
-        self.pence = np.repeat(start[None, :], P, axis=0)
+        self._start_tally(params, charges)
         self.in_res = np.zeros((P, cap), bool)
         # FACS eligibility from go-live: the policies with a rule, whose budgets it has ended,
         # and per month the people it ended and their budgets (pence a year, base prices)
@@ -120,11 +117,25 @@ class CareModel(mesa.Model):
         self.admissions = np.zeros((P, T), np.int32)
         self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
         self.month = -1
+
+    def _start_tally(self, params: Parameters, charges: np.ndarray | None) -> None:
+        """Budgets in whole pence (integer-valued floats): sums of them are exact in any order,
+        so identical policies give identical spend whatever the array layout or BLAS.  With
+        charging, each person's contribution under each policy (rows P..2P-1) is kept below
+        the budgets and tallied with them (sim.model.charging.Contributions)."""
+        w, P = self.world, len(self.policies)
         self.util = utilisation(params)
-        self.tally = SpendTally(world, self.pence, self.util)
-        self.charges = charges
-        self.contribution_tally = None if charges is None else ContributionTally(
-            world, self.pence, charges, charge_utilisation(params))
+        self.contrib = None if charges is None else Contributions(charges,
+                                                                  charge_utilisation(params))
+        self.charges = None if charges is None else self.contrib.charge
+        self.amounts = np.empty((P if charges is None else 2 * P, w.cap))
+        self.pence, self.paid = self.amounts[:P], self.amounts[P:]
+        self.pence[:] = np.rint(w.initial_budget.astype(np.float64) * 100.0)
+        util = self.util
+        if self.contrib is not None:
+            self.paid[:] = contribution_pence(self.pence, self.charges)
+            util = np.repeat([self.util, self.contrib.util], P, axis=0)
+        self.tally = SpendTally(w, self.amounts, util)
 
     # ---- the monthly step ----------------------------------------------------------
     def step(self) -> None:
@@ -133,9 +144,10 @@ class CareModel(mesa.Model):
         w = self.world
         self._assess(w.assessments(m), m)
         admitted = self._residential(m)
-        self.tally.close_month(m, self.pence, admitted)
-        if self.contribution_tally is not None:
-            self.contribution_tally.close_month(m, admitted)
+        if admitted is not None and self.contrib is not None:
+            self.paid[admitted.policy, admitted.slot] = 0.0
+            admitted = self.contrib.admitted(admitted)
+        self.tally.close_month(m, self.amounts, admitted)
         if m in self.snapshot_months:
             self.snapshots[m] = (self.budget, self.in_res.copy())
         if m == w.n_months - 1:
@@ -194,9 +206,11 @@ class CareModel(mesa.Model):
         pence[out] = 0.0
         put_columns(self.pence, idx, pence)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
+        if self.contrib is not None:   # and their contributions, in the rows below
+            paid, paid_before = self.contrib.assessed(idx, pence, before)
+            self.paid[:, idx] = paid
+            pence, before = np.concatenate([pence, paid]), np.concatenate([before, paid_before])
         self.tally.assessed(idx, m, pence, before)
-        if self.contribution_tally is not None:
-            self.contribution_tally.assessed(idx, m, pence, before)
 
     def _ended(self, pence: np.ndarray, idx: np.ndarray, sl: slice, m: int) -> np.ndarray:
         """(P, len(idx)) budgets eligibility has ended: before, or now for people assessed
@@ -271,14 +285,14 @@ class CareModel(mesa.Model):
     def spend(self) -> np.ndarray:
         """(P, T, N_GROUP_COLS) community spend in £ cash: total, by client group, PB type,
         age band."""
-        return self.tally.spend
+        return self.tally.spend[:len(self.policies)]
 
     @property
     def contributions(self) -> np.ndarray:
         """(P, T) people's contributions towards their budgets, £ cash (nil without charging)."""
-        if self.contribution_tally is None:
+        if self.contrib is None:
             return np.zeros((len(self.policies), self.world.n_months))
-        return self.contribution_tally.contributions
+        return self.tally.spend[len(self.policies):, :, 0]
 
     def users(self) -> np.ndarray:
         """(P, T, client group x PB type) people in the community: present in the world, not
@@ -303,12 +317,10 @@ class CareModel(mesa.Model):
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
-        for name in ("world", "pence", "in_res", "ended", "need_budget", "snapshots", "window_start",
-                     "cap_base", "charges"):
+        for name in ("world", "amounts", "pence", "paid", "in_res", "ended", "need_budget",
+                     "snapshots", "window_start", "cap_base", "charges", "contrib"):
             setattr(self, name, None)
         self.tally.release()
-        if self.contribution_tally is not None:
-            self.contribution_tally.release()
 
     def person(self, slot: int) -> PersonAgent:
         """A Mesa agent view of one person at the current month."""

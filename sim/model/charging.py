@@ -11,10 +11,10 @@ capital are ignored; income and allowance are fixed at the person's age on enter
 (a referral has its donor's); both rise with prices each April, so contributions take the
 price index as spend does.
 
-Contributions are tallied like spend (sim.model.spend.SpendTally, in whole pence) on the
-share of a budget that is spent (utilisation by PB type, without a direct payment's cost
-difference): a direct payment's unspent share, clawed back, carries its share of the
-contribution.  Charging changes no budget and no admission: it is a pure add-on, so gross
+Contributions are tallied as rows of the spend tally (sim.model.spend.SpendTally, in whole
+pence) on the share of a budget that is spent (utilisation by PB type, without a direct
+payment's cost difference): a direct payment's unspent share, clawed back, carries its share
+of the contribution.  Charging changes no budget and no admission: it is a pure add-on, so gross
 spend is the same with it on or off.
 """
 from __future__ import annotations
@@ -27,8 +27,7 @@ import numpy as np
 from sim.inputs.categories import CLIENT_GROUP, PB_TYPE, age_band_index
 from sim.inputs.population import Population
 from sim.model.params import Charging, Parameters
-from sim.model.spend import Admitted, SpendTally
-from sim.model.world import World
+from sim.model.spend import Admitted
 
 WEEKS_A_YEAR = 52   # charges are assessed by the week; a budget is £ a year
 
@@ -111,44 +110,31 @@ def charge_utilisation(params: Parameters) -> np.ndarray:
     return np.array([params.money.utilisation[c] for c in PB_TYPE.codes])
 
 
-class ContributionTally:
-    """Monthly contributions of every policy: a SpendTally of each person's contribution
-    (min(budget, charge), a fixed function of their budget) instead of their budget.
+class Contributions:
+    """Contributions tallied as rows of the spend tally (sim.model.spend.SpendTally): row P + p
+    holds each person's contribution under policy p, which changes exactly when their budget
+    does, so it moves in the sums with their budget and shares all the tally's work.
 
     Args:
-        world: the replicate's policy-independent trajectories.
-        pence: (P, cap) starting budgets in whole pence.
         charge: (P, cap) each person's assessed charge, whole pence a year.
-        util: share of a budget spent, by PB type.
+        util: share of a budget spent, by PB type (the share contributions are collected on).
     """
 
-    def __init__(self, world: World, pence: np.ndarray, charge: np.ndarray,
-                 util: np.ndarray) -> None:
-        self.charge = charge
-        # Each person's contribution as the sums hold it, kept up to date at assessments and
-        # admissions (the only times a budget changes), not recomputed for everyone monthly.
-        self.paid = contribution_pence(pence, charge)
-        self.tally = SpendTally(world, self.paid, util)
+    def __init__(self, charge: np.ndarray, util: np.ndarray) -> None:
+        self.charge = np.ascontiguousarray(charge)   # gathered by column every month
+        self.util = util
 
-    def assessed(self, idx: np.ndarray, m: int, new: np.ndarray, old: np.ndarray) -> None:
-        """As SpendTally.assessed, with budgets `new` and `old`."""
+    def assessed(self, idx: np.ndarray, new: np.ndarray,
+                 old: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """People idx's contributions with budgets `new` and with `old` (P, len(idx))."""
         charge = self.charge.take(idx, axis=1)
-        paid = contribution_pence(new, charge)
-        self.tally.assessed(idx, m, paid, contribution_pence(old, charge))
-        self.paid[:, idx] = paid
+        return contribution_pence(new, charge), contribution_pence(old, charge)
 
-    def close_month(self, m: int, admitted: Admitted | None) -> None:
-        """As SpendTally.close_month, the budgets being the ones last assessed."""
-        if admitted is not None:
-            admitted = Admitted(policy=admitted.policy, slot=admitted.slot, pence=np.minimum(
-                admitted.pence, self.charge[admitted.policy, admitted.slot]))
-            self.paid[admitted.policy, admitted.slot] = 0.0
-        self.tally.close_month(m, self.paid, admitted)
-
-    @property
-    def contributions(self) -> np.ndarray:
-        """(P, T) contributions in £ cash."""
-        return self.tally.spend[:, :, 0]
-
-    def release(self) -> None:
-        self.tally.release()
+    def admitted(self, admitted: Admitted) -> Admitted:
+        """This month's admissions in the budget rows and, below them, the contribution rows
+        (with the contributions the sums held for them)."""
+        p, slot = admitted.policy, admitted.slot
+        paid = np.minimum(admitted.pence, self.charge[p, slot])
+        return Admitted(policy=np.concatenate([p, p + len(self.charge)]),
+                        slot=np.concatenate([slot, slot]),
+                        pence=np.concatenate([admitted.pence, paid]))

@@ -237,15 +237,13 @@ class _Tally:
         paid = (np.zeros_like(pence) if self.charge is None
                 else np.minimum(pence, self.charge.take(keep, axis=1)))
         net, c = pence - paid, {k: i for i, k in enumerate(NET_STATS)}
-        stats = np.zeros((len(NET_STATS),) + B.shape)
+        stats = np.empty((len(NET_STATS),) + B.shape)   # every row written below
         stats[c["n"]] = valid
-        np.subtract(net, net[base], out=stats[c["sum_net_change"]], where=valid)
         stats[c["n_pay_more"]] = valid & (paid > paid[base])
         stats[c["n_pay_less"]] = valid & (paid < paid[base])
-        stats[c["sum_contribution_before"]] = valid * paid[base]
-        stats[c["sum_contribution_after"]] = valid * paid
-        pounds = [c["sum_net_change"], c["sum_contribution_before"], c["sum_contribution_after"]]
-        stats[pounds] /= 100.0
+        np.divide(np.where(valid, net - net[base], 0.0), 100.0, out=stats[c["sum_net_change"]])
+        for k, amount in (("sum_contribution_before", paid[base]), ("sum_contribution_after", paid)):
+            np.divide(np.multiply(valid, amount, out=stats[c[k]]), 100.0, out=stats[c[k]])
         sums = stats.reshape(len(NET_STATS) * len(B), -1) @ self.M.take(keep, axis=0)
         self.net[s] = sums.reshape(len(NET_STATS), len(B), self.J).transpose(1, 2, 0)
 

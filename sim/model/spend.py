@@ -34,12 +34,13 @@ class SpendTally:
 
     Args:
         world: the replicate's policy-independent trajectories.
-        pence: (P, cap) starting budgets in whole pence (the starting population's count).
-        util: share of a budget spent, by PB type.
+        pence: (R, cap) starting amounts in whole pence (the starting population's count),
+            a row per policy (and per policy again for contributions, sim.model.charging).
+        util: share of an amount spent, by PB type, for every row (R, PB type) or all rows.
 
     Attributes:
-        spend: (P, T, N_GROUP_COLS) spend in £ cash: total, by client group, by PB type,
-            by age band.
+        spend: (R, T, N_GROUP_COLS) spend in £ cash: total, by client group, by PB type,
+            by age band (nil for months not yet closed).
     """
 
     # One-hot products from this many policies up (cheaper with many policies and few
@@ -49,10 +50,12 @@ class SpendTally:
     def __init__(self, world: World, pence: np.ndarray, util: np.ndarray) -> None:
         w, P, T = world, len(pence), world.n_months
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        self.world, self.util = w, util
-        self.spend = np.zeros((P, T, N_GROUP_COLS))
+        self.world, self.util = w, np.broadcast_to(util, (P, nt))
         self._width = nt * (ng + nb)
         self._raw = np.zeros((P, self._width))
+        # the sums as each month closed; priced all at once when spend is read
+        self._closed = np.zeros((P, T, self._width))
+        self._spend: np.ndarray | None = None
         # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
         self._key_group = w.pb_type * np.int8(ng) + w.client_group[None, :]
         self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
@@ -117,7 +120,8 @@ class SpendTally:
         if len(c):
             self._update(m, c, pence, admitted)
         self._assessed_now[w.assessed[w.assessments(m)]] = False
-        self._write(m)
+        self._closed[:, m] = self._raw
+        self._spend = None
 
     def _update(self, m: int, c: np.ndarray, pence: np.ndarray, admitted: Admitted | None) -> None:
         """Re-tally the people c who arrived, left, moved cell or were admitted this month."""
@@ -138,19 +142,32 @@ class SpendTally:
         counted_at = np.where(now, m, max(m - 1, 0)) if now.any() else max(m - 1, 0)
         self._move(c, m, budget, old, counted_at)
 
-    def _write(self, m: int) -> None:
-        """Month m's spend by group from the running sums: utilisation and prices applied last."""
+    @property
+    def spend(self) -> np.ndarray:
+        """(R, T, N_GROUP_COLS) spend in £ cash (see the class)."""
+        if self._spend is None:
+            self._spend = self._priced()
+        return self._spend
+
+    def _priced(self) -> np.ndarray:
+        """Each month's spend by group from its closing sums: utilisation and prices applied
+        last."""
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        by_group = self._raw[:, : nt * ng].reshape(-1, nt, ng)   # (P, type, client group)
-        by_band = self._raw[:, nt * ng:].reshape(-1, nt, nb)
-        scale = self.util[:, None] * (self.world.uplift[m] / 1200.0)  # util x price / 12 / 100
-        out = self.spend[:, m, :]
-        out[:, 1:1 + ng] = (by_group * scale).sum(axis=1)
-        out[:, 1 + ng:1 + ng + nt] = (by_group.sum(axis=2) * scale[:, 0])
-        out[:, 1 + ng + nt:] = (by_band * scale).sum(axis=1)
-        out[:, 0] = out[:, 1 + ng:1 + ng + nt].sum(axis=1)
+        R, T, _ = self._closed.shape
+        by_group = self._closed[:, :, : nt * ng].reshape(R, T, nt, ng)   # (R, T, type, group)
+        by_band = self._closed[:, :, nt * ng:].reshape(R, T, nt, nb)
+        # util x price / 12 / 100, (R, T, type, 1)
+        scale = self.util[:, None, :, None] * (self.world.uplift / 1200.0)[None, :, None, None]
+        out = np.empty((R, T, N_GROUP_COLS))
+        out[:, :, 1:1 + ng] = (by_group * scale).sum(axis=2)
+        out[:, :, 1 + ng:1 + ng + nt] = (by_group.sum(axis=3) * scale[:, :, :, 0])
+        out[:, :, 1 + ng + nt:] = (by_band * scale).sum(axis=2)
+        out[:, :, 0] = out[:, :, 1 + ng:1 + ng + nt].sum(axis=2)
+        return out
 
     def release(self) -> None:
         """Drop the large arrays (the spend rows stay)."""
-        for name in ("world", "_raw", "_key_group", "_key_band", "_moved", "_assessed_now"):
+        self._spend = self.spend
+        for name in ("_closed", "world", "_raw", "_key_group", "_key_band", "_moved",
+                     "_assessed_now"):
             setattr(self, name, None)
