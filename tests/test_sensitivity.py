@@ -6,7 +6,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA
+from conftest import DATA, ROOT
 
 from sim.analysis import sensitivity
 from sim.analysis.sensitivity_design import DesignError, SensitivityDesign
@@ -201,3 +201,19 @@ def test_the_noise_share_compares_other_replicate_worlds_with_the_design(analyse
     assert row["design_variance"] == pytest.approx(design)
     assert row["noise_variance"] > 0                  # other worlds give other savings
     assert row["noise_share"] == pytest.approx(min(row["noise_variance"] / design, 1.0))
+
+
+def test_a_population_assumption_has_a_central_value_and_a_threshold_sweep():
+    """The synthetic population's assumptions are uncertain too (the DP points ratio)."""
+    from sim.analysis.sensitivity_eval import Evaluator, headline_policies
+    from sim.analysis.sensitivity_threshold import central_value
+    from sim.study.study_file import load_study
+
+    study = load_study(ROOT / "scenarios" / "default.toml")
+    ev = Evaluator.of(study, study.uncertainty,
+                      headline_policies(study, ["percentile+immediate"]), 1, 2012)
+    name = "synthetic_targets.points.pb_type_multiplier.direct_payment"
+    assert name in ev.uncertainty.names
+    assert central_value(ev, name) == 1.35
+    low, high = (ev.evaluate({name: x})[0, 0] for x in (1.1, 1.7))
+    assert low != high   # the rebuilt population and refitted calibrations change the savings

@@ -39,12 +39,9 @@ class Sweep:
 def central_value(ev: Evaluator, parameter: str) -> float:
     """The parameter's value with no doubt: its plain value, or 1 for a multiplier."""
     rec = next(p for p in ev.uncertainty.parameters if p.path == parameter)
-    if rec.varies == "multiplier":
-        return 1.0
-    node = ev.uncertainty.central
-    for part in parameter.split("."):
-        node = node[part]
-    return float(node)
+    # a record's own value (an overridden value is fixed, never uncertain); this also covers
+    # the synthetic population's assumptions, which are not in the model parameters
+    return 1.0 if rec.varies == "multiplier" else float(rec.value)
 
 
 def _bracket(xs: np.ndarray, g: np.ndarray, centre: float) -> tuple[int, int] | None:
