@@ -29,6 +29,7 @@ from sim.analysis.search_levers import candidate_calibration, candidate_transiti
 from sim.analysis.search_metrics import policy_metrics
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
+from sim.study.horizon import judged_horizon
 from sim.study.manifest import write_json_atomic
 from sim.study.montecarlo import RunSpec, iterate_chunks
 from sim.study.runner import new_results
@@ -51,14 +52,6 @@ def _fitted(study: Study, name: str, spec: dict[str, Any]) -> Any:
     return one.calibrations[name]
 
 
-def search_horizon(study: Study, year: str) -> str:
-    """The last month a search needs: the end of the judged year, or of the first year after
-    go-live (the EIA snapshot) if later.  Nothing after it changes the figures a search reads,
-    so candidates stop there (the confirmation runs the study's whole horizon)."""
-    last = max(m for m, f in enumerate(study.month_fy) if study.financial_years[f] == year)
-    return study.months[max(last, study.snapshot_months[0])]
-
-
 def stacked_study(search: Search, values: list[dict[str, Any]], names: list[str], *,
                   runs: int, seed: int) -> tuple[Study, dict[str, str]]:
     """The base study with these candidates as its policies (after the status quo and, when
@@ -68,7 +61,7 @@ def stacked_study(search: Search, values: list[dict[str, Any]], names: list[str]
     study = dataclasses.replace(
         base, spec=base.spec.model_copy(update={
             "runs": runs, "seed": seed, "chunk_size": runs, "reservoir_replicates": 0,
-            "horizon_end": search_horizon(base, search.year)}),
+            "horizon_end": judged_horizon(base, search.year)}),
         calibration_specs={}, calibrations={}, transitions={}, policies=[Policy("status_quo")])
     keys: dict[str, str] = {}
     failed: dict[str, str] = {}

@@ -30,6 +30,7 @@ from sim.atomic import atomic_path
 from sim.model.uncertainty import Uncertainty
 from sim.outputs import sensitivity_page
 from sim.outputs.sensitivity_figures import rank_column, save_tornados
+from sim.study.horizon import to_judged_year
 from sim.study.manifest import code_sha256, now, write_json_atomic
 from sim.study.montecarlo import Progress
 from sim.study.study_file import Study
@@ -75,6 +76,7 @@ def plan(study: Study, *, method: str = "sobol", samples: int = 32, replicates: 
     """Check the request (InputError naming what is wrong) and fix every seed."""
     seed = study.spec.seed if seed is None else seed
     uncertainty = study_uncertainty(study) if uncertainty is None else uncertainty
+    study = to_judged_year(study)   # nothing after the judged year changes an output
     design = SensitivityDesign(uncertainty.names, samples, method, seed)
     ev = Evaluator.of(study, uncertainty, headline_policies(study, policies), replicates, seed)
     return Plan(study, design, ev)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many, parallel_map
+from sim.model.uncertainty import TARGETS
 
 GRID = 9          # values on the support, both ends included
 XTOL = 1e-3       # root tolerance, as a share of the support's width
@@ -39,9 +40,14 @@ class Sweep:
 def central_value(ev: Evaluator, parameter: str) -> float:
     """The parameter's value with no doubt: its plain value, or 1 for a multiplier."""
     rec = next(p for p in ev.uncertainty.parameters if p.path == parameter)
-    # a record's own value (an overridden value is fixed, never uncertain); this also covers
-    # the synthetic population's assumptions, which are not in the model parameters
-    return 1.0 if rec.varies == "multiplier" else float(rec.value)
+    if rec.varies == "multiplier":
+        return 1.0
+    if parameter.startswith(TARGETS):   # the synthetic population's: not a model parameter
+        return float(rec.value)
+    node = ev.uncertainty.central
+    for part in parameter.split("."):
+        node = node[part]
+    return float(node)
 
 
 def _bracket(xs: np.ndarray, g: np.ndarray, centre: float) -> tuple[int, int] | None:
