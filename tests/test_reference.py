@@ -6,6 +6,7 @@ import pytest
 
 from sim.model.care_model import CareModel
 from sim.model.charging import annual_charges, slot_charges
+from sim.model.coupling import coupling_for
 from sim.model.draws import draw
 from sim.model.reference import ReferenceModel
 from sim.model.world import simulate
@@ -18,8 +19,10 @@ from sim.policy.transition import Transition
 T, GO_LIVE = 24, 9
 
 
-@pytest.fixture(scope="module")
-def setup(small_population, params):
+@pytest.fixture(scope="module", params=["exact", "coupled"])
+def setup(request, small_population, params):
+    """Every mechanism on the draws of `run` and on the coupled draws sensitivity analysis
+    uses (sim.model.coupling: another layout of the same law, read the same way)."""
     pop = small_population
     cals = {
         "ppp": make_calibration("price_per_point", target="savings", savings=50_000.0),
@@ -45,7 +48,8 @@ def setup(small_population, params):
                eligibility=Eligibility(("critical", "substantial", "moderate"),
                                        consistent_facs=True)),
     ]
-    draws = draw(pop, params, np.random.SeedSequence(2024), T)
+    coupling = coupling_for(pop, [params], T) if request.param == "coupled" else None
+    draws = draw(pop, params, np.random.SeedSequence(2024), T, coupling)
     return pop, params, draws, policies, cals
 
 
