@@ -206,7 +206,6 @@ def test_the_noise_share_compares_other_replicate_worlds_with_the_design(analyse
 def test_a_population_assumption_has_a_central_value_and_a_threshold_sweep():
     """The synthetic population's assumptions are uncertain too (the DP points ratio)."""
     from sim.analysis.sensitivity_eval import Evaluator, headline_policies
-    from sim.analysis.sensitivity_threshold import central_value
     from sim.study.study_file import load_study
 
     study = load_study(ROOT / "scenarios" / "default.toml")
@@ -214,6 +213,6 @@ def test_a_population_assumption_has_a_central_value_and_a_threshold_sweep():
                       headline_policies(study, ["percentile+immediate"]), 1, 2012)
     name = "synthetic_targets.points.pb_type_multiplier.direct_payment"
     assert name in ev.uncertainty.names
-    assert central_value(ev, name) == 1.35
+    assert ev.uncertainty.centre(name) == 1.35
     low, high = (ev.evaluate({name: x})[0, 0] for x in (1.1, 1.7))
     assert low != high   # the rebuilt population and refitted calibrations change the savings

@@ -84,8 +84,7 @@ class Evaluator:
             raise InputError(f"--replicates must be at least 1, got {replicates}")
         headline = copy.copy(study)
         headline.policies = policies
-        ends = [uncertainty.realise({p.path: p.distribution.support[k]
-                                     for p in uncertainty.parameters}) for k in (0, 1)]
+        ends = [uncertainty.realise(values) for values in uncertainty.support_ends()]
         spec = RunSpec(population=study.population, params=study.params, policies=policies,
                        calibrations=study.calibrations, n_months=study.n_months,
                        go_live=study.go_live, snapshots=study.snapshot_months, seed=seed,

@@ -15,7 +15,6 @@ import numpy as np
 from scipy.optimize import brentq
 
 from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many, parallel_map
-from sim.model.uncertainty import TARGETS
 
 GRID = 9          # values on the support, both ends included
 XTOL = 1e-3       # root tolerance, as a share of the support's width
@@ -35,19 +34,6 @@ class Sweep:
 
     def __call__(self, x: float) -> float:
         return float(self.ev.evaluate({self.parameter: float(x)})[self.policy, SAVINGS])
-
-
-def central_value(ev: Evaluator, parameter: str) -> float:
-    """The parameter's value with no doubt: its plain value, or 1 for a multiplier."""
-    rec = next(p for p in ev.uncertainty.parameters if p.path == parameter)
-    if rec.varies == "multiplier":
-        return 1.0
-    if parameter.startswith(TARGETS):   # the synthetic population's: not a model parameter
-        return float(rec.value)
-    node = ev.uncertainty.central
-    for part in parameter.split("."):
-        node = node[part]
-    return float(node)
 
 
 def _bracket(xs: np.ndarray, g: np.ndarray, centre: float) -> tuple[int, int] | None:
@@ -72,7 +58,7 @@ def threshold(ev: Evaluator, policy: int, parameter: str, jobs: int = 1) -> dict
     sweep = Sweep(ev, policy, parameter)
     lo, hi = next(p.distribution.support for p in ev.uncertainty.parameters
                   if p.path == parameter)
-    centre = central_value(ev, parameter)
+    centre = ev.uncertainty.centre(parameter)
     xs = np.linspace(lo, hi, GRID)
     grid = evaluate_many(ev, [{parameter: float(x)} for x in (*xs, centre)], jobs)
     ys, at_centre = grid[:-1, policy, SAVINGS], float(grid[-1, policy, SAVINGS])

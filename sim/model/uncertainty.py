@@ -81,9 +81,25 @@ class Uncertainty:
         """Whether these values rebuild the synthetic population (never without targets)."""
         if self.targets is None:
             return False
-        by_path = {p.path: p for p in self.parameters}
-        return any(values[path] != _centre(by_path[path]) for path in values
+        return any(values[path] != self.centre(path) for path in values
                    if path.startswith(TARGETS) or path in BANDING)
+
+    def centre(self, path: str) -> float:
+        """The value a fixed run uses: 1 for a multiplier, else the parameter's value (after
+        the study's overrides) or the synthetic population's assumption."""
+        rec = next(p for p in self.parameters if p.path == path)
+        if rec.varies == "multiplier":
+            return 1.0
+        if path.startswith(TARGETS):
+            return float(rec.value)
+        node = self.central
+        for part in path.split("."):
+            node = node[part]
+        return float(node)
+
+    def support_ends(self) -> list[dict[str, float]]:
+        """Every uncertain parameter at the low end of its support, then at the high end."""
+        return [{p.path: p.distribution.support[k] for p in self.parameters} for k in (0, 1)]
 
     def _applied(self, central: dict[str, Any], values: Mapping[str, float],
                  prefix: str) -> dict[str, Any]:
@@ -121,13 +137,8 @@ class Uncertainty:
                     raise ParameterError(f"{self.where}: {path}: the distribution's support "
                                          f"[{lo:g}, {hi:g}] leaves the parameter's valid range: "
                                          f"{exc}") from None
-        for k in (0, 1):
-            self.realise({path: ends[path][k] for path in ends})
-
-
-def _centre(rec: LeafRecord) -> float:
-    """The value a fixed run uses: the record's own, or a multiplier of 1."""
-    return 1.0 if rec.varies == "multiplier" else rec.value
+        for values in self.support_ends():
+            self.realise(values)
 
 
 def _scaled(value: Any, factor: float) -> Any:
