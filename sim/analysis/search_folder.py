@@ -8,9 +8,7 @@ results folder, report included).
 """
 from __future__ import annotations
 
-import fnmatch
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -34,26 +32,9 @@ def identity(search: Search) -> dict[str, Any]:
             "code": code_sha256()}
 
 
-def _ours(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
 def foreign_entries(folder: Path) -> list[str]:
     """Entries a search would not have written."""
-    bad = []
-    for entry in sorted(folder.iterdir()):
-        if entry.is_symlink():
-            bad.append(entry.name)
-        elif entry.is_dir() and entry.name == CONFIRM:
-            bad += [f"{CONFIRM}/{e}" for e in run_folder.foreign_entries(entry)]
-        elif entry.is_dir():
-            inner = FOLDERS.get(entry.name)
-            bad += [entry.name + "/"] if inner is None else [
-                f"{entry.name}/{e.name}" for e in sorted(entry.iterdir())
-                if e.is_symlink() or not e.is_file() or not _ours(e.name, inner)]
-        elif not _ours(entry.name, FILES):
-            bad.append(entry.name)
-    return bad
+    return run_folder.foreign_entries(folder, FILES, FOLDERS, runs=(CONFIRM,))
 
 
 def claim(folder: Path, *, overwrite: bool, resume: bool) -> None:
@@ -97,8 +78,6 @@ def prepare(folder: Path, search: Search, *, resume: bool) -> None:
                                             "resume (use --overwrite to run it again)")
         run_folder.remove_temporaries(folder)
         return
-    for entry in folder.iterdir():
-        if entry.name != run_folder.LOCK:
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    run_folder.clear(folder)
     run_folder.mark(folder)
     write_json_atomic(folder / IDENTITY, identity(search))

@@ -38,20 +38,27 @@ def _matches(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def foreign_entries(folder: Path) -> list[str]:
-    """Entries of `folder` that a run of this tool would not have written."""
+def foreign_entries(folder: Path, files: tuple[str, ...] = OUR_FILES,
+                    folders: dict[str, tuple[str, ...]] | None = None,
+                    runs: tuple[str, ...] = ()) -> list[str]:
+    """Entries of `folder` that this tool would not have written: top-level `files`,
+    `folders` with their contents (default: a run's), and `runs`, sub-folders holding a run
+    of their own (an options search's confirmation)."""
+    folders = OUR_FOLDERS if folders is None else folders
     bad = []
     for entry in sorted(folder.iterdir()):
         if entry.is_symlink():
             bad.append(entry.name)
+        elif entry.is_dir() and entry.name in runs:
+            bad += [f"{entry.name}/{e}" for e in foreign_entries(entry)]
         elif entry.is_dir():
-            inner = OUR_FOLDERS.get(entry.name)
+            inner = folders.get(entry.name)
             if inner is None:
                 bad.append(entry.name + "/")
             else:
                 bad += [f"{entry.name}/{e.name}" for e in sorted(entry.iterdir())
                         if e.is_symlink() or not e.is_file() or not _matches(e.name, inner)]
-        elif not _matches(entry.name, OUR_FILES):
+        elif not _matches(entry.name, files):
             bad.append(entry.name)
     return bad
 
