@@ -69,14 +69,9 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    help="study file (TOML); default: the shipped scenarios/default.toml")
     r.add_argument("--runs", type=int, help="number of replicates (default: the study's 'runs')")
     r.add_argument("--seed", type=int, help="master seed (default: the study's 'seed')")
-    r.add_argument("--jobs", type=int, help="parallel worker processes on this machine (default "
-                   f"and most: all cores, {os.cpu_count()} here); results do not depend on it")
-    r.add_argument("--out", help="results folder (default: results/<study name>)")
+    _folder_options(r, "results/<study name>")
     r.add_argument("--resume", action="store_true",
                    help="continue an interrupted run in --out from its completed checkpoints")
-    r.add_argument("--overwrite", action="store_true",
-                   help="replace an existing results folder written by run-sim (any other "
-                   "folder is refused)")
     r.add_argument("--backend", choices=("loky", "dask"), default="loky",
                    help="loky: processes on this machine; dask: a Dask cluster (pip install "
                    ".[dask]) at --scheduler")
@@ -88,7 +83,17 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    help="probabilistic run: each replicate draws the uncertain parameters from "
                    "their distributions (parameters.toml); target.csv then shows events only "
                    "and events plus assumptions (study key: uncertainty = true)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _folder_options(p: argparse.ArgumentParser, default_out: str) -> None:
+    """--jobs, --out, --overwrite and --quiet: the same for every command writing a folder."""
+    p.add_argument("--jobs", type=int, help="parallel worker processes on this machine (default "
+                   f"and most: all cores, {os.cpu_count()} here); results do not depend on it")
+    p.add_argument("--out", help=f"output folder (default: {default_out})")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing folder written by run-sim (any other folder is "
+                   "refused)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def _search_parser(sub: argparse._SubParsersAction) -> None:
@@ -104,14 +109,10 @@ def _search_parser(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--trials", type=int, help="candidates to try (default: the file's 'trials')")
     s.add_argument("--runs", type=int, help="replicates per candidate (default: the file's "
                    "'runs'); the confirmation uses the file's 'confirm_runs'")
-    s.add_argument("--jobs", type=int, help="parallel worker processes (default: all cores); "
-                   "results do not depend on it")
-    s.add_argument("--out", help="results folder (default: results/<search name>)")
+    _folder_options(s, "results/<search name>")
     s.add_argument("--resume", action="store_true",
                    help="continue an interrupted search in --out from its finished generations")
-    s.add_argument("--overwrite", action="store_true",
-                   help="replace an existing search folder written by run-sim")
-    s.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
 
 def _sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     a = sub.add_parser("sensitivity", help="which assumptions the headline results depend on "
@@ -130,14 +131,9 @@ def _sensitivity_parser(sub: argparse._SubParsersAction) -> None:
                    "fewer leave much of the savings' variance to chance, see noise.csv)")
     a.add_argument("--policies", help="comma-separated policies to analyse (default: the "
                    "recommended calibration with every transition)")
-    a.add_argument("--jobs", type=int, help="parallel worker processes (default: all cores); "
-                   "results do not depend on it")
     a.add_argument("--seed", type=int, help="seed of the design and the worlds (default: the "
                    "study's)")
-    a.add_argument("--out", help="output folder (default: results/<study name>-sensitivity)")
-    a.add_argument("--overwrite", action="store_true",
-                   help="replace an existing output folder written by run-sim")
-    a.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _folder_options(a, "results/<study name>-sensitivity")
 
 
 def _terminate(_signum: int, _frame: object) -> None:
