@@ -82,3 +82,17 @@ def pytest_sessionfinish(session, exitstatus):
     if left:
         print("\nprocesses left behind by the tests:\n  " + "\n  ".join(left), file=sys.stderr)
         session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Size rules (marker `size`) counted apart from behaviour tests, so a red run says which."""
+    counts = {"size": [0, 0], "behaviour": [0, 0]}
+    for outcome, col in (("passed", 0), ("failed", 1)):
+        for rep in terminalreporter.stats.get(outcome, []):
+            if rep.when == "call" or outcome == "failed":
+                kind = "size" if "size" in rep.keywords else "behaviour"
+                counts[kind][col] += 1
+    size, beh = counts["size"], counts["behaviour"]
+    if size[0] + size[1]:
+        terminalreporter.write_line(f"behaviour tests: {beh[0]} passed, {beh[1]} failed; "
+                                    f"size rules: {size[0]} passed, {size[1]} failed")
