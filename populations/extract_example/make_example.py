@@ -136,6 +136,8 @@ def events(pop, m, rng) -> pd.DataFrame:
             on &= ~hit
         out += [(j, t, "REVIEW") for j in np.flatnonzero(on & (rng.random(n) < review))]
         out += [(j, t, "ASSESS") for j in np.flatnonzero(start == t) if t > 0]
+    # people open at the window's start: their last review before it says so
+    out += [(j, -int(rng.integers(1, 13)), "REVIEW") for j in np.flatnonzero(start == 0)]
     return _event_rows(out, pop, pick, age0, months, m, rng)
 
 
