@@ -97,3 +97,29 @@ def _row_reasons(frame: pd.DataFrame):
     from collections import Counter
 
     return Counter(frame.loc[frame["reason"] != "", "reason"].to_numpy())
+
+
+@dataclass
+class Rates:
+    table: pd.DataFrame          # every estimate with its 95% interval
+    overlay: str                 # the parameter overlay (TOML text)
+    rows_dropped: dict
+
+
+def estimate_rates(path: str | Path, m: Mapping) -> Rates:
+    """The council's rates from its event history (the mapping's [events])."""
+    from sim.inputs.extract.events import at_risk, check_event_columns
+    from sim.inputs.extract.rates import estimates, overlay_text, review_rate, table
+
+    path = Path(path)
+    if m.events is None:
+        raise MappingError([f"{m.source}: no [events] table: map the event history's columns "
+                            "to read an events file"])
+    df = read_table(path)
+    problems = check_event_columns([str(c) for c in df.columns], m, str(path))
+    if problems:
+        raise MappingError(problems)
+    risk = at_risk(df, m, str(path))
+    ests, reviews = estimates(risk, m.events.min_events), review_rate(risk)
+    return Rates(table(ests, reviews), overlay_text(risk, ests, reviews, path.name),
+                 dict(risk.rows_dropped))
