@@ -186,3 +186,22 @@ def test_population_columns_are_the_schema_only(example, tmp_path):
 
     write_population(example.population, tmp_path / "p.csv")
     assert list(pd.read_csv(tmp_path / "p.csv").columns) == list(COLUMNS)
+
+
+def test_quality_report_shows_the_figures_and_escapes_codes(example, tmp_path):
+    """quality.html: summary, drops by reason, unmapped codes (escaped: a code is data, not
+    markup) and the extract beside the published figures, in the study report's style."""
+    from sim.outputs.quality_page import render_quality
+    from sim.outputs.style import CSS
+
+    rows = [{"Client ID": "A1", "Ethnicity": "<script>alert(1)</script>"},
+            {"Client ID": "B2"}]
+    dirty = import_extract(_small_extract(tmp_path, rows), load_mapping(MAPPING), SALT, EXPECTED)
+    page = render_quality(dirty.quality)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    page = render_quality(example.quality, "made up")
+    assert CSS in page
+    for text in ("Rows and people dropped", "unmapped ethnicity code", "rows disagree on sex",
+                 "Codes with no translation", "Monthly", "The extract beside the published",
+                 "March 2012 report, 4.6", "3,136", "2,111", "NHS Number", "made up"):
+        assert text in page, text

@@ -120,7 +120,9 @@ def review_rate(risk: AtRisk) -> tuple[float, float, float, float]:
 
 
 def estimates(risk: AtRisk, min_events: int) -> list[Estimate]:
-    return [estimate(risk, o, min_events) for o in EXITS]
+    """Every exit kind with at least min_events events (the others keep the base file's)."""
+    return [estimate(risk, o, min_events) for o in EXITS
+            if int((risk.left == o).sum()) >= min_events]
 
 
 def table(ests: list[Estimate], reviews: tuple[float, float, float, float]) -> pd.DataFrame:
