@@ -65,7 +65,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     rates = estimate_rates(args.events, mapping) if args.events else None
     quality = imported.quality
     if rates is not None:
-        quality.rates = rates.table
+        quality.rates, quality.events_dropped = rates.table, rates.rows_dropped
     page = render_quality(quality, mapping.extract.description if mapping.extract.synthetic
                           else "")
     write_population(imported.population, out)

@@ -79,6 +79,7 @@ def test_planted_identifiers_reach_no_output(tmp_path, monkeypatch):
     leaks = [(p.name, s) for p in files for t in _texts(p) for s in secrets
              if s.encode("utf-8") in t]
     assert not leaks, leaks[:10]
+    assert "Event history rows left out: none" in (tmp_path / "pop.quality.html").read_text()
     ids = pd.read_csv(pop)["id"]
     assert ids.str.fullmatch(r"H[0-9a-f]{16}").all() and ids.is_unique
 

@@ -115,4 +115,8 @@ def _rates(q: Quality) -> str:
              "intervals; written as a parameter overlay a study can name."),
         table(shown, "Estimated rates and their 95% intervals",
               kinds={"estimate": TEXT, "low_95": TEXT, "high_95": TEXT, "events": COUNT}),
+        note("Event history rows left out: " + ("; ".join(
+            f"{k} ({v:,})" for k, v in q.events_dropped.items()) or "none") + ". A client "
+             "group whose multiplier is exactly 1 with the interval 1 to 1 had too few events "
+             "and is pooled with older people."),
     ])

@@ -40,6 +40,7 @@ class Quality:
     aggregates: pd.DataFrame = field(default_factory=pd.DataFrame)
     published: pd.DataFrame = field(default_factory=pd.DataFrame)
     rates: pd.DataFrame | None = None               # the event history's estimates
+    events_dropped: dict = field(default_factory=dict)   # event rows (or people) left out
 
     def summary(self) -> list[tuple[str, object]]:
         """The headline figures, in the order the report and the command line show them."""
