@@ -7,6 +7,7 @@ them.  Everything is computed before anything is written; each file is written a
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from pathlib import Path
 
 from sim.atomic import atomic_path
@@ -68,12 +69,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         quality.rates, quality.events_dropped = rates.table, rates.rows_dropped
     page = render_quality(quality, mapping.extract.description if mapping.extract.synthetic
                           else "")
-    write_population(imported.population, out)
-    with atomic_path(paths["report"]) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    if rates is not None:
-        with atomic_path(paths["rates"]) as tmp:
-            tmp.write_text(rates.overlay, encoding="utf-8")
+    texts = {"report": page, **({"rates": rates.overlay} if rates is not None else {})}
+    with ExitStack() as stack:  # every file renamed into place only once all are written
+        for kind, text in texts.items():
+            stack.enter_context(atomic_path(paths[kind])).write_text(text, encoding="utf-8")
+        write_population(imported.population, out)
     _print(quality, paths)
     return 0
 

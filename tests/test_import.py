@@ -205,3 +205,18 @@ def test_quality_report_shows_the_figures_and_escapes_codes(example, tmp_path):
                  "Codes with no translation", "Monthly", "The extract beside the published",
                  "March 2012 report, 4.6", "3,136", "2,111", "NHS Number", "made up"):
         assert text in page, text
+
+
+def test_a_failed_write_leaves_no_output_at_all(tmp_path, monkeypatch):
+    """The disk fails while the population is written: the report and the rates overlay,
+    already written, are not put in place either (exit 3, the folder as it was)."""
+    import sim.inputs.population as population_module
+
+    def fail(*_args, **_kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "pop.csv"))
+
+    monkeypatch.setenv("RAS_SIM_SALT", SALT.decode())
+    monkeypatch.setattr(population_module, "write_population", fail)
+    assert main(["import", str(EXTRACT), "--mapping", str(MAPPING), "--out",
+                 str(tmp_path / "pop.csv"), "--events", str(EVENTS)]) == 3
+    assert list(tmp_path.iterdir()) == []
