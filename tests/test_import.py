@@ -208,15 +208,19 @@ def test_quality_report_shows_the_figures_and_escapes_codes(example, tmp_path):
 
 
 def test_a_failed_write_leaves_no_output_at_all(tmp_path, monkeypatch):
-    """The disk fails while the population is written: the report and the rates overlay,
-    already written, are not put in place either (exit 3, the folder as it was)."""
-    import sim.inputs.population as population_module
+    """The disk fails while the rates overlay is written: the population and the report are
+    not put in place either (exit 3, the folder as it was)."""
+    from pathlib import Path
 
-    def fail(*_args, **_kwargs):
-        raise OSError(28, "No space left on device", str(tmp_path / "pop.csv"))
+    write_text = Path.write_text
+
+    def failing(self, *args, **kwargs):
+        if ".rates.toml" in self.name:
+            raise OSError(28, "No space left on device", str(self))
+        return write_text(self, *args, **kwargs)
 
     monkeypatch.setenv("RAS_SIM_SALT", SALT.decode())
-    monkeypatch.setattr(population_module, "write_population", fail)
+    monkeypatch.setattr(Path, "write_text", failing)
     assert main(["import", str(EXTRACT), "--mapping", str(MAPPING), "--out",
                  str(tmp_path / "pop.csv"), "--events", str(EVENTS)]) == 3
     assert list(tmp_path.iterdir()) == []
