@@ -224,3 +224,15 @@ def test_a_failed_write_leaves_no_output_at_all(tmp_path, monkeypatch):
     assert main(["import", str(EXTRACT), "--mapping", str(MAPPING), "--out",
                  str(tmp_path / "pop.csv"), "--events", str(EVENTS)]) == 3
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_shipped_example_is_what_its_script_writes(tmp_path):
+    """make_example.py is deterministic and the shipped extract and events are its output
+    (so they can be rebuilt, and a change to the synthetic population shows here)."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(EXAMPLE / "make_example.py"), str(tmp_path)],
+                   check=True, capture_output=True)
+    for name in ("extract.csv", "events.csv"):
+        assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name

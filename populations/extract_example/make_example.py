@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Write the example case-management extract and event history from the synthetic population.
 
-    python populations/extract_example/make_example.py      (from the repository root)
+    python populations/extract_example/make_example.py [OUT_DIR]   (default: beside this file)
 
 extract.csv: the shipped synthetic population (populations/bnes_2012_synthetic.csv) as a
 case-management system keeps it: one row per service (a mixed budget is a cash payment and
@@ -27,8 +27,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from sim.inputs.categories import AGE_BAND_EDGES, CLIENT_GROUP, ETHNICITY, FACS_BAND  # noqa: E402
-from sim.inputs.categories import PB_TYPE, SEX  # noqa: E402
+from sim.inputs.categories import AGE_BAND_EDGES, CLIENT_GROUP  # noqa: E402
 from sim.inputs.extract.mapping import load_mapping  # noqa: E402
 from sim.inputs.population import load_population  # noqa: E402
 from sim.model.params import hazard_table, load_parameters, monthly_hazard  # noqa: E402
@@ -156,16 +155,14 @@ def _event_rows(out, pop, pick, age0, months, m, rng) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
     pop = load_population(DEFAULT_POPULATION)
     m = load_mapping(HERE / "mapping.toml")
     rng = np.random.default_rng(SEED)
-    extract(pop, m, rng).to_csv(HERE / "extract.csv", index=False)
-    events(pop, m, rng).to_csv(HERE / "events.csv", index=False)
-    print(f"wrote {HERE / 'extract.csv'} and {HERE / 'events.csv'}")
+    extract(pop, m, rng).to_csv(out / "extract.csv", index=False)
+    events(pop, m, rng).to_csv(out / "events.csv", index=False)
+    print(f"wrote {out / 'extract.csv'} and {out / 'events.csv'}")
 
-
-assert {len(SEX), len(ETHNICITY), len(FACS_BAND), len(PB_TYPE)}  # the codes the mapping covers
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
