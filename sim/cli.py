@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sim import __version__
 from sim.errors import EnvironmentFailure, InputError
+from sim.cli_import import add_parser as add_import_parser
+from sim.cli_import import cmd_import
 from sim.paths import DEFAULT_POPULATION, DEFAULT_STUDY
 
 EXIT_BAD_INPUT = 2
@@ -33,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
         "  run-sim run scenarios/default.toml --runs 1000 --jobs 2\n"
         "  run-sim validate populations/bnes_2012_synthetic.csv\n"
         "  run-sim report results/default\n"
-        "  run-sim search scenarios/search_default.toml --jobs 2\n\n"
+        "  run-sim search scenarios/search_default.toml --jobs 2\n"
+        "  run-sim import EXTRACT.csv --mapping MAP.toml --out POP.csv\n\n"
         "Exit status: 0 done, 2 bad input (nothing written), 3 environment failure (disk, "
         "permissions, network), 130 interrupted (rerun with --resume).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -43,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     _run_parser(sub)
     _search_parser(sub)
     _sensitivity_parser(sub)
+    add_import_parser(sub)
     v = sub.add_parser("validate", help="check a population file (.csv/.xlsx), a study or a "
                        "search (.toml)",
                        description="Check an input file and say what is wrong, without running.")
@@ -378,7 +382,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "report": cmd_report,
-            "synthesize": cmd_synthesize, "search": cmd_search, "sensitivity": cmd_sensitivity}
+            "synthesize": cmd_synthesize, "search": cmd_search, "sensitivity": cmd_sensitivity,
+            "import": cmd_import}
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ def _layer(module: str) -> str:
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in LAYERS:
         return parts[1]
+    if len(parts) > 1 and parts[1].startswith("cli_"):  # a command's own module (cli_import)
+        return "cli"
     return "foundation"
 
 

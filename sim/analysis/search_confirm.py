@@ -128,6 +128,7 @@ def _study_tables(search: Search, folder: Path, pairs: list[list[str]]) -> dict[
                "description": f"Confirmation of the options search '{search.spec.name}' on fresh "
                               "seeds, with the reference options",
                "population": rel(st.spec.population), "parameters": rel(st.spec.parameters),
+               "parameter_overlays": [rel(o) for o in st.spec.parameter_overlays],
                "calibrations_file": "calibrations.toml", "transitions_file": "transitions.toml",
                "runs": search.spec.confirm_runs, "seed": search.confirm_seed, "policies": pairs}
     for key in ("calibrations", "transitions"):

@@ -23,7 +23,8 @@ from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.distributions import Distribution, parse_distribution
 
-STATUSES = ("seed", "published", "assumption", "calibrated")
+# "estimated": fitted to the council's own records (an overlay written by `run-sim import`)
+STATUSES = ("seed", "published", "assumption", "calibrated", "estimated")
 RECORD_KEYS = ("value", "unit", "status", "source", "distribution", "varies")
 
 
@@ -115,3 +116,23 @@ def split_records(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, LeafRe
     """Plain values for validation, and the records by dotted path."""
     records: dict[str, LeafRecord] = {}
     return _walk(raw, "", None, records), records
+
+
+def overlay(base: dict[str, Any], over: dict[str, Any], where: str, prefix: str = "") -> dict[str, Any]:
+    """base with each leaf of `over` put in place (a record or plain value replaces the base's
+    leaf whole); every key must name one of base's, so a typo is refused with a hint."""
+    out = dict(base)
+    for key, value in over.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if key not in base:
+            raise RecordError(f"{where}: key '{path}' names no parameter"
+                              f"{nearest(key, [k for k in base if k != 'source'])}")
+        leaf = not isinstance(value, dict) or "value" in value
+        if not leaf and isinstance(base[key], dict) and "value" not in base[key]:
+            out[key] = overlay(base[key], value, where, path)
+        elif leaf and not (isinstance(base[key], dict) and "value" not in base[key]):
+            out[key] = value
+        else:
+            raise RecordError(f"{where}: key '{path}' is a {'section' if leaf else 'parameter'} "
+                              f"in the parameter file, not a {'parameter' if leaf else 'section'}")
+    return out

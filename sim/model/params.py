@@ -7,6 +7,7 @@ file and the key and suggest the nearest valid key.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,7 @@ from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.calendar import Month, month_index
 from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, PB_TYPE
-from sim.inputs.param_records import LeafRecord, RecordError, split_records
+from sim.inputs.param_records import LeafRecord, RecordError, overlay, split_records
 from sim.inputs.text import PlainText, quoted
 from sim.inputs.toml_file import TomlFileError, read_toml
 from sim.inputs.validation_errors import SHOW_KEY, explain
@@ -285,16 +286,21 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], where: str) 
 
 
 def read_parameters(
-    path: str | Path | None = None, overrides: dict[str, Any] | None = None, where: str = ""
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None, where: str = "",
+    overlays: Sequence[str | Path] = (),
 ) -> tuple[dict[str, Any], dict[str, LeafRecord]]:
-    """The plain values (records unwrapped, overrides applied) and the leaf records."""
+    """The plain values (records unwrapped, overlays then overrides applied) and the leaf
+    records.  An overlay is a parameter file holding only some records (e.g. rates estimated
+    from a council's own history, `run-sim import --events`); its records replace the base's."""
     path = Path(path) if path else DEFAULT_PARAMETERS
     try:
         raw, _ = read_toml(path, "parameter file")
+        for extra in overlays:
+            raw = overlay(raw, read_toml(extra, "parameter overlay")[0], str(extra))
         raw, records = split_records(raw)
     except (TomlFileError, InputError) as exc:
-        raise ParameterError(f"{path}: {exc}" if isinstance(exc, RecordError) else str(exc)) \
-            from None
+        raise ParameterError(f"{path}: {exc}" if isinstance(exc, RecordError) and not overlays
+                             else str(exc)) from None
     raw.setdefault("source", str(path))
     if overrides:
         raw = apply_overrides(raw, overrides, where or str(path))
@@ -309,10 +315,11 @@ def validated(raw: dict[str, Any], where: str) -> Parameters:
 
 
 def load_parameters(
-    path: str | Path | None = None, overrides: dict[str, Any] | None = None, where: str = ""
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None, where: str = "",
+    overlays: Sequence[str | Path] = (),
 ) -> Parameters:
-    """Load, override and validate the model parameters."""
-    raw, _ = read_parameters(path, overrides, where)
+    """Load, overlay, override and validate the model parameters."""
+    raw, _ = read_parameters(path, overrides, where, overlays)
     return validated(raw, where or str(path or DEFAULT_PARAMETERS))
 
 

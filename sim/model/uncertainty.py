@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,12 +151,12 @@ def _scaled(value: Any, factor: float) -> Any:
 
 def load_uncertainty(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
                      where: str = "", targets: str | Path | None = None,
-                     check: bool = True) -> Uncertainty:
+                     check: bool = True, overlays: Sequence[str | Path] = ()) -> Uncertainty:
     """The uncertain parameters of a parameter file, overridden values fixed, and with
     `targets` those of the synthetic population's targets file; with `check`, support
     checked (ParameterError naming the parameter otherwise)."""
     overrides = dict(overrides or {})
-    central, records = read_parameters(path, overrides, where)
+    central, records = read_parameters(path, overrides, where, overlays)
     where = where or str(path or DEFAULT_PARAMETERS)
     validated(central, where)
     chosen = tuple(r for r in records.values() if r.distribution is not None

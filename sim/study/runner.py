@@ -27,7 +27,9 @@ def identity(study: Study) -> dict[str, Any]:
     base = study.path.parent
     files = {"study file": study.path, "parameters file": base / study.spec.parameters,
              "calibrations file": base / study.spec.calibrations_file,
-             "transitions file": base / study.spec.transitions_file}
+             "transitions file": base / study.spec.transitions_file,
+             **{f"parameter overlay {i + 1}": base / o
+                for i, o in enumerate(study.spec.parameter_overlays)}}
     out = {"seed": study.spec.seed, "runs": study.spec.runs, "chunk_size": study.spec.chunk_size,
            "inputs": {**{k: file_sha256(v) for k, v in files.items()},
                       "population file": study.population.sha256},

@@ -43,6 +43,9 @@ class StudySection(BaseModel):
     description: str = ""
     population: str = "../populations/bnes_2012_synthetic.csv"
     parameters: str = "parameters.toml"
+    # parameter files holding only some records, applied in order over `parameters` (e.g. a
+    # council's own rates, written by `run-sim import --events`)
+    parameter_overlays: list[str] = []
     calibrations_file: str = "calibrations.toml"
     transitions_file: str = "transitions.toml"
     go_live: Month = "2013-01"
@@ -239,11 +242,20 @@ def _read_study_file(path: Path, runs: int | None, seed: int | None) -> tuple[St
     return sf, text
 
 
+def overlay_paths(path: Path, spec: StudySection) -> list[Path]:
+    """The study's parameter overlays (relative to the study file), each one checked to exist."""
+    out = [path.parent / o for o in spec.parameter_overlays]
+    for o, p in zip(spec.parameter_overlays, out):
+        if not p.is_file():
+            raise StudyError(f"{path}: key 'study.parameter_overlays': file not found: {p}")
+    return out
+
+
 def _parameters(path: Path, spec: StudySection, overrides: dict[str, Any]) -> Parameters:
     """The model parameters with the study's overrides; go-live and horizon checked against them."""
     try:
         params = load_parameters(path.parent / spec.parameters, overrides,
-                                 where=f"{path} [overrides]")
+                                 where=f"{path} [overrides]", overlays=overlay_paths(path, spec))
     except ParameterError as exc:
         raise StudyError(str(exc)) from None
     start = params.time.start
@@ -267,8 +279,9 @@ def _uncertainty(path: Path, spec: StudySection, overrides: dict[str, Any],
     try:
         unc = load_uncertainty(path.parent / spec.parameters, overrides, where,
                                targets=DEFAULT_TARGETS if shipped else None,
-                               check=spec.uncertainty)
-        records = read_parameters(path.parent / spec.parameters)[1]
+                               check=spec.uncertainty, overlays=overlay_paths(path, spec))
+        records = read_parameters(path.parent / spec.parameters,
+                                  overlays=overlay_paths(path, spec))[1]
         if shipped:
             records.update({TARGETS + k: r for k, r in read_targets(DEFAULT_TARGETS)[1].items()})
     except InputError as exc:
