@@ -140,8 +140,10 @@ def _characteristic(doc: DocxDocument, number: str, char: str, bands: pd.DataFra
                      "evidence of an impact; assess it from real records.")
     flagged = mine[mine["rating"].isin([ADVERSE, POSSIBLE])]
     for r in flagged.itertuples():
-        para.add_run(f" {r.group_label}: {r.rr_lose10:.2f} times as likely as everyone else to "
-                     f"lose more than 10% (95% interval {r.rr_lose10_lo:.2f}–"
+        para.add_run(f" {r.group_label}: {percent(r.share_lose_over10)} lose more than 10% of "
+                     f"their own budget in cash ({r.people_lose10:.0f} people and "
+                     f"{pounds(r.lost_gbp)} a year lost per future), {r.rr_lose10:.2f} times as "
+                     f"likely as everyone else (95% interval {r.rr_lose10_lo:.2f}–"
                      f"{r.rr_lose10_hi:.2f}), rated {r.rating}.")
     _table(doc, f"Evidence for {chosen}: budget change one year after go-live by "
            f"{TITLES[char].lower()}",
