@@ -92,7 +92,8 @@ def persons(n: int = 60) -> dict[str, np.ndarray]:
     change = np.where(np.arange(n) % 2 == 0, 0.9, 1.1)
     rec["after"] = np.broadcast_to(1000.0 * change, (S, len(POLICIES), n)).copy()
     rec["valid"] = np.ones((S, len(POLICIES), n), dtype=bool)
-    rec["pre_go_live"] = np.where(rec["cohort"] == 0, 1000.0, 0.0)   # flat prices: cash = real
+    rec["cohort"][:] = 0                           # everyone at go-live (new users have no
+    rec["pre_go_live"] = np.full(n, 1000.0)        # budget before it); flat prices: cash = real
     rec["price_ratio"] = np.ones(S)
     return rec
 

@@ -17,7 +17,7 @@ from sim.outputs.report import write_outputs
 from sim.outputs.roles import featured_policy
 
 TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizon.csv",
-          "winners_losers.csv", "admissions_by_group.csv", "disparity.csv", "summary.csv",
+          "winners_losers.csv", "new_users.csv", "admissions_by_group.csv", "disparity.csv", "summary.csv",
           "activity.csv", "users.csv", "redistribution.csv", "transitions.csv", "eligibility.csv",
           "charging.csv", "eia_net.csv")
 FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",

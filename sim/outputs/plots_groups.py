@@ -80,7 +80,7 @@ def change_by_group(res: StudyResults, policy: int) -> Figure:
                    showfliers=False, medianprops={"color": OKABE_ITO[5]})
         ax.set_yticks(range(1, len(keep) + 1), [cat.labels[g] for g in keep])
     axes[-1].xaxis.set_major_formatter(PERCENT)
-    axes[-1].set_xlabel("Change in own budget since just before go-live, in cash "
+    axes[-1].set_xlabel("Change in own budget since just before go-live, in cash\n"
                         "(negative = gets less)")
     fig.suptitle(wrap(f"Budget change by group one year after go-live: "
                       f"{txt(res.policies[policy]['name'])} (box: middle half, whiskers: 90%; "
