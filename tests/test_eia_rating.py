@@ -33,6 +33,14 @@ def test_a_relative_risk_resting_on_few_people_is_not_adverse():
     assert rate(3.0, 1.0, 4.0, rule, losers=2 * rule.min_people_losing, share=0.01) == POSSIBLE
 
 
+def test_nobody_losing_is_neutral_not_unrated():
+    """Under a cap nobody may lose more than the threshold: the relative risk is 0/0, and the
+    impact is neutral (not 'not rated', which reads as missing evidence)."""
+    rule = load_rule()
+    assert rate(np.nan, np.nan, np.nan, rule, losers=0.0, share=0.0) == NEUTRAL
+    assert rate(np.nan, np.nan, np.nan, rule, suppressed=True, losers=0.0) == "not rated"
+
+
 def test_many_people_losing_is_adverse_whatever_the_relative_risk():
     """A group where one in ten or more see a cash cut over the threshold is adversely
     affected even if everyone else fares the same (relative risk 1)."""

@@ -82,9 +82,12 @@ def load_rule(path: str | Path | None = None) -> RatingRule:
 def rate(rr: float, lo: float, hi: float, rule: RatingRule, suppressed: bool = False,
          losers: float = np.inf, share: float = 0.0) -> str:
     """One group's rating by the rule (NOT_RATED when suppressed or unknown): `losers` people
-    of the group (per future) lose more than the threshold, `share` of the group."""
-    if suppressed or not np.isfinite(rr):
+    of the group (per future) lose more than the threshold, `share` of the group.  Nobody
+    losing anywhere leaves no relative risk, and no adverse impact: NEUTRAL."""
+    if suppressed:
         return NOT_RATED
+    if not np.isfinite(rr):
+        return NEUTRAL if losers == 0 else NOT_RATED
     if np.isfinite(share) and share >= rule.adverse_share:
         return ADVERSE
     enough = losers >= rule.min_people_losing
