@@ -100,3 +100,15 @@ def test_real_attributes_are_still_rated(char):
     res = constructed()
     marked = rated(result_tables(res)["winners_losers"], load_rule(), {"ethnicity"})
     assert SYNTHETIC not in set(marked[marked["characteristic"] == char]["rating"])
+
+
+def test_the_summary_never_names_a_made_up_group_as_most_over_represented():
+    from sim.outputs.finance import target_table
+    from sim.outputs.summary import summary_table
+
+    res = constructed()
+    tables = result_tables(res)
+    assert "disability" in set(tables["summary"]["largest_rr_group"].str.split(":").str[0])
+    res.meta["population"] = {"synthetic": True, "synthetic_attributes": ["client_group"]}
+    summary = summary_table(res, target_table(res), tables["eia"])
+    assert not summary["largest_rr_group"].fillna("").str.startswith("disability").any()

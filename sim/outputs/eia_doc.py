@@ -63,8 +63,7 @@ def build(res: StudyResults, tables: dict[str, pd.DataFrame],
                    res.policies[i]["calibration"] == res.policies[chosen]["calibration"]]
     year = tables["target"][tables["target"]["financial_year"] == s.first_full_year]
     savings = year.set_index("policy")["savings_mean"]
-    synthetic = ((res.meta or {}).get("population") or {}).get("synthetic_attributes") or ()
-    bands = rated(tables["winners_losers"], rule, synthetic).merge(
+    bands = rated(tables["winners_losers"], rule, describe.synthetic_attributes(res)).merge(
         tables["eia"][["policy", "characteristic", "group", "mean_change_gbp",
                        "pct_change_of_mean"]],
         on=["policy", "characteristic", "group"], how="left")

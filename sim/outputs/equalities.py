@@ -221,11 +221,13 @@ def disparity_table(res: StudyResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def largest_disparity(eia: pd.DataFrame) -> pd.DataFrame:
+def largest_disparity(eia: pd.DataFrame, synthetic: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per policy, the protected-characteristic group most over-represented among people
-    losing more than the threshold of their own budget in cash."""
+    losing more than the threshold of their own budget in cash (groups of a `synthetic`
+    attribute left out: no evidence)."""
     cols = ["policy", f"largest_{RR}", "largest_rr_lo", "largest_rr_hi", "largest_rr_group"]
-    prot = eia[(eia["protected_characteristic"] != "") & ~eia["suppressed"]]
+    prot = eia[(eia["protected_characteristic"] != "") & ~eia["suppressed"]
+               & ~eia["characteristic"].isin(synthetic)]
     prot = prot.dropna(subset=[RR])
     if prot.empty:
         return pd.DataFrame(columns=cols)

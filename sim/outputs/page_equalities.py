@@ -87,7 +87,8 @@ def _policy_section(res: StudyResults, p: int, eia: pd.DataFrame, bands: pd.Data
     return "\n".join([
         f'<section class="eia-policy" id="eia-{describe.number(res, p)}">',
         f"<h3>Equalities: {esc(lab)}</h3>",
-        note(f"{describe.description(res, p)}. {_finding(mine)}"),
+        note(f"{describe.description(res, p)}. "
+             f"{_finding(mine, describe.synthetic_attributes(res))}"),
         _band_table(mine, f"Winners and losers by group: {lab}"),
         table(groups, f"Every group for {lab}: change in own budget since just before go-live "
               "(cash, and share losing >10% in real terms and against the status quo), relative "
@@ -112,7 +113,7 @@ def _admissions(admissions: pd.DataFrame, name: str, lab: str) -> str:
     ])
 
 
-def _finding(mine: pd.DataFrame) -> str:
+def _finding(mine: pd.DataFrame, synthetic: tuple[str, ...] = ()) -> str:
     everyone = mine[mine["characteristic"] == "all"]
     if everyone.empty or missing(everyone.iloc[0]["share_lose_over10"]):
         return ""
@@ -120,7 +121,8 @@ def _finding(mine: pd.DataFrame) -> str:
     out = (f"Of existing users, {_share(e, 'lose_over10')} see their own budget fall by more "
            f"than 10% in cash since just before go-live, {_share(e, 'within5')} stay within 5% "
            f"and {_share(e, 'gain_over10')} gain more than 10%.")
-    prot = mine[(mine["protected_characteristic"] != "") & ~mine["suppressed"]]
+    prot = mine[(mine["protected_characteristic"] != "") & ~mine["suppressed"]
+                & ~mine["characteristic"].isin(synthetic)]
     prot = prot.dropna(subset=["rr_lose10"])
     if len(prot):
         top = prot.loc[prot["rr_lose10"].idxmax()]

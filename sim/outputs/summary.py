@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.outputs.describe import synthetic_attributes
 from sim.outputs.equalities import largest_disparity
 from sim.outputs.roles import ras_policies
 from sim.outputs.settings import settings
@@ -17,7 +18,7 @@ def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) ->
     year = settings(res).first_full_year
     t = target[target["financial_year"] == year].set_index("policy")
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")
-    top = largest_disparity(eia).set_index("policy")
+    top = largest_disparity(eia, synthetic_attributes(res)).set_index("policy")
     rows = []
     for i in ras_policies(res):
         pol = res.policies[i]
