@@ -112,3 +112,17 @@ def test_the_summary_never_names_a_made_up_group_as_most_over_represented():
     res.meta["population"] = {"synthetic": True, "synthetic_attributes": ["client_group"]}
     summary = summary_table(res, target_table(res), tables["eia"])
     assert not summary["largest_rr_group"].fillna("").str.startswith("disability").any()
+
+
+def test_the_rule_file_and_the_tallies_share_one_loss_threshold(tmp_path):
+    import tomllib
+
+    from sim.inputs.categories import LOSS_THRESHOLD
+    from sim.outputs.eia_rating import RULE_FILE, RatingRuleError
+
+    assert tomllib.loads(RULE_FILE.read_text("utf-8"))["loss_threshold"] == LOSS_THRESHOLD
+    other = tmp_path / "rule.toml"
+    other.write_text(RULE_FILE.read_text("utf-8").replace("loss_threshold = 0.10",
+                                                          "loss_threshold = 0.15"), "utf-8")
+    with pytest.raises(RatingRuleError, match="'loss_threshold' is 0.15"):
+        load_rule(other)

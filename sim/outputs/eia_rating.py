@@ -76,6 +76,10 @@ def load_rule(path: str | Path | None = None) -> RatingRule:
         raise RatingRuleError(f"{path}: need 0 < positive_rr < 1 < adverse_rr")
     if rule.min_people_losing < 0 or not 0 < rule.adverse_share <= 1:
         raise RatingRuleError(f"{path}: need min_people_losing >= 0 and 0 < adverse_share <= 1")
+    if raw.get("loss_threshold", LOSS_THRESHOLD) != LOSS_THRESHOLD:
+        raise RatingRuleError(f"{path}: key 'loss_threshold' is {raw['loss_threshold']!r}, but the "
+                              f"model's tallies and bands are built at {LOSS_THRESHOLD:g} "
+                              "(sim/inputs/categories.py LOSS_THRESHOLD): change both together")
     return rule
 
 
