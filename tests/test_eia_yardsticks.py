@@ -125,7 +125,7 @@ def test_new_users_are_reported_apart_against_current_practice(results):
     new = new_users_table(results)
     row = _everyone(new[new["snapshot"] == "first_year"], "immediate")
     assert row["count"] > 100
-    assert row["mean_change_gbp"] == pytest.approx(row["mean_budget"]
+    assert row["mean_change_gbp_vs_practice"] == pytest.approx(row["mean_budget"]
                                                    - row["mean_budget_practice"])
     eia = eia_table(results)
     assert "cohort" not in set(eia["characteristic"])

@@ -84,6 +84,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_budget": ("mean budget under the option", GBP),
     "mean_budget_practice": ("mean budget current practice would give", GBP),
     "share_below_practice_over10": (">10% below what current practice would give", PCT),
+    "mean_change_gbp_vs_practice": ("change in the mean budget against current practice, "
+                                    "£ a year", GBP),
+    "pct_change_of_mean_vs_practice": ("change in the mean budget against current practice, %",
+                                       PCT),
     "rr_lose10": ("relative risk of losing >10% of own budget (cash)", RATIO),
     "rr_lose10_lo": ("RR >10%, low (95%)", RATIO), "rr_lose10_hi": ("RR >10%, high (95%)", RATIO),
     "share_admitted_status_quo": ("admitted to care, status quo", PCT),

@@ -190,8 +190,9 @@ def new_users_table(res: StudyResults, suppress: bool = True) -> pd.DataFrame:
                 row = {**_group_cols(pol, snapshot, char, code), "count": n / R,
                        "mean_budget": _ratio(t, "sum_after", "n"),
                        "mean_budget_practice": _ratio(t, "sum_before", "n"),
-                       "mean_change_gbp": _ratio(t, "sum_change", "n"),
-                       "pct_change_of_mean": _ratio(t, "sum_after", "sum_before") - 1.0,
+                       "mean_change_gbp_vs_practice": _ratio(t, "sum_change", "n"),
+                       "pct_change_of_mean_vs_practice": _ratio(t, "sum_after",
+                                                                "sum_before") - 1.0,
                        "share_below_practice_over10": _ratio(t, N_LOSE, "n")}
                 row["suppressed"] = bool(suppress and not row["count"] >= limit)
                 if row["suppressed"]:
