@@ -33,12 +33,13 @@ from sim.model.aggregates import (
     PCT_EDGES,
     SPEND_GROUPS,
     USER_CELLS,
+    YARDSTICKS,
     eia_groups,
 )
 from sim.study.results import StudyResults
 
 TEAMS = ('=HYPERLINK("http://x","click")', "<script>alert(1)</script>")
-R, F, T, S = 4, 2, 24, 2
+R, F, T, S, Y = 4, 2, 24, 2, len(YARDSTICKS)
 POLICIES = [
     {"name": "status_quo", "calibration": "status_quo", "transition": "none", "is_baseline": True,
      "recommended": False, "unprotected": False},
@@ -64,18 +65,20 @@ def _col(char: str, code: str) -> int:
 
 def _eia(eia_sum: np.ndarray, eia_rep: np.ndarray, p: int, j: int, n, lose,
          bands: np.ndarray | None = None) -> None:
-    """Per-replicate tallies of one group; eia_sum is their sum (both snapshots alike).
-    Bands of change: the losers lose more than 10%, a quarter gain 5-10%, the rest within 5%."""
+    """Per-replicate tallies of one group; eia_sum is their sum (both snapshots and every
+    yardstick alike).  Bands of change: the losers lose more than 10% (£100 each), a quarter
+    gain 5-10%, the rest within 5%."""
     n, lose = np.broadcast_to(np.asarray(n, float), (R,)), np.broadcast_to(np.asarray(lose, float), (R,))
     if bands is not None:
-        bands[:, :, p, j] = np.stack([lose, 0 * n, 0.75 * n - lose, 0.25 * n, 0 * n], axis=1)[:, None]
+        bands[:, :, p, :, j] = np.stack([lose, 0 * n, 0.75 * n - lose, 0.25 * n, 0 * n],
+                                        axis=1)[:, None, None]
     per = {"n": n, "sum_change": -100.0 * n, "sum_pct": -0.1 * n, "n_lose5": lose,
            "n_lose10": lose, "n_lose25": 0 * n, "n_gain": 0.25 * n, "sum_before": 1000.0 * n,
-           "sum_after": 900.0 * n, "sum_points": 10.0 * n}
+           "sum_after": 900.0 * n, "sum_points": 10.0 * n, "sum_lost": 100.0 * lose}
     for k, stat in enumerate(EIA_STATS):
-        eia_sum[:, p, j, k] = per[stat].sum()
+        eia_sum[:, p, :, j, k] = per[stat].sum()
     for k, stat in enumerate(EIA_REP_STATS):
-        eia_rep[:, :, p, j, k] = per[stat][:, None]
+        eia_rep[:, :, p, :, j, k] = per[stat][:, None, None]
 
 
 def persons(n: int = 60) -> dict[str, np.ndarray]:
@@ -89,6 +92,9 @@ def persons(n: int = 60) -> dict[str, np.ndarray]:
     change = np.where(np.arange(n) % 2 == 0, 0.9, 1.1)
     rec["after"] = np.broadcast_to(1000.0 * change, (S, len(POLICIES), n)).copy()
     rec["valid"] = np.ones((S, len(POLICIES), n), dtype=bool)
+    rec["cohort"][:] = 0                           # everyone at go-live (new users have no
+    rec["pre_go_live"] = np.full(n, 1000.0)        # budget before it); flat prices: cash = real
+    rec["price_ratio"] = np.ones(S)
     return rec
 
 
@@ -121,9 +127,9 @@ def constructed(with_persons: bool = False) -> StudyResults:
     res.users_fy = np.broadcast_to(cells * np.array([[1.0], [1.02]]), (R, P, F, len(cells))).copy()
     res.users_month_sum = np.broadcast_to(cells * R, (P, T, len(cells))).copy()
 
-    eia_sum = np.zeros((S, P, J, len(EIA_STATS)))
-    eia_rep = np.zeros((R, S, P, J, len(EIA_REP_STATS)))
-    bands = np.zeros((R, S, P, J, len(CHANGE_BAND)))
+    eia_sum = np.zeros((S, P, Y, J, len(EIA_STATS)))
+    eia_rep = np.zeros((R, S, P, Y, J, len(EIA_REP_STATS)))
+    bands = np.zeros((R, S, P, Y, J, len(CHANGE_BAND)))
     for p in (1, 2, 3):
         extra = np.array([15.0, 0, 0, 0]) if p == 1 else 0.0
         _eia(eia_sum, eia_rep, p, 0, 100, 34 + extra, bands)
@@ -137,11 +143,11 @@ def constructed(with_persons: bool = False) -> StudyResults:
         _eia(eia_sum, eia_rep, p, _col("team", TEAMS[1]), 95, 33, bands)
     res.eia_sum, res.eia_rep = eia_sum, eia_rep.astype(np.float32)
     res.eia_bands = bands.astype(np.float32)
-    hist = np.zeros((S, P, J, len(PCT_EDGES) + 1))
+    hist = np.zeros((S, P, Y, J, len(PCT_EDGES) + 1))
     ld = _col("client_group", "learning_disability")
-    hist[:, :, ld, 40] = 10   # [-2.5%, 0)
-    hist[:, :, ld, 41] = 30   # [0, 2.5%): median 1/3 of the way in
-    hist[:, :, 0, 1] = 5      # [-100%, -97.5%): median half way
+    hist[:, :, :, ld, 40] = 10   # [-2.5%, 0)
+    hist[:, :, :, ld, 41] = 30   # [0, 2.5%): median 1/3 of the way in
+    hist[:, :, :, 0, 1] = 5      # [-100%, -97.5%): median half way
     res.eia_hist = hist
     admit = np.zeros((R, S, P, J, len(ADMIT_STATS)), np.float32)
     for j, at_risk, admitted in ((0, 100, 10), (_col("client_group", "older_people"), 40, 1),

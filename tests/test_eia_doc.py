@@ -62,8 +62,9 @@ def test_disability_is_rated_adverse_with_the_evidence(doc):
     # learning disability: 30 of 60 lose more than 10%, everyone else 4 of 40: RR 5, every
     # replicate alike, so the whole interval (5-5) is above the threshold
     text = _text(doc)
-    assert "Impact rating for a+phased: adverse. Learning difficulties: 5.00 times as likely " \
-           "as everyone else to lose more than 10% (95% interval 5.00–5.00), rated adverse." in text
+    assert "Learning difficulties: 50% lose more than 10% of their own budget in cash (30 " \
+           "people and £3k a year lost per future), 5.00 times as likely as everyone else (95% " \
+           "interval 5.00–5.00), rated adverse." in text
     evidence = next(t for t in doc.tables if t.rows[0].cells[0].text == "Group"
                     and "Learning difficulties" in [r.cells[0].text for r in t.rows])
     ld = next(r for r in evidence.rows if r.cells[0].text == "Learning difficulties")
@@ -107,12 +108,14 @@ def test_the_rating_rule():
 
 def test_a_changed_threshold_changes_the_rating(tmp_path, monkeypatch):
     strict = tmp_path / "rule.toml"
-    strict.write_text('adverse_rr = 6.0\npositive_rr = 0.5\nsource = "a test"\n', encoding="utf-8")
+    strict.write_text('adverse_rr = 6.0\npositive_rr = 0.5\nmin_people_losing = 5.0\n'
+                      'adverse_share = 0.9\nsource = "a test"\n', encoding="utf-8")
     monkeypatch.setattr(eia_rating, "RULE_FILE", strict)
     res = constructed()
     doc = build(res, result_tables(res), {})
     assert "Impact rating for a+phased: neutral." in _text(doc)
     bad = tmp_path / "bad.toml"
-    bad.write_text('adverse_rr = 0.9\npositive_rr = 0.5\nsource = "x"\n', encoding="utf-8")
+    bad.write_text('adverse_rr = 0.9\npositive_rr = 0.5\nmin_people_losing = 5.0\n'
+                   'adverse_share = 0.9\nsource = "x"\n', encoding="utf-8")
     with pytest.raises(InputError, match="positive_rr < 1 < adverse_rr"):
         load_rule(bad)

@@ -8,7 +8,7 @@ from conftest import DATA
 from results_fixture import constructed
 
 from sim.inputs.categories import BUDGET_DECILE, FACS_BAND
-from sim.model.aggregates import ADMIT_STATS, EIA_STATS, eia_groups
+from sim.model.aggregates import ADMIT_STATS, EIA_STATS, YARDSTICKS, eia_groups
 from sim.model.reductions import cohort_codes, replicate_result
 from sim.outputs.equalities import admissions_table, eia_table, relative_risk
 from sim.study.montecarlo import RunSpec, build_model
@@ -44,12 +44,17 @@ def test_new_users_changes_are_counted(run):
     eia = replicate_result(model, 0, False, st.population.teams).raw["eia"]
     gain, pct = EIA_STATS.index("n_gain"), EIA_STATS.index("sum_pct")
     j_new, j_old = _col(st, "cohort", "new"), _col(st, "cohort", "existing")
+    new_y = YARDSTICKS.index("new_users")
     for s in range(2):
-        assert eia[s, 1, j_new, N] > 0
-        assert eia[s, 1, j_new, gain] == eia[s, 1, j_new, N]
-        assert eia[s, 1, j_new, pct] == pytest.approx(eia[s, 1, j_new, N])   # +100% each
-        assert eia[s, 1, j_old, gain] == 0
-        assert eia[s, 1, 0, N] == eia[s, 1, j_new, N] + eia[s, 1, j_old, N]
+        assert eia[s, 1, new_y, j_new, N] > 0
+        assert eia[s, 1, new_y, j_new, gain] == eia[s, 1, new_y, j_new, N]
+        assert eia[s, 1, new_y, j_new, pct] == pytest.approx(eia[s, 1, new_y, j_new, N])  # +100%
+        assert eia[s, 1, new_y, 0, N] == eia[s, 1, new_y, j_new, N]
+        for y in ("cash", "real", "status_quo"):    # never among people losing (or gaining)
+            k = YARDSTICKS.index(y)
+            assert eia[s, 1, k, j_new, N] == 0
+            assert eia[s, 1, k, 0, N] == eia[s, 1, k, j_old, N] > 0
+        assert eia[s, 1, YARDSTICKS.index("status_quo"), j_old, gain] == 0
 
 
 def test_an_admitted_person_is_an_admission_and_a_group_admitted_more_has_rr_above_one(run):
@@ -73,15 +78,20 @@ def test_an_admitted_person_is_an_admission_and_a_group_admitted_more_has_rr_abo
     assert rr > 1
 
 
-def test_admissions_table_gives_the_share_and_relative_risk_by_group():
+def test_admissions_table_gives_each_groups_change_against_its_own_status_quo_rate():
+    """Admissions in the EIA are change within a group: the option's rate over the same
+    group's rate under the status quo, never a group's rate over everyone else's (under which
+    a group admitted more under any policy, such as older people, looks affected)."""
     t = admissions_table(constructed())
     row = t[(t["policy"] == "a+phased") & (t["group"] == "learning_disability")
             & (t["snapshot"] == "horizon")].iloc[0]
     assert row["share_admitted_status_quo"] == pytest.approx(9 / 60)
     assert row["share_admitted"] == pytest.approx(10 / 60)
-    assert row["rr_admit"] == pytest.approx((10 / 60) / (2 / 40))
-    assert row["rr_admit_status_quo"] == pytest.approx((9 / 60) / (1 / 40))
-    assert row["rr_admit_lo"] == pytest.approx(row["rr_admit"])   # the same in every replicate
+    assert row["admit_ratio_vs_status_quo"] == pytest.approx(10 / 9)
+    assert (row["admit_ratio_vs_status_quo_lo"], row["admit_ratio_vs_status_quo_hi"]) == \
+        pytest.approx((10 / 9, 10 / 9))                  # the same in every replicate
+    assert row["extra_admissions"] == pytest.approx(1.0)
+    assert not [c for c in t.columns if c.startswith("rr_")]
     assert set(t["policy"]) == {"a+immediate", "a+phased", "=SUM(1,2)+b"}
 
 
@@ -98,11 +108,9 @@ def test_facs_band_and_budget_decile_rows_sum_to_the_population(run):
     res.fold_chunk(ChunkSummary.of([r], res.years))
     t = eia_table(res, suppress=False)
     everyone = t.loc[t["characteristic"] == "all", "count"].iloc[0]
-    for char, cat in (("facs_band", FACS_BAND), ("budget_decile", BUDGET_DECILE),
-                      ("cohort", None)):
+    for char, cat in (("facs_band", FACS_BAND), ("budget_decile", BUDGET_DECILE)):
         rows = t[t["characteristic"] == char]
-        if cat is not None:
-            assert list(rows["group"]) == list(cat.codes)
+        assert list(rows["group"]) == list(cat.codes)
         assert rows["count"].sum() == pytest.approx(everyone)
     _, _, codes = cohort_codes(model)
     existing = np.bincount(codes["budget_decile"][codes["cohort"] == 0], minlength=10)

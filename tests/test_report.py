@@ -17,7 +17,7 @@ from sim.outputs.report import write_outputs
 from sim.outputs.roles import featured_policy
 
 TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizon.csv",
-          "winners_losers.csv", "admissions_by_group.csv", "disparity.csv", "summary.csv",
+          "winners_losers.csv", "new_users.csv", "admissions_by_group.csv", "disparity.csv", "summary.csv",
           "activity.csv", "users.csv", "redistribution.csv", "transitions.csv", "eligibility.csv",
           "charging.csv", "eia_net.csv")
 FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",
@@ -86,7 +86,8 @@ def test_the_headline_names_the_options_meeting_the_target_with_their_chance(pag
     # Target £100 in 2013/14: only a+immediate (savings 150, 50, 120, 100) reaches it, 3 in 4.
     assert "1 of the 3 options meet the £100 savings target" in head
     assert "1. a+immediate: 75% chance, mean saving £105" in head
-    assert "38% of users, about 38 people, lose more than 10%" in head   # 151 of 400
+    assert ("38% of existing users, about 38 people, lose more than 10% of their own budget in "
+            "cash") in head   # 151 of 400
     assert ("The recommended option, 2. a+phased (One price per point; scenario 4: over two "
             "reviews), does not meet the target: 0% chance, mean saving £20") in head
     assert page.count("Signs: savings are status quo spend minus") == 1

@@ -183,7 +183,7 @@ def test_the_outputs_are_the_run_tables_numbers(analysed):
     save = savings(res)[:, :, res.financial_years.index(ev.year)]
     eia = eia_table(res)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
-    largest = largest_disparity(eia).set_index("policy")["largest_rr_lose"]
+    largest = largest_disparity(eia).set_index("policy")["largest_rr_lose10"]
     for k, name in enumerate(ev.policy_names):
         p = [pol["name"] for pol in res.policies].index(name)
         assert y[k, 0] == pytest.approx(save[:, p].mean())

@@ -11,7 +11,7 @@ from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
 
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
+SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "new_users",
           "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
           "charging", "eia_net", "assumptions", "run", "manifest", "columns")
 
@@ -42,7 +42,7 @@ def test_headings_are_readable_and_the_columns_sheet_maps_them_to_the_csv(workbo
     ("summary", "chance of meeting target", "0.0%"),
     ("summary", "mean savings", "£#,##0;-£#,##0"),
     ("eia", "people", "#,##0"),
-    ("eia", "relative risk of losing >5%", "0.00"),
+    ("eia", "relative risk of losing >10% of own budget (cash)", "0.00"),
     ("winners_losers", "lose more than 10%", "0.0%"),
     ("spend", "total spend, median", "£#,##0;-£#,##0"),
     ("spend", "community spend, mean", "£#,##0;-£#,##0"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.outputs.equalities import eia_table, largest_disparity, winners_losers_table
+from sim.outputs.equalities import eia_table, winners_losers_table
 from sim.outputs.finance import target_table
 from sim.study.results import StudyResults
 
@@ -44,14 +44,19 @@ METRICS: dict[str, Metric] = {
                                            "extra residential care cost (£)"),
     "admissions_vs_baseline": Metric("target", "admissions_vs_baseline",
                                      "extra admissions to residential care"),
-    "share_lose5": Metric("eia", "share_lose5", "share of people losing more than 5%"),
-    "share_lose10": Metric("eia", "share_lose10", "share of people losing more than 10%"),
-    "share_lose25": Metric("eia", "share_lose25", "share of people losing more than 25%"),
-    "share_gain": Metric("eia", "share_gain", "share of people gaining"),
-    "mean_change_pct": Metric("eia", "mean_change_pct", "mean budget change (%)"),
-    "largest_rr_lose": Metric("largest_rr_lose", "largest_rr_lose",
-                              "largest relative risk of losing more than 5% across the groups "
-                              "of the protected characteristics"),
+    "share_lose5": Metric("eia", "share_lose5", "share of existing users losing more than 5% "
+                          "of their own budget in cash since just before go-live"),
+    "share_lose10": Metric("eia", "share_lose10", "share of existing users losing more than "
+                           "10% of their own budget in cash since just before go-live"),
+    "share_lose25": Metric("eia", "share_lose25", "share of existing users losing more than "
+                           "25% of their own budget in cash since just before go-live"),
+    "share_lose10_vs_status_quo": Metric("eia", "share_lose10_vs_status_quo",
+                                         "share of existing users more than 10% below the "
+                                         "status quo's budget for them"),
+    "share_gain": Metric("eia", "share_gain", "share of existing users whose own budget rises "
+                         "in cash"),
+    "pct_change_of_mean": Metric("eia", "pct_change_of_mean", "change of existing users' mean "
+                                 "budget in cash since just before go-live (%)"),
     "largest_rr_lose10": Metric("largest_rr_lose10", "largest_rr_lose10",
                                 "largest relative risk of losing more than 10% across the groups "
                                 "of the protected characteristics (the EIA rating's measure)",
@@ -69,10 +74,6 @@ def _everyone(res: StudyResults) -> pd.DataFrame:
     return e[e["characteristic"] == "all"].set_index("policy")
 
 
-def _largest_rr_lose(res: StudyResults) -> pd.DataFrame:
-    return largest_disparity(eia_table(res)).set_index("policy")
-
-
 def _largest_rr_lose10(res: StudyResults) -> pd.DataFrame:
     """Per policy, the largest relative risk of losing more than 10% over the published
     (unsuppressed) groups of the protected characteristics."""
@@ -84,7 +85,6 @@ def _largest_rr_lose10(res: StudyResults) -> pd.DataFrame:
 
 _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "target": _target, "eia": lambda res, year: _everyone(res),
-    "largest_rr_lose": lambda res, year: _largest_rr_lose(res),
     "largest_rr_lose10": lambda res, year: _largest_rr_lose10(res),
 }
 

@@ -26,7 +26,7 @@ from sim.inputs.categories import PROTECTED
 from sim.model.aggregates import EIA_STATS, SNAPSHOTS
 from sim.model.coupling import coupling_for
 from sim.model.uncertainty import Uncertainty
-from sim.outputs.equalities import LOSS_FOR_RR, relative_risk
+from sim.outputs.equalities import CASH, N_LOSE, relative_risk
 from sim.outputs.finance import savings
 from sim.outputs.settings import settings
 from sim.policy.policy import Policy
@@ -40,8 +40,9 @@ from sim.study.workers import die_with_parent
 OUTPUTS = {
     "savings": "mean savings against the status quo in the first full year (£)",
     "p_meet_target": "share of the replicates whose first-full-year savings meet the target",
-    "share_lose10": "share of people losing more than 10% of their budget (first year)",
-    "largest_rr": "largest relative risk of losing more than 5%, any protected group",
+    "share_lose10": ("share of existing users losing more than 10% of their own budget in cash "
+                     "since just before go-live (first year)"),
+    "largest_rr": "largest relative risk of losing more than 10% (in cash), any protected group",
 }
 
 
@@ -133,14 +134,15 @@ def outputs(res: StudyResults, target: float, year: str) -> np.ndarray:
     table would be a third of an evaluation (a test holds the two equal)."""
     f = res.financial_years.index(year)
     save = savings(res)[:, :, f]                                   # (R, P)
-    tot = np.asarray(res.eia_sum[SNAPSHOTS.index("first_year")], dtype=float)   # (P, J, K)
-    n, lose5, lose10 = (EIA_STATS.index(k) for k in ("n", LOSS_FOR_RR, "n_lose10"))
+    tot = np.asarray(res.eia_sum[SNAPSHOTS.index("first_year"), :, CASH],
+                     dtype=float)                                                 # (P, J, K)
+    n, lose10 = (EIA_STATS.index(k) for k in ("n", N_LOSE))
     limit = settings(res).suppress_below
     shown = tot[:, :, n] / max(res.n_replicates, 1) >= limit                      # (P, J)
     protected = np.array([char in PROTECTED for char, _ in res.eia_columns])
     with np.errstate(divide="ignore", invalid="ignore"):
         share10 = np.where(shown[:, 0], tot[:, 0, lose10] / tot[:, 0, n], np.nan)
-        rr = relative_risk(tot[:, :, lose5], tot[:, :, n], tot[:, [0], lose5], tot[:, [0], n])
+        rr = relative_risk(tot[:, :, lose10], tot[:, :, n], tot[:, [0], lose10], tot[:, [0], n])
     rr = np.where(shown & protected & ~np.isnan(rr), rr, -np.inf).max(axis=1)
     rr[rr == -np.inf] = np.nan
     keep = [p for p, pol in enumerate(res.policies) if not pol["is_baseline"]]

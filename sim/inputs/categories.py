@@ -84,10 +84,18 @@ OLDER_AGE = 65
 
 MIN_AGE, MAX_AGE = 18, 120
 
-# Winners and losers: five bands of a person's % budget change against the status quo.  Band
-# i covers [edge i-1, edge i) of CHANGE_BAND_EDGES (open at both ends); each edge is an edge of
-# the model's change histogram (sim.model.aggregates.PCT_EDGES).
-CHANGE_BAND_EDGES: tuple[float, ...] = (-0.10, -0.05, 0.05, 0.10)
+# "Losing" in the EIA: a budget change below -LOSS_THRESHOLD (strictly; a cut of exactly 10%
+# is not "more than 10%").  One threshold for the tallies (n_lose10), the tables (share_lose10,
+# rr_lose10), the bands below, eia.docx and the rating rule; column names carry its percentage.
+LOSS_THRESHOLD = 0.10
+LOSS_NAME = f"lose{round(LOSS_THRESHOLD * 100)}"     # "lose10": share_lose10, rr_lose10, n_lose10
+
+# Winners and losers: five bands of a person's % budget change (against the EIA's yardstick,
+# sim.model.aggregates.YARDSTICKS).  Band i covers [edge i-1, edge i) of CHANGE_BAND_EDGES (open
+# at both ends); each edge is an edge of the model's change histogram
+# (sim.model.aggregates.PCT_EDGES), so the first band is exactly the people losing more than
+# LOSS_THRESHOLD.
+CHANGE_BAND_EDGES: tuple[float, ...] = (-LOSS_THRESHOLD, -0.05, 0.05, LOSS_THRESHOLD)
 CHANGE_BAND = Category(
     "change_band",
     ("lose_over10", "lose_5to10", "within5", "gain_5to10", "gain_over10"),

@@ -41,6 +41,9 @@ class Population:
     sha256: str = ""
     synthetic: bool = False   # made up, not real people: reports say so (see about_path)
     description: str = ""
+    # columns drawn without any link to the person's care (e.g. ethnicity from census shares
+    # by age band): groups built from them are flagged "synthetic: not evidence" in the EIA
+    synthetic_attributes: tuple[str, ...] = ()
     # the financial assessment's optional columns (schema.OPTIONAL), £ a week; None: absent
     weekly_income: np.ndarray | None = None
     dre_weekly: np.ndarray | None = None
@@ -112,6 +115,9 @@ def _read_about(path: Path) -> dict:
     if not isinstance(about.get("synthetic", False), bool) or \
             not isinstance(about.get("description", ""), str):
         raise PopulationError(f"{side}: 'synthetic' must be true or false and 'description' text")
+    attrs = about.get("synthetic_attributes", [])
+    if not isinstance(attrs, list) or not all(isinstance(a, str) for a in attrs):
+        raise PopulationError(f"{side}: 'synthetic_attributes' must be a list of column names")
     return about
 
 
@@ -127,7 +133,8 @@ def load_population(path: str | Path) -> Population:
     df = parse_table(path, data)
     pop = Population.from_frame(df, source=str(path), sha256=hashlib.sha256(data).hexdigest())
     return replace(pop, synthetic=about.get("synthetic", False),
-                   description=about.get("description", ""))
+                   description=about.get("description", ""),
+                   synthetic_attributes=tuple(about.get("synthetic_attributes", ())))
 
 
 def write_population(pop: Population, path: str | Path) -> None:
@@ -146,5 +153,6 @@ def write_population(pop: Population, path: str | Path) -> None:
     with atomic_path(side) as tmp:
         tmp.write_text(f"# Metadata of {Path(path).name}, read with it (sim/inputs/population.py)\n"
                        "synthetic = true\n"
-                       f"description = {json.dumps(pop.description, ensure_ascii=False)}\n",
+                       f"description = {json.dumps(pop.description, ensure_ascii=False)}\n"
+                       f"synthetic_attributes = {json.dumps(list(pop.synthetic_attributes))}\n",
                        encoding="utf-8")

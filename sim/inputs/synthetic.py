@@ -25,6 +25,9 @@ DESCRIPTION = ("No real person's record: built by "
                "Development and Scrutiny Panel reports (March and September 2012) plus documented "
                "assumptions (populations/synthetic_targets.toml). Read its results as the "
                "mechanics of each option, not a forecast for real people.")
+# Drawn from census shares by age band with no link to the person's needs or budget
+# (synthetic_targets.toml [ethnicity]): a difference between these groups is noise.
+SYNTHETIC_ATTRIBUTES: tuple[str, ...] = ("ethnicity",)
 
 
 def read_targets(path: str | Path | None = None) -> tuple[dict[str, Any], dict[str, LeafRecord]]:
@@ -133,6 +136,7 @@ def generate(
         source="synthetic",
         synthetic=True,
         description=DESCRIPTION,
+        synthetic_attributes=SYNTHETIC_ATTRIBUTES,
     )
 
 

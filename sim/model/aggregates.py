@@ -37,18 +37,32 @@ USER_CELLS: tuple[tuple[str, str], ...] = tuple((g, t) for g in CLIENT_GROUP.cod
                                                 for t in PB_TYPE.codes)
 
 
-# Statistics tallied per (snapshot, policy, EIA group) — the last axis of eia_sum.
+# What a budget change is measured against (the EIA's yardsticks), each over its own people:
+#   cash        existing users (the go-live cohort): their budget under the option at the
+#               snapshot against their own budget just before go-live, both in cash (£ of
+#               the day), the change people feel;
+#   real        the same deflated by the model's price uplift (both in base-year prices);
+#   status_quo  existing users: the option against the status quo's budget for the same
+#               person on the same simulated future (the counterfactual, which rises with
+#               practice's creep);
+#   new_users   new users (no budget before go-live): their budget under the option against
+#               what current practice (the status quo) would have given them.
+# New users are never among the people losing on the first three.
+YARDSTICKS: tuple[str, ...] = ("cash", "real", "status_quo", "new_users")
+
+# Statistics tallied per (snapshot, policy, yardstick, EIA group) — the last axis of eia_sum.
 EIA_STATS: tuple[str, ...] = (
-    "n",            # people of the EIA population in the community under both policies
-    "sum_change",   # sum of (policy budget - baseline budget), £ a year, base prices
-    "sum_pct",      # sum of percentage change (policy / baseline - 1)
+    "n",            # people compared on the yardstick (in the community under both policies)
+    "sum_change",   # sum of (budget - yardstick budget), £ a year
+    "sum_pct",      # sum of each person's percentage change (budget / yardstick budget - 1)
     "n_lose5",      # people losing more than 5%
-    "n_lose10",
+    "n_lose10",     # people losing more than LOSS_THRESHOLD (sim.inputs.categories)
     "n_lose25",
     "n_gain",       # people gaining more than 0.5%
-    "sum_before",   # sum of baseline budgets
-    "sum_after",    # sum of policy budgets
+    "sum_before",   # sum of yardstick budgets
+    "sum_after",    # sum of budgets under the policy
     "sum_points",   # sum of RAS points at the snapshot
+    "sum_lost",     # £ a year lost by the people whose budget falls (sum of their cuts)
 )
 
 
@@ -58,11 +72,13 @@ ADMIT_STATS: tuple[str, ...] = ("at_risk", "admitted")
 
 
 # Per-replicate tallies kept for intervals: a subset of EIA_STATS.
-EIA_REP_STATS: tuple[str, ...] = ("n", "n_lose5", "n_lose10", "sum_before", "sum_after", "sum_points")
+EIA_REP_STATS: tuple[str, ...] = ("n", "n_lose10", "sum_before", "sum_after", "sum_points",
+                                  "sum_lost")
 
 
-# Percentage-change histogram edges (for medians by group): -100% .. +100% in 2.5% steps.
-PCT_EDGES = np.linspace(-1.0, 1.0, 81)
+# Percentage-change histogram edges (for medians by group): -100% .. +100% in 2.5% steps, each
+# the float nearest its decimal (so -10% is exactly -0.1, as the loss counts compare with).
+PCT_EDGES = np.arange(-40, 41) / 40.0
 
 
 SNAPSHOTS: tuple[str, ...] = ("first_year", "horizon")
@@ -87,9 +103,13 @@ DISPARITY_SIDES: tuple[str, ...] = ("baseline", "policy")
 
 # Person-level reservoir of the EIA population (axis N: the go-live cohort, then new users), field -> axes: each EIA
 # characteristic at go-live; points and baseline budget ('before') at each snapshot; each
-# policy's budget ('after') and 'valid': in the community under both it and the baseline.
+# policy's budget ('after') and 'valid': in the community under both it and the baseline;
+# each person's budget just before go-live ('pre_go_live', base prices, 0 for new users) and
+# the price index at each snapshot over that just before go-live ('price_ratio': cash = base
+# prices x it).
 PERSON_FIELDS: dict[str, str] = {**{c: "N" for c in EIA_CHARACTERISTICS},
-                                 "points": "SN", "before": "SN", "after": "SPN", "valid": "SPN"}
+                                 "points": "SN", "before": "SN", "after": "SPN", "valid": "SPN",
+                                 "pre_go_live": "N", "price_ratio": "S"}
 
 
 def characteristic_codes(characteristic: str, teams: tuple[str, ...]) -> tuple[str, ...]:
@@ -107,6 +127,7 @@ def eia_groups(teams: tuple[str, ...]) -> list[tuple[str, str]]:
 AXES: dict[str, str] = {
     "P": "policy", "T": "month", "F": "financial year", "G": "spend group (SPEND_GROUPS)",
     "S": "snapshot (SNAPSHOTS)", "J": "EIA group (eia_groups)", "K": "statistic (EIA_STATS)",
+    "Y": "yardstick of a budget change (YARDSTICKS)",
     "Q": "per-replicate statistic (EIA_REP_STATS)", "H": "percentage-change bin (PCT_EDGES)",
     "V": "side (DISPARITY_SIDES)", "E": "world event (ACTIVITY_EVENTS)",
     "U": "client group x PB type (USER_CELLS)", "B": "band of % change (CHANGE_BAND)",
@@ -120,6 +141,7 @@ def axis_sizes(n_policies: int, n_months: int, n_years: int, teams: tuple[str, .
     """Length of each axis letter for a study."""
     return {"P": n_policies, "T": n_months, "F": n_years, "G": len(SPEND_GROUPS),
             "S": len(SNAPSHOTS), "J": len(eia_groups(teams)), "K": len(EIA_STATS),
+            "Y": len(YARDSTICKS),
             "Q": len(EIA_REP_STATS), "H": len(PCT_EDGES) + 1, "V": len(DISPARITY_SIDES),
             "E": len(ACTIVITY_EVENTS), "U": len(USER_CELLS), "B": len(CHANGE_BAND),
             "A": len(ADMIT_STATS), "L": len(ELIGIBILITY_STATS), "C": len(NET_STATS)}
@@ -134,8 +156,8 @@ RAW: dict[str, tuple[str, str]] = {
     "price_index_month": ("T", "price index relative to the start month"),
     "admissions_month": ("PT", "residential admissions"),
     "users_month": ("PTU", "people in the community (not in residential care)"),
-    "eia": ("SPJK", "EIA statistics of the EIA population (go-live cohort and new users) by group"),
-    "eia_hist": ("SPJH", "counts of percentage change by group"),
+    "eia": ("SPYJK", "EIA statistics by yardstick and group"),
+    "eia_hist": ("SPYJH", "counts of percentage change by yardstick and group"),
     "eia_admit": ("SPJA", "EIA population arrived by the snapshot, and admitted to residential "
                            "care by then, by group"),
     "disparity": ("SPV", "younger/older allocation-per-point ratio at equal need"),
@@ -230,13 +252,13 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
     Aggregate("users_fy", "PFU", "people in the community, average over each financial year",
               np.float64, ROWS, lambda raw, fy: fy.means(raw["users_month"].swapaxes(1, 2)
                                                          ).swapaxes(1, 2)),
-    Aggregate("eia_sum", "SPJK", "EIA statistics by group", np.float64, SUM,
+    Aggregate("eia_sum", "SPYJK", "EIA statistics by yardstick and group", np.float64, SUM,
               lambda raw, fy: raw["eia"]),
-    Aggregate("eia_rep", "SPJQ", "EIA statistics kept for intervals", np.float32, ROWS,
+    Aggregate("eia_rep", "SPYJQ", "EIA statistics kept for intervals", np.float32, ROWS,
               lambda raw, fy: raw["eia"][..., _REP_STATS]),
-    Aggregate("eia_hist", "SPJH", "counts of percentage change by group", np.float64, SUM,
-              lambda raw, fy: raw["eia_hist"]),
-    Aggregate("eia_bands", "SPJB", "people by band of % change, kept for intervals", np.float32,
+    Aggregate("eia_hist", "SPYJH", "counts of percentage change by yardstick and group",
+              np.float64, SUM, lambda raw, fy: raw["eia_hist"]),
+    Aggregate("eia_bands", "SPYJB", "people by band of % change, kept for intervals", np.float32,
               ROWS, lambda raw, fy: np.add.reduceat(raw["eia_hist"], _BAND_STARTS, axis=-1)),
     Aggregate("admit_rep", "SPJA", "people arrived and admitted to residential care by each "
               "snapshot, by group, kept for intervals", np.float32, ROWS,

@@ -1,14 +1,16 @@
 """Per-replicate reductions: from a finished CareModel to a small ReplicateResult.
 
-Budget changes of the go-live cohort are compared policy against baseline on the
-same random world at each snapshot, then tallied by EIA group, so a replicate
-returns kilobytes whatever the population size.
+Budget changes of the EIA population are measured at each snapshot against each yardstick
+(aggregates.YARDSTICKS: the person's own budget just before go-live in cash and in real
+terms, the status quo's budget on the same random world, and for new users what current
+practice would give them), then tallied by EIA group, so a replicate returns kilobytes
+whatever the population size.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from sim.inputs.categories import EIA_CHARACTERISTICS
+from sim.inputs.categories import EIA_CHARACTERISTICS, LOSS_THRESHOLD
 from sim.inputs.disparity import younger_older_ratio
 from sim.model.activity import world_activity
 from sim.model.aggregates import (
@@ -16,6 +18,7 @@ from sim.model.aggregates import (
     EIA_STATS,
     NET_STATS,
     PCT_EDGES,
+    YARDSTICKS,
     ReplicateResult,
     characteristic_codes,
     eia_groups,
@@ -24,9 +27,13 @@ from sim.model.care_model import CareModel
 from sim.model.world import World
 
 _H = len(PCT_EDGES) + 1  # histogram bins
+# Percentage changes are compared at 0.01%: budgets are held to the penny, so a cut of exactly
+# a cap (0.9 x £61,198.25 = £55,078.425) rounds to a hair more than it; unrounded, such people
+# would count as losing more than 10% (for budgets of £100 and more, half a penny is < 0.005%).
+PCT_DECIMALS = 4
 _K = {s: k for k, s in enumerate(EIA_STATS)}
 # Loss/gain counts: (statistic, comparison, threshold on the percentage change).
-_COUNTS = (("n_lose5", np.less, -0.05), ("n_lose10", np.less, -0.10),
+_COUNTS = (("n_lose5", np.less, -0.05), ("n_lose10", np.less, -LOSS_THRESHOLD),
            ("n_lose25", np.less, -0.25), ("n_gain", np.greater, 0.005))
 _TALLIED = ("n",) + tuple(name for name, _, _ in _COUNTS)        # from _change_class bits
 _CLASS_BITS = (np.arange(2 ** len(_TALLIED))[:, None] >> np.arange(len(_TALLIED))) & 1
@@ -53,6 +60,16 @@ def _at(values: np.ndarray, rec: np.ndarray, initial: np.ndarray) -> np.ndarray:
     if not len(values):
         return initial
     return np.where(rec >= 0, values.take(np.maximum(rec, 0)), initial)
+
+
+def pre_go_live_budgets(w: World, pop: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+    """Each person's budget (£ a year, base prices, to the penny as the model holds it) at the
+    end of the month before go-live: their latest assessment or review before go-live, else
+    their starting budget; 0 for new users.  Before go-live every policy follows current
+    practice, so this is the same under every policy."""
+    rec = _latest_records(w, pop, np.full(len(pop), w.go_live - 1, np.int64))
+    budget = _at(w.assessed_practice, rec, w.initial_budget.take(pop)).astype(np.float64)
+    return np.where(is_new, 0.0, np.rint(budget * 100.0) / 100.0)
 
 
 def _deciles(budget: np.ndarray, existing: np.ndarray) -> np.ndarray:
@@ -125,9 +142,11 @@ def _float_stats(
     stats = np.zeros((len(_SUMS), B.shape[0], B.shape[1]))
     change = np.subtract(B, before[None, :], out=stats[_F["sum_change"]], where=valid)
     np.divide(change, np.where(before > 0, before, 1.0)[None, :], out=stats[_F["sum_pct"]])
+    np.round(stats[_F["sum_pct"]], PCT_DECIMALS, out=stats[_F["sum_pct"]])
     np.multiply(valid, before[None, :], out=stats[_F["sum_before"]])
     np.copyto(stats[_F["sum_after"]], B, where=valid)
     np.multiply(valid, pts[None, :], out=stats[_F["sum_points"]])
+    np.negative(np.minimum(change, 0.0), out=stats[_F["sum_lost"]])
     return stats
 
 
@@ -179,15 +198,20 @@ class _Tally:
         self.res_month = admission_months(model).take(self.cohort, axis=1)   # (P, n)
         self.charge = None if model.charges is None else model.charges.take(self.cohort, axis=1)
         self.net = np.zeros((S, P, self.J, len(NET_STATS)))
-        self.eia = np.zeros((S, P, self.J, len(EIA_STATS)))
+        Y = len(YARDSTICKS)
+        self.eia = np.zeros((S, P, Y, self.J, len(EIA_STATS)))
         self.admit = np.zeros((S, P, self.J, len(ADMIT_STATS)))
-        self.hist = np.zeros((S, P, self.J, _H), np.int32)
+        self.hist = np.zeros((S, P, Y, self.J, _H), np.int32)
+        self.pre = pre_go_live_budgets(w, self.cohort, ~self.existing)
+        self.pre_price = w.uplift[max(w.go_live - 1, 0)]
         self.disparity = np.full((S, P, 2), np.nan)
         self.persons = None
         if keep_persons:
             self.persons = {k: v.copy() for k, v in codes.items()}
             self.persons.update(points=np.zeros((S, n), np.float32), before=np.zeros((S, n), np.float32),
-                                after=np.zeros((S, P, n), np.float32), valid=np.zeros((S, P, n), bool))
+                                after=np.zeros((S, P, n), np.float32), valid=np.zeros((S, P, n), bool),
+                                pre_go_live=self.pre.astype(np.float32),
+                                price_ratio=np.zeros(S, np.float32))
 
     def snapshot(self, s: int, model: CareModel, month: int) -> None:
         """Compare each policy with the baseline at snapshot s (in month `month`)."""
@@ -202,8 +226,16 @@ class _Tally:
         # only people compared under the baseline (so under any policy) are tallied
         keep = np.flatnonzero(valid[base])
         v = valid.take(keep, axis=1)
-        self._tally_changes(s, B.take(keep, axis=1), before.take(keep), pts.take(keep), v, keep)
-        self._tally_net(s, B.take(keep, axis=1), v, keep, base)
+        Bk, ptk, existing = B.take(keep, axis=1), pts.take(keep), self.existing.take(keep)
+        pre = self.pre.take(keep)
+        own = v & (existing & (pre > 0))[None, :]
+        for y, (after, yard, ok) in enumerate((
+                (Bk * w.uplift[month], pre * self.pre_price, own),  # cash: own budget, £ then
+                (Bk, pre, own),                                # real: both in base prices
+                (Bk, before.take(keep), v & existing[None, :]),  # the status quo's budget
+                (Bk, before.take(keep), v & ~existing[None, :]))):  # new users: current practice
+            self._tally_changes(s, y, after, yard, ptk, ok, keep)
+        self._tally_net(s, Bk, v, keep, base)
         # the seed's disparity finding is about the users at go-live
         self.disparity[s, :, 1] = younger_older_ratio(B, pts, self.age, valid & self.existing)
         self.disparity[s, :, 0] = self.disparity[s, base, 1]
@@ -211,23 +243,25 @@ class _Tally:
         if self.persons is not None:
             for key, val in (("points", pts), ("before", before), ("after", B), ("valid", valid)):
                 self.persons[key][s] = val
+            self.persons["price_ratio"][s] = w.uplift[month] / self.pre_price
 
 
-    def _tally_changes(self, s: int, B: np.ndarray, before: np.ndarray, pts: np.ndarray,
-                       valid: np.ndarray, keep: np.ndarray) -> None:
-        """EIA statistics and histogram of snapshot s over the kept people: float sums by a
-        membership matrix product (its summation order is the results' own), counts by
-        bincounts over compact (group, policy, key) keys."""
+    def _tally_changes(self, s: int, y: int, B: np.ndarray, before: np.ndarray,
+                       pts: np.ndarray, valid: np.ndarray, keep: np.ndarray) -> None:
+        """EIA statistics and histogram of snapshot s on yardstick y over the kept people:
+        float sums by a membership matrix product (its summation order is the results' own),
+        counts by bincounts over compact (group, policy, key) keys."""
         stats = _float_stats(B, before, pts, valid)
         P, J = len(B), self.J
         groups = [(o, code.take(keep), G) for o, code, G in self.groups]
         sums = stats.reshape(len(_SUMS) * P, -1) @ self.M.take(keep, axis=0)
-        self.eia[s][:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
+        out = self.eia[s, :, y]                                      # (P, J, K), a view
+        out[:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
         pct = stats[_F["sum_pct"]]
         classes = _group_counts(_change_class(pct, valid), len(_CLASS_BITS), groups, J)
-        self.eia[s][:, :, [_K[k] for k in _TALLIED]] = classes @ _CLASS_BITS
+        out[:, :, [_K[k] for k in _TALLIED]] = classes @ _CLASS_BITS
         hist = _group_counts(np.where(valid, pct_bins(pct), _H), _H + 1, groups, J)
-        self.hist[s] = hist[:, :, :_H]                               # bin _H: not compared
+        self.hist[s, :, y] = hist[:, :, :_H]                         # bin _H: not compared
 
     def _tally_net(self, s: int, B: np.ndarray, valid: np.ndarray, keep: np.ndarray,
                    base: int) -> None:

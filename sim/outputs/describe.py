@@ -57,6 +57,13 @@ def year_heading(res: StudyResults, s: Settings, fy: str) -> str:
     return f"{fy} (part year)" if fy in part_years(res, s) else fy
 
 
+def synthetic_attributes(res: StudyResults) -> tuple[str, ...]:
+    """Characteristics the population file made up with no link to people's care (its meta
+    file's synthetic_attributes): their groups are no evidence of an impact."""
+    pop = (res.meta or {}).get("population") or {}
+    return tuple(pop.get("synthetic_attributes") or ())
+
+
 def population_caveat(res: StudyResults) -> str | None:
     """The caveat a synthetic population needs, from the population's own metadata (None
     for real records); results that did not record it say so."""

@@ -21,7 +21,15 @@ from docx.shared import Inches, Pt
 from sim.atomic import atomic_path
 from sim.inputs.categories import PROTECTED, TITLES
 from sim.outputs import describe
-from sim.outputs.eia_rating import ADVERSE, POSSIBLE, load_rule, mitigation, rated, worst
+from sim.outputs.eia_rating import (
+    ADVERSE,
+    POSSIBLE,
+    SYNTHETIC,
+    load_rule,
+    mitigation,
+    rated,
+    worst,
+)
 from sim.outputs.formats import pounds
 from sim.outputs.markup import fmt, missing, percent
 from sim.outputs.roles import featured_policy, ras_policies
@@ -55,8 +63,9 @@ def build(res: StudyResults, tables: dict[str, pd.DataFrame],
                    res.policies[i]["calibration"] == res.policies[chosen]["calibration"]]
     year = tables["target"][tables["target"]["financial_year"] == s.first_full_year]
     savings = year.set_index("policy")["savings_mean"]
-    bands = rated(tables["winners_losers"], rule).merge(
-        tables["eia"][["policy", "characteristic", "group", "mean_change_gbp", "mean_change_pct"]],
+    bands = rated(tables["winners_losers"], rule, describe.synthetic_attributes(res)).merge(
+        tables["eia"][["policy", "characteristic", "group", "mean_change_gbp",
+                       "pct_change_of_mean"]],
         on=["policy", "characteristic", "group"], how="left")
     doc = Document()
     doc.styles["Normal"].font.size = Pt(11)
@@ -99,8 +108,11 @@ def _proposal(doc: DocxDocument, res: StudyResults, chosen: int, names: list[str
     doc.add_paragraph(f"Assessed: {describe.label(res, chosen)}, {role}: "
                       f"{describe.description(res, chosen)}. Comparators: the same calibration "
                       "under the other transitions, so that the difference is the transition "
-                      "alone. Every figure is against the status quo (current practice "
-                      "continued) on the same simulated future.")
+                      "alone. Savings are against the status quo (current practice continued) "
+                      "on the same simulated future; budget changes are each existing user's "
+                      "own budget against their budget just before go-live, in cash, the change "
+                      "people feel (eia.csv adds real terms and the change against the status "
+                      "quo; new users, with no budget before go-live, are in new_users.csv).")
     doc.add_paragraph(describe.target_sentence(s, res))
     by_name = year.set_index("policy")
     all_names = [p["name"] for p in res.policies]
@@ -114,20 +126,28 @@ def _proposal(doc: DocxDocument, res: StudyResults, chosen: int, names: list[str
 def _characteristic(doc: DocxDocument, number: str, char: str, bands: pd.DataFrame,
                     chosen: str, comparators: list[str], savings: pd.Series) -> None:
     rows = bands[bands["characteristic"] == char]
+    everyone = bands[bands["characteristic"] == "all"]
     mine = rows[rows["policy"] == chosen]
     doc.add_heading(f"{number} {PROTECTED[char].capitalize()}, {MEASURED_BY.get(char, char)}",
                     level=2)
     rating = worst(mine["rating"])
     para = doc.add_paragraph()
     para.add_run(f"Impact rating for {chosen}: {rating}.").bold = True
+    if rating == SYNTHETIC:
+        para.add_run(" The population file made this attribute up with no link to people's "
+                     "needs or budgets, so a difference between its groups is chance, not "
+                     "evidence of an impact; assess it from real records.")
     flagged = mine[mine["rating"].isin([ADVERSE, POSSIBLE])]
     for r in flagged.itertuples():
-        para.add_run(f" {r.group_label}: {r.rr_lose10:.2f} times as likely as everyone else to "
-                     f"lose more than 10% (95% interval {r.rr_lose10_lo:.2f}–"
+        para.add_run(f" {r.group_label}: {percent(r.share_lose_over10)} lose more than 10% of "
+                     f"their own budget in cash ({r.people_lose10:.0f} people and "
+                     f"{pounds(r.lost_gbp)} a year lost per future), {r.rr_lose10:.2f} times as "
+                     f"likely as everyone else (95% interval {r.rr_lose10_lo:.2f}–"
                      f"{r.rr_lose10_hi:.2f}), rated {r.rating}.")
     _table(doc, f"Evidence for {chosen}: budget change one year after go-live by "
            f"{TITLES[char].lower()}",
-           ["Group", "People", "Mean change £ a year", "Mean change %", "Lose >10% (95%)",
+           ["Group", "People", "Change in mean own budget, £ a year (cash, since just before "
+            "go-live)", "Change in mean own budget, % (cash)", "Lose >10% (95%)",
             "Within 5%", "Gain >10%", "RR losing >10% (95%)", "Rating"],
            [_evidence_row(r) for r in mine.itertuples()])
     options = [chosen, *comparators]
@@ -137,10 +157,10 @@ def _characteristic(doc: DocxDocument, number: str, char: str, bands: pd.DataFra
            [[g.group_label, *(_rr(grid, g.group, o) for o in options)] for g in mine.itertuples()])
     doc.add_paragraph("Mitigation the model can show:", style="Heading 3")
     for r in flagged.itertuples():
-        found = mitigation(rows, r.group, chosen, comparators, savings)
+        found = mitigation(rows, r.group, chosen, comparators, savings, everyone)
         doc.add_paragraph(f"{r.group_label}: " + (found or "no comparator transition lowers this "
-                          "group's risk; a different calibration, or protection outside the RAS, "
-                          "would be needed."), style="List Bullet")
+                          "group's risk without more people losing; a different calibration, or "
+                          "protection outside the RAS, would be needed."), style="List Bullet")
     if flagged.empty:
         doc.add_paragraph("None needed by the rule: no group is rated adverse or possible "
                           "adverse.", style="List Bullet")
@@ -151,7 +171,7 @@ def _evidence_row(r) -> list[str]:
         return [r.group_label, "fewer than the threshold: suppressed", "", "", "", "", "", "",
                 r.rating]
     return [r.group_label, fmt(r.count, "count"), pounds(r.mean_change_gbp),
-            fmt(r.mean_change_pct, "pct"),
+            fmt(r.pct_change_of_mean, "pct"),
             (f"{percent(r.share_lose_over10)} ({_pct(r.share_lose_over10_lo)}–"
              f"{_pct(r.share_lose_over10_hi)})"), percent(r.share_within5),
             percent(r.share_gain_over10), _ratio(r.rr_lose10, r.rr_lose10_lo, r.rr_lose10_hi),

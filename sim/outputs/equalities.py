@@ -1,12 +1,15 @@
 """Equalities Impact Assessment evidence: who gains and who loses, by group.
 
-Budget change = a person's budget under the policy minus under the status quo on
-the same random world, for the EIA population (the go-live cohort and new users arriving
-after go-live; the 'cohort' characteristic splits them) still in the community under
-both.  Admission to residential care is an outcome of its own (admissions_table).  "Losing" for the relative risk means losing more than 5%.  Cells
-describing fewer than `suppress_below` people (mean per replicate) are suppressed:
-kept and marked, with the count and every statistic blanked, as public bodies do
-when publishing small counts.
+The primary measure is the change people feel: an existing user's budget under the option
+against their own budget just before go-live, in cash (and, beside it, in real terms,
+deflated by the model's price uplift).  The change against the status quo's budget for the
+same person on the same simulated future (the counterfactual, which creeps up with current
+practice) is a labelled secondary view (`_vs_status_quo` columns).  New users, who had no
+budget before go-live, are reported apart (new_users_table: their budget against what
+current practice would give them) and never counted among people losing.  "Losing" is
+losing more than LOSS_THRESHOLD (sim.inputs.categories), everywhere.  Cells describing fewer
+than `suppress_below` people (mean per replicate) are suppressed: kept and marked, with the
+count and every statistic blanked, as public bodies do when publishing small counts.
 """
 from __future__ import annotations
 
@@ -14,15 +17,22 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from sim.inputs.categories import CATEGORIES, CHANGE_BAND, PROTECTED
-from sim.model.aggregates import ADMIT_STATS, EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS
+from sim.inputs.categories import CATEGORIES, CHANGE_BAND, LOSS_NAME, PROTECTED
+from sim.model.aggregates import ADMIT_STATS, EIA_REP_STATS, EIA_STATS, PCT_EDGES, SNAPSHOTS, YARDSTICKS
 from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
-LOSS_FOR_RR = "n_lose5"
-STAT_COLUMNS = ("count", "mean_change_gbp", "mean_change_pct", "median_change_pct", "share_lose5",
-                "share_lose10", "share_lose25", "share_gain", "rr_lose", "rr_lose_lo",
-                "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after")
+CASH, REAL, STATUS_QUO, NEW_USERS = (YARDSTICKS.index(y) for y in YARDSTICKS)
+N_LOSE = f"n_{LOSS_NAME}"                                    # "n_lose10"
+RR = f"rr_{LOSS_NAME}"                                       # "rr_lose10"
+# The characteristic that splits existing from new users: each yardstick has one of them.
+COHORT = "cohort"
+STAT_COLUMNS = ("count", "mean_change_gbp", "pct_change_of_mean", "median_change_pct",
+                "share_lose5", "share_lose10", "share_lose25", "share_gain", RR, f"{RR}_lo",
+                f"{RR}_hi", "people_lose10", "lost_gbp", "share_lose10_real",
+                "pct_change_of_mean_real", "mean_change_gbp_vs_status_quo",
+                "pct_change_of_mean_vs_status_quo", "share_lose10_vs_status_quo",
+                "alloc_per_point_before", "alloc_per_point_after")
 
 
 def group_label(characteristic: str, code: str) -> str:
@@ -73,18 +83,20 @@ def percentile_interval(per_replicate: np.ndarray) -> tuple[float, float]:
 
 
 def _shares(t: np.ndarray, hist: np.ndarray, R: int) -> dict[str, float]:
-    """Statistics of one group from its pooled tallies (one row of eia_sum)."""
+    """Statistics of one group on one yardstick from its pooled tallies (a row of eia_sum):
+    the % change is the change of the mean budget (so its sign is the £ change's), the
+    median is of people's own % changes."""
     v = dict(zip(EIA_STATS, t.astype(float)))
     n = v["n"]
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "count": n / R,
-            "mean_change_gbp": v["sum_change"] / n, "mean_change_pct": v["sum_pct"] / n,
+            "mean_change_gbp": v["sum_change"] / n,
+            "pct_change_of_mean": v["sum_after"] / v["sum_before"] - 1.0,
             "median_change_pct": hist_median(hist),
-            "share_lose5": v["n_lose5"] / n, "share_lose10": v["n_lose10"] / n,
+            "share_lose5": v["n_lose5"] / n, "share_lose10": v[N_LOSE] / n,
             "share_lose25": v["n_lose25"] / n, "share_gain": v["n_gain"] / n,
-            "alloc_per_point_before": v["sum_before"] / v["sum_points"],
-            "alloc_per_point_after": v["sum_after"] / v["sum_points"],
+            "people_lose10": v[N_LOSE] / R, "lost_gbp": v["sum_lost"] / R,
         }
 
 
@@ -109,29 +121,84 @@ def _rr(char: str, pooled: np.ndarray, rep: np.ndarray | None,
     return rr, lo, hi
 
 
+def _rows_of(res: StudyResults) -> list[tuple[int, str, str]]:
+    """(EIA column, characteristic, code) of the groups the tables show: every group but the
+    existing/new split (each yardstick covers one of the two)."""
+    return [(j, c, code) for j, (c, code) in enumerate(res.eia_columns) if c != COHORT]
+
+
+def _ratio(t: np.ndarray, num: str, den: str) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(t[EIA_STATS.index(num)] / t[EIA_STATS.index(den)])
+
+
+def _secondary(tot: np.ndarray, j: int) -> dict[str, float]:
+    """Real-terms and against-the-status-quo figures of group j (tot: (Y, J, K))."""
+    real, sq = tot[REAL, j], tot[STATUS_QUO, j]
+    return {"share_lose10_real": _ratio(real, N_LOSE, "n"),
+            "pct_change_of_mean_real": _ratio(real, "sum_after", "sum_before") - 1.0,
+            "mean_change_gbp_vs_status_quo": _ratio(sq, "sum_change", "n"),
+            "pct_change_of_mean_vs_status_quo": _ratio(sq, "sum_after", "sum_before") - 1.0,
+            "share_lose10_vs_status_quo": _ratio(sq, N_LOSE, "n"),
+            "alloc_per_point_before": _ratio(sq, "sum_before", "sum_points"),
+            "alloc_per_point_after": _ratio(sq, "sum_after", "sum_points")}
+
+
 def eia_table(res: StudyResults, snapshot: str = "first_year",
               suppress: bool = True) -> pd.DataFrame:
-    """eia.csv: one row per (non-baseline) policy, characteristic and group."""
+    """eia.csv: one row per (non-baseline) policy, characteristic and group of existing
+    users; the change in their own budget in cash first, then in real terms and against the
+    status quo (module docstring)."""
     s = SNAPSHOTS.index(snapshot)
-    lose, n_ = EIA_STATS.index(LOSS_FOR_RR), EIA_STATS.index("n")
-    rlose, rn = EIA_REP_STATS.index(LOSS_FOR_RR), EIA_REP_STATS.index("n")
+    lose, n_ = EIA_STATS.index(N_LOSE), EIA_STATS.index("n")
+    rlose, rn = EIA_REP_STATS.index(N_LOSE), EIA_REP_STATS.index("n")
     R = max(res.n_replicates, 1)
     limit = settings(res).suppress_below
     rows = []
     for p, pol in enumerate(res.policies):
         if pol["is_baseline"]:
             continue
-        tot = res.eia_sum[s, p]                                       # (J, K), column 0 = all
-        rep = None if res.eia_rep is None else res.eia_rep[:, s, p].astype(float)  # (R, J, k)
-        for j, (char, code) in enumerate(res.eia_columns):
+        tot = res.eia_sum[s, p]                                   # (Y, J, K), column 0 = all
+        rep = None if res.eia_rep is None else res.eia_rep[:, s, p, CASH].astype(float)
+        for j, char, code in _rows_of(res):
             row = {**_group_cols(pol, snapshot, char, code),
-                   **_shares(tot[j], res.eia_hist[s, p, j], R)}
-            row["rr_lose"], row["rr_lose_lo"], row["rr_lose_hi"] = _rr(
-                char, tot[:, [lose, n_]], None if rep is None else rep[:, :, [rlose, rn]], j)
+                   **_shares(tot[CASH, j], res.eia_hist[s, p, CASH, j], R)}
+            row[RR], row[f"{RR}_lo"], row[f"{RR}_hi"] = _rr(
+                char, tot[CASH][:, [lose, n_]], None if rep is None else rep[:, :, [rlose, rn]],
+                j)
+            row.update(_secondary(tot, j))
             row["suppressed"] = bool(suppress and not row["count"] >= limit)
             if row["suppressed"]:
                 row.update({c: np.nan for c in STAT_COLUMNS})
             rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def new_users_table(res: StudyResults, suppress: bool = True) -> pd.DataFrame:
+    """new_users.csv: per option, snapshot and group, new users' budgets (arrived after
+    go-live, so with no budget of their own before it) under the option against what
+    current practice (the status quo) would give them.  Not counted among people losing."""
+    R, limit = max(res.n_replicates, 1), settings(res).suppress_below
+    rows = []
+    for p, pol in enumerate(res.policies):
+        if pol["is_baseline"]:
+            continue
+        for s, snapshot in enumerate(SNAPSHOTS):
+            tot = res.eia_sum[s, p, NEW_USERS]
+            for j, char, code in _rows_of(res):
+                t, n = tot[j], tot[j, EIA_STATS.index("n")]
+                row = {**_group_cols(pol, snapshot, char, code), "count": n / R,
+                       "mean_budget": _ratio(t, "sum_after", "n"),
+                       "mean_budget_practice": _ratio(t, "sum_before", "n"),
+                       "mean_change_gbp_vs_practice": _ratio(t, "sum_change", "n"),
+                       "pct_change_of_mean_vs_practice": _ratio(t, "sum_after",
+                                                                "sum_before") - 1.0,
+                       "share_below_practice_over10": _ratio(t, N_LOSE, "n")}
+                row["suppressed"] = bool(suppress and not row["count"] >= limit)
+                if row["suppressed"]:
+                    row.update({c: np.nan for c in row if c not in _group_cols(
+                        pol, snapshot, char, code) and c != "suppressed"})
+                rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -155,53 +222,58 @@ def disparity_table(res: StudyResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def largest_disparity(eia: pd.DataFrame) -> pd.DataFrame:
-    """Per policy, the protected-characteristic group most over-represented among losers."""
-    prot = eia[(eia["protected_characteristic"] != "") & ~eia["suppressed"]]
-    prot = prot.dropna(subset=["rr_lose"])
+def largest_disparity(eia: pd.DataFrame, synthetic: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per policy, the protected-characteristic group most over-represented among people
+    losing more than the threshold of their own budget in cash (groups of a `synthetic`
+    attribute left out: no evidence)."""
+    cols = ["policy", f"largest_{RR}", "largest_rr_lo", "largest_rr_hi", "largest_rr_group"]
+    prot = eia[(eia["protected_characteristic"] != "") & ~eia["suppressed"]
+               & ~eia["characteristic"].isin(synthetic)]
+    prot = prot.dropna(subset=[RR])
     if prot.empty:
-        return pd.DataFrame(columns=["policy", "largest_rr_lose", "largest_rr_lo", "largest_rr_hi",
-                                     "largest_rr_group"])
-    idx = prot.groupby("policy")["rr_lose"].idxmax()
-    top = prot.loc[idx]
-    return pd.DataFrame({"policy": top["policy"].to_numpy(),
-                         "largest_rr_lose": top["rr_lose"].to_numpy(),
-                         "largest_rr_lo": top["rr_lose_lo"].to_numpy(),
-                         "largest_rr_hi": top["rr_lose_hi"].to_numpy(),
-                         "largest_rr_group": (top["protected_characteristic"] + ": "
-                                              + top["group_label"]).to_numpy()})
+        return pd.DataFrame(columns=cols)
+    top = prot.loc[prot.groupby("policy")[RR].idxmax()]
+    return pd.DataFrame(dict(zip(cols, (
+        top["policy"].to_numpy(), top[RR].to_numpy(), top[f"{RR}_lo"].to_numpy(),
+        top[f"{RR}_hi"].to_numpy(),
+        (top["protected_characteristic"] + ": " + top["group_label"]).to_numpy()))))
 
 
 def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
                          suppress: bool = True, intervals: bool = True) -> pd.DataFrame:
-    """winners_losers.csv: per policy and group, the share in each band of budget change
-    (CHANGE_BAND, summing to 1) with its 95% interval across replicates, and the relative
-    risk of losing more than 10% (the EIA document's rating rests on it).  Without
-    `intervals` the interval columns are NaN (an options search reads the figures alone)."""
+    """winners_losers.csv: per policy and group of existing users, the share in each band of
+    change in their own budget in cash since just before go-live (CHANGE_BAND, summing to 1)
+    with its 95% interval across replicates, and the relative risk of losing more than the
+    threshold (the EIA document's rating rests on it).  Without `intervals` the interval
+    columns are NaN (an options search reads the figures alone)."""
     s = SNAPSHOTS.index(snapshot)
-    lose, n_ = EIA_STATS.index("n_lose10"), EIA_STATS.index("n")
-    rlose, rn = EIA_REP_STATS.index("n_lose10"), EIA_REP_STATS.index("n")
+    lose, n_ = EIA_STATS.index(N_LOSE), EIA_STATS.index("n")
+    rlose, rn = EIA_REP_STATS.index(N_LOSE), EIA_REP_STATS.index("n")
     R, limit = max(res.n_replicates, 1), settings(res).suppress_below
     rows = []
     for p, pol in enumerate(res.policies):
         if pol["is_baseline"]:
             continue
-        bands = np.asarray(res.eia_bands[:, s, p], dtype=float)            # (R, J, B)
-        tot, rep = res.eia_sum[s, p], np.asarray(res.eia_rep[:, s, p], dtype=float)
+        bands = np.asarray(res.eia_bands[:, s, p, CASH], dtype=float)      # (R, J, B)
+        tot = res.eia_sum[s, p, CASH]
+        rep = np.asarray(res.eia_rep[:, s, p, CASH], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             per_rep = bands / bands.sum(axis=2, keepdims=True)
             pooled = bands.sum(axis=0) / bands.sum(axis=(0, 2))[:, None]  # (J, B)
-        for j, (char, code) in enumerate(res.eia_columns):
-            row = {**_group_cols(pol, snapshot, char, code), "count": tot[j, n_] / R}
+        for j, char, code in _rows_of(res):
+            row = {**_group_cols(pol, snapshot, char, code), "count": tot[j, n_] / R,
+                   "people_lose10": tot[j, lose] / R,
+                   "lost_gbp": tot[j, EIA_STATS.index("sum_lost")] / R}
             for b, band in enumerate(CHANGE_BAND.codes):
                 row[f"share_{band}"] = float(pooled[j, b])
                 row[f"share_{band}_lo"], row[f"share_{band}_hi"] = (
                     percentile_interval(per_rep[:, j, b]) if intervals else (np.nan, np.nan))
-            row["rr_lose10"], row["rr_lose10_lo"], row["rr_lose10_hi"] = _rr(
+            row[RR], row[f"{RR}_lo"], row[f"{RR}_hi"] = _rr(
                 char, tot[:, [lose, n_]], rep[:, :, [rlose, rn]] if intervals else None, j)
             row["suppressed"] = bool(suppress and not row["count"] >= limit)
             if row["suppressed"]:
-                row.update({c: np.nan for c in row if c.startswith(("share_", "rr_", "count"))})
+                row.update({c: np.nan for c in row
+                            if c.startswith(("share_", "rr_", "count", "people_", "lost_"))})
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -209,8 +281,10 @@ def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
 def admissions_table(res: StudyResults) -> pd.DataFrame:
     """admissions_by_group.csv: per option, snapshot and group, the share of the EIA population
     (arrived by the snapshot) admitted to residential care by then under the status quo and
-    under the option, and the relative risk of admission against everyone else under each,
-    with 95% intervals across replicates."""
+    under the option, and the change within the group: the option's rate over the same
+    group's rate under the status quo (1 = no change) with its 95% interval across
+    replicates, and the extra admissions per simulated future.  A group is never compared
+    with everyone else here: some (older people) are admitted far more under any policy."""
     at_risk, admitted = ADMIT_STATS.index("at_risk"), ADMIT_STATS.index("admitted")
     R, limit, base = max(res.n_replicates, 1), settings(res).suppress_below, res.baseline_index
     rows = []
@@ -218,19 +292,26 @@ def admissions_table(res: StudyResults) -> pd.DataFrame:
         if pol["is_baseline"]:
             continue
         for s, snapshot in enumerate(SNAPSHOTS):
-            both = {side: np.asarray(res.admit_rep[:, s, q], dtype=float)[..., [admitted, at_risk]]
-                    for side, q in (("_status_quo", base), ("", p))}         # (R, J, 2)
+            sq = np.asarray(res.admit_rep[:, s, base], dtype=float)     # (R, J, A)
+            op = np.asarray(res.admit_rep[:, s, p], dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate_sq, rate_op = sq[..., admitted] / sq[..., at_risk], \
+                    op[..., admitted] / op[..., at_risk]                  # (R, J)
+                pooled_sq = sq[..., admitted].sum(0) / sq[..., at_risk].sum(0)
+                pooled_op = op[..., admitted].sum(0) / op[..., at_risk].sum(0)
+                per_rep = rate_op / rate_sq
             for j, (char, code) in enumerate(res.eia_columns):
                 row = {**_group_cols(pol, snapshot, char, code),
-                       "count": both[""][:, j, 1].sum() / R}
-                for side, rep in both.items():
-                    pooled = rep.sum(axis=0)
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        row[f"share_admitted{side}"] = pooled[j, 0] / pooled[j, 1]
-                    row[f"rr_admit{side}"], row[f"rr_admit{side}_lo"], \
-                        row[f"rr_admit{side}_hi"] = _rr(char, pooled, rep, j)
+                       "count": op[:, j, at_risk].sum() / R,
+                       "share_admitted_status_quo": pooled_sq[j], "share_admitted": pooled_op[j],
+                       "admit_ratio_vs_status_quo": (pooled_op[j] / pooled_sq[j]
+                                                     if pooled_sq[j] > 0 else np.nan),
+                       "extra_admissions": (op[:, j, admitted] - sq[:, j, admitted]).sum() / R}
+                row["admit_ratio_vs_status_quo_lo"], row["admit_ratio_vs_status_quo_hi"] = \
+                    percentile_interval(per_rep[:, j])
                 row["suppressed"] = bool(not row["count"] >= limit)
                 if row["suppressed"]:
-                    row.update({c: np.nan for c in row if c.startswith(("share_", "rr_", "count"))})
+                    row.update({c: np.nan for c in row if c.startswith(
+                        ("share_", "admit_", "count", "extra_"))})
                 rows.append(row)
     return pd.DataFrame(rows)

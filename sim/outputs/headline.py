@@ -36,7 +36,8 @@ def _cost_in_people(r: pd.Series) -> str:
     if not np.isfinite(r["share_lose10"]):
         return "people losing not known"
     about = f", about {r['people_lose10']:,.0f} people" if np.isfinite(r["people_lose10"]) else ""
-    return f"{percent(r['share_lose10'])} of users{about}, lose more than 10%"
+    return (f"{percent(r['share_lose10'])} of existing users{about}, lose more than 10% of "
+            "their own budget in cash")
 
 
 def _saving(x: float) -> str:
@@ -109,6 +110,8 @@ def headline(results: StudyResults, out: Path | str) -> str:
                      f"{_money(r['savings_mean']):>14}{percent(r['prob_meet_target']):>11} {flag:<6}"
                      f"{percent(r['share_lose10']) if np.isfinite(r['share_lose10']) else '–':>13}")
     meets = table[table["meets_target"]]
+    lines.append("losing >10%: existing users whose own budget one year after go-live is more "
+                 "than 10% below their budget just before go-live, in cash")
     lines.append(f"{len(meets)} of {len(table)} options meet the target (numbers "
                  f"{', '.join(str(n) for n in meets['number']) or 'none'}): "
                  + describe.MEETS_RULE.split(" means ", 1)[1])

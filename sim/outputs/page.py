@@ -101,8 +101,8 @@ def _summary(s: Settings, rank: pd.DataFrame) -> str:
                                     zip(rank["savings_p5"], rank["savings_p95"])],
         "losing >10% (people)": [f"{fmt(x, 'pct')} ({fmt(n, 'count')})" for x, n in
                                  zip(rank["share_lose10"], rank["people_lose10"])],
-        "largest relative risk of losing >5% (95% interval), group": [
-            "–" if missing(r.largest_rr_lose) else f"{r.largest_rr_lose:.2f} "
+        "largest relative risk of losing >10% (95% interval), group": [
+            "–" if missing(r.largest_rr_lose10) else f"{r.largest_rr_lose10:.2f} "
             f"({fmt(r.largest_rr_lo, 'ratio')}–{fmt(r.largest_rr_hi, 'ratio')}) "
             f"{r.largest_rr_group}" for r in rank.itertuples()],
     })
@@ -110,10 +110,11 @@ def _summary(s: Settings, rank: pd.DataFrame) -> str:
         "<h2 id='summary'>Summary</h2>",
         note(f"One row per option, most likely to meet the target first; savings and the chance "
              f"of meeting the target are for {s.first_full_year}. 'Losing >10%': share (and "
-             "number) of users (those at go-live and those arriving after) whose budget one year "
-             "after go-live is more than 10% below what the status quo would give them. 'Largest relative risk': the "
-             "protected-characteristic group most over-represented among people losing more "
-             "than 5%, against everyone else (1 = no over-representation)."),
+             "number) of users at go-live whose own budget one year after go-live is more than "
+             "10% below their budget just before go-live, in cash (new users, with no budget "
+             "before, are not counted). 'Largest relative risk': the protected-characteristic "
+             "group most over-represented among those people, against everyone else (1 = no "
+             "over-representation)."),
         table(shown, f"Every option in {s.first_full_year}, most likely to meet the target first",
               kinds={"number": "text"}),
     ])

@@ -19,12 +19,13 @@ from sim.outputs.style import BAND_COLOURS
 from sim.study.results import StudyResults
 
 NB_HYPHEN = "\u2011"     # "5-10%" never breaks across lines
-GROUP_COLUMNS = ["characteristic", "group_label", "count", "mean_change_gbp", "mean_change_pct",
-                 "median_change_pct", "share_lose10", "share_gain", "rr_lose", "rr_lose_lo",
-                 "rr_lose_hi", "alloc_per_point_before", "alloc_per_point_after", "suppressed"]
+GROUP_COLUMNS = ["characteristic", "group_label", "count", "mean_change_gbp",
+                 "pct_change_of_mean", "median_change_pct", "share_lose10", "share_lose10_real",
+                 "share_lose10_vs_status_quo", "share_gain", "rr_lose10", "rr_lose10_lo",
+                 "rr_lose10_hi", "alloc_per_point_before", "alloc_per_point_after", "suppressed"]
 ADMISSION_COLUMNS = ["characteristic", "group_label", "count", "share_admitted_status_quo",
-                     "share_admitted", "rr_admit_status_quo", "rr_admit", "rr_admit_lo",
-                     "rr_admit_hi", "suppressed"]
+                     "share_admitted", "admit_ratio_vs_status_quo", "admit_ratio_vs_status_quo_lo",
+                     "admit_ratio_vs_status_quo_hi", "extra_admissions", "suppressed"]
 
 
 def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
@@ -34,15 +35,19 @@ def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
         index="policy", columns="group_label", values="share_lose10", sort=False).reset_index()
     return "\n".join([
         "<h2 id='equalities'>Equalities</h2>",
-        note("Budget change is the option against the status quo, one year after go-live, for "
-             "people using services at go-live and new users arriving after it (the 'Existing "
-             "or new user' rows split them), in the community under both. "
+        note("Budget change is measured the way people feel it: each existing user's budget one "
+             "year after go-live against their own budget just before go-live, in cash (£ of "
+             "the day). Columns marked 'real' deflate both by the model's price uplift; "
+             "columns marked 'against the status quo' compare with what current practice "
+             "would have given the same person on the same simulated future (which keeps "
+             "rising with practice's creep). New users, with no budget before go-live, are "
+             "in new_users.csv and never counted among people losing. "
              f"Groups of fewer than {s.suppress_below:g} people are suppressed (shown as –). "
              "Since 1 October 2012 the Equality Act 2010 bans age discrimination in services "
              "(Equality Act 2010 (Age Exceptions) Order 2012), so an age-differentiated price "
              "per point needs objective justification."),
-        table(formatted(by_client, "pct"), "Share losing more than 10% by client group "
-              "(disability), every option"),
+        table(formatted(by_client, "pct"), "Share losing more than 10% of their own budget in "
+              "cash since just before go-live, by client group (disability), every option"),
         img(fig["disparity.png"], *_disparity_words(res, disparity)),
         table(disparity[disparity["snapshot"] == "first_year"].drop(
             columns=["snapshot", "calibration", "transition"]),
@@ -76,16 +81,18 @@ def _policy_section(res: StudyResults, p: int, eia: pd.DataFrame, bands: pd.Data
     name, lab = res.policies[p]["name"], describe.label(res, p)
     mine = bands[bands["policy"] == name].merge(
         eia[eia["policy"] == name][["characteristic", "group", "mean_change_gbp",
-                                    "mean_change_pct"]], on=["characteristic", "group"])
+                                    "pct_change_of_mean"]], on=["characteristic", "group"])
     groups = eia[eia["policy"] == name][GROUP_COLUMNS].assign(
         characteristic=lambda d: d["characteristic"].map(lambda c: TITLES.get(c, "Everyone")))
     return "\n".join([
         f'<section class="eia-policy" id="eia-{describe.number(res, p)}">',
         f"<h3>Equalities: {esc(lab)}</h3>",
-        note(f"{describe.description(res, p)}. {_finding(mine)}"),
+        note(f"{describe.description(res, p)}. "
+             f"{_finding(mine, describe.synthetic_attributes(res))}"),
         _band_table(mine, f"Winners and losers by group: {lab}"),
-        table(groups, f"Every group for {lab}: change in £ and %, relative risk of losing more "
-              "than 5% against everyone else, allocation per point"),
+        table(groups, f"Every group for {lab}: change in own budget since just before go-live "
+              "(cash, and share losing >10% in real terms and against the status quo), relative "
+              "risk of losing more than 10% against everyone else, allocation per point"),
         _admissions(admissions, name, lab),
         "</section>",
     ])
@@ -99,20 +106,23 @@ def _admissions(admissions: pd.DataFrame, name: str, lab: str) -> str:
     return "\n".join([
         note("Admission to residential care: the share of each group (people at go-live and "
              "those arrived since) admitted within a year of go-live, under the status quo and "
-             "under the option, and the relative risk of admission against everyone else under "
-             "the option with its 95% interval across the simulated futures."),
+             "under the option; the change within the group (its rate under the option over "
+             "the same group's rate under the status quo, 1 = no change) with its 95% interval "
+             "across the simulated futures; and the extra admissions per future."),
         table(shown, f"Admissions to residential care by group: {lab}"),
     ])
 
 
-def _finding(mine: pd.DataFrame) -> str:
+def _finding(mine: pd.DataFrame, synthetic: tuple[str, ...] = ()) -> str:
     everyone = mine[mine["characteristic"] == "all"]
     if everyone.empty or missing(everyone.iloc[0]["share_lose_over10"]):
         return ""
     e = everyone.iloc[0]
-    out = (f"Of everyone, {_share(e, 'lose_over10')} lose more than 10%, {_share(e, 'within5')} "
-           f"stay within 5% and {_share(e, 'gain_over10')} gain more than 10%.")
-    prot = mine[(mine["protected_characteristic"] != "") & ~mine["suppressed"]]
+    out = (f"Of existing users, {_share(e, 'lose_over10')} see their own budget fall by more "
+           f"than 10% in cash since just before go-live, {_share(e, 'within5')} stay within 5% "
+           f"and {_share(e, 'gain_over10')} gain more than 10%.")
+    prot = mine[(mine["protected_characteristic"] != "") & ~mine["suppressed"]
+                & ~mine["characteristic"].isin(synthetic)]
     prot = prot.dropna(subset=["rr_lose10"])
     if len(prot):
         top = prot.loc[prot["rr_lose10"].idxmax()]
@@ -131,7 +141,8 @@ def _share(row: pd.Series, band: str) -> str:
 
 
 def _band_table(mine: pd.DataFrame, caption: str) -> str:
-    heads = ["group", "people", "mean change, £ a year", "mean change, %", "distribution",
+    heads = ["group", "people", "change in mean own budget, £ a year (cash)",
+             "change in mean own budget, % (cash)", "distribution",
              *CHANGE_BAND.labels]
     head = "".join(f'<th scope="col"{" class=text" if i == 0 else ""}>'
                    f"{esc(h).replace('-', NB_HYPHEN)}</th>" for i, h in enumerate(heads))
@@ -154,7 +165,8 @@ def _band_row(r: pd.Series, width: int) -> str:
     bar = "".join(f'<span style="width:{100 * v:.1f}%;background:{c}"></span>'
                   for v, c in zip(np.nan_to_num(shares), BAND_COLOURS))
     cells = [fmt(r["count"], "count"), pounds(r["mean_change_gbp"]),
-             fmt(r["mean_change_pct"], "pct"), f'<span class="bar" aria-hidden="true">{bar}</span>']
+             fmt(r["pct_change_of_mean"], "pct"),
+             f'<span class="bar" aria-hidden="true">{bar}</span>']
     cells += [f"{fmt(r[f'share_{b}'], 'pct')}<small>{_interval(r, b)}</small>"
               for b in CHANGE_BAND.codes]
     return "<tr>" + label + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"

@@ -160,7 +160,8 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     ax.axhline(0, color=GREY, lw=0.8)
     ax.yaxis.set_major_formatter(POUNDS)
     ax.xaxis.set_major_formatter(PERCENT)
-    ax.set_xlabel("Share of users losing more than 10% (one year after go-live)")
+    ax.set_xlabel("Share of existing users losing more than 10% of their own budget\n"
+                  "in cash (one year after go-live, against just before it)")
     ax.set_ylabel(f"Mean savings, {txt(s.first_full_year)} (negative = extra cost)")
     ax.set_title("Policy map: savings against the share of people losing out\n"
                  "(numbers: the options as numbered in the report)")

@@ -41,14 +41,16 @@ def wrap(title: str, width: int = 72) -> str:
 
 
 def _person_changes(res: StudyResults, policy: int, char: str, n_groups: int) -> list[np.ndarray]:
-    """% change one year after go-live per group, pooled over the reservoir replicates."""
+    """% change in existing users' own budgets in cash, one year after go-live against just
+    before it, per group, pooled over the reservoir replicates."""
     out: list[list[np.ndarray]] = [[] for _ in range(n_groups)]
     for rec in res.persons:
-        if not {"valid", "before", "after", char} <= set(rec):
+        if not {"valid", "pre_go_live", "price_ratio", "after", char} <= set(rec):
             continue
-        before = np.asarray(rec["before"][0], dtype=float)
+        before = np.asarray(rec["pre_go_live"], dtype=float)
         ok = np.asarray(rec["valid"][0, policy], dtype=bool) & (before > 0)
-        pct = np.asarray(rec["after"][0, policy], dtype=float) / np.where(before > 0, before, 1) - 1
+        cash = np.asarray(rec["after"][0, policy], dtype=float) * float(rec["price_ratio"][0])
+        pct = cash / np.where(before > 0, before, 1) - 1
         codes = np.asarray(rec[char])
         for g in range(n_groups):
             out[g].append(pct[ok & (codes == g)])
@@ -78,7 +80,8 @@ def change_by_group(res: StudyResults, policy: int) -> Figure:
                    showfliers=False, medianprops={"color": OKABE_ITO[5]})
         ax.set_yticks(range(1, len(keep) + 1), [cat.labels[g] for g in keep])
     axes[-1].xaxis.set_major_formatter(PERCENT)
-    axes[-1].set_xlabel("Budget change against the status quo (negative = gets less)")
+    axes[-1].set_xlabel("Change in own budget since just before go-live, in cash\n"
+                        "(negative = gets less)")
     fig.suptitle(wrap(f"Budget change by group one year after go-live: "
                       f"{txt(res.policies[policy]['name'])} (box: middle half, whiskers: 90%; "
                       f"groups under {limit:g} people not shown)"))
@@ -110,7 +113,7 @@ def winners_losers(bands: pd.DataFrame, policy: str) -> Figure:
     ax.xaxis.set_major_formatter(PERCENT)
     ax.set_xlabel("Share of the group")
     fig.suptitle(wrap(f"Winners and losers one year after go-live: {txt(policy)} "
-                      "(budget change against the status quo)"))
+                      "(existing users' own budgets, cash, against just before go-live)"))
     fig.legend(loc="outside lower center", ncol=3)
     return fig
 

@@ -21,6 +21,7 @@ from sim.outputs.equalities import (
     admissions_table,
     disparity_table,
     eia_table,
+    new_users_table,
     winners_losers_table,
 )
 from sim.outputs.finance import monthly_table, spend_table, target_table
@@ -34,9 +35,9 @@ from sim.outputs.users import users_table
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
-              "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
+              "new_users", "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
               "transitions", "eligibility", "charging", "eia_net")
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
+SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "new_users",
           "admissions_by_group", "disparity", "activity", "users", "redistribution",
           "transitions", "charging", "eia_net")  # with provenance
 
@@ -50,7 +51,8 @@ def result_tables(res: StudyResults,
     return {
         "spend": spend_table(res), "spend_monthly": monthly_table(res), "target": target,
         "eia": eia, "eia_horizon": eia_table(res, "horizon"),
-        "winners_losers": winners_losers_table(res), "admissions_by_group": admissions_table(res),
+        "winners_losers": winners_losers_table(res), "new_users": new_users_table(res),
+        "admissions_by_group": admissions_table(res),
         "disparity": disparity_table(res),
         "summary": summary_table(res, target, eia), "activity": activity_table(res),
         "users": users_table(res), "eligibility": eligibility_table(res),

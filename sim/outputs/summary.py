@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.outputs.describe import synthetic_attributes
 from sim.outputs.equalities import largest_disparity
 from sim.outputs.roles import ras_policies
 from sim.outputs.settings import settings
@@ -11,12 +12,13 @@ from sim.study.results import StudyResults
 
 
 def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
-    """Savings and the chance of meeting the target in the first full year, the share losing
-    more than 10%, and the protected group most over-represented among losers."""
+    """Savings and the chance of meeting the target in the first full year, the share of
+    existing users losing more than 10% of their own budget in cash (and, as a second view,
+    against the status quo), and the protected group most over-represented among losers."""
     year = settings(res).first_full_year
     t = target[target["financial_year"] == year].set_index("policy")
-    everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
-    top = largest_disparity(eia).set_index("policy")
+    everyone = eia[eia["characteristic"] == "all"].set_index("policy")
+    top = largest_disparity(eia, synthetic_attributes(res)).set_index("policy")
     rows = []
     for i in ras_policies(res):
         pol = res.policies[i]
@@ -28,8 +30,9 @@ def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) ->
             "savings_p5": t.loc[name, "savings_p5"], "savings_p95": t.loc[name, "savings_p95"],
             "prob_meet_target": t.loc[name, "prob_meet_target"],
             "prob_meet_target_se": t.loc[name, "prob_meet_target_se"],
-            "share_lose10": everyone.get(name, np.nan),
-            "largest_rr_lose": top["largest_rr_lose"].get(name, np.nan),
+            "share_lose10": everyone["share_lose10"].get(name, np.nan),
+            "share_lose10_vs_status_quo": everyone["share_lose10_vs_status_quo"].get(name, np.nan),
+            "largest_rr_lose10": top["largest_rr_lose10"].get(name, np.nan),
             "largest_rr_lo": top["largest_rr_lo"].get(name, np.nan),
             "largest_rr_hi": top["largest_rr_hi"].get(name, np.nan),
             "largest_rr_group": top["largest_rr_group"].get(name, ""),

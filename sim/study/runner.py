@@ -118,7 +118,8 @@ def new_results(study: Study) -> StudyResults:
                                              study.calibrations),
             "calibration_descriptions": calibration_descriptions(study),
             "population": {"synthetic": study.population.synthetic, "size": len(study.population),
-                           "description": study.population.description},
+                           "description": study.population.description,
+                           "synthetic_attributes": list(study.population.synthetic_attributes)},
         },
     )
 
