@@ -3,6 +3,7 @@ reproducible as a normal study; an unmeetable constraint gives an empty frontier
 do not depend on the number of jobs; a resumed search continues where it stopped."""
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -179,6 +180,31 @@ def test_a_resumed_search_evaluates_only_the_missing_generations(tiny, tmp_path,
                         lambda *a, **k: calls.append(a[2]) or real(*a, **k))
     pd.testing.assert_frame_equal(run_search(search, store), whole)
     assert calls == [[f"trial_{n:04d}" for n in range(4, 8)]]
+
+
+@pytest.mark.parametrize("damage", ["digit", "empty_list", "unrecorded"])
+def test_a_damaged_or_edited_search_checkpoint_is_recomputed_not_trusted(tiny, tmp_path, capsys,
+                                                                       damage):
+    """One flipped digit of share_lose10, a file replaced by [] or a generation the index
+    does not record: the generation is recomputed (a one-line note), and the trials are
+    those of an untouched search, never the edited figures."""
+    search = load_search(search_file(tiny, name="tamper"))
+    store = SearchCheckpoints(tmp_path / "checkpoints")
+    whole = run_search(search, store)
+    first = store.path(0)
+    if damage == "digit":
+        saved = json.loads(first.read_text())
+        saved["rows"][0]["share_lose10"] += 0.1
+        first.write_text(json.dumps(saved))
+    elif damage == "empty_list":
+        first.write_text("[]")
+    else:
+        (tmp_path / "checkpoints" / "index.json").unlink()
+    capsys.readouterr()
+    again = run_search(search, SearchCheckpoints(tmp_path / "checkpoints"))
+    pd.testing.assert_frame_equal(again, whole)
+    err = capsys.readouterr().err
+    assert "generation_00000.json" in err and "recomputing" in err
 
 
 def test_non_dominated_keeps_exactly_the_rows_nobody_beats():
