@@ -252,6 +252,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise InputError(f"{folder}: not a results folder (no aggregates.npz)")
     run_folder.check_usable(folder)
     with run_folder.locked(folder):
+        run_folder.check_no_links(folder)
         for path in _publish(folder, report=True):
             print(path)
     _note_code_change(folder)

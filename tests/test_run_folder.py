@@ -182,6 +182,28 @@ def test_report_rewrites_a_stale_table(finished, tmp_path):
     assert (out / "spend.csv").read_bytes() == good
 
 
+@pytest.mark.parametrize("link", ["figures", "figures/spend_fan.png", "report.html"])
+def test_report_never_writes_through_a_link_inside_the_folder(finished, tmp_path, capsys, link):
+    """A subfolder or file of a results folder replaced by a link to someone else's: report
+    refuses (exit 2) and the other folder's file is left as it was."""
+    import shutil
+
+    out, elsewhere = tmp_path / "linked", tmp_path / "elsewhere"
+    shutil.copytree(finished, out)
+    elsewhere.mkdir()
+    (elsewhere / "spend_fan.png").write_text("mine")
+    if link == "figures":
+        (out / link).symlink_to(elsewhere)
+    else:
+        (out / "figures").mkdir(exist_ok=True)
+        (out / link).symlink_to(elsewhere / "spend_fan.png")
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and link in err
+    assert (elsewhere / "spend_fan.png").read_text() == "mine"
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["spend_fan.png"]
+
+
 def test_report_says_when_the_folder_was_run_by_other_code(finished, tmp_path, capsys):
     import shutil
 
