@@ -230,6 +230,44 @@ def test_a_bad_search_file_exits_2_writing_nothing(tiny, capsys, levers, objecti
     assert not out.exists()
 
 
+FLOOR_AND_CAP = """
+[[lever]]
+path = "calibration.floor"
+low = 0.0
+high = 50000.0
+[[lever]]
+path = "calibration.cap"
+low = 30000.0
+high = 150000.0
+"""
+
+
+@pytest.mark.parametrize("levers, extra, expected", [
+    (LEVERS.replace('path = "transition.max_loss"', 'path = "transition.max_loss"\ntype = "int"')
+     .replace("low = 0.0\nhigh = 0.5", "low = 0.05\nhigh = 0.5"), MEETABLE,
+     "whole-number ends"),
+    (LEVERS + '[[lever]]\npath = "transition.max_loss"\nlow = 0.1\nhigh = 0.2\n', MEETABLE,
+     "'transition.max_loss' is already lever[1]"),
+    (FLOOR_AND_CAP, MEETABLE, "floor can reach 50000 but the cap can be as low as 30000"),
+    (LEVERS, MEETABLE.replace("at_least = 0.5", "at_least = nan"), "constraint"),
+    (LEVERS, MEETABLE.replace("at_least = 0.5", "at_least = 1.5"),
+     "1.5 is outside [0, 1], every value prob_meet_target can take"),
+    (LEVERS, '[[constraint]]\noutput = "share_lose10"\nat_most = -0.1\n', "is outside [0, 1]"),
+], ids=["int_on_fractions", "duplicate_path", "floor_above_cap", "nan", "above_1", "below_0"])
+def test_validate_refuses_levers_and_constraints_that_would_fail_or_mislead_later(
+        tiny, capsys, levers, extra, expected):
+    """A fractional range as whole numbers (every trial 0), a lever moved twice (the second
+    silently won), a floor range reaching above the cap range, a constraint of nan or beyond
+    a probability's range: validate and search exit 2 naming the key, writing nothing."""
+    path = search_file(tiny, extra, levers=levers, name="badlever")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and str(path) in err
+    out = tiny / "badlever_out"
+    assert main(["search", str(path), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
 def test_a_folder_the_search_did_not_make_is_left_untouched(tiny, tmp_path, capsys):
     (tmp_path / "thesis.docx").write_text("mine")
     assert main(["search", str(search_file(tiny)), "--out", str(tmp_path)]) == 2

@@ -7,6 +7,7 @@ figures and a study's tables cannot disagree.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,11 +28,16 @@ class Metric:
     column: str
     description: str
     label: str = ""
+    bounds: tuple[float, float] = (-math.inf, math.inf)  # every value the output can take
+
+
+PROBABILITY = (0.0, 1.0)
 
 
 METRICS: dict[str, Metric] = {
     "prob_meet_target": Metric("target", "prob_meet_target",
-                               "chance of saving at least the target against the status quo"),
+                               "chance of saving at least the target against the status quo",
+                               bounds=PROBABILITY),
     "savings_mean": Metric("target", "savings_mean", "mean savings against the status quo (£)"),
     "savings_p5": Metric("target", "savings_p5", "5th percentile of savings (£)"),
     "protection_cost": Metric("target", "protection_cost",
@@ -44,10 +50,14 @@ METRICS: dict[str, Metric] = {
                                            "extra residential care cost (£)"),
     "admissions_vs_baseline": Metric("target", "admissions_vs_baseline",
                                      "extra admissions to residential care"),
-    "share_lose5": Metric("eia", "share_lose5", "share of people losing more than 5%"),
-    "share_lose10": Metric("eia", "share_lose10", "share of people losing more than 10%"),
-    "share_lose25": Metric("eia", "share_lose25", "share of people losing more than 25%"),
-    "share_gain": Metric("eia", "share_gain", "share of people gaining"),
+    "share_lose5": Metric("eia", "share_lose5", "share of people losing more than 5%",
+                          bounds=PROBABILITY),
+    "share_lose10": Metric("eia", "share_lose10", "share of people losing more than 10%",
+                           bounds=PROBABILITY),
+    "share_lose25": Metric("eia", "share_lose25", "share of people losing more than 25%",
+                           bounds=PROBABILITY),
+    "share_gain": Metric("eia", "share_gain", "share of people gaining",
+                         bounds=PROBABILITY),
     "mean_change_pct": Metric("eia", "mean_change_pct", "mean budget change (%)"),
     "largest_rr_lose": Metric("largest_rr_lose", "largest_rr_lose",
                               "largest relative risk of losing more than 5% across the groups "
