@@ -207,6 +207,31 @@ def test_a_damaged_or_edited_search_checkpoint_is_recomputed_not_trusted(tiny, t
     assert "generation_00000.json" in err and "recomputing" in err
 
 
+def test_another_run_cannot_take_the_confirmation_folder_during_the_search(tiny, monkeypatch,
+                                                                          capsys):
+    """`run --overwrite` into the search's confirm/ while the search is
+    confirming is refused (exit 2): the search keeps its checkpoints, and confirm/ ends
+    holding the search's own confirmation study, not another."""
+    from sim.analysis import search_confirm
+
+    out = tiny / "locked_confirm"
+    small = Path(__file__).parent / "data" / "small_study.toml"
+    tries, real = [], search_confirm.run_study
+
+    def intrude(study, folder, **kw):
+        tries.append(main(["run", str(small), "--out", str(folder), "--overwrite", "--runs", "2",
+                           "--quiet", "--no-report", "--jobs", "1"]))
+        return real(study, folder, **kw)
+
+    monkeypatch.setattr(search_confirm, "run_study", intrude)
+    assert main(["search", str(search_file(tiny, name="lockc")), "--out", str(out), "--jobs", "1",
+                 "--quiet"]) == 0
+    assert tries == [2]
+    assert "another run" in capsys.readouterr().err
+    ran = json.loads((out / "confirm" / "manifest.json").read_text())
+    assert ran["study_name"] == "lockc_confirm" and ran["runs"] == 6
+
+
 def test_non_dominated_keeps_exactly_the_rows_nobody_beats():
     costs = np.array([[1, 5], [2, 2], [3, 3], [5, 1], [2, 2], [np.nan, 0]])
     assert non_dominated(costs).tolist() == [True, True, False, True, True, False]
