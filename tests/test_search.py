@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tomli_w
 from conftest import ROOT
 
 from sim.analysis import search_run
@@ -130,11 +131,9 @@ def test_rerunning_a_frontier_option_as_a_normal_study_reproduces_its_confirmed_
         searched, tmp_path):
     option = pd.read_csv(searched / "pareto.csv").iloc[0]
     study = tomllib.loads((searched / "options" / "study.toml").read_text())
-    text = (searched / "options" / "study.toml").read_text()
-    alone = text.replace(str(study["study"]["policies"]).replace("'", '"'),
-                         f'[["{option["label"]}", "{option["label"]}"]]')
+    study["study"]["policies"] = [[option["label"], option["label"]]]
     path = searched / "options" / "alone.toml"
-    path.write_text(alone)
+    path.write_text(tomli_w.dumps(study))
     try:
         st = load_study(path)
         assert [p.name for p in st.policies] == ["status_quo", option["policy"]]
@@ -230,6 +229,45 @@ def test_another_run_cannot_take_the_confirmation_folder_during_the_search(tiny,
     assert "another run" in capsys.readouterr().err
     ran = json.loads((out / "confirm" / "manifest.json").read_text())
     assert ran["study_name"] == "lockc_confirm" and ran["runs"] == 6
+
+
+def test_options_files_quote_block_names_that_toml_needs_quoted(tiny, tmp_path):
+    """Blocks named "percentile 2013", "phased.v2" and "=now" (a formula to a spreadsheet):
+    the written options files read back with tomllib to exactly those names and values, and
+    the confirmation study loads with its pairs."""
+    from sim.analysis.search_confirm import option_blocks, toml_text, write_options
+
+    cal = (ROOT / "scenarios" / "calibrations.toml").read_text()
+    tr = (ROOT / "scenarios" / "transitions.toml").read_text()
+    (tmp_path / "cal.toml").write_text(cal.replace("[percentile]", '["percentile 2013"]'))
+    (tmp_path / "tr.toml").write_text(tr.replace("[phased]", '["phased.v2"]')
+                                      .replace("[immediate]", '["=now"]'))
+    study = (tiny / "study.toml").read_text().replace(
+        f"{ROOT.as_posix()}/scenarios/calibrations.toml", "cal.toml").replace(
+        f"{ROOT.as_posix()}/scenarios/transitions.toml", "tr.toml").replace(
+        'calibrations = ["percentile"]',
+        'calibrations = ["percentile 2013"]\ntransitions = ["phased.v2", "=now"]').replace(
+        'population = "pop.csv"', f'population = "{(tiny / "pop.csv").as_posix()}"')
+    (tmp_path / "study.toml").write_text(study)
+    path = search_file(tmp_path, name="quoted")
+    path.write_text(path.read_text().replace('"percentile"', '"percentile 2013"')
+                    .replace('"phased"', '"phased.v2"'))
+    search = load_search(path)
+    front = pd.DataFrame([{"trial": 3, "transition.max_loss": 0.25, "transition.phases": 2,
+                           "transition.protect_critical": True}])
+    written = write_options(search, front, tmp_path / "options")
+    cals = tomllib.loads((tmp_path / "options" / "calibrations.toml").read_text())
+    trs = tomllib.loads((tmp_path / "options" / "transitions.toml").read_text())
+    assert set(cals) == {"option_1", "percentile 2013"}
+    assert set(trs) == {"option_1", "phased.v2", "=now"}
+    assert trs["option_1"]["max_loss"] == 0.25 and trs["option_1"]["phases"] == 2
+    confirm = load_study(written)
+    assert [p.name for p in confirm.policies] == [
+        "status_quo", "option_1+option_1", "percentile 2013+phased.v2", "percentile 2013+=now"]
+    blocks = option_blocks(search, front)
+    block = {k: v for k, v in blocks[1]["option_1"].items() if v is not None}
+    odd = {"=x y.z": {**block, "description": 'a "quoted"\nline'}}
+    assert tomllib.loads(toml_text(odd, "header\n= not a key")) == odd
 
 
 def test_non_dominated_keeps_exactly_the_rows_nobody_beats():
