@@ -313,7 +313,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.resume:
         run_folder.claim(out, overwrite=args.overwrite)
     jobs = _jobs(args.jobs)
-    check_fits(study, jobs)
+    check_fits(study, jobs, out)
     client = dask_client(args.scheduler, jobs) if args.backend == "dask" else None
     try:
         with run_folder.locked(out):
@@ -333,6 +333,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from sim.analysis import search_folder
+    from sim.analysis.job_size import check_search
     from sim.analysis.search_file import load_search
     from sim.analysis.search_pipeline import execute
     from sim.study import run_folder
@@ -342,9 +343,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise InputError(f"--{flag} must be at least 1")
     search = load_search(args.search, trials=args.trials, runs=args.runs)
     out = Path(args.out) if args.out else Path("results") / search.spec.name
+    jobs = _jobs(args.jobs)
+    check_search(search, jobs, out)
     search_folder.claim(out, overwrite=args.overwrite, resume=args.resume)
     with run_folder.locked(out):
-        outcome = execute(search, out, jobs=_jobs(args.jobs), resume=args.resume,
+        outcome = execute(search, out, jobs=jobs, resume=args.resume,
                           progress=None if not args.quiet else False)
     if not args.quiet:
         took = ", ".join(f"{k} {v:.0f} s" for k, v in outcome.seconds.items())
@@ -354,6 +357,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.analysis import sensitivity
+    from sim.analysis.job_size import check_sensitivity
     from sim.study import run_folder
     from sim.study.study_file import load_study
 
@@ -364,8 +368,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     plan = sensitivity.plan(study, method=args.method, samples=args.samples,
                             replicates=args.replicates, policies=policies)
     out = Path(args.out) if args.out else Path("results") / f"{study.spec.name}-sensitivity"
-    run_folder.claim(out, overwrite=args.overwrite)
     jobs = _jobs(args.jobs)
+    check_sensitivity(plan, jobs, out)
+    run_folder.claim(out, overwrite=args.overwrite)
     with run_folder.locked(out):
         run_folder.claim(out, overwrite=args.overwrite)
         run_folder.clear(out)

@@ -236,6 +236,68 @@ def test_a_run_too_big_for_the_machine_is_refused_before_anything_is_written(tmp
     assert not out.exists()
 
 
+def _never_started(monkeypatch):
+    """Fail at once if the job starts (instead of running it for hours)."""
+    from sim.study import runner
+
+    def started(*a, **k):
+        raise AssertionError("the run started")
+    monkeypatch.setattr(runner, "run_study", started)
+
+
+def test_a_million_replicates_are_refused_with_the_figures_before_anything_is_written(
+        tmp_path, monkeypatch, capsys):
+    """`run --runs 1000000`: tens of GiB of per-replicate results; refused with exit 2
+    and the memory and disk figures, the folder never made (it used to write a chunk, then die
+    on a 45 GiB allocation)."""
+    _never_started(monkeypatch)
+    out = tmp_path / "huge"
+    assert run(str(SMALL), "--out", str(out), "--runs", "1000000") == 2
+    err = capsys.readouterr().err
+    assert "1,000,000 replicates" in err and "GiB of memory" in err and "GiB of disk" in err
+    assert not out.exists()
+
+
+def test_a_run_too_big_for_the_disk_is_refused(tmp_path, monkeypatch, capsys):
+    from sim.study import resources
+
+    _never_started(monkeypatch)
+    monkeypatch.setattr(resources.shutil, "disk_usage", lambda p: shutil_usage(free=10 * 2**20))
+    out = tmp_path / "full"
+    assert run(str(SMALL), "--out", str(out)) == 2
+    assert "GiB of disk in" in capsys.readouterr().err and not out.exists()
+
+
+def shutil_usage(free: int):
+    from shutil import _ntuple_diskusage
+
+    return _ntuple_diskusage(2**40, 2**40 - free, free)
+
+
+def test_the_estimate_is_calibrated_on_the_arrays_a_run_keeps(finished):
+    """The per-replicate and summed results of a finished run are exactly the estimate's
+    array sizes; a replicate's raw arrays and person records are no larger than counted;
+    the default study (200 replicates, 2 jobs) needs well under 2 GiB and 1 GiB of disk."""
+    from sim.model.aggregates import AGGREGATES, ROWS
+    from sim.study.montecarlo import run_replicate
+    from sim.study.resources import array_sizes, run_need
+    from sim.study.results import StudyResults
+    from sim.study.runner import run_spec
+    from sim.study.study_file import load_study
+
+    study = load_study(SMALL, runs=2)
+    a = array_sizes(study)
+    res = StudyResults.load(finished)
+    rows = sum(res.arrays[n].nbytes for n, agg in AGGREGATES.items() if agg.fold == ROWS)
+    total = sum(res.arrays[n].nbytes for n, agg in AGGREGATES.items() if agg.fold != ROWS)
+    assert (rows, total) == (2 * a.row, a.total)
+    one = run_replicate(run_spec(study), 0)
+    assert sum(v.nbytes for v in one.raw.values()) <= a.raw
+    assert sum(v.nbytes for v in one.persons.values()) <= a.person
+    need = run_need(load_study(ROOT / "scenarios" / "default.toml"), 2)
+    assert need.memory < 2 * 2**30 and need.disk < 2**30
+
+
 def test_the_memory_estimate_grows_with_arrivals(tmp_path):
     from sim.study.resources import BASE_BYTES, worker_bytes
     from sim.study.study_file import load_study

@@ -270,6 +270,28 @@ def test_options_files_quote_block_names_that_toml_needs_quoted(tiny, tmp_path):
     assert tomllib.loads(toml_text(odd, "header\n= not a key")) == odd
 
 
+def test_a_search_too_big_for_the_machine_is_refused_and_the_default_one_fits(
+        tiny, monkeypatch, capsys):
+    """--trials 100000 --runs 100000: exit 2 with the memory figure before anything is
+    written; the shipped search fits 2 GiB of memory and 1 GiB of disk."""
+    from sim.analysis import search_pipeline
+    from sim.analysis.job_size import check_search
+    from sim.study import resources
+
+    def started(*a, **k):
+        raise AssertionError("the search started")
+    monkeypatch.setattr(search_pipeline, "execute", started)
+    out = tiny / "huge_search"
+    assert main(["search", str(search_file(tiny, name="huge")), "--out", str(out), "--trials",
+                 "100000", "--runs", "100000", "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "100,000 trials x 100,000 replicates" in err and "GiB of memory" in err
+    assert not out.exists()
+    monkeypatch.setattr(resources, "available_bytes", lambda: 2.0 * 2**30)
+    monkeypatch.setattr(resources, "free_disk_bytes", lambda folder: 1.0 * 2**30)
+    check_search(load_search(ROOT / "scenarios" / "search_default.toml"), 2, out)
+
+
 def test_non_dominated_keeps_exactly_the_rows_nobody_beats():
     costs = np.array([[1, 5], [2, 2], [3, 3], [5, 1], [2, 2], [np.nan, 0]])
     assert non_dominated(costs).tolist() == [True, True, False, True, True, False]

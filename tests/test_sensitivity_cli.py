@@ -49,3 +49,38 @@ def test_a_morris_run_writes_its_files_and_never_replaces_them_unasked(tmp_path,
     assert (out / "thresholds.csv").is_file() and (out / "figures" / "tornado_1.png").is_file()
     assert main(args) == 2
     assert "--overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--samples", "1000000000"], ["--replicates", "100000000"]])
+def test_a_job_too_big_for_the_machine_is_refused_before_anything_is_written(
+        tmp_path, monkeypatch, capsys, args):
+    """A billion base samples (27 billion evaluations) or a hundred million replicates per
+    evaluation: exit 2 with the memory figure, no folder (it used to traceback after marking
+    the folder, or run for ever)."""
+    from sim.analysis import sensitivity
+
+    def started(*a, **k):
+        raise AssertionError("the analysis started")
+    monkeypatch.setattr(sensitivity, "analyse", started)
+    out = tmp_path / "out"
+    assert main(["sensitivity", STUDY, "--out", str(out), "--jobs", "1", *args]) == 2
+    err = capsys.readouterr().err
+    assert "GiB of memory" in err and "nothing was written" in err
+    assert not out.exists()
+
+
+def test_the_default_study_s_analysis_fits_a_modest_machine(monkeypatch):
+    """The shipped study's default analysis (32 samples, 8 replicates, 2 jobs) is accepted
+    on a machine with 2 GiB free and 1 GiB of disk."""
+    from conftest import ROOT
+
+    from sim.analysis import sensitivity
+    from sim.analysis.job_size import check_sensitivity, sensitivity_need
+    from sim.study import resources
+    from sim.study.study_file import load_study
+
+    plan = sensitivity.plan(load_study(ROOT / "scenarios" / "default.toml"))
+    monkeypatch.setattr(resources, "available_bytes", lambda: 2.0 * 2**30)
+    monkeypatch.setattr(resources, "free_disk_bytes", lambda folder: 1.0 * 2**30)
+    check_sensitivity(plan, 2, ROOT / "results" / "never_written")
+    assert sensitivity_need(plan, 2).memory > 400 * 2**20   # two model processes at least
