@@ -292,6 +292,36 @@ def test_a_search_too_big_for_the_machine_is_refused_and_the_default_one_fits(
     check_search(load_search(ROOT / "scenarios" / "search_default.toml"), 2, out)
 
 
+HOSTILE_TEXT = ('Hello <script>alert(1)</script> [click](javascript:alert(1)) '
+                '<img src=x onerror=alert(1)>\n# Injected heading\n| a | b |\n```\n=cmd|x')
+
+
+def test_search_report_shows_hostile_text_as_typed_never_as_markup(tiny, tmp_path):
+    """A description and a team name with a script, a javascript: link, an image, a
+    heading, a table row and a code fence: rendered as Markdown (CommonMark with
+    tables), search_report.md holds no tag, link, image, extra heading or table from them,
+    and every word still reads."""
+    from markdown_it import MarkdownIt
+
+    from sim.analysis.search_report import md_table, write_report
+
+    path = search_file(tmp_path, name="hostile")
+    path.write_text(path.read_text().replace('study = "study.toml"',
+                                             f'study = "{(tiny / "study.toml").as_posix()}"')
+                    .replace("[search]\n", f"[search]\ndescription = {json.dumps(HOSTILE_TEXT)}\n"))
+    search = load_search(path)
+    trials = pd.DataFrame({"trial": [0], "feasible": [False], "violation": [0.1],
+                           "prob_meet_target": [0.2]})
+    text = write_report(search, trials, pd.DataFrame(columns=["role", "on_frontier"]), None)
+    text += "\n" + md_table(pd.DataFrame({"group_label": [HOSTILE_TEXT], "count": [3]}))
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    for bad in ("<script", "<img", "<a ", "<h2", "<pre"):
+        assert bad not in html, bad
+    assert html.count("<h1>") == 1 and html.count("<table>") == 1
+    assert html.count("<tr>") == 2  # the heading row and one row: no row injected
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "# Injected heading" in html
+
+
 def test_non_dominated_keeps_exactly_the_rows_nobody_beats():
     costs = np.array([[1, 5], [2, 2], [3, 3], [5, 1], [2, 2], [np.nan, 0]])
     assert non_dominated(costs).tolist() == [True, True, False, True, True, False]

@@ -84,3 +84,40 @@ def test_the_default_study_s_analysis_fits_a_modest_machine(monkeypatch):
     monkeypatch.setattr(resources, "free_disk_bytes", lambda folder: 1.0 * 2**30)
     check_sensitivity(plan, 2, ROOT / "results" / "never_written")
     assert sensitivity_need(plan, 2).memory > 400 * 2**20   # two model processes at least
+
+
+def test_policy_names_from_input_files_are_written_inert_in_every_csv(tmp_path):
+    """A calibration block named like a spreadsheet formula (`=cmd|' /C calc'!A0`): no cell
+    or heading of sensitivity.csv, thresholds.csv, noise.csv or samples.csv starts with a
+    formula character; the name is kept, prefixed with ' as run's tables do."""
+    import csv
+
+    from conftest import ROOT
+
+    evil = "=cmd|' /C calc'!A0"
+    cal = (ROOT / "scenarios" / "calibrations.toml").read_text()
+    (tmp_path / "cal.toml").write_text(cal.replace("[percentile]", f"[{json.dumps(evil)}]"))
+    study = tmp_path / "study.toml"
+    study.write_text((DATA / "small_study.toml").read_text()
+                     .replace("../../", f"{ROOT.as_posix()}/")
+                     .replace(f"{ROOT.as_posix()}/scenarios/calibrations.toml", "cal.toml")
+                     .replace('["price_per_point", "percentile"]', f"[{json.dumps(evil)}]")
+                     .replace('["immediate", "phased"]', '["phased"]'))
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(study), "--out", str(out), "--method", "morris",
+                 "--samples", "2", "--replicates", "1", "--jobs", "1", "--quiet"]) == 0
+    seen = []
+    for name in ("sensitivity.csv", "thresholds.csv", "noise.csv", "samples.csv"):
+        with open(out / name, newline="", encoding="utf-8") as f:
+            cells = [c for row in csv.reader(f) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@") and not _number(c)], name
+        seen += [c for c in cells if evil in c]
+    assert f"'{evil}+phased" in seen
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
