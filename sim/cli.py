@@ -262,14 +262,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _note_code_change(folder: Path) -> None:
     """Say so when the folder was run by other model code: its stored aggregates are rebuilt
     into tables by the installed code, which may read or label them differently."""
-    import json
-
     from sim.study.manifest import code_sha256
+    from sim.study.results import StudyResults, checked_manifest
 
-    try:
-        ran = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("code_sha256")
-    except (OSError, ValueError, AttributeError):
-        return
+    ran = checked_manifest(folder, StudyResults.load(folder))[0].get("code_sha256")
     here = code_sha256()
     if ran is not None and ran != here:
         print(f"note: {folder} was run by different model code (fingerprint "

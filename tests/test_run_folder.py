@@ -204,18 +204,46 @@ def test_report_never_writes_through_a_link_inside_the_folder(finished, tmp_path
     assert sorted(p.name for p in elsewhere.iterdir()) == ["spend_fan.png"]
 
 
-def test_report_says_when_the_folder_was_run_by_other_code(finished, tmp_path, capsys):
+def test_report_says_when_the_folder_was_run_by_other_code(finished, tmp_path, capsys,
+                                                           monkeypatch):
     import shutil
+
+    from sim.study import manifest
 
     out = tmp_path / "other_code"
     shutil.copytree(finished, out)
     assert main(["report", str(out)]) == 0
     assert "different model code" not in capsys.readouterr().err
-    manifest = json.loads((out / "manifest.json").read_text())
-    manifest["code_sha256"] = "0" * 64
-    (out / "manifest.json").write_text(json.dumps(manifest))
+    ran = json.loads((out / "manifest.json").read_text())["code_sha256"]
+    monkeypatch.setattr(manifest, "code_sha256", lambda: "0" * 64)   # the code changed since
     assert main(["report", str(out)]) == 0
-    assert "was run by different model code (fingerprint 000000000000" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"was run by different model code (fingerprint {ran[:12]}, installed 000000000000" in err
+
+
+def test_report_ignores_an_edited_manifest_and_shows_the_checked_one(finished, tmp_path, capsys):
+    """manifest.json's seed and runs edited after the run: report says so and the workbook's
+    manifest sheet shows the run's own seed and replicates (from the checked results), never
+    the edit; the checksum record covers manifest.json."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    out = tmp_path / "edited"
+    shutil.copytree(finished, out)
+    assert "manifest.json" in json.loads((out / "checksums.json").read_text())["sha256"]
+    edited = json.loads((out / "manifest.json").read_text())
+    real = (edited["seed"], edited["runs"])
+    edited.update(seed=12345, runs=999999, code_sha256="f" * 64)
+    (out / "manifest.json").write_text(json.dumps(edited))
+    assert main(["report", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "manifest.json: does not match its checksum" in err and "different model" not in err
+    sheet = load_workbook(out / "results.xlsx", read_only=True)["manifest"]
+    shown = {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert (shown["seed"], shown["runs"]) == real and 12345 not in shown.values()
+    page = (out / "report.html").read_text()
+    assert "999999" not in page and "999,999" not in page and "12345" not in page
 
 
 def test_everything_a_run_writes_is_recognised_as_ours(tmp_path):
