@@ -50,6 +50,11 @@ CORPUS = {
     "strings_bomb.xlsx": ["'xl/sharedStrings.xml'", "more than 10 MB"],
     "study_deep_arrays.toml": ["deep_arrays.toml", "nests tables or arrays"],
     "study_deep_tables.toml": ["deep_tables.toml", "nests tables or arrays"],
+    "search_int_fractional.toml": ["'lever[1].type'", "whole-number ends", "[0.05, 0.5]"],
+    "search_lever_twice.toml": ["'lever[2].path'", "is already lever[1]"],
+    "search_floor_over_cap.toml": ["floor can reach 50000", "cap can be as low as 30000"],
+    "search_nan_constraint.toml": ["at_least", "finite number"],
+    "search_probability_above_1.toml": ["'constraint[1].at_least'", "outside [0, 1]"],
 }
 ISOLATED = {name for name in CORPUS if name.endswith(".xlsx")}  # costly if a check regressed
 
