@@ -340,8 +340,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     search = load_search(args.search, trials=args.trials, runs=args.runs)
     out = Path(args.out) if args.out else Path("results") / search.spec.name
     jobs = _jobs(args.jobs)
-    check_search(search, jobs, out)
     search_folder.claim(out, overwrite=args.overwrite, resume=args.resume)
+    check_search(search, jobs, out)
     with run_folder.locked(out):
         outcome = execute(search, out, jobs=jobs, resume=args.resume,
                           progress=None if not args.quiet else False)
@@ -365,8 +365,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                             replicates=args.replicates, policies=policies)
     out = Path(args.out) if args.out else Path("results") / f"{study.spec.name}-sensitivity"
     jobs = _jobs(args.jobs)
-    check_sensitivity(plan, jobs, out)
     run_folder.claim(out, overwrite=args.overwrite)
+    check_sensitivity(plan, jobs, out)
     with run_folder.locked(out):
         run_folder.claim(out, overwrite=args.overwrite)
         run_folder.clear(out)

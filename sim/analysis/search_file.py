@@ -250,9 +250,9 @@ def _check_lever_set(path: Path, levers: list[Lever], cal_spec: dict[str, Any]) 
     floor = _extent(by_path.get("calibration.floor"), cal_spec.get("floor"))
     cap = _extent(by_path.get("calibration.cap"), cal_spec.get("cap"))
     if floor is not None and cap is not None and floor[1] > cap[0]:
-        raise SearchError(f"{path}: key 'lever': the floor can reach {floor[1]:g} but the cap can "
-                          f"be as low as {cap[0]:g}; a candidate with its floor above its cap is no "
-                          "calibration: keep the floor's range below the cap's")
+        raise SearchError(f"{path}: key 'lever': the floor can reach {floor[1]:g} but the cap "
+                          f"can be as low as {cap[0]:g}; a candidate with its floor above its cap "
+                          "is no calibration: keep the floor's range below the cap's")
 
 
 def _check_outputs(path: Path, sf: SearchFile) -> None:
