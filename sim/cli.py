@@ -256,6 +256,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise InputError(f"{folder}: not a results folder (no aggregates.npz)")
     run_folder.check_usable(folder)
     with run_folder.locked(folder):
+        run_folder.check_no_links(folder)
         for path in _publish(folder, report=True):
             print(path)
     _note_code_change(folder)
@@ -265,14 +266,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _note_code_change(folder: Path) -> None:
     """Say so when the folder was run by other model code: its stored aggregates are rebuilt
     into tables by the installed code, which may read or label them differently."""
-    import json
-
     from sim.study.manifest import code_sha256
+    from sim.study.results import StudyResults, checked_manifest
 
-    try:
-        ran = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("code_sha256")
-    except (OSError, ValueError, AttributeError):
-        return
+    ran = checked_manifest(folder, StudyResults.load(folder))[0].get("code_sha256")
     here = code_sha256()
     if ran is not None and ran != here:
         print(f"note: {folder} was run by different model code (fingerprint "
@@ -316,7 +313,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.resume:
         run_folder.claim(out, overwrite=args.overwrite)
     jobs = _jobs(args.jobs)
-    check_fits(study, jobs)
+    check_fits(study, jobs, out)
     client = dask_client(args.scheduler, jobs) if args.backend == "dask" else None
     try:
         with run_folder.locked(out):
@@ -336,6 +333,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from sim.analysis import search_folder
+    from sim.analysis.job_size import check_search
     from sim.analysis.search_file import load_search
     from sim.analysis.search_pipeline import execute
     from sim.study import run_folder
@@ -345,9 +343,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise InputError(f"--{flag} must be at least 1")
     search = load_search(args.search, trials=args.trials, runs=args.runs)
     out = Path(args.out) if args.out else Path("results") / search.spec.name
+    jobs = _jobs(args.jobs)
     search_folder.claim(out, overwrite=args.overwrite, resume=args.resume)
+    check_search(search, jobs, out)
     with run_folder.locked(out):
-        outcome = execute(search, out, jobs=_jobs(args.jobs), resume=args.resume,
+        outcome = execute(search, out, jobs=jobs, resume=args.resume,
                           progress=None if not args.quiet else False)
     if not args.quiet:
         took = ", ".join(f"{k} {v:.0f} s" for k, v in outcome.seconds.items())
@@ -357,6 +357,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.analysis import sensitivity
+    from sim.analysis.job_size import check_sensitivity
     from sim.study import run_folder
     from sim.study.study_file import load_study
 
@@ -367,8 +368,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     plan = sensitivity.plan(study, method=args.method, samples=args.samples,
                             replicates=args.replicates, policies=policies)
     out = Path(args.out) if args.out else Path("results") / f"{study.spec.name}-sensitivity"
-    run_folder.claim(out, overwrite=args.overwrite)
     jobs = _jobs(args.jobs)
+    run_folder.claim(out, overwrite=args.overwrite)
+    check_sensitivity(plan, jobs, out)
     with run_folder.locked(out):
         run_folder.claim(out, overwrite=args.overwrite)
         run_folder.clear(out)

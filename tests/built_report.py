@@ -46,6 +46,6 @@ def built() -> tuple[Path, tuple[Path, ...]]:
     atexit.register(shutil.rmtree, folder, True)
     res = constructed(with_persons=True)
     res.meta.update(META)
-    res.save(folder)
     (folder / "manifest.json").write_text(json.dumps(MANIFEST), encoding="utf-8")
+    res.save(folder, covering=("manifest.json",))  # as a run records it
     return folder, tuple(write_outputs(folder))

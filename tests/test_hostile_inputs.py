@@ -50,6 +50,11 @@ CORPUS = {
     "strings_bomb.xlsx": ["'xl/sharedStrings.xml'", "more than 10 MB"],
     "study_deep_arrays.toml": ["deep_arrays.toml", "nests tables or arrays"],
     "study_deep_tables.toml": ["deep_tables.toml", "nests tables or arrays"],
+    "search_int_fractional.toml": ["'lever[1].type'", "whole-number ends", "[0.05, 0.5]"],
+    "search_lever_twice.toml": ["'lever[2].path'", "is already lever[1]"],
+    "search_floor_over_cap.toml": ["floor can reach 50000", "cap can be as low as 30000"],
+    "search_nan_constraint.toml": ["at_least", "finite number"],
+    "search_probability_above_1.toml": ["'constraint[1].at_least'", "outside [0, 1]"],
 }
 ISOLATED = {name for name in CORPUS if name.endswith(".xlsx")}  # costly if a check regressed
 
@@ -343,3 +348,20 @@ def test_special_files_and_bombs_are_refused_quickly(isolated, case, words):
     assert "Traceback" not in err
     for w in words:
         assert w in err, (w, err)
+
+
+def test_the_csv_writer_keeps_headings_and_tab_or_return_led_cells_inert(tmp_path):
+    """The one formula-safe CSV writer: a heading that is a formula (a policy name made a
+    column, as samples.csv does) and a cell led by a tab (one of OWASP's other formula
+    starts) open as text."""
+    import csv
+
+    from sim.outputs.tables import write_csv
+
+    path = write_csv(pd.DataFrame({"=1+2": ["\t=cmd|x", "@SUM(1)", "plain"], "n": [1, -2, 3]}),
+                     tmp_path / "t.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["'=1+2", "n"]
+    assert [r[0] for r in rows[1:]] == ["'\t=cmd|x", "'@SUM(1)", "plain"]
+    assert [r[1] for r in rows[1:]] == ["1", "-2", "3"]  # numbers stay numbers

@@ -182,18 +182,68 @@ def test_report_rewrites_a_stale_table(finished, tmp_path):
     assert (out / "spend.csv").read_bytes() == good
 
 
-def test_report_says_when_the_folder_was_run_by_other_code(finished, tmp_path, capsys):
+@pytest.mark.parametrize("link", ["figures", "figures/spend_fan.png", "report.html"])
+def test_report_never_writes_through_a_link_inside_the_folder(finished, tmp_path, capsys, link):
+    """A subfolder or file of a results folder replaced by a link to someone else's: report
+    refuses (exit 2) and the other folder's file is left as it was."""
     import shutil
+
+    out, elsewhere = tmp_path / "linked", tmp_path / "elsewhere"
+    shutil.copytree(finished, out)
+    elsewhere.mkdir()
+    (elsewhere / "spend_fan.png").write_text("mine")
+    if link == "figures":
+        (out / link).symlink_to(elsewhere)
+    else:
+        (out / "figures").mkdir(exist_ok=True)
+        (out / link).symlink_to(elsewhere / "spend_fan.png")
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and link in err
+    assert (elsewhere / "spend_fan.png").read_text() == "mine"
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["spend_fan.png"]
+
+
+def test_report_says_when_the_folder_was_run_by_other_code(finished, tmp_path, capsys,
+                                                           monkeypatch):
+    import shutil
+
+    from sim.study import manifest
 
     out = tmp_path / "other_code"
     shutil.copytree(finished, out)
     assert main(["report", str(out)]) == 0
     assert "different model code" not in capsys.readouterr().err
-    manifest = json.loads((out / "manifest.json").read_text())
-    manifest["code_sha256"] = "0" * 64
-    (out / "manifest.json").write_text(json.dumps(manifest))
+    ran = json.loads((out / "manifest.json").read_text())["code_sha256"]
+    monkeypatch.setattr(manifest, "code_sha256", lambda: "0" * 64)   # the code changed since
     assert main(["report", str(out)]) == 0
-    assert "was run by different model code (fingerprint 000000000000" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"was run by different model code (fingerprint {ran[:12]}, installed 000000000000" in err
+
+
+def test_report_ignores_an_edited_manifest_and_shows_the_checked_one(finished, tmp_path, capsys):
+    """manifest.json's seed and runs edited after the run: report says so and the workbook's
+    manifest sheet shows the run's own seed and replicates (from the checked results), never
+    the edit; the checksum record covers manifest.json."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    out = tmp_path / "edited"
+    shutil.copytree(finished, out)
+    assert "manifest.json" in json.loads((out / "checksums.json").read_text())["sha256"]
+    edited = json.loads((out / "manifest.json").read_text())
+    real = (edited["seed"], edited["runs"])
+    edited.update(seed=12345, runs=999999, code_sha256="f" * 64)
+    (out / "manifest.json").write_text(json.dumps(edited))
+    assert main(["report", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "manifest.json: does not match its checksum" in err and "different model" not in err
+    sheet = load_workbook(out / "results.xlsx", read_only=True)["manifest"]
+    shown = {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert (shown["seed"], shown["runs"]) == real and 12345 not in shown.values()
+    page = (out / "report.html").read_text()
+    assert "999999" not in page and "999,999" not in page and "12345" not in page
 
 
 def test_everything_a_run_writes_is_recognised_as_ours(tmp_path):
@@ -212,6 +262,68 @@ def test_a_run_too_big_for_the_machine_is_refused_before_anything_is_written(tmp
     assert run(str(SMALL), "--out", str(out)) == 2
     assert "GiB of memory" in capsys.readouterr().err
     assert not out.exists()
+
+
+def _never_started(monkeypatch):
+    """Fail at once if the job starts (instead of running it for hours)."""
+    from sim.study import runner
+
+    def started(*a, **k):
+        raise AssertionError("the run started")
+    monkeypatch.setattr(runner, "run_study", started)
+
+
+def test_a_million_replicates_are_refused_with_the_figures_before_anything_is_written(
+        tmp_path, monkeypatch, capsys):
+    """`run --runs 1000000`: tens of GiB of per-replicate results; refused with exit 2
+    and the memory and disk figures, the folder never made (it used to write a chunk, then die
+    on a 45 GiB allocation)."""
+    _never_started(monkeypatch)
+    out = tmp_path / "huge"
+    assert run(str(SMALL), "--out", str(out), "--runs", "1000000") == 2
+    err = capsys.readouterr().err
+    assert "1,000,000 replicates" in err and "GiB of memory" in err and "GiB of disk" in err
+    assert not out.exists()
+
+
+def test_a_run_too_big_for_the_disk_is_refused(tmp_path, monkeypatch, capsys):
+    from sim.study import resources
+
+    _never_started(monkeypatch)
+    monkeypatch.setattr(resources.shutil, "disk_usage", lambda p: shutil_usage(free=10 * 2**20))
+    out = tmp_path / "full"
+    assert run(str(SMALL), "--out", str(out)) == 2
+    assert "GiB of disk in" in capsys.readouterr().err and not out.exists()
+
+
+def shutil_usage(free: int):
+    from shutil import _ntuple_diskusage
+
+    return _ntuple_diskusage(2**40, 2**40 - free, free)
+
+
+def test_the_estimate_is_calibrated_on_the_arrays_a_run_keeps(finished):
+    """The per-replicate and summed results of a finished run are exactly the estimate's
+    array sizes; a replicate's raw arrays and person records are no larger than counted;
+    the default study (200 replicates, 2 jobs) needs well under 2 GiB and 1 GiB of disk."""
+    from sim.model.aggregates import AGGREGATES, ROWS
+    from sim.study.montecarlo import run_replicate
+    from sim.study.resources import array_sizes, run_need
+    from sim.study.results import StudyResults
+    from sim.study.runner import run_spec
+    from sim.study.study_file import load_study
+
+    study = load_study(SMALL, runs=2)
+    a = array_sizes(study)
+    res = StudyResults.load(finished)
+    rows = sum(res.arrays[n].nbytes for n, agg in AGGREGATES.items() if agg.fold == ROWS)
+    total = sum(res.arrays[n].nbytes for n, agg in AGGREGATES.items() if agg.fold != ROWS)
+    assert (rows, total) == (2 * a.row, a.total)
+    one = run_replicate(run_spec(study), 0)
+    assert sum(v.nbytes for v in one.raw.values()) <= a.raw
+    assert sum(v.nbytes for v in one.persons.values()) <= a.person
+    need = run_need(load_study(ROOT / "scenarios" / "default.toml"), 2)
+    assert need.memory < 2 * 2**30 and need.disk < 2**30
 
 
 def test_the_memory_estimate_grows_with_arrivals(tmp_path):

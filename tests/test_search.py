@@ -3,6 +3,7 @@ reproducible as a normal study; an unmeetable constraint gives an empty frontier
 do not depend on the number of jobs; a resumed search continues where it stopped."""
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tomli_w
 from conftest import ROOT
 
 from sim.analysis import search_run
@@ -129,11 +131,9 @@ def test_rerunning_a_frontier_option_as_a_normal_study_reproduces_its_confirmed_
         searched, tmp_path):
     option = pd.read_csv(searched / "pareto.csv").iloc[0]
     study = tomllib.loads((searched / "options" / "study.toml").read_text())
-    text = (searched / "options" / "study.toml").read_text()
-    alone = text.replace(str(study["study"]["policies"]).replace("'", '"'),
-                         f'[["{option["label"]}", "{option["label"]}"]]')
+    study["study"]["policies"] = [[option["label"], option["label"]]]
     path = searched / "options" / "alone.toml"
-    path.write_text(alone)
+    path.write_text(tomli_w.dumps(study))
     try:
         st = load_study(path)
         assert [p.name for p in st.policies] == ["status_quo", option["policy"]]
@@ -181,6 +181,147 @@ def test_a_resumed_search_evaluates_only_the_missing_generations(tiny, tmp_path,
     assert calls == [[f"trial_{n:04d}" for n in range(4, 8)]]
 
 
+@pytest.mark.parametrize("damage", ["digit", "empty_list", "unrecorded"])
+def test_a_damaged_or_edited_search_checkpoint_is_recomputed_not_trusted(tiny, tmp_path, capsys,
+                                                                       damage):
+    """One flipped digit of share_lose10, a file replaced by [] or a generation the index
+    does not record: the generation is recomputed (a one-line note), and the trials are
+    those of an untouched search, never the edited figures."""
+    search = load_search(search_file(tiny, name="tamper"))
+    store = SearchCheckpoints(tmp_path / "checkpoints")
+    whole = run_search(search, store)
+    first = store.path(0)
+    if damage == "digit":
+        saved = json.loads(first.read_text())
+        saved["rows"][0]["share_lose10"] += 0.1
+        first.write_text(json.dumps(saved))
+    elif damage == "empty_list":
+        first.write_text("[]")
+    else:
+        (tmp_path / "checkpoints" / "index.json").unlink()
+    capsys.readouterr()
+    again = run_search(search, SearchCheckpoints(tmp_path / "checkpoints"))
+    pd.testing.assert_frame_equal(again, whole)
+    err = capsys.readouterr().err
+    assert "generation_00000.json" in err and "recomputing" in err
+
+
+def test_another_run_cannot_take_the_confirmation_folder_during_the_search(tiny, monkeypatch,
+                                                                          capsys):
+    """`run --overwrite` into the search's confirm/ while the search is
+    confirming is refused (exit 2): the search keeps its checkpoints, and confirm/ ends
+    holding the search's own confirmation study, not another."""
+    from sim.analysis import search_confirm
+
+    out = tiny / "locked_confirm"
+    small = Path(__file__).parent / "data" / "small_study.toml"
+    tries, real = [], search_confirm.run_study
+
+    def intrude(study, folder, **kw):
+        tries.append(main(["run", str(small), "--out", str(folder), "--overwrite", "--runs", "2",
+                           "--quiet", "--no-report", "--jobs", "1"]))
+        return real(study, folder, **kw)
+
+    monkeypatch.setattr(search_confirm, "run_study", intrude)
+    assert main(["search", str(search_file(tiny, name="lockc")), "--out", str(out), "--jobs", "1",
+                 "--quiet"]) == 0
+    assert tries == [2]
+    assert "another run" in capsys.readouterr().err
+    ran = json.loads((out / "confirm" / "manifest.json").read_text())
+    assert ran["study_name"] == "lockc_confirm" and ran["runs"] == 6
+
+
+def test_options_files_quote_block_names_that_toml_needs_quoted(tiny, tmp_path):
+    """Blocks named "percentile 2013", "phased.v2" and "=now" (a formula to a spreadsheet):
+    the written options files read back with tomllib to exactly those names and values, and
+    the confirmation study loads with its pairs."""
+    from sim.analysis.search_confirm import option_blocks, toml_text, write_options
+
+    cal = (ROOT / "scenarios" / "calibrations.toml").read_text()
+    tr = (ROOT / "scenarios" / "transitions.toml").read_text()
+    (tmp_path / "cal.toml").write_text(cal.replace("[percentile]", '["percentile 2013"]'))
+    (tmp_path / "tr.toml").write_text(tr.replace("[phased]", '["phased.v2"]')
+                                      .replace("[immediate]", '["=now"]'))
+    study = (tiny / "study.toml").read_text().replace(
+        f"{ROOT.as_posix()}/scenarios/calibrations.toml", "cal.toml").replace(
+        f"{ROOT.as_posix()}/scenarios/transitions.toml", "tr.toml").replace(
+        'calibrations = ["percentile"]',
+        'calibrations = ["percentile 2013"]\ntransitions = ["phased.v2", "=now"]').replace(
+        'population = "pop.csv"', f'population = "{(tiny / "pop.csv").as_posix()}"')
+    (tmp_path / "study.toml").write_text(study)
+    path = search_file(tmp_path, name="quoted")
+    path.write_text(path.read_text().replace('"percentile"', '"percentile 2013"')
+                    .replace('"phased"', '"phased.v2"'))
+    search = load_search(path)
+    front = pd.DataFrame([{"trial": 3, "transition.max_loss": 0.25, "transition.phases": 2,
+                           "transition.protect_critical": True}])
+    written = write_options(search, front, tmp_path / "options")
+    cals = tomllib.loads((tmp_path / "options" / "calibrations.toml").read_text())
+    trs = tomllib.loads((tmp_path / "options" / "transitions.toml").read_text())
+    assert set(cals) == {"option_1", "percentile 2013"}
+    assert set(trs) == {"option_1", "phased.v2", "=now"}
+    assert trs["option_1"]["max_loss"] == 0.25 and trs["option_1"]["phases"] == 2
+    confirm = load_study(written)
+    assert [p.name for p in confirm.policies] == [
+        "status_quo", "option_1+option_1", "percentile 2013+phased.v2", "percentile 2013+=now"]
+    blocks = option_blocks(search, front)
+    block = {k: v for k, v in blocks[1]["option_1"].items() if v is not None}
+    odd = {"=x y.z": {**block, "description": 'a "quoted"\nline'}}
+    assert tomllib.loads(toml_text(odd, "header\n= not a key")) == odd
+
+
+def test_a_search_too_big_for_the_machine_is_refused_and_the_default_one_fits(
+        tiny, monkeypatch, capsys):
+    """--trials 100000 --runs 100000: exit 2 with the memory figure before anything is
+    written; the shipped search fits 2 GiB of memory and 1 GiB of disk."""
+    from sim.analysis import search_pipeline
+    from sim.analysis.job_size import check_search
+    from sim.study import resources
+
+    def started(*a, **k):
+        raise AssertionError("the search started")
+    monkeypatch.setattr(search_pipeline, "execute", started)
+    out = tiny / "huge_search"
+    assert main(["search", str(search_file(tiny, name="huge")), "--out", str(out), "--trials",
+                 "100000", "--runs", "100000", "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "100,000 trials x 100,000 replicates" in err and "GiB of memory" in err
+    assert not out.exists()
+    monkeypatch.setattr(resources, "available_bytes", lambda: 2.0 * 2**30)
+    monkeypatch.setattr(resources, "free_disk_bytes", lambda folder: 1.0 * 2**30)
+    check_search(load_search(ROOT / "scenarios" / "search_default.toml"), 2, out)
+
+
+HOSTILE_TEXT = ('Hello <script>alert(1)</script> [click](javascript:alert(1)) '
+                '<img src=x onerror=alert(1)>\n# Injected heading\n| a | b |\n```\n=cmd|x')
+
+
+def test_search_report_shows_hostile_text_as_typed_never_as_markup(tiny, tmp_path):
+    """A description and a team name with a script, a javascript: link, an image, a
+    heading, a table row and a code fence: rendered as Markdown (CommonMark with
+    tables), search_report.md holds no tag, link, image, extra heading or table from them,
+    and every word still reads."""
+    from markdown_it import MarkdownIt
+
+    from sim.analysis.search_report import md_table, write_report
+
+    path = search_file(tmp_path, name="hostile")
+    path.write_text(path.read_text().replace('study = "study.toml"',
+                                             f'study = "{(tiny / "study.toml").as_posix()}"')
+                    .replace("[search]\n", f"[search]\ndescription = {json.dumps(HOSTILE_TEXT)}\n"))
+    search = load_search(path)
+    trials = pd.DataFrame({"trial": [0], "feasible": [False], "violation": [0.1],
+                           "prob_meet_target": [0.2]})
+    text = write_report(search, trials, pd.DataFrame(columns=["role", "on_frontier"]), None)
+    text += "\n" + md_table(pd.DataFrame({"group_label": [HOSTILE_TEXT], "count": [3]}))
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    for bad in ("<script", "<img", "<a ", "<h2", "<pre"):
+        assert bad not in html, bad
+    assert html.count("<h1>") == 1 and html.count("<table>") == 1
+    assert html.count("<tr>") == 2  # the heading row and one row: no row injected
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "# Injected heading" in html
+
+
 def test_non_dominated_keeps_exactly_the_rows_nobody_beats():
     costs = np.array([[1, 5], [2, 2], [3, 3], [5, 1], [2, 2], [np.nan, 0]])
     assert non_dominated(costs).tolist() == [True, True, False, True, True, False]
@@ -201,6 +342,44 @@ def test_a_bad_search_file_exits_2_writing_nothing(tiny, capsys, levers, objecti
     out = tiny / "bad_out"
     assert main(["search", str(path), "--out", str(out)]) == 2
     assert expected in capsys.readouterr().err
+    assert not out.exists()
+
+
+FLOOR_AND_CAP = """
+[[lever]]
+path = "calibration.floor"
+low = 0.0
+high = 50000.0
+[[lever]]
+path = "calibration.cap"
+low = 30000.0
+high = 150000.0
+"""
+
+
+@pytest.mark.parametrize("levers, extra, expected", [
+    (LEVERS.replace('path = "transition.max_loss"', 'path = "transition.max_loss"\ntype = "int"')
+     .replace("low = 0.0\nhigh = 0.5", "low = 0.05\nhigh = 0.5"), MEETABLE,
+     "whole-number ends"),
+    (LEVERS + '[[lever]]\npath = "transition.max_loss"\nlow = 0.1\nhigh = 0.2\n', MEETABLE,
+     "'transition.max_loss' is already lever[1]"),
+    (FLOOR_AND_CAP, MEETABLE, "floor can reach 50000 but the cap can be as low as 30000"),
+    (LEVERS, MEETABLE.replace("at_least = 0.5", "at_least = nan"), "constraint"),
+    (LEVERS, MEETABLE.replace("at_least = 0.5", "at_least = 1.5"),
+     "1.5 is outside [0, 1], every value prob_meet_target can take"),
+    (LEVERS, '[[constraint]]\noutput = "share_lose10"\nat_most = -0.1\n', "is outside [0, 1]"),
+], ids=["int_on_fractions", "duplicate_path", "floor_above_cap", "nan", "above_1", "below_0"])
+def test_validate_refuses_levers_and_constraints_that_would_fail_or_mislead_later(
+        tiny, capsys, levers, extra, expected):
+    """A fractional range as whole numbers (every trial 0), a lever moved twice (the second
+    silently won), a floor range reaching above the cap range, a constraint of nan or beyond
+    a probability's range: validate and search exit 2 naming the key, writing nothing."""
+    path = search_file(tiny, extra, levers=levers, name="badlever")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and str(path) in err
+    out = tiny / "badlever_out"
+    assert main(["search", str(path), "--out", str(out)]) == 2
     assert not out.exists()
 
 

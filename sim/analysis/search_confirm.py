@@ -13,11 +13,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import tomli_w
 
 from sim.analysis.search_file import Search
 from sim.analysis.search_metrics import policy_metrics
@@ -37,24 +37,24 @@ def option_name(i: int) -> str:
 
 
 def toml_text(tables: dict[str, dict[str, Any]], header: str = "") -> str:
-    """TOML of named tables of scalars, lists and inline tables (None values left out)."""
+    """TOML of named tables (None values left out), written by tomli_w so that any block
+    name ("percentile 2013", "phased.v2", "=x") or string is quoted as TOML needs."""
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
-    for name, table in tables.items():
-        lines += ["", f"[{name}]"]
-        lines += [f"{_key(k)} = {_value(v)}" for k, v in table.items() if v is not None]
-    return "\n".join(lines) + "\n"
+    body = tomli_w.dumps({name: _without_none(table) for name, table in tables.items()})
+    return "\n".join(lines) + ("\n\n" if lines else "") + body
 
 
-def _key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+def _without_none(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _without_none(x) for k, x in v.items() if x is not None}
+    if isinstance(v, (list, tuple)):
+        return [_without_none(x) for x in v]
+    return v
 
 
 def _value(v: Any) -> str:
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    return json.dumps(v)  # numbers, true/false and strings are written alike
+    """A lever's value as it reads in a description."""
+    return json.dumps(v)
 
 
 def option_blocks(search: Search, front: pd.DataFrame) -> tuple[dict, dict]:

@@ -74,8 +74,8 @@ class ObjectiveSection(BaseModel):
 class ConstraintSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
     output: str
-    at_least: float | None = None
-    at_most: float | None = None
+    at_least: float | None = Field(None, allow_inf_nan=False)
+    at_most: float | None = Field(None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_bound(self) -> ConstraintSection:
@@ -145,6 +145,7 @@ def load_search(path: str | Path, *, trials: int | None = None, runs: int | None
     study = load_study(path.parent / spec.study)
     cal_block, cal_spec, tr = _base_blocks(path, spec, study)
     levers = [_lever(path, i, lv, cal_spec, tr) for i, lv in enumerate(sf.lever)]
+    _check_lever_set(path, levers, cal_spec)
     _check_outputs(path, sf)
     year = spec.year or study.first_full_year
     if year not in study.financial_years:
@@ -199,6 +200,10 @@ def _lever(path: Path, i: int, lv: LeverSection, cal_spec: dict[str, Any],
                               "low must be below high")
         if lv.log and lv.low <= 0:
             raise SearchError(f"{path}: {key}.low': a log-spaced range must start above 0")
+        if kind == "int" and not (float(lv.low).is_integer() and float(lv.high).is_integer()):
+            raise SearchError(f"{path}: {key}.type': a whole-number lever needs whole-number "
+                              f"ends, not [{lv.low:g}, {lv.high:g}] (every trial would be "
+                              f"{int(lv.low)}): use type = \"float\"")
         cast = int if kind == "int" else float
         lever = Lever(lv.path, kind, cast(lv.low), cast(lv.high), log=lv.log, step=lv.step)
         ends = [("low", cast(lv.low)), ("high", cast(lv.high))]
@@ -221,14 +226,51 @@ def _is_int_field(path: str, cal_spec: dict[str, Any], tr: Transition) -> bool:
     return isinstance(base, int) and not isinstance(base, bool)
 
 
+def _extent(lever: Lever | None, base: Any) -> tuple[float, float] | None:
+    """The smallest and largest value a lever can take (the base block's value when it is
+    no lever); None when it can be absent (no cap)."""
+    if lever is None:
+        return None if base is None else (float(base), float(base))
+    if lever.kind != "categorical":
+        return float(lever.low), float(lever.high)
+    numbers = [float(c) for c in lever.choices if isinstance(c, (int, float))]
+    return (min(numbers), max(numbers)) if numbers else None
+
+
+def _check_lever_set(path: Path, levers: list[Lever], cal_spec: dict[str, Any]) -> None:
+    """Each path moved once, and no candidate with its floor above its cap (no calibration:
+    it would fail only after the search had run)."""
+    seen: dict[str, int] = {}
+    for i, lv in enumerate(levers):
+        if lv.path in seen:
+            raise SearchError(f"{path}: key 'lever[{i + 1}].path': '{lv.path}' is already "
+                              f"lever[{seen[lv.path] + 1}]; move each path once")
+        seen[lv.path] = i
+    by_path = {lv.path: lv for lv in levers}
+    floor = _extent(by_path.get("calibration.floor"), cal_spec.get("floor"))
+    cap = _extent(by_path.get("calibration.cap"), cal_spec.get("cap"))
+    if floor is not None and cap is not None and floor[1] > cap[0]:
+        raise SearchError(f"{path}: key 'lever': the floor can reach {floor[1]:g} but the cap "
+                          f"can be as low as {cap[0]:g}; a candidate with its floor above its cap "
+                          "is no calibration: keep the floor's range below the cap's")
+
+
 def _check_outputs(path: Path, sf: SearchFile) -> None:
-    """Every objective and constraint names an output the tables give."""
+    """Every objective and constraint names an output the tables give, each constraint a
+    value the output can take."""
     named = [(f"objective[{i + 1}]", o.output) for i, o in enumerate(sf.objective)]
     named += [(f"constraint[{i + 1}]", c.output) for i, c in enumerate(sf.constraint)]
     for key, output in named:
         if output not in METRICS:
             raise SearchError(f"{path}: key '{key}.output': '{output}' is no output of the "
                               f"tables{nearest(output, list(METRICS))}")
+    for i, c in enumerate(sf.constraint):
+        lo, hi = METRICS[c.output].bounds
+        bound, which = (c.at_least, "at_least") if c.at_least is not None else (c.at_most,
+                                                                               "at_most")
+        if not lo <= bound <= hi:
+            raise SearchError(f"{path}: key 'constraint[{i + 1}].{which}': {bound:g} is outside "
+                              f"[{lo:g}, {hi:g}], every value {c.output} can take")
     outputs = [o.output for o in sf.objective]
     if len(set(outputs)) < len(outputs):
         raise SearchError(f"{path}: key 'objective': an output is named twice")

@@ -21,7 +21,8 @@ from sim.study.runner import identity as study_identity
 IDENTITY = "search.json"
 FILES = (IDENTITY, "trials.csv", "pareto.csv", "confirmed.csv", "frontier.png", "search_report.md",
          run_folder.MARKER, run_folder.LOCK, ".*.tmp")
-FOLDERS = {"checkpoints": ("generation_*.json", ".*.tmp"), "options": ("*.toml", ".*.tmp")}
+FOLDERS = {"checkpoints": ("generation_*.json", "index.json", ".*.tmp"),
+           "options": ("*.toml", ".*.tmp")}
 CONFIRM = "confirm"  # a run folder of its own, checked by run_folder's rules
 
 

@@ -7,6 +7,7 @@ figures and a study's tables cannot disagree.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,11 +28,16 @@ class Metric:
     column: str
     description: str
     label: str = ""
+    bounds: tuple[float, float] = (-math.inf, math.inf)  # every value the output can take
+
+
+PROBABILITY = (0.0, 1.0)
 
 
 METRICS: dict[str, Metric] = {
     "prob_meet_target": Metric("target", "prob_meet_target",
-                               "chance of saving at least the target against the status quo"),
+                               "chance of saving at least the target against the status quo",
+                               bounds=PROBABILITY),
     "savings_mean": Metric("target", "savings_mean", "mean savings against the status quo (£)"),
     "savings_p5": Metric("target", "savings_p5", "5th percentile of savings (£)"),
     "protection_cost": Metric("target", "protection_cost",
@@ -45,16 +51,19 @@ METRICS: dict[str, Metric] = {
     "admissions_vs_baseline": Metric("target", "admissions_vs_baseline",
                                      "extra admissions to residential care"),
     "share_lose5": Metric("eia", "share_lose5", "share of existing users losing more than 5% "
-                          "of their own budget in cash since just before go-live"),
+                          "of their own budget in cash since just before go-live",
+                          bounds=PROBABILITY),
     "share_lose10": Metric("eia", "share_lose10", "share of existing users losing more than "
-                           "10% of their own budget in cash since just before go-live"),
+                           "10% of their own budget in cash since just before go-live",
+                           bounds=PROBABILITY),
     "share_lose25": Metric("eia", "share_lose25", "share of existing users losing more than "
-                           "25% of their own budget in cash since just before go-live"),
+                           "25% of their own budget in cash since just before go-live",
+                           bounds=PROBABILITY),
     "share_lose10_vs_status_quo": Metric("eia", "share_lose10_vs_status_quo",
                                          "share of existing users more than 10% below the "
-                                         "status quo's budget for them"),
+                                         "status quo's budget for them", bounds=PROBABILITY),
     "share_gain": Metric("eia", "share_gain", "share of existing users whose own budget rises "
-                         "in cash"),
+                         "in cash", bounds=PROBABILITY),
     "pct_change_of_mean": Metric("eia", "pct_change_of_mean", "change of existing users' mean "
                                  "budget in cash since just before go-live (%)"),
     "largest_rr_lose10": Metric("largest_rr_lose10", "largest_rr_lose10",

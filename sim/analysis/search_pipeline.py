@@ -24,6 +24,7 @@ from sim.analysis.search_report import no_frontier_message, write_report
 from sim.analysis.search_run import SearchCheckpoints, run_search
 from sim.atomic import atomic_path
 from sim.outputs.tables import write_csv
+from sim.study import run_folder
 from sim.study.montecarlo import Progress
 
 
@@ -66,8 +67,20 @@ def confirmed_table(search: Search, front: pd.DataFrame, figures: pd.DataFrame) 
 
 def execute(search: Search, out: Path, *, jobs: int = 1, resume: bool = False,
             progress: bool | None = None) -> SearchOutcome:
-    """Run the search into the claimed, locked folder `out` and write its outputs."""
+    """Run the search into the claimed, locked folder `out` and write its outputs; its
+    confirmation folder is locked too, for the whole search (no other run may take it)."""
     search_folder.prepare(out, search, resume=resume)
+    confirm = out / CONFIRM_DIR
+    try:
+        with run_folder.locked(confirm):
+            return _execute(search, out, jobs=jobs, resume=resume, progress=progress)
+    finally:
+        if confirm.is_dir() and [p.name for p in confirm.iterdir()] == [run_folder.LOCK]:
+            shutil.rmtree(confirm)  # no front, nothing confirmed: leave no empty folder
+
+
+def _execute(search: Search, out: Path, *, jobs: int, resume: bool,
+             progress: bool | None) -> SearchOutcome:
     spec = search.spec
     bar = Progress(-(-spec.trials // spec.batch) * spec.runs, 0, progress)
     t0 = time.perf_counter()

@@ -13,6 +13,7 @@ from sim.analysis.search_metrics import METRICS
 from sim.outputs.equalities import winners_losers_table
 from sim.outputs.finance import target_table
 from sim.outputs.formats import pounds
+from sim.outputs.markdown import md_block, md_code, md_text
 from sim.study.results import StudyResults
 
 
@@ -25,12 +26,12 @@ def _cell(v: Any, column: str = "") -> str:
         if any(w in column for w in ("savings", "cost", "target_gbp")):
             return pounds(v)
         return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
-    return str(v).replace("|", "\\|")
+    return md_text(v)
 
 
 def md_table(df: pd.DataFrame) -> str:
     """A table as Markdown."""
-    head = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    head = "| " + " | ".join(md_text(c) for c in df.columns) + " |"
     rule = "|" + "---|" * len(df.columns)
     body = ["| " + " | ".join(_cell(v, str(c)) for c, v in row.items()) + " |"
             for _, row in df.iterrows()]
@@ -44,13 +45,15 @@ def _describe_search(search: Search, trials: pd.DataFrame) -> list[str]:
                      for c in search.constraints) or "none"
     aims = "; ".join(f"{o.direction} {o.output} ({METRICS[o.output].description})"
                      for o in search.objectives)
-    levers = ", ".join(f"`{lv.path}` in " + (f"{list(lv.choices)}" if lv.kind == "categorical"
-                                             else f"[{lv.low:g}, {lv.high:g}]")
+    levers = ", ".join(md_code(lv.path) + " in " + md_text(list(lv.choices)
+                                                          if lv.kind == "categorical"
+                                                          else f"[{lv.low:g}, {lv.high:g}]")
                        for lv in search.levers)
-    return [f"# Options search: {s.name}", "", *([s.description, ""] if s.description else []),
-            (f"Base: calibration `{s.calibration}` and transition `{s.transition}` of "
-             f"`{search.study.path.name}`; levers: {levers}."),
-            f"Constraint ({search.year}): {rule}. Objectives: {aims}.",
+    return [f"# Options search: {md_text(s.name)}", "",
+            *([md_text(s.description), ""] if s.description else []),
+            (f"Base: calibration {md_code(s.calibration)} and transition "
+             f"{md_code(s.transition)} of {md_code(search.study.path.name)}; levers: {levers}."),
+            f"Constraint ({md_text(search.year)}): {md_text(rule)}. Objectives: {md_text(aims)}.",
             (f"{len(trials)} trials in generations of {s.batch} (Optuna NSGA-II, seed {s.seed}), "
              f"each on the same {s.runs} replicates (common random numbers); "
              f"{int(trials['feasible'].sum())} met the constraint."), ""]
@@ -75,7 +78,7 @@ def write_report(search: Search, trials: pd.DataFrame, confirmed: pd.DataFrame,
     lines = _describe_search(search, trials)
     front = confirmed[confirmed["on_frontier"]] if len(confirmed) else confirmed
     if front.empty:
-        return "\n".join(lines + ["**" + no_frontier_message(search, trials) + "**", ""])
+        return "\n".join(lines + ["**" + md_text(no_frontier_message(search, trials)) + "**", ""])
     cols = ["label", *[lv.path for lv in search.levers], *search.outputs]
     intro = (f"The {len(front)} options below are recommended for consideration: feasible and "
              f"non-dominated when re-run on fresh seeds (seed {search.confirm_seed}, "
@@ -105,9 +108,9 @@ def _option_section(search: Search, row: pd.Series, fin: pd.DataFrame,
     e = wl[(wl["policy"] == row["policy"]) & (wl["protected_characteristic"] != "")
            & ~wl["suppressed"]][["protected_characteristic", "group_label", "count",
                                  "share_lose_over10", "rr_lose10", "rr_lose10_lo", "rr_lose10_hi"]]
-    return [f"## {name} (trial {int(row['trial'])})", "",
+    return [f"## {md_text(name)} (trial {int(row['trial'])})", "",
             "Finance (savings against the status quo on the same worlds):", "", md_table(f), "",
             ("Equalities (one year after go-live; groups under the publication threshold "
              "suppressed):"), "", md_table(e), "",
-            "Ready to run (calibration block, then transition block):", "", "```toml",
-            blocks.strip(), "```", ""]
+            "Ready to run (calibration block, then transition block):", "",
+            md_block(blocks.strip(), "toml"), ""]

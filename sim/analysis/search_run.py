@@ -30,9 +30,11 @@ from sim.analysis.search_metrics import policy_metrics
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 from sim.study.horizon import judged_horizon
+from sim.study.checkpoints import INDEX, note
 from sim.study.manifest import write_json_atomic
 from sim.study.montecarlo import RunSpec, iterate_chunks
 from sim.study.runner import new_results
+from sim.study.storage import DamagedFileError, read_json, sha256_of
 from sim.study.study_file import Study, StudyError, fit_calibrations
 
 # Moves everyone straight to the indicative budget: prices protection (Transition.unprotected).
@@ -154,28 +156,68 @@ def _tell(study: optuna.Study, search: Search, trial: optuna.Trial, row: dict[st
 
 
 class SearchCheckpoints:
-    """One JSON file per finished generation: its lever values and its trials' rows."""
+    """One JSON file per finished generation (its lever values and its trials' rows) and
+    an index.json, rewritten atomically after each, with every file's SHA-256.  A generation
+    that is unrecorded, damaged, edited or malformed is recomputed (with a one-line note),
+    as a run's chunks are (sim.study.checkpoints): a checkpoint is never trusted blindly."""
+
+    FORMAT = "ras-sim search checkpoints 1"
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.recorded = self._read_index()
 
     def path(self, generation: int) -> Path:
         return self.folder / f"generation_{generation:05d}.json"
 
+    def _read_index(self) -> dict[str, str]:
+        path = self.folder / INDEX
+        if not path.exists():
+            return {}
+        try:
+            index = read_json(path)
+            if not (isinstance(index, dict) and index.get("format") == self.FORMAT
+                    and isinstance(index.get("sha256"), dict)):
+                raise DamagedFileError(f"{path}: not a search checkpoint index")
+        except DamagedFileError as exc:
+            note(f"{exc}; recomputing every generation")
+            return {}
+        return index["sha256"]
+
     def load(self, generation: int, values: list[dict[str, Any]]) -> list[dict] | None:
-        """The generation's rows if checkpointed for exactly these candidates."""
+        """The generation's rows if checkpointed intact for exactly these candidates."""
         p = self.path(generation)
-        if not p.is_file():
+        if not p.exists() and p.name not in self.recorded:
             return None
         try:
-            saved = json.loads(p.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
+            return self._checked(p, values)
+        except DamagedFileError as exc:
+            note(f"{exc}; recomputing it")
             return None
-        return saved["rows"] if saved.get("values") == values else None
+
+    def _checked(self, p: Path, values: list[dict[str, Any]]) -> list[dict]:
+        if p.name not in self.recorded:
+            raise DamagedFileError(f"{p}: not recorded in {INDEX}")
+        if not p.is_file():
+            raise DamagedFileError(f"{p}: missing")
+        if sha256_of(p) != self.recorded[p.name]:
+            raise DamagedFileError(f"{p}: does not match its checksum (damaged or edited)")
+        saved = read_json(p)
+        rows = saved.get("rows") if isinstance(saved, dict) else None
+        if not (isinstance(rows, list) and len(rows) == len(values)
+                and all(isinstance(r, dict) for r in rows)):
+            raise DamagedFileError(f"{p}: not a search checkpoint")
+        if saved.get("values") != values:
+            raise DamagedFileError(f"{p}: saved for other candidates")
+        return rows
 
     def save(self, generation: int, values: list[dict[str, Any]], rows: list[dict]) -> None:
+        """Write the generation, then record it in the index (a recorded one is complete)."""
         self.folder.mkdir(exist_ok=True)
-        write_json_atomic(self.path(generation), {"values": values, "rows": rows})
+        p = self.path(generation)
+        write_json_atomic(p, {"values": values, "rows": rows})
+        self.recorded[p.name] = sha256_of(p)
+        write_json_atomic(self.folder / INDEX, {"format": self.FORMAT, "sha256": self.recorded})
 
 
 def run_search(search: Search, checkpoints: SearchCheckpoints | None = None, *, jobs: int = 1,

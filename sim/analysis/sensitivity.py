@@ -30,6 +30,7 @@ from sim.atomic import atomic_path
 from sim.model.uncertainty import Uncertainty
 from sim.outputs import sensitivity_page
 from sim.outputs.sensitivity_figures import rank_column, save_tornados
+from sim.outputs.tables import write_csv
 from sim.study.horizon import to_judged_year
 from sim.study.manifest import code_sha256, now, write_json_atomic
 from sim.study.montecarlo import Progress
@@ -170,9 +171,7 @@ def write(p: Plan, outcome: Outcome, out: Path, *, jobs: int) -> list[Path]:
     written = []
     for name, df in (("sensitivity.csv", outcome.indices), ("samples.csv", outcome.samples),
                      ("thresholds.csv", outcome.thresholds), ("noise.csv", outcome.noise)):
-        with atomic_path(out / name) as tmp:
-            df.to_csv(tmp, index=False)
-        written.append(out / name)
+        written.append(write_csv(df, out / name))  # labels from input files kept inert
     ev = p.evaluator
     what = f"mean savings in {ev.year}"
     figures = save_tornados(outcome.indices, out, "savings", what)

@@ -3,13 +3,14 @@ and the manifest (versions, commit, timings) -- the report's method section and 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path, PurePath
 
 import pandas as pd
 
 from sim.outputs.formats import pounds
 from sim.outputs.settings import settings
-from sim.study.results import StudyResults
+from sim.study.results import MANIFEST_FILE, StudyResults, checked_manifest
 
 
 def run_table(res: StudyResults) -> pd.DataFrame:
@@ -40,15 +41,13 @@ def assumptions_table(res: StudyResults) -> pd.DataFrame:
 
 
 def manifest_table(folder: Path, res: StudyResults) -> pd.DataFrame:
-    """The folder's manifest.json as key/value rows; the copy stored with the results if the
-    file is missing or damaged."""
-    manifest = (res.meta or {}).get("manifest") or {}
-    path = folder / "manifest.json"
-    if path.exists():
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            pass  # a damaged manifest: keep the copy stored with the results
+    """The run's manifest as key/value rows, from checked files only: manifest.json when
+    checksums.json covers it and it matches, else (with a note) the copy stored with the
+    checked results, so an edited seed or replicate count is never shown as the run's."""
+    manifest, why = checked_manifest(folder, res)
+    if why and (folder / MANIFEST_FILE).exists():
+        sys.stderr.write(f"note: {why}; the provenance shown is the copy stored with the "
+                         "checked results\n")
     rows = [{"key": k.replace("_", " "), "value": _shown(k, v)} for k, v in manifest.items()]
     return pd.DataFrame(rows, columns=["key", "value"])
 

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from sim.atomic import atomic_path
 from sim.outputs.columns import EXCEL_FORMATS, heading, kind
 
-FORMULA_START = ("=", "+", "-", "@")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's CSV injection starts
 EXCEL_MAX_CHARS = 32_767
 EXCEL_MAX_SHEET_NAME = 31
 
@@ -29,8 +29,10 @@ def _inert(value: Any) -> Any:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    """A table as CSV; labels from input files cannot become formulas when opened in Excel."""
+    """A table as CSV; labels from input files (in cells or headings) cannot become formulas
+    when opened in Excel."""
     out = df.copy()
+    out.columns = [_inert(c) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             out[col] = out[col].map(_inert)

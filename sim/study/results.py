@@ -38,6 +38,7 @@ from sim.study.storage import (
 )
 
 ARRAYS_FILE, META_FILE, CHECKSUM_FILE = "aggregates.npz", "aggregates.json", "checksums.json"
+MANIFEST_FILE = "manifest.json"  # a run's provenance, covered by checksums.json too
 
 
 def person_arrays(persons: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -199,8 +200,9 @@ class StudyResults:
         self.n_replicates += k
 
     # ---- persistence -------------------------------------------------------------
-    def save(self, folder: str | Path) -> None:
-        """Write aggregates.npz, aggregates.json and their checksums into folder (atomically)."""
+    def save(self, folder: str | Path, covering: tuple[str, ...] = ()) -> None:
+        """Write aggregates.npz, aggregates.json and their checksums (and those of the files
+        named in `covering`, already written) into folder (atomically)."""
         folder = Path(folder)
         missing = [name for name in AGGREGATES if getattr(self, name) is None]
         if missing:
@@ -216,7 +218,8 @@ class StudyResults:
             "teams": list(self.teams), "n_replicates": self.n_replicates,
             "n_person_replicates": len(self.persons), "meta": self.meta,
         })
-        write_checksums(folder / CHECKSUM_FILE, [folder / ARRAYS_FILE, folder / META_FILE])
+        write_checksums(folder / CHECKSUM_FILE, [folder / ARRAYS_FILE, folder / META_FILE,
+                                                 *(folder / name for name in covering)])
 
     @classmethod
     def load(cls, folder: str | Path) -> StudyResults:
@@ -239,3 +242,17 @@ class StudyResults:
             raise DamagedFileError(f"{folder / ARRAYS_FILE}: 'month_fy' does not fit the months")
         out.arrays.update(values)
         return out
+
+
+def checked_manifest(folder: str | Path, res: StudyResults) -> tuple[dict[str, Any], str]:
+    """The run's manifest, from checked files only: manifest.json if checksums.json records
+    it and it matches, else the copy stored in the (checked) aggregates.json; and why the
+    file was not used ("" when it was)."""
+    path = Path(folder) / MANIFEST_FILE
+    stored = dict((res.meta or {}).get("manifest") or {})
+    try:
+        verify_checksums(Path(folder) / CHECKSUM_FILE, (MANIFEST_FILE,))
+        manifest = read_json(path)
+    except DamagedFileError as exc:
+        return stored, str(exc)
+    return (manifest, "") if isinstance(manifest, dict) else (stored, f"{path}: not a manifest")

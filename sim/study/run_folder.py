@@ -71,6 +71,25 @@ def check_usable(folder: Path) -> None:
         raise RunFolderError(f"{folder}: exists and is not a folder; choose another --out")
 
 
+def links_inside(folder: Path) -> list[str]:
+    """Symbolic links anywhere inside `folder` (never followed), relative to it."""
+    found = []
+    for root, dirs, files in os.walk(folder):  # os.walk does not descend into linked folders
+        found += [(Path(root) / n).relative_to(folder).as_posix() for n in dirs + files
+                  if (Path(root) / n).is_symlink()]
+    return sorted(found)
+
+
+def check_no_links(folder: Path) -> None:
+    """Refuse a folder holding a symbolic link anywhere: a file written through it would land
+    outside the folder (another folder's files overwritten)."""
+    links = links_inside(folder)
+    if links:
+        shown = ", ".join(links[:5]) + (f" and {len(links) - 5} more" if len(links) > 5 else "")
+        raise RunFolderError(f"{folder}: holds symbolic links ({shown}); run-sim never writes "
+                             "through a link: replace them by the real files or folders")
+
+
 def is_ours(folder: Path) -> bool:
     return (folder / MARKER).is_file() and not foreign_entries(folder)
 

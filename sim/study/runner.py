@@ -14,7 +14,7 @@ from sim.study import run_folder
 from sim.study.manifest import build_manifest, code_sha256, now, write_json_atomic
 from sim.study.montecarlo import RunSpec, run
 from sim.study.redistribution import redistribution
-from sim.study.results import StudyResults
+from sim.study.results import MANIFEST_FILE, StudyResults
 from sim.study.study_file import Study
 
 RUN_KEY = "run.json"  # identity of a run, checked on --resume
@@ -159,7 +159,7 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
     """Run (or resume) the replicates into `out` and save the folded aggregates."""
     started = now()
     manifest = build_manifest(study, jobs=jobs, backend=backend, started=started)
-    write_json_atomic(out / "manifest.json", manifest)
+    write_json_atomic(out / MANIFEST_FILE, manifest)
     spec = run_spec(study)
     results = new_results(study)
     results.meta["manifest"] = {k: v for k, v in manifest.items() if k != "study_text"}
@@ -169,8 +169,8 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
         _events_only(study, out / EVENTS_ONLY, jobs, backend, progress)
         write_draws(study, out / DRAWS_FILE)
     manifest["finished"] = results.meta["manifest"]["finished"] = now()
-    results.save(out)
-    write_json_atomic(out / "manifest.json", manifest)
+    write_json_atomic(out / MANIFEST_FILE, manifest)
+    results.save(out, covering=(MANIFEST_FILE,))  # the manifest checked as the results are
     # the chunks only serve --resume of an interrupted run; a finished run keeps the aggregates
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
     return results

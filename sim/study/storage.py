@@ -84,6 +84,9 @@ def verify_checksums(record: Path, names: tuple[str, ...]) -> None:
         path = record.parent / name
         if not path.exists():
             raise DamagedFileError(f"{path}: missing")
+        if name not in recorded:
+            raise DamagedFileError(f"{path}: not recorded in {record.name} (written by an "
+                                   "older version or added since)")
         if sha256_of(path) != recorded.get(name):
             raise DamagedFileError(f"{path}: does not match its checksum in {record.name} "
                                    "(damaged or edited); rerun the study to rebuild it")
