@@ -17,6 +17,7 @@ import numpy as np
 from sim.inputs.categories import CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.inputs.facs import facs_from_points
 from sim.model.admission import feedback_multiplier
+from sim.model.cap_window import CapWindow
 from sim.model.charging import Contributions, charge_utilisation, contribution_pence
 from sim.model.money import utilisation
 from sim.model.params import Parameters
@@ -25,7 +26,7 @@ from sim.model.spend import Admitted, SpendTally
 from sim.model.users import community_users
 from sim.model.world import World
 from sim.policy.policy import Policy
-from sim.policy.transition import CAP_MONTHS, NONE_TRANSITION, TransitionStack
+from sim.policy.transition import NONE_TRANSITION, TransitionStack
 
 CRITICAL = FACS_BAND.code_of("critical")
 
@@ -92,11 +93,8 @@ class CareModel(mesa.Model):
         # the RAS policies' transitions as rows of one stack
         self.transitions = TransitionStack([policies[i].transition or NONE_TRANSITION
                                             for i in self.ras_rows])
-        # Transition caps count per 12-month window: the month each person's window opened
-        # (reviews are the world's, so the same under every policy) and, per RAS policy,
-        # the budget (£) then.
-        self.window_start = np.full(cap, -CAP_MONTHS, np.int32)
-        self.cap_base = np.zeros((len(self.ras_rows), cap))
+        # Transition caps hold over any 12 months: each RAS policy's budgets of the trailing window
+        self.cap_window = CapWindow(len(self.ras_rows), cap)
         self._start_tally(params, charges)
         self.in_res = np.zeros((P, cap), bool)
         # FACS eligibility from go-live: the policies with a rule, whose budgets it has ended,
@@ -189,8 +187,9 @@ class CareModel(mesa.Model):
             ind = self._allocate(idx, m)
             new = np.empty((len(self.policies), len(idx)))
             current = before[self.ras_rows] / 100.0
+            high, low = self.cap_window.bounds(idx, m, current)
             new[self.ras_rows] = self.transitions.apply(
-                current, ind[self.cal_of[self.ras_rows]], cap_base=self._cap_base(idx, m, current),
+                current, ind[self.cal_of[self.ras_rows]], loss_base=high, gain_base=low,
                 review_number=w.assessed_count[sl].astype(np.int64),
                 is_critical=w.assessed_facs[sl] == CRITICAL,
                 points_change=(w.points[m].take(idx) / self.points_at_go_live.take(idx)
@@ -205,6 +204,9 @@ class CareModel(mesa.Model):
             out |= self._ended(pence, idx, sl, m)
         pence[out] = 0.0
         put_columns(self.pence, idx, pence)
+        if m >= w.go_live and len(self.ras_rows):
+            self.cap_window.record(idx, m, before[self.ras_rows] / 100.0,
+                                   pence[self.ras_rows] / 100.0)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
         if self.contrib is not None:   # and their contributions, in the rows below
             paid, paid_before = self.contrib.assessed(idx, pence, before)
@@ -228,18 +230,6 @@ class CareModel(mesa.Model):
             self.ended_month[i, m] += (now.sum(), pence[i, now].sum())
         put_columns(self.ended, idx, ended)
         return ended
-
-    def _cap_base(self, idx: np.ndarray, m: int, current: np.ndarray) -> np.ndarray:
-        """(RAS policies, len(idx)) budgets (£) as each person's current cap window opened.
-
-        A person's first review after go-live, and the first CAP_MONTHS or more after their
-        window opened, opens a new window whose base is the budget just before it."""
-        renew = m - self.window_start.take(idx) >= CAP_MONTHS
-        self.window_start[idx[renew]] = m
-        base = self.cap_base.take(idx, axis=1)
-        base[:, renew] = current[:, renew]
-        put_columns(self.cap_base, idx, base)
-        return base
 
     def _residential(self, m: int) -> Admitted | None:
         """Admissions: the shared draw against each policy's hazard, raised where the policy's
@@ -318,7 +308,7 @@ class CareModel(mesa.Model):
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
         for name in ("world", "amounts", "pence", "paid", "in_res", "ended", "need_budget",
-                     "snapshots", "window_start", "cap_base", "charges", "contrib"):
+                     "snapshots", "cap_window", "charges", "contrib"):
             setattr(self, name, None)
         self.tally.release()
 

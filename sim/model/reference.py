@@ -20,6 +20,7 @@ from sim.inputs.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, PB_TYPE, age_
 from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
 from sim.model.admission import feedback_multiplier
+from sim.model.cap_window import held_extremes
 from sim.model.charging import annual_charges, charge_utilisation
 from sim.model.draws import Draws
 from sim.model.money import price_index, utilisation
@@ -35,7 +36,6 @@ from sim.model.practice import (
 from sim.model.residential_cost import annual_cost
 from sim.model.reviews import team_offsets
 from sim.policy.policy import Policy
-from sim.policy.transition import CAP_MONTHS
 
 F32 = np.float32
 CRITICAL = FACS_BAND.code_of("critical")
@@ -60,10 +60,10 @@ class ServiceUser(mesa.Agent):
         self.last_points = self.points
         self.next_review = None
         self.reviews_since_go_live = 0
-        self.window_start = -CAP_MONTHS            # the 12-month cap window (none yet)
         n = len(model.policies)
         self.pence = [np.rint(float(F32(self.practice)) * 100.0)] * n
-        self.cap_base = [0.0] * n                  # each policy's budget as the window opened
+        # each policy's (month, budget before, budget after) of every assessment from go-live
+        self.history: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         self.in_res = [False] * n
         self.ended = [False] * n                   # eligibility ended the budget (for good)
         self.indicative = [0.0] * len(model.cal_names)
@@ -136,10 +136,8 @@ class ServiceUser(mesa.Agent):
         """Each policy's budget for this person after an assessment or review."""
         mdl = self.model
         practice = np.rint(float(F32(self.practice)) * 100.0)
+        before = [pence / 100.0 for pence in self.pence]
         if m >= mdl.go_live:
-            if m - self.window_start >= CAP_MONTHS:   # a new 12-month window for the caps
-                self.window_start = m
-                self.cap_base = [pence / 100.0 for pence in self.pence]
             for c, est in enumerate(mdl.calibrations):
                 self.indicative[c] = float(est.allocate(
                     np.array([float(self.points)]), client_group=np.array([self.group]),
@@ -151,8 +149,9 @@ class ServiceUser(mesa.Agent):
                 self.pence[i] = practice
                 continue
             ind = self.indicative[mdl.cal_names.index(pol.calibration)]
+            high, low = held_extremes(self.history[i], m, self.pence[i] / 100.0)
             new = pol.transition.apply(
-                self.pence[i] / 100.0, ind, cap_base=self.cap_base[i],
+                self.pence[i] / 100.0, ind, loss_base=high, gain_base=low,
                 review_number=self.reviews_since_go_live,
                 is_critical=self.facs == CRITICAL,
                 points_change=float(self.points / self.points_at_go_live - F32(1.0)),
@@ -160,6 +159,8 @@ class ServiceUser(mesa.Agent):
             self.pence[i] = np.rint(float(new) * 100.0)
         if m >= mdl.go_live:
             self.eligibility(m)
+            for i, hist in enumerate(self.history):
+                hist.append((m, before[i], self.pence[i] / 100.0))
 
     def eligibility(self, m: int) -> None:
         """Under a policy with an eligibility rule, a person assessed below its bands loses
