@@ -21,7 +21,7 @@ from sim.model.cap_window import CapWindow
 from sim.model.charging import Contributions, charge_utilisation, contribution_pence
 from sim.model.money import utilisation
 from sim.model.params import Parameters
-from sim.model.residential_cost import annual_cost, stock_spend
+from sim.model.residential_cost import annual_cost, death_in_care, stock_spend
 from sim.model.spend import Admitted, SpendTally
 from sim.model.users import community_users
 from sim.model.world import World
@@ -109,8 +109,10 @@ class CareModel(mesa.Model):
         self.feedback = feedback_multiplier(params)
         self.snapshot_months = tuple(snapshots)
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        # residents' annual cost: added in the month of admission, taken away in the month of death
+        # residents' annual cost: added in the month of admission, taken away in the month they
+        # die in care (at residential mortality: sim.model.residential_cost), kept per policy
         self.res_cost = annual_cost(params)
+        self.res_death = np.full((P, cap), T, np.int32)
         self.res_delta = np.zeros((P, T + 1))
         self.admissions = np.zeros((P, T), np.int32)
         self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
@@ -260,9 +262,12 @@ class CareModel(mesa.Model):
         self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
         self.admitted.append((m, p_idx, slots))
-        cost = self.res_cost.take(w.client_group.take(slots))
+        group = w.client_group.take(slots)
+        cost = self.res_cost.take(group)
+        death = death_in_care(m, group, w.u_resident.take(slots), self.params, w.n_months)
+        self.res_death[p_idx, slots] = death
         np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), cost)
-        np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -cost)
+        np.add.at(self.res_delta, (p_idx, death), -cost)
         return admitted
 
     @property
@@ -296,7 +301,7 @@ class CareModel(mesa.Model):
 
     def residential_spend(self) -> np.ndarray:
         """(P, T) £ cash on people admitted to residential care during the run, each at their
-        client group's cost from admission to death."""
+        client group's cost from admission to death in care."""
         annual = np.cumsum(self.res_delta[:, :-1], axis=1)
         return annual / 12.0 * self.world.uplift[None, :]
 
@@ -308,7 +313,7 @@ class CareModel(mesa.Model):
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
         for name in ("world", "amounts", "pence", "paid", "in_res", "ended", "need_budget",
-                     "snapshots", "cap_window", "charges", "contrib"):
+                     "snapshots", "cap_window", "res_death", "charges", "contrib"):
             setattr(self, name, None)
         self.tally.release()
 

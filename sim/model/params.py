@@ -96,8 +96,12 @@ def _groups(v: dict[str, float]) -> dict[str, float]:
 class Residential(Hazard):
     annual_cost_by_group: dict[str, Cost] = Field(
         description="£ a year per resident by client group (base prices), each 0 to 500,000")
+    annual_mortality_by_group: dict[str, Probability] = Field(
+        description="annual probability a resident of a care home dies, by client group (every "
+        "resident: admitted during the run or in care at the start), each 0 to 1")
 
     _costs = field_validator("annual_cost_by_group")(classmethod(lambda c, v: _groups(v)))
+    _mortality = field_validator("annual_mortality_by_group")(classmethod(lambda c, v: _groups(v)))
 
 
 class ResidentialStock(_Section):
@@ -106,11 +110,8 @@ class ResidentialStock(_Section):
     enabled: bool = False
     people_by_group: dict[str, Annotated[float, Field(ge=0, le=100_000)]] = Field(
         description="residents at the start by client group, each 0 to 100,000")
-    annual_mortality_by_group: dict[str, Probability] = Field(
-        description="annual probability a resident dies, by client group, each 0 to 1")
 
     _people = field_validator("people_by_group")(classmethod(lambda c, v: _groups(v)))
-    _mortality = field_validator("annual_mortality_by_group")(classmethod(lambda c, v: _groups(v)))
 
 
 class Feedback(_Section):

@@ -33,7 +33,7 @@ from sim.model.practice import (
     practice_noise,
     practice_prices,
 )
-from sim.model.residential_cost import annual_cost
+from sim.model.residential_cost import annual_cost, death_in_care
 from sim.model.reviews import team_offsets
 from sim.policy.policy import Policy
 
@@ -179,6 +179,13 @@ class ServiceUser(mesa.Agent):
                 mdl.ended[i, m] += (1, self.pence[i])
                 self.ended[i], self.pence[i] = True, 0.0
 
+    def death_in_care(self, admitted: int) -> int:
+        """Month this person dies once in care: residential mortality, their own draw."""
+        mdl = self.model
+        return int(death_in_care(np.array([admitted]), np.array([self.group]),
+                                 mdl.draws.u_resident[self.slot:self.slot + 1], mdl.params,
+                                 mdl.n_months)[0])
+
     def residential(self, m: int, band: int) -> None:
         """Admission: the person's draw against each policy's hazard (shortfall raises it)."""
         mdl = self.model
@@ -196,7 +203,7 @@ class ServiceUser(mesa.Agent):
             if u < h * mult:
                 self.in_res[i], self.pence[i] = True, 0.0
                 mdl.admissions[i, m] += 1
-                mdl.residents.append((i, self, m))
+                mdl.residents.append((i, self, m, self.death_in_care(m)))
 
 
 class ReferenceModel(mesa.Model):
@@ -234,7 +241,8 @@ class ReferenceModel(mesa.Model):
         self.admissions = np.zeros((P, n_months), int)
         self.ended = np.zeros((P, n_months, 2))    # people eligibility ended, their pence
         self.res_spend = np.zeros((P, n_months))
-        self.residents: list[tuple[int, ServiceUser, int]] = []  # (policy, person, admitted)
+        # (policy, person, month admitted, month they die in care)
+        self.residents: list[tuple[int, ServiceUser, int, int]] = []
         self.res_cost = annual_cost(params)
         self.exit_month: dict[int, int] = {}
         self.month = -1
@@ -301,15 +309,13 @@ class ReferenceModel(mesa.Model):
         self.cost_residents(m)
 
     def cost_residents(self, m: int) -> None:
-        """Residents stay in care until they die (other exits do not apply to them); each
-        costs their client group's placement."""
+        """Residents stay in care until they die there, at residential mortality (community
+        deaths and other exits do not apply to them); each costs their group's placement."""
         still, annual = [], np.zeros(len(self.policies))
-        for i, agent, admitted in self.residents:
-            band = int(age_band_index(np.array([agent.age(m)]))[0])
-            dies = self.u_death.get((m, agent.slot), 2.0) < self.h_death[agent.group, band]
-            if dies and m > admitted:
+        for i, agent, admitted, death in self.residents:
+            if m >= death:
                 continue
-            still.append((i, agent, admitted))
+            still.append((i, agent, admitted, death))
             annual[i] += self.res_cost[agent.group]
         self.residents = still
         self.res_spend[:, m] = annual / 12.0 * self.uplift[m]

@@ -55,6 +55,7 @@ class World:
     res_h: np.ndarray           # each candidate's base monthly hazard of admission
     uplift: np.ndarray          # (T,) price index relative to the start month
     u_continue: np.ndarray      # (cap,) below a policy's eligible FACS bands, funded on if < share
+    u_resident: np.ndarray      # (cap,) survival draw once in residential care (residential_cost)
 
     @property
     def cap(self) -> int:
@@ -199,5 +200,5 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
         assessed_start=rec.starts, assessed=rec.slots, assessed_review=rec.is_review,
         assessed_facs=rec.facs, assessed_count=rec.count, assessed_practice=rec.practice,
         res_events=res_events, res_h=res_h, uplift=price_index(params, T),
-        u_continue=d.u_continue,
+        u_continue=d.u_continue, u_resident=d.u_resident,
     )
