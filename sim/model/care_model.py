@@ -102,8 +102,8 @@ class CareModel(mesa.Model):
         self.elig_rows = [i for i, p in enumerate(policies) if p.eligibility]
         self.ended = np.zeros((P, cap), bool)
         self.ended_month = np.zeros((P, T, 2))
-        # The budget current practice would set for each person's assessed need (the status
-        # quo's, the same under every policy): what a shortfall is measured against.
+        # The budget each person's assessed need warrants at current practice's prices without
+        # its creep (the same under every policy): what a shortfall is measured against.
         self.need_budget = world.initial_budget.astype(np.float64)
         self.points_at_go_live = np.maximum(world.points[min(world.go_live, T - 1)], 1.0)
         self.feedback = feedback_multiplier(params)
@@ -181,7 +181,7 @@ class CareModel(mesa.Model):
         if not len(idx):
             return
         practice = w.assessed_practice[sl].astype(np.float64)
-        self.need_budget[idx] = practice
+        self.need_budget[idx] = w.assessed_need[sl]
         before = self.pence.take(idx, axis=1)  # also what the spend tallies hold for them
         if m < w.go_live or not len(self.ras_rows):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
@@ -235,7 +235,8 @@ class CareModel(mesa.Model):
 
     def _residential(self, m: int) -> Admitted | None:
         """Admissions: the shared draw against each policy's hazard, raised where the policy's
-        budget falls short of what current practice would give the same assessed need.
+        budget falls short of what the person's assessed need warrants (practice's prices,
+        no creep).
 
         Returns who was admitted, with the budgets the spend sums held for them (None: nobody).
         """

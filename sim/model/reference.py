@@ -57,6 +57,7 @@ class ServiceUser(mesa.Agent):
         self.pb_type = int(pop.pb_type[source]) if arrival == 0 else -1
         self.facs = int(pop.facs_band[source]) if arrival == 0 else -1
         self.practice = float(pop.annual_budget[source]) if arrival == 0 else 0.0
+        self.need = self.practice     # what the assessed need warrants: practice without creep
         self.last_points = self.points
         self.next_review = None
         self.reviews_since_go_live = 0
@@ -106,6 +107,7 @@ class ServiceUser(mesa.Agent):
             self.facs = self.assessed_facs()
             price = mdl.prices[self.group, self.pb_type, int(self.age(m) >= OLDER_AGE)]
             self.practice = float(price * max(self.points, F32(1.0)) * mdl.noise[slot])
+            self.need = self.practice
             self.last_points = self.points
             self.next_review = m + mdl.interval(d.z_first_interval[slot])
             return "assessment"
@@ -121,8 +123,10 @@ class ServiceUser(mesa.Agent):
             self.pb_type = mdl.choose(u_choice, self.group, band)
         self.facs = self.assessed_facs()
         ratio = max(self.points, F32(1.0)) / max(self.last_points, F32(1.0))
-        factor = ratio ** p.practice.points_elasticity * (1.0 + p.practice.creep_per_review)
+        follow = ratio ** p.practice.points_elasticity
+        factor = follow * (1.0 + p.practice.creep_per_review)
         self.practice *= float(factor)  # float32 factor, float64 budget, as in the fast path
+        self.need *= float(follow)      # need followed without the creep
         self.last_points = self.points
         self.next_review = m + mdl.interval(z_interval)
         return "review"
@@ -197,7 +201,7 @@ class ServiceUser(mesa.Agent):
                 continue
             mult = 1.0
             if m >= mdl.go_live and mdl.feedback != 1.0:
-                need = float(F32(self.practice))  # the status quo's budget for this need
+                need = float(F32(self.need))  # what the assessed need warrants, no creep
                 if self.pence[i] < (1.0 - mdl.params.feedback.shortfall_threshold) * need * 100:
                     mult = mdl.feedback
             if u < h * mult:
