@@ -116,8 +116,9 @@ class ResidentialStock(_Section):
 
 class Feedback(_Section):
     enabled: bool = True
-    shortfall_threshold: float = Field(ge=0, le=1, description="share of the indicative "
-                                       "budget missing that counts as a shortfall, 0 to 1")
+    shortfall_threshold: float = Field(ge=0, le=1, description="share of the budget the "
+                                       "assessed need warrants (no creep) missing that counts "
+                                       "as a shortfall, 0 to 1")
     hazard_multiplier: float = Field(ge=0, le=10, description="residential hazard multiplier "
                                      "under a shortfall, 0 to 10")
 
