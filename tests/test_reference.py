@@ -76,6 +76,8 @@ def test_fast_path_matches_the_reference_month_by_month(setup):
     np.testing.assert_array_equal(fast.contributions, ref.contributions)
     assert (fast.contributions > 0).all() and (fast.contributions < fast.spend[:, :, 0]).all()
     np.testing.assert_array_equal(fast.admissions, ref.admissions)
+    np.testing.assert_array_equal(fast.community_reviews, ref.community_reviews)
+    assert (fast.community_reviews.sum(axis=1) < w.review.sum()).all()   # residents apart
     np.testing.assert_array_equal(fast.ended_month, ref.ended)
     assert fast.ended_month[-2:, :, 0].sum(axis=1).min() > 10   # eligibility ended budgets
     exits = {s: int(w.exit_month[s]) for s in range(w.cap) if w.exit_month[s] < T}

@@ -115,6 +115,8 @@ class CareModel(mesa.Model):
         self.res_death = np.full((P, cap), T, np.int32)
         self.res_delta = np.zeros((P, T + 1))
         self.admissions = np.zeros((P, T), np.int32)
+        # reviews of people in the community under each policy (care-home residents apart)
+        self.community_reviews = np.zeros((P, T), np.int32)
         self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
         self.month = -1
 
@@ -202,6 +204,7 @@ class CareModel(mesa.Model):
         pence = np.multiply(new, 100.0)
         np.rint(pence, out=pence)
         out = self.in_res.take(idx, axis=1)
+        self.community_reviews[:, m] = (~out & w.assessed_review[sl]).sum(axis=1)
         if m >= w.go_live and self.elig_rows:
             out |= self._ended(pence, idx, sl, m)
         pence[out] = 0.0

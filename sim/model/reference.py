@@ -92,6 +92,9 @@ class ServiceUser(mesa.Agent):
         if m == mdl.go_live:
             self.points_at_go_live = max(self.points, F32(1.0))
         event = self.assess_or_review(m, band)
+        if event == "review":
+            for i, resident in enumerate(self.in_res):
+                mdl.community_reviews[i, m] += not resident
         if event == "review" and m >= mdl.go_live:
             self.reviews_since_go_live += 1
         if event:
@@ -243,6 +246,7 @@ class ReferenceModel(mesa.Model):
         self.spend = np.zeros((P, n_months))
         self.contributions = np.zeros((P, n_months))
         self.admissions = np.zeros((P, n_months), int)
+        self.community_reviews = np.zeros((P, n_months), int)   # care-home residents apart
         self.ended = np.zeros((P, n_months, 2))    # people eligibility ended, their pence
         self.res_spend = np.zeros((P, n_months))
         # (policy, person, month admitted, month they die in care)
