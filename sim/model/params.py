@@ -185,6 +185,9 @@ class Reviews(_Section):
     per_user_per_year: float = Field(gt=0, le=12, description="scheduled reviews a user a "
                                      "year, above 0 and up to 12: the mean interval between "
                                      "scheduled reviews is 12 / this many months")
+    completed_per_user_per_year: float = Field(gt=0, le=12, description="completed reviews a "
+                                               "user a year the schedule is calibrated to "
+                                               "(scheduled and triggered), above 0 and up to 12")
     spread_sd_months: float = Field(ge=0, le=60, description="spread of review timing, "
                                     "months, 0 to 60")
     backlog_months: int = Field(ge=1, le=60, description="reviews overdue at the start are "
