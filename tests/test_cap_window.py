@@ -51,7 +51,7 @@ def test_no_budget_falls_more_than_the_cap_within_any_12_months(start, history):
     """Random review histories (gaps of 1-14 months, any indicative budget, critical or not)
     through the model's own window and rule: every pair of months within 12 passes."""
     stack, rows = TransitionStack(RULES), len(RULES)
-    window, idx = CapWindow(rows, 1), np.array([0])
+    window, idx = CapWindow(rows, 1, CAP_MONTHS), np.array([0])
     current = np.full((rows, 1), np.rint(start * 100.0) / 100.0)
     m, k, T = 0, 0, sum(g for g, _, _ in history) + 1
     held = np.empty((rows, T))
@@ -75,7 +75,7 @@ def test_no_budget_falls_more_than_the_cap_within_any_12_months(start, history):
 def test_the_issue_case_cannot_happen():
     """511 -> 2,301 (a gain in full) -> 780 seven months later under a 10% loss cap: the
     second review may cut at most to 0.9 x 2,301."""
-    t, window, idx = Transition(name="capped_loss", max_loss=0.10), CapWindow(1, 1), np.array([0])
+    t, window, idx = Transition(name="capped_loss", max_loss=0.10), CapWindow(1, 1, CAP_MONTHS), np.array([0])
     kw = dict(is_critical=np.zeros(1, bool), points_change=np.zeros(1), is_new=np.zeros(1, bool),
               months_since_go_live=0)
     cur = np.array([[511.0]])

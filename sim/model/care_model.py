@@ -26,7 +26,7 @@ from sim.model.spend import Admitted, SpendTally
 from sim.model.users import community_users
 from sim.model.world import World
 from sim.policy.policy import Policy
-from sim.policy.transition import NONE_TRANSITION, TransitionStack
+from sim.policy.transition import CAP_MONTHS, NONE_TRANSITION, TransitionStack
 
 CRITICAL = FACS_BAND.code_of("critical")
 
@@ -94,7 +94,7 @@ class CareModel(mesa.Model):
         self.transitions = TransitionStack([policies[i].transition or NONE_TRANSITION
                                             for i in self.ras_rows])
         # Transition caps hold over any 12 months: each RAS policy's budgets of the trailing window
-        self.cap_window = CapWindow(len(self.ras_rows), cap)
+        self.cap_window = CapWindow(len(self.ras_rows), cap, CAP_MONTHS)
         self._start_tally(params, charges)
         self.in_res = np.zeros((P, cap), bool)
         # FACS eligibility from go-live: the policies with a rule, whose budgets it has ended,

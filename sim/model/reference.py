@@ -36,6 +36,7 @@ from sim.model.practice import (
 from sim.model.residential_cost import annual_cost, death_in_care
 from sim.model.reviews import team_offsets
 from sim.policy.policy import Policy
+from sim.policy.transition import CAP_MONTHS
 
 F32 = np.float32
 CRITICAL = FACS_BAND.code_of("critical")
@@ -156,7 +157,7 @@ class ServiceUser(mesa.Agent):
                 self.pence[i] = practice
                 continue
             ind = self.indicative[mdl.cal_names.index(pol.calibration)]
-            high, low = held_extremes(self.history[i], m, self.pence[i] / 100.0)
+            high, low = held_extremes(self.history[i], m, self.pence[i] / 100.0, CAP_MONTHS)
             new = pol.transition.apply(
                 self.pence[i] / 100.0, ind, loss_base=high, gain_base=low,
                 review_number=self.reviews_since_go_live,
