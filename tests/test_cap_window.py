@@ -35,9 +35,11 @@ def assert_caps_hold(held: np.ndarray, rules: list[Transition], first: int) -> N
         for t1 in range(first, T):
             later = row[t1 + 1:t1 + CAP_MONTHS + 1]
             if rule.max_loss is not None:
-                assert (later >= (1 - rule.max_loss) * row[t1] - HALF_PENNY).all(), (rule.name, t1, row)
+                floor = (1 - rule.max_loss) * row[t1] - HALF_PENNY
+                assert (later >= floor).all(), (rule.name, t1, row)
             if rule.max_gain is not None:
-                assert (later <= (1 + rule.max_gain) * row[t1] + HALF_PENNY).all(), (rule.name, t1, row)
+                ceiling = (1 + rule.max_gain) * row[t1] + HALF_PENNY
+                assert (later <= ceiling).all(), (rule.name, t1, row)
 
 
 review_histories = st.lists(
@@ -75,7 +77,8 @@ def test_no_budget_falls_more_than_the_cap_within_any_12_months(start, history):
 def test_the_issue_case_cannot_happen():
     """511 -> 2,301 (a gain in full) -> 780 seven months later under a 10% loss cap: the
     second review may cut at most to 0.9 x 2,301."""
-    t, window, idx = Transition(name="capped_loss", max_loss=0.10), CapWindow(1, 1, CAP_MONTHS), np.array([0])
+    t, idx = Transition(name="capped_loss", max_loss=0.10), np.array([0])
+    window = CapWindow(1, 1, CAP_MONTHS)
     kw = dict(is_critical=np.zeros(1, bool), points_change=np.zeros(1), is_new=np.zeros(1, bool),
               months_since_go_live=0)
     cur = np.array([[511.0]])

@@ -200,7 +200,8 @@ def _facs_rows(pop: Population, t: dict[str, Any],
     inconsistency is a residue, more than none and at most its stated share."""
     funded = float(np.mean(np.isin(pop.facs_band, [FACS_BAND.code_of(b)
                                                    for b in FUNDED_BANDS])))
-    share, most = inconsistency_share(pop, t, facs_thresholds), t["facs"]["team_inconsistency_share"]
+    share = inconsistency_share(pop, t, facs_thresholds)
+    most = t["facs"]["team_inconsistency_share"]
     return [{"target": "share banded " + " or ".join(FUNDED_BANDS) + " by their team",
              "expected": 1.0, "actual": round(funded, 3), "ok": funded == 1.0,
              "source": "seed (March 2012, 4.8(2))"},

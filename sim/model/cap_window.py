@@ -1,14 +1,15 @@
 """The trailing 12 months of each person's budgets, which transition caps count from.
 
-A cap holds over any `months` (the transitions' CAP_MONTHS, 12) months: at a review in month m a budget may fall at most
-max_loss below the highest budget the person held at the end of any of the months m-12 ..
-m-1 (and rise at most max_gain above the lowest), so for any months t1 < t2 no more than
-12 apart, budget(t2) >= (1 - max_loss) x budget(t1).  A person reviewed once a year moves
-by the cap at each review; one reviewed again within the year cannot move further.  Budgets change only when assessed, so the
-budgets held in that window are the current one plus, for every assessment in it, the
-budget it set and (when the assessment was after the window's first month) the budget
-before it.  A ring of `months` months keeps those pairs; only assessments from go-live on
-are recorded, so the window never reaches back before the budget held just before go-live.
+A cap holds over any `months` (the transitions' CAP_MONTHS, 12) months: at a review in
+month m a budget may fall at most max_loss below the highest budget the person held at the
+end of any of the months m-12 .. m-1 (and rise at most max_gain above the lowest), so for
+any months t1 < t2 no more than 12 apart, budget(t2) >= (1 - max_loss) x budget(t1).  A
+person reviewed once a year moves by the cap at each review; one reviewed again within the
+year cannot move further.  Budgets change only when assessed, so the budgets held in that
+window are the current one plus, for every assessment in it, the budget it set and (when
+the assessment was after the window's first month) the budget before it.  A ring of
+`months` months keeps those pairs; only assessments from go-live on are recorded, so the
+window never reaches back before the budget held just before go-live.
 """
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ class Draws:
     u_first_choice: np.ndarray  # (cap,) PB type chosen at an arrival's assessment
     z_practice: np.ndarray      # (cap,) practice-budget noise of arrivals
     u_continue: np.ndarray      # (cap,) below the eligible FACS bands, funded on if < the share
-    u_resident: np.ndarray      # (cap,) a resident's survival in care (residential_cost.months_survived)
+    u_resident: np.ndarray      # (cap,) survival in care (residential_cost.months_survived)
     review_seed: np.random.SeedSequence
 
     def z_need_row(self, m: int) -> np.ndarray:

@@ -183,8 +183,9 @@ class TransitionStack:
         self.frozen = col([t.covers == "none" for t in transitions], bool)
 
     def apply(self, current: np.ndarray, indicative: np.ndarray, *, loss_base: np.ndarray,
-              gain_base: np.ndarray | None = None, review_number: np.ndarray, is_critical: np.ndarray, points_change: np.ndarray,
-              is_new: np.ndarray, months_since_go_live: np.ndarray) -> np.ndarray:
+              gain_base: np.ndarray | None = None, review_number: np.ndarray,
+              is_critical: np.ndarray, points_change: np.ndarray, is_new: np.ndarray,
+              months_since_go_live: np.ndarray) -> np.ndarray:
         """(rows, n) new budgets; row i follows transitions[i] (see `Transition.apply`)."""
         gain_base = loss_base if gain_base is None else gain_base
         k = np.maximum(review_number, 1)
