@@ -242,7 +242,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
                    facs_team_offsets=params.facs.team_offset_points, seed=args.seed)
     write_population(pop, out)
     print(f"wrote {out} ({len(pop)} people)")
-    for row in check_targets(pop, targets):
+    for row in check_targets(pop, targets, params.need.facs_thresholds):
         print(f"  {'ok ' if row['ok'] else 'OFF'} {row['target']}: {row['actual']} "
               f"(target {row['expected']}, {row['source']})")
     return 0

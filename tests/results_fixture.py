@@ -116,6 +116,7 @@ def constructed(with_persons: bool = False) -> StudyResults:
     res.admissions_fy[:, 1, 1] = 3.0
     res.activity_fy = np.broadcast_to(np.arange(1.0, len(ACTIVITY_EVENTS) + 1)[None, :, None],
                                       (R, len(ACTIVITY_EVENTS), F)).copy()  # assessments 1, ...
+    res.community_reviews_fy = np.full((R, P, F), 2.0)  # of the world's 2 reviews, all community
     res.eligibility_fy = np.zeros((R, P, F, len(ELIGIBILITY_STATS)))
     res.eligibility_fy[:, 1, 1] = (10.0, 30_000.0)    # a+immediate ends 10 budgets in 2013/14
     res.res_stock_spend_fy = np.full((R, F), 500.0)   # people in care at the start: every policy

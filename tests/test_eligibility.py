@@ -21,6 +21,10 @@ from sim.study.study_file import StudyError, load_study
 
 T, GO_LIVE = 30, 9
 MODERATE = FACS_BAND.code_of("moderate")
+SUBSTANTIAL = FACS_BAND.code_of("substantial")
+# critical only: the shipped population is the people funded today (substantial or critical
+# as their teams band them), so a rule of the funded bands ends few of them
+CRITICAL_ONLY = Eligibility(("critical",))
 IMMEDIATE = Transition(name="immediate")
 
 
@@ -40,7 +44,8 @@ def test_teams_band_the_same_points_differently_after_years_of_reviews(populatio
     substantial_or_above = w.assessed_facs[rows] <= FACS_BAND.code_of("substantial")
     discharge = near & w.assessed_review[rows] & (team == "Hospital discharge")
     chew = near & w.assessed_review[rows] & (team == "Sirona Chew Valley")
-    assert discharge.sum() > 20 and chew.sum() > 20
+    # few of Chew Valley's funded users ever fall that low (it funds from 37 points)
+    assert discharge.sum() > 20 and chew.sum() >= 3
     assert substantial_or_above[discharge].all()
     assert not substantial_or_above[chew].any()
 
@@ -51,7 +56,7 @@ def run(small_population, params):
     ppp = make_calibration("price_per_point", target="savings", savings=50_000.0)
     ppp.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age)
     policies = [Policy("status_quo"), Policy("ppp", "ppp", IMMEDIATE),
-                Policy("ppp+eligible", "ppp", IMMEDIATE, eligibility=Eligibility()),
+                Policy("ppp+eligible", "ppp", IMMEDIATE, eligibility=CRITICAL_ONLY),
                 Policy("ppp+consistent", "ppp", IMMEDIATE,
                        eligibility=Eligibility(consistent_facs=True))]
     w = simulate(pop, params, draw(pop, params, np.random.SeedSequence(11), T), T, GO_LIVE)
@@ -72,9 +77,9 @@ def test_budgets_end_below_the_eligible_bands_from_go_live_only(run, params):
         sl = w.assessments(m)
         slots, band = w.assessed[sl], w.assessed_facs[sl]
         here = (m < w.exit_month[slots]) & ~in_res[2, slots]
-        below, above = here & (band >= MODERATE), here & (band < MODERATE)
+        below, above = here & (band >= SUBSTANTIAL), here & (band < SUBSTANTIAL)
         assert ended[2, slots[below]].all() and (pence[2, slots[below]] == 0).all()
-        # someone assessed substantial or critical now keeps a budget unless ended before
+        # someone assessed critical now keeps a budget unless ended before
         kept = above & ~months[m - 1][1][2, slots]
         assert not ended[2, slots[kept]].any()
         assert (pence[2, slots[kept]] == pence[1, slots[kept]]).all()
@@ -100,14 +105,19 @@ def test_consistent_facs_tests_the_band_from_points_alone(run, params):
 
 def test_people_ended_times_their_budget_is_the_reported_saving(run):
     """In the first year, each month's count and £ are the people newly ended and the budget
-    the same policy without the rule gives them (immediate: the indicative budget)."""
+    the same policy without the rule gives them (immediate: the indicative budget; months
+    where one of them also entered a care home under it, its budget gone, aside)."""
     model, _, months = run
     report = model.eligibility_ended()
+    priced = 0
     for m in range(GO_LIVE, GO_LIVE + 12):
         newly = months[m][1][2] & ~months[m - 1][1][2]
-        assert not months[m][2][1, newly].any()
         assert report[2, m, 0] == newly.sum()
+        if months[m][2][1, newly].any():
+            continue
+        priced += 1
         assert report[2, m, 1] == pytest.approx(months[m][0][1, newly].sum() / 100.0, abs=0.005)
+    assert priced >= 9
     first_year = report[2, GO_LIVE:GO_LIVE + 12].sum(axis=0)
     assert first_year[0] > 50 and first_year[1] > 100_000
 
@@ -127,11 +137,16 @@ def test_a_study_section_sets_every_ras_policys_rule(tmp_path):
         'transitions_file = "', f'transitions_file = "{ROOT}/scenarios/')
     study_file = tmp_path / "s.toml"
     study_file.write_text(text)
+    start = text.index("[eligibility]")
+    text = text[:start] + text[text.index("\n\n", start):]          # the default's section off
+    study_file.write_text(text)
     assert all(p.eligibility is None for p in load_study(study_file).policies)
-    study_file.write_text(text + "\n[eligibility]\ncontinue_share = 0.25\n")
+    study_file.write_text(text + "\n[eligibility]\ncontinue_share = 0.25\nconsistent_facs = true\n")
     rules = {p.eligibility for p in load_study(study_file).policies[1:]}
-    assert rules == {Eligibility(("critical", "substantial"), 0.25, False)}
-    assert load_study(study_file).policies[0].eligibility is None
+    assert rules == {Eligibility(("critical", "substantial"), 0.25, True)}
+    # the status quo applies the same bands as current practice does: team offsets kept
+    assert load_study(study_file).policies[0].eligibility == Eligibility(
+        ("critical", "substantial"), 0.25, False)
     study_file.write_text(text + '\n[eligibility]\nbands = ["severe"]\n')
     with pytest.raises(StudyError, match="eligibility.bands"):
         load_study(study_file)

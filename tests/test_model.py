@@ -8,7 +8,7 @@ import pytest
 from sim.model.care_model import CareModel
 from sim.model.draws import draw
 from sim.model.params import load_parameters
-from sim.model.residential_cost import annual_cost
+from sim.model.residential_cost import annual_cost, death_in_care
 from sim.model.spend import SpendTally
 from sim.model.world import simulate
 from sim.policy.policy import Policy
@@ -96,13 +96,15 @@ def test_shortfall_feedback_raises_admissions(small_world, params):
 
 
 def test_residential_spend_runs_from_admission_to_death(small_world, params):
+    """From the month of admission to the month before death in care (residential mortality)."""
     m = run(small_world, params, [Policy("sq")])
     res = m.residential_spend()[0]
     w = small_world
     adm = np.flatnonzero(w.baseline_res_month < T)
     cost = annual_cost(params)[w.client_group[adm]]     # each resident at their group's cost
-    in_care = [cost[(w.baseline_res_month[adm] <= t) & (t < w.death_month[adm])].sum()
-               for t in range(T)]
+    death = death_in_care(w.baseline_res_month[adm], w.client_group[adm], w.u_resident[adm],
+                          params, T)
+    in_care = [cost[(w.baseline_res_month[adm] <= t) & (t < death)].sum() for t in range(T)]
     np.testing.assert_allclose(res, np.array(in_care) / 12 * w.uplift, rtol=1e-9)
     assert len(set(w.client_group[adm])) > 1            # more than one group, so more than one cost
 

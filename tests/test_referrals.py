@@ -6,12 +6,12 @@ import functools
 import numpy as np
 import pytest
 
-from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, age_band_index
+from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, FUNDED_BANDS, age_band_index
 from sim.inputs.population import load_population
 from sim.model.care_model import CareModel
 from sim.model.draws import draw
 from sim.model.params import ParameterError, load_parameters
-from sim.model.referrals import arrival_rates, donor_weights
+from sim.model.referrals import arrival_rates, donor_weights, fundable
 from sim.model.world import simulate
 from sim.paths import DEFAULT_POPULATION
 from sim.policy.policy import Policy
@@ -77,13 +77,16 @@ def test_a_band_nobody_is_in_passes_its_referrals_to_the_nearest_band(population
     params = load_parameters(overrides={"referrals.age_mix_by_group": mix})
     w = donor_weights(population, params)
     band = age_band_index(population.age)
+    ok = fundable(population, params)
+    assert not w[~ok].any()
     for g, nearest in ((OLDER, 5), (CLIENT_GROUP.code_of("physical_sensory"), 6)):
         mine = population.client_group == g
         assert w[mine].sum() == pytest.approx(1.0)
-        assert (w[mine & (band != nearest)] == 0).all() and (w[mine & (band == nearest)] > 0).all()
+        assert (w[mine & (band != nearest)] == 0).all()
+        assert (w[mine & ok & (band == nearest)] > 0).all()
     ld = population.client_group == CLIENT_GROUP.code_of("learning_disability")
-    for b in (0, 1):       # half each, spread evenly over the people of the band
-        people = ld & (band == b)
+    for b in (0, 1):       # half each, spread evenly over the fundable people of the band
+        people = ld & ok & (band == b)
         np.testing.assert_allclose(w[people], 0.5 / people.sum())
 
 
@@ -100,3 +103,16 @@ def test_referral_shares_that_do_not_add_up_are_refused():
     mix["mental_health"] = [0.2] * 8
     with pytest.raises(ParameterError, match=r"referrals\.age_mix_by_group.*mental_health"):
         load_parameters(overrides={"referrals.age_mix_by_group": mix})
+
+
+def test_referrals_are_people_the_council_funds(population, params):
+    """Every new referral's first assessment bands them substantial or critical as their team
+    applies FACS (points times points_factor plus the team's offset): new users are people
+    the council funds (March 2012 report, 4.8(2)), like the population they join."""
+    d = draw(population, params, np.random.SeedSequence(4), 24)
+    w = simulate(population, params, d, 24, 9)
+    first = ~w.assessed_review
+    assert first.sum() > 300
+    funded = [FACS_BAND.code_of(b) for b in FUNDED_BANDS]
+    assert np.isin(w.assessed_facs[first], funded).all()
+    assert 0.1 < 1 - fundable(population, params).mean() < 0.5   # some donors could not be

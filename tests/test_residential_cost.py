@@ -39,7 +39,7 @@ def cost_per_resident_year(pop, group: str) -> float:
     w = m.world
     adm = np.flatnonzero(w.baseline_res_month < T)     # the status quo admits at the base hazard
     assert len(adm) > 10 and set(w.client_group[adm]) == {CLIENT_GROUP.code_of(group)}
-    months = sum(((w.baseline_res_month[adm] <= t) & (t < w.death_month[adm])).sum()
+    months = sum(((w.baseline_res_month[adm] <= t) & (t < m.res_death[0, adm])).sum()
                  for t in range(T))
     return float((m.residential_spend()[0] / w.uplift).sum() / months * 12)
 
@@ -69,7 +69,8 @@ def test_people_in_care_at_the_start_cost_from_the_first_month_and_die_off(small
     params, m = stock_model(small_population, **{"money.uplift_per_year": 0.0})
     stock = params.residential_stock
     people = np.array([stock.people_by_group[c] for c in CLIENT_GROUP.codes])
-    survive = 1 - np.array([stock.annual_mortality_by_group[c] for c in CLIENT_GROUP.codes])
+    survive = 1 - np.array([params.residential.annual_mortality_by_group[c]
+                            for c in CLIENT_GROUP.codes])
     cost = np.array([params.residential.annual_cost_by_group[c] for c in CLIENT_GROUP.codes])
     spend = m.residential_stock_spend()
     assert spend[0] == pytest.approx(people @ cost / 12)              # not zero at the start

@@ -81,7 +81,7 @@ def small():
     study = load_study(DATA / "small_study.toml")
     central = sensitivity.study_uncertainty(study).central
     u = Uncertainty(central, (
-        _record(CREEP, {"kind": "uniform", "low": 0.0, "high": 0.2}),
+        _record(CREEP, {"kind": "uniform", "low": -0.02, "high": 0.2}),
         _record("feedback.hazard_multiplier", {"kind": "uniform", "low": 1.0, "high": 3.0}),
         _record(STOCK, {"kind": "uniform", "low": 0.5, "high": 1.5}, "multiplier")))
     return study, u

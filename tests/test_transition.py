@@ -1,7 +1,7 @@
 """Transition scenarios: the one rule on a handful of people over three reviews, by hand.
 
 Unless a test says otherwise the three reviews are a year or more apart, so each opens a
-new 12-month cap window (cap_base = the budget before it)."""
+new 12-month cap window (loss_base = the budget before it)."""
 from __future__ import annotations
 
 import tomllib
@@ -36,7 +36,7 @@ CRITICAL = np.array([False, False, True])
 def three_reviews(t: Transition, points_change=(0.0, 0.0, 0.0)) -> list[np.ndarray]:
     cur, out = CURRENT0, []
     for k in (1, 2, 3):
-        cur = t.apply(cur, INDICATIVE, cap_base=cur, review_number=np.full(3, k),
+        cur = t.apply(cur, INDICATIVE, loss_base=cur, review_number=np.full(3, k),
                       is_critical=CRITICAL,
                       points_change=np.asarray(points_change), is_new=np.zeros(3, bool), months_since_go_live=0)
         out.append(cur)
@@ -57,7 +57,7 @@ def test_new_users_only_leaves_existing_users_unless_need_changes():
     # a change of exactly 20% is material; the 3rd person's 10% is not, at any review
     for budgets in moved:
         np.testing.assert_allclose(budgets, [6_000.0, 5_000.0, 8_000.0])
-    new = t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
+    new = t.apply(CURRENT0, INDICATIVE, loss_base=CURRENT0, review_number=np.ones(3),
                   is_critical=CRITICAL, points_change=np.zeros(3), is_new=np.ones(3, bool), months_since_go_live=0)
     np.testing.assert_allclose(new, INDICATIVE)
 
@@ -104,7 +104,7 @@ def test_rule_broadcasts_over_stacked_policies():
     t = DEFAULTS["capped_loss"]
     cur = np.vstack([CURRENT0, CURRENT0 * 2])
     ind = np.vstack([INDICATIVE, INDICATIVE])
-    out = t.apply(cur, ind, cap_base=cur, review_number=np.ones(3), is_critical=CRITICAL,
+    out = t.apply(cur, ind, loss_base=cur, review_number=np.ones(3), is_critical=CRITICAL,
                   points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
     assert out.shape == (2, 3)
     np.testing.assert_allclose(out[1], [18_000.0, 7_200.0, 14_400.0])
@@ -130,12 +130,12 @@ def test_shipped_defaults_are_the_five_specified():
 
 def test_protect_critical_alone_keeps_losses_off_critical_users_only():
     t = Transition(name="protect", protect_critical=True)
-    out = t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
+    out = t.apply(CURRENT0, INDICATIVE, loss_base=CURRENT0, review_number=np.ones(3),
                   is_critical=np.ones(3, bool), points_change=np.zeros(3),
                   is_new=np.zeros(3, bool), months_since_go_live=0)
     # all critical: the two losers keep 10,000 and 8,000; the gainer still gains to 5,000
     np.testing.assert_allclose(out, [10_000.0, 5_000.0, 8_000.0])
-    new = t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
+    new = t.apply(CURRENT0, INDICATIVE, loss_base=CURRENT0, review_number=np.ones(3),
                   is_critical=np.ones(3, bool), points_change=np.zeros(3),
                   is_new=np.ones(3, bool), months_since_go_live=0)
     np.testing.assert_allclose(new, INDICATIVE)  # a new user has nothing to protect
@@ -150,7 +150,7 @@ def test_none_is_the_status_quo():
 def test_apply_is_pure():
     t = DEFAULTS["phased"]
     cur, ind = CURRENT0.copy(), INDICATIVE.copy()
-    kw = dict(cap_base=CURRENT0 * 1.01, review_number=np.array([1, 2, 3]), is_critical=CRITICAL,
+    kw = dict(loss_base=CURRENT0 * 1.01, review_number=np.array([1, 2, 3]), is_critical=CRITICAL,
               points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
     first = t.apply(cur, ind, **kw)
     np.testing.assert_array_equal(t.apply(cur, ind, **kw), first)
@@ -193,15 +193,15 @@ def test_stack_gives_each_rule_exactly_its_own_result():
     kw = dict(review_number=rng.integers(0, 5, n), is_critical=rng.random(n) < 0.3,
               points_change=rng.normal(0.0, 0.2, n), is_new=rng.random(n) < 0.1,
               months_since_go_live=rng.integers(0, 30, n))
-    stacked = TransitionStack(rules).apply(current, indicative, cap_base=base, **kw)
+    stacked = TransitionStack(rules).apply(current, indicative, loss_base=base, **kw)
     for i, rule in enumerate(rules):
         np.testing.assert_array_equal(
-            stacked[i], rule.apply(current[i], indicative[i], cap_base=base[i], **kw),
+            stacked[i], rule.apply(current[i], indicative[i], loss_base=base[i], **kw),
             err_msg=rule.name)
 
 
-def review(t: Transition, current, cap_base, indicative=INDICATIVE, k=1):
-    return t.apply(np.asarray(current, float), indicative, cap_base=np.asarray(cap_base, float),
+def review(t: Transition, current, loss_base, indicative=INDICATIVE, k=1):
+    return t.apply(np.asarray(current, float), indicative, loss_base=np.asarray(loss_base, float),
                    review_number=np.full(3, k), is_critical=np.zeros(3, bool),
                    points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
 
@@ -209,23 +209,23 @@ def review(t: Transition, current, cap_base, indicative=INDICATIVE, k=1):
 def test_a_second_review_within_twelve_months_cannot_cut_again():
     """Caps count per 12 months: a review triggered inside the window keeps the window's base."""
     t = DEFAULTS["capped_loss"]
-    first = review(t, CURRENT0, cap_base=CURRENT0)          # opens the window
+    first = review(t, CURRENT0, loss_base=CURRENT0)          # opens the window
     np.testing.assert_allclose(first, [9_000.0, 5_000.0, 7_200.0])
-    again = review(t, first, cap_base=CURRENT0, k=2)        # triggered, same window
+    again = review(t, first, loss_base=CURRENT0, k=2)        # triggered, same window
     np.testing.assert_allclose(again, first)                 # 10% of the year is used up
     assert (again >= 0.9 * CURRENT0 - 1e-9).all()
-    later = review(t, again, cap_base=again, k=3)            # 12 months on: a new window
+    later = review(t, again, loss_base=again, k=3)            # 12 months on: a new window
     np.testing.assert_allclose(later, [8_100.0, 5_000.0, 6_480.0])
 
 
 def test_gains_are_capped_per_twelve_months_the_same_way():
     t = Transition(name="gain_cap", max_gain=0.10)
     low = np.array([4_000.0, 1_000.0, 4_000.0])
-    first = review(t, low, cap_base=low)
+    first = review(t, low, loss_base=low)
     np.testing.assert_allclose(first, [4_400.0, 1_100.0, 4_000.0])
-    again = review(t, first, cap_base=low, k=2)
+    again = review(t, first, loss_base=low, k=2)
     np.testing.assert_allclose(again, first)
-    later = review(t, again, cap_base=again, k=3)
+    later = review(t, again, loss_base=again, k=3)
     np.testing.assert_allclose(later, [4_840.0, 1_210.0, 4_000.0])
 
 
@@ -248,7 +248,7 @@ def by_review(t: Transition, windows=(True, True)) -> list[np.ndarray]:
     cur, base, out = CURRENT0, CURRENT0, []
     for k, opens in zip((1, 2), windows):
         base = cur if opens else base
-        cur = t.apply(cur, np.array([6_000.0, 8_000.0, 4_000.0]), cap_base=base,
+        cur = t.apply(cur, np.array([6_000.0, 8_000.0, 4_000.0]), loss_base=base,
                       review_number=np.full(3, k), is_critical=np.zeros(3, bool),
                       points_change=np.zeros(3), is_new=np.zeros(3, bool), months_since_go_live=0)
         out.append(cur)
@@ -279,7 +279,7 @@ def test_protect_years_ends_critical_protection():
     t = Transition(name="t", protect_critical=True, protect_years=1)
 
     def at(months):
-        return t.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
+        return t.apply(CURRENT0, INDICATIVE, loss_base=CURRENT0, review_number=np.ones(3),
                        is_critical=CRITICAL, points_change=np.zeros(3), is_new=np.zeros(3, bool),
                        months_since_go_live=months)
 
@@ -288,7 +288,7 @@ def test_protect_years_ends_critical_protection():
     np.testing.assert_allclose(at(12), INDICATIVE)                   # not after it
     forever = replace(t, protect_years=None)
     np.testing.assert_allclose(
-        forever.apply(CURRENT0, INDICATIVE, cap_base=CURRENT0, review_number=np.ones(3),
+        forever.apply(CURRENT0, INDICATIVE, loss_base=CURRENT0, review_number=np.ones(3),
                       is_critical=CRITICAL, points_change=np.zeros(3), is_new=np.zeros(3, bool),
                       months_since_go_live=600), [6_000.0, 5_000.0, 8_000.0])
 

@@ -64,7 +64,8 @@ def stacked_study(search: Search, values: list[dict[str, Any]], names: list[str]
         base, spec=base.spec.model_copy(update={
             "runs": runs, "seed": seed, "chunk_size": runs, "reservoir_replicates": 0,
             "horizon_end": judged_horizon(base, search.year)}),
-        calibration_specs={}, calibrations={}, transitions={}, policies=[Policy("status_quo")])
+        calibration_specs={}, calibrations={}, transitions={},
+        policies=[p for p in base.policies if p.is_baseline])
     keys: dict[str, str] = {}
     failed: dict[str, str] = {}
     candidates = []

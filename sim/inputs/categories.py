@@ -63,6 +63,8 @@ FACS_BAND = Category(
     ("critical", "substantial", "moderate", "low"),
     ("Critical", "Substantial", "Moderate", "Low"),
 )
+# The bands B&NES funds (March 2012 report, 4.8(2)): its users are people its teams band so.
+FUNDED_BANDS: tuple[str, ...] = ("critical", "substantial")
 
 # Personal budget types (March 2012 report, para 4.2) plus pre-PB packages.
 PB_TYPE = Category(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.inputs.categories import FACS_BAND
+from sim.inputs.categories import FACS_BAND, FUNDED_BANDS
 
 
 def facs_from_points(points: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
@@ -16,3 +16,8 @@ def facs_from_points(points: np.ndarray, thresholds: dict[str, float]) -> np.nda
     for edge in edges:
         band -= points >= edge
     return band
+
+
+def funded_edge(thresholds: dict[str, float]) -> float:
+    """Least assessed points (points plus any team offset) banded in a funded band."""
+    return min(thresholds[b] for b in FUNDED_BANDS if b in thresholds)

@@ -11,9 +11,17 @@ from typing import Any
 
 import numpy as np
 
-from sim.inputs.categories import AGE_BAND_EDGES, CLIENT_GROUP, ETHNICITY, OLDER_AGE, PB_TYPE
+from sim.inputs.categories import (
+    AGE_BAND_EDGES,
+    CLIENT_GROUP,
+    ETHNICITY,
+    FACS_BAND,
+    FUNDED_BANDS,
+    OLDER_AGE,
+    PB_TYPE,
+)
 from sim.inputs.disparity import younger_older_ratio
-from sim.inputs.facs import facs_from_points
+from sim.inputs.facs import facs_from_points, funded_edge
 from sim.inputs.param_records import LeafRecord, RecordError, split_records
 from sim.inputs.population import Population
 from sim.inputs.toml_file import read_toml
@@ -62,8 +70,22 @@ def _draw_ethnicity(rng: np.random.Generator, census: dict[str, Any],
     return eth
 
 
+def _funded_points(rng: np.random.Generator, mean: np.ndarray, shape: float, top: float,
+                   least: np.ndarray) -> np.ndarray:
+    """Whole RAS points from the gamma law, each person's drawn again until their team bands
+    them funded (points >= `least`, the lowest funded band's edge less the team's offset):
+    the population is the people the council funds."""
+    points = np.zeros(len(mean))
+    todo = np.arange(len(mean))
+    while len(todo):
+        draw = np.minimum(rng.gamma(shape, mean[todo] / shape), top)
+        points[todo] = np.maximum(np.round(draw), 1.0)
+        todo = todo[points[todo] < least[todo]]
+    return points
+
+
 def _draw_pb_type(rng: np.random.Generator, t: dict[str, Any], ptype: str,
-                  teams_all: list[str]) -> dict[str, np.ndarray]:
+                  teams_all: list[str], least_by_team: np.ndarray) -> dict[str, np.ndarray]:
     """The people of one PB type: attributes drawn, costs scaled to the type's total."""
     n = int(t["counts"][ptype])
     mix = np.array([t["client_group_mix"][ptype][g] for g in CLIENT_GROUP.codes])
@@ -82,9 +104,8 @@ def _draw_pb_type(rng: np.random.Generator, t: dict[str, Any], ptype: str,
     eth = _draw_ethnicity(rng, t["ethnicity"], age)
     mean_pts = np.array([t["points"]["mean"][g] for g in CLIENT_GROUP.codes])[group]
     mean_pts = mean_pts * t["points"]["pb_type_multiplier"][ptype]
-    shape = t["points"]["shape"]
-    points = np.minimum(rng.gamma(shape, mean_pts / shape), t["points"]["max_points"])
-    points = np.maximum(np.round(points), 1.0)
+    points = _funded_points(rng, mean_pts, t["points"]["shape"], t["points"]["max_points"],
+                            least_by_team[team])
     factor = np.where(age < OLDER_AGE, t["cost"]["younger_factor"], 1.0)
     factor = factor * np.array([t["cost"]["team_factor"][x] for x in teams_all])[team]
     raw = points * factor * rng.lognormal(0.0, t["cost"]["noise_sd"], n)
@@ -105,19 +126,22 @@ def generate(
 
     `facs_thresholds` and `facs_team_offsets` are the model's (parameters
     `need.facs_thresholds` and `facs.team_offset_points`), so the synthetic FACS bands follow
-    the same rule as reviews (plus assessors' noise).
+    the same rule as reviews: points plus the team's offset.  Everyone is funded, so banded
+    in one of the funded bands ([facs] funded_bands) by their team; by points alone some are
+    not (the team inconsistency, March 2012 report, 4.8(2)).  Points are the gamma law of
+    [points] drawn again, person by person, until funded.
     """
     t = targets or load_targets()
     rng = np.random.default_rng(t["seed"] if seed is None else seed)
     teams_all = sorted({team for g in CLIENT_GROUP.codes for team in t["teams"][g]})
-    parts = [_draw_pb_type(rng, t, ptype, teams_all) for ptype in PB_TYPE.codes]
+    offsets = np.array([facs_team_offsets.get(x, 0.0) for x in teams_all])
+    edge = funded_edge(facs_thresholds)
+    parts = [_draw_pb_type(rng, t, ptype, teams_all, edge - offsets) for ptype in PB_TYPE.codes]
     c = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     n = len(c["age"])
     order = rng.permutation(n)
     c = {k: v[order] for k, v in c.items()}
-    offset = np.array([facs_team_offsets.get(x, 0.0) for x in teams_all])[c["team"]]
-    assessed = c["points"] + offset + rng.normal(0.0, t["facs"]["noise_sd_points"], n)
-    facs = facs_from_points(assessed, facs_thresholds)
+    facs = facs_from_points(c["points"] + offsets[c["team"]], facs_thresholds)
     overdue = rng.random(n) < t["reviews"]["overdue_share"]
     msr = np.where(overdue, rng.integers(12, 24, n), rng.integers(0, 12, n)).astype(np.int16)
     return Population(
@@ -140,10 +164,12 @@ def generate(
     )
 
 
-def check_targets(pop: Population, targets: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Each seed/assumed target against the population's figure, with pass/fail."""
+def check_targets(pop: Population, targets: dict[str, Any] | None = None,
+                  facs_thresholds: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Each seed/assumed target against the population's figure, with pass/fail (the FACS
+    rows when the model's `facs_thresholds` are given)."""
     t = targets or load_targets()
-    rows = []
+    rows = [] if facs_thresholds is None else _facs_rows(pop, t, facs_thresholds)
     for ti, ptype in enumerate(PB_TYPE.codes):
         sel = pop.pb_type == ti
         rows.append(_row(f"people, {PB_TYPE.labels[ti]}", t["counts"][ptype], int(sel.sum()),
@@ -161,6 +187,31 @@ def check_targets(pop: Population, targets: dict[str, Any] | None = None) -> lis
     rows.append({"target": "cost per point, under 65 / 65+ at equal points", "expected": "> 1",
                  "actual": round(ratio, 3), "ok": ratio > 1.0, "source": "seed (4.8(1))"})
     return rows
+
+
+def inconsistency_share(pop: Population, t: dict[str, Any],
+                        facs_thresholds: dict[str, float]) -> float:
+    """Share of the people banded in a funded band whose points alone give a lower band."""
+    funded = np.isin(pop.facs_band, [FACS_BAND.code_of(b) for b in FUNDED_BANDS])
+    by_points = np.isin(facs_from_points(pop.ras_points, facs_thresholds),
+                        [FACS_BAND.code_of(b) for b in FUNDED_BANDS])
+    return float(np.mean(funded & ~by_points) / max(np.mean(funded), 1e-12))
+
+
+def _facs_rows(pop: Population, t: dict[str, Any],
+               facs_thresholds: dict[str, float]) -> list[dict[str, Any]]:
+    """Everyone funded is banded in a funded band by their team; by points alone the team
+    inconsistency is a residue, more than none and at most its stated share."""
+    funded = float(np.mean(np.isin(pop.facs_band, [FACS_BAND.code_of(b)
+                                                   for b in FUNDED_BANDS])))
+    share = inconsistency_share(pop, t, facs_thresholds)
+    most = t["facs"]["team_inconsistency_share"]
+    return [{"target": "share banded " + " or ".join(FUNDED_BANDS) + " by their team",
+             "expected": 1.0, "actual": round(funded, 3), "ok": funded == 1.0,
+             "source": "seed (March 2012, 4.8(2))"},
+            {"target": "share funded only by their team's banding (points alone: lower)",
+             "expected": f"> 0, <= {most}", "actual": round(share, 3),
+             "ok": 0.0 < share <= most, "source": "seed (March 2012, 4.8(2)) + assumption"}]
 
 
 def _ethnicity_rows(pop: Population, t: dict[str, Any]) -> list[dict[str, Any]]:

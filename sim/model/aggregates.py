@@ -155,6 +155,8 @@ RAW: dict[str, tuple[str, str]] = {
                                     "(expected; zero unless [residential_stock] is enabled)")),
     "price_index_month": ("T", "price index relative to the start month"),
     "admissions_month": ("PT", "residential admissions"),
+    "community_reviews_month": ("PT", "reviews of people in the community (care-home residents "
+                                      "apart)"),
     "users_month": ("PTU", "people in the community (not in residential care)"),
     "eia": ("SPYJK", "EIA statistics by yardstick and group"),
     "eia_hist": ("SPYJH", "counts of percentage change by yardstick and group"),
@@ -243,6 +245,9 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
               np.float64, ROWS, lambda raw, fy: fy.means(raw["price_index_month"])),
     Aggregate("admissions_fy", "PF", "residential admissions by financial year", np.float64,
               ROWS, lambda raw, fy: fy.totals(raw["admissions_month"].astype(float))),
+    Aggregate("community_reviews_fy", "PF", "reviews of people in the community (care-home "
+              "residents apart) by financial year", np.float64, ROWS,
+              lambda raw, fy: fy.totals(raw["community_reviews_month"].astype(float))),
     Aggregate("spend_month_total", "PT", "community spend by month", np.float64, ROWS,
               lambda raw, fy: raw["spend_month_group"][:, :, 0]),
     Aggregate("spend_month_group_sum", "PTG", "community spend by month and group", np.float64,

@@ -17,10 +17,11 @@ import numpy as np
 from sim.inputs.categories import CLIENT_GROUP, FACS_BAND, PB_TYPE
 from sim.inputs.facs import facs_from_points
 from sim.model.admission import feedback_multiplier
+from sim.model.cap_window import CapWindow
 from sim.model.charging import Contributions, charge_utilisation, contribution_pence
 from sim.model.money import utilisation
 from sim.model.params import Parameters
-from sim.model.residential_cost import annual_cost, stock_spend
+from sim.model.residential_cost import annual_cost, death_in_care, stock_spend
 from sim.model.spend import Admitted, SpendTally
 from sim.model.users import community_users
 from sim.model.world import World
@@ -92,11 +93,8 @@ class CareModel(mesa.Model):
         # the RAS policies' transitions as rows of one stack
         self.transitions = TransitionStack([policies[i].transition or NONE_TRANSITION
                                             for i in self.ras_rows])
-        # Transition caps count per 12-month window: the month each person's window opened
-        # (reviews are the world's, so the same under every policy) and, per RAS policy,
-        # the budget (£) then.
-        self.window_start = np.full(cap, -CAP_MONTHS, np.int32)
-        self.cap_base = np.zeros((len(self.ras_rows), cap))
+        # Transition caps hold over any 12 months: each RAS policy's budgets of the trailing window
+        self.cap_window = CapWindow(len(self.ras_rows), cap, CAP_MONTHS)
         self._start_tally(params, charges)
         self.in_res = np.zeros((P, cap), bool)
         # FACS eligibility from go-live: the policies with a rule, whose budgets it has ended,
@@ -104,17 +102,21 @@ class CareModel(mesa.Model):
         self.elig_rows = [i for i, p in enumerate(policies) if p.eligibility]
         self.ended = np.zeros((P, cap), bool)
         self.ended_month = np.zeros((P, T, 2))
-        # The budget current practice would set for each person's assessed need (the status
-        # quo's, the same under every policy): what a shortfall is measured against.
+        # The budget each person's assessed need warrants at current practice's prices without
+        # its creep (the same under every policy): what a shortfall is measured against.
         self.need_budget = world.initial_budget.astype(np.float64)
         self.points_at_go_live = np.maximum(world.points[min(world.go_live, T - 1)], 1.0)
         self.feedback = feedback_multiplier(params)
         self.snapshot_months = tuple(snapshots)
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        # residents' annual cost: added in the month of admission, taken away in the month of death
+        # residents' annual cost: added in the month of admission, taken away in the month they
+        # die in care (at residential mortality: sim.model.residential_cost), kept per policy
         self.res_cost = annual_cost(params)
+        self.res_death = np.full((P, cap), T, np.int32)
         self.res_delta = np.zeros((P, T + 1))
         self.admissions = np.zeros((P, T), np.int32)
+        # reviews of people in the community under each policy (care-home residents apart)
+        self.community_reviews = np.zeros((P, T), np.int32)
         self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
         self.month = -1
 
@@ -181,7 +183,7 @@ class CareModel(mesa.Model):
         if not len(idx):
             return
         practice = w.assessed_practice[sl].astype(np.float64)
-        self.need_budget[idx] = practice
+        self.need_budget[idx] = w.assessed_need[sl]
         before = self.pence.take(idx, axis=1)  # also what the spend tallies hold for them
         if m < w.go_live or not len(self.ras_rows):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
@@ -189,8 +191,9 @@ class CareModel(mesa.Model):
             ind = self._allocate(idx, m)
             new = np.empty((len(self.policies), len(idx)))
             current = before[self.ras_rows] / 100.0
+            high, low = self.cap_window.bounds(idx, m, current)
             new[self.ras_rows] = self.transitions.apply(
-                current, ind[self.cal_of[self.ras_rows]], cap_base=self._cap_base(idx, m, current),
+                current, ind[self.cal_of[self.ras_rows]], loss_base=high, gain_base=low,
                 review_number=w.assessed_count[sl].astype(np.int64),
                 is_critical=w.assessed_facs[sl] == CRITICAL,
                 points_change=(w.points[m].take(idx) / self.points_at_go_live.take(idx)
@@ -201,10 +204,14 @@ class CareModel(mesa.Model):
         pence = np.multiply(new, 100.0)
         np.rint(pence, out=pence)
         out = self.in_res.take(idx, axis=1)
+        self.community_reviews[:, m] = (~out & w.assessed_review[sl]).sum(axis=1)
         if m >= w.go_live and self.elig_rows:
             out |= self._ended(pence, idx, sl, m)
         pence[out] = 0.0
         put_columns(self.pence, idx, pence)
+        if m >= w.go_live and len(self.ras_rows):
+            self.cap_window.record(idx, m, before[self.ras_rows] / 100.0,
+                                   pence[self.ras_rows] / 100.0)
         pence *= m < w.exit_month[idx]    # an arrival may leave in its first month
         if self.contrib is not None:   # and their contributions, in the rows below
             paid, paid_before = self.contrib.assessed(idx, pence, before)
@@ -229,21 +236,10 @@ class CareModel(mesa.Model):
         put_columns(self.ended, idx, ended)
         return ended
 
-    def _cap_base(self, idx: np.ndarray, m: int, current: np.ndarray) -> np.ndarray:
-        """(RAS policies, len(idx)) budgets (£) as each person's current cap window opened.
-
-        A person's first review after go-live, and the first CAP_MONTHS or more after their
-        window opened, opens a new window whose base is the budget just before it."""
-        renew = m - self.window_start.take(idx) >= CAP_MONTHS
-        self.window_start[idx[renew]] = m
-        base = self.cap_base.take(idx, axis=1)
-        base[:, renew] = current[:, renew]
-        put_columns(self.cap_base, idx, base)
-        return base
-
     def _residential(self, m: int) -> Admitted | None:
         """Admissions: the shared draw against each policy's hazard, raised where the policy's
-        budget falls short of what current practice would give the same assessed need.
+        budget falls short of what the person's assessed need warrants (practice's prices,
+        no creep).
 
         Returns who was admitted, with the budgets the spend sums held for them (None: nobody).
         """
@@ -270,9 +266,12 @@ class CareModel(mesa.Model):
         self.pence[p_idx, slots] = 0.0
         np.add.at(self.admissions[:, m], p_idx, 1)
         self.admitted.append((m, p_idx, slots))
-        cost = self.res_cost.take(w.client_group.take(slots))
+        group = w.client_group.take(slots)
+        cost = self.res_cost.take(group)
+        death = death_in_care(m, group, w.u_resident.take(slots), self.params, w.n_months)
+        self.res_death[p_idx, slots] = death
         np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), cost)
-        np.add.at(self.res_delta, (p_idx, w.death_month[slots]), -cost)
+        np.add.at(self.res_delta, (p_idx, death), -cost)
         return admitted
 
     @property
@@ -306,7 +305,7 @@ class CareModel(mesa.Model):
 
     def residential_spend(self) -> np.ndarray:
         """(P, T) £ cash on people admitted to residential care during the run, each at their
-        client group's cost from admission to death."""
+        client group's cost from admission to death in care."""
         annual = np.cumsum(self.res_delta[:, :-1], axis=1)
         return annual / 12.0 * self.world.uplift[None, :]
 
@@ -318,7 +317,7 @@ class CareModel(mesa.Model):
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
         for name in ("world", "amounts", "pence", "paid", "in_res", "ended", "need_budget",
-                     "snapshots", "window_start", "cap_base", "charges", "contrib"):
+                     "snapshots", "cap_window", "res_death", "charges", "contrib"):
             setattr(self, name, None)
         self.tally.release()
 

@@ -43,6 +43,7 @@ class Draws:
     u_first_choice: np.ndarray  # (cap,) PB type chosen at an arrival's assessment
     z_practice: np.ndarray      # (cap,) practice-budget noise of arrivals
     u_continue: np.ndarray      # (cap,) below the eligible FACS bands, funded on if < the share
+    u_resident: np.ndarray      # (cap,) survival in care (residential_cost.months_survived)
     review_seed: np.random.SeedSequence
 
     def z_need_row(self, m: int) -> np.ndarray:
@@ -82,6 +83,7 @@ def draw(pop: Population, params: Parameters, seed: np.random.SeedSequence, n_mo
         u_first_choice=rng["choice"].random(cap),
         z_practice=rng["practice"].standard_normal(cap, dtype=np.float32),
         u_continue=rng["eligibility"].random(cap),
+        u_resident=rng["residential_death"].random(cap),
         review_seed=seeds["review_events"],
     )
 
@@ -119,5 +121,6 @@ def _coupled(pop: Population, params: Parameters, seed: np.random.SeedSequence, 
         u_first_choice=rng["choice"].random(c.width)[:cap],
         z_practice=rng["practice"].standard_normal(c.width, dtype=np.float32)[:cap],
         u_continue=rng["eligibility"].random(c.width)[:cap],
+        u_resident=rng["residential_death"].random(c.width)[:cap],
         review_seed=seeds["review_events"],
     )

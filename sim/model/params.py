@@ -97,8 +97,12 @@ def _groups(v: dict[str, float]) -> dict[str, float]:
 class Residential(Hazard):
     annual_cost_by_group: dict[str, Cost] = Field(
         description="£ a year per resident by client group (base prices), each 0 to 500,000")
+    annual_mortality_by_group: dict[str, Probability] = Field(
+        description="annual probability a resident of a care home dies, by client group (every "
+        "resident: admitted during the run or in care at the start), each 0 to 1")
 
     _costs = field_validator("annual_cost_by_group")(classmethod(lambda c, v: _groups(v)))
+    _mortality = field_validator("annual_mortality_by_group")(classmethod(lambda c, v: _groups(v)))
 
 
 class ResidentialStock(_Section):
@@ -107,17 +111,15 @@ class ResidentialStock(_Section):
     enabled: bool = False
     people_by_group: dict[str, Annotated[float, Field(ge=0, le=100_000)]] = Field(
         description="residents at the start by client group, each 0 to 100,000")
-    annual_mortality_by_group: dict[str, Probability] = Field(
-        description="annual probability a resident dies, by client group, each 0 to 1")
 
     _people = field_validator("people_by_group")(classmethod(lambda c, v: _groups(v)))
-    _mortality = field_validator("annual_mortality_by_group")(classmethod(lambda c, v: _groups(v)))
 
 
 class Feedback(_Section):
     enabled: bool = True
-    shortfall_threshold: float = Field(ge=0, le=1, description="share of the indicative "
-                                       "budget missing that counts as a shortfall, 0 to 1")
+    shortfall_threshold: float = Field(ge=0, le=1, description="share of the budget the "
+                                       "assessed need warrants (no creep) missing that counts "
+                                       "as a shortfall, 0 to 1")
     hazard_multiplier: float = Field(ge=0, le=10, description="residential hazard multiplier "
                                      "under a shortfall, 0 to 10")
 
@@ -184,6 +186,9 @@ class Reviews(_Section):
     per_user_per_year: float = Field(gt=0, le=12, description="scheduled reviews a user a "
                                      "year, above 0 and up to 12: the mean interval between "
                                      "scheduled reviews is 12 / this many months")
+    completed_per_user_per_year: float = Field(gt=0, le=12, description="completed reviews a "
+                                               "user a year the schedule is calibrated to "
+                                               "(scheduled and triggered), above 0 and up to 12")
     spread_sd_months: float = Field(ge=0, le=60, description="spread of review timing, "
                                     "months, 0 to 60")
     backlog_months: int = Field(ge=1, le=60, description="reviews overdue at the start are "

@@ -301,6 +301,7 @@ def replicate_result(
     raw = {
         "spend_month_group": model.spend, "res_spend_month": model.residential_spend(),
         "admissions_month": model.admissions, "users_month": model.users(),
+        "community_reviews_month": model.community_reviews,
         "res_stock_spend_month": model.residential_stock_spend(),
         "price_index_month": model.world.uplift,
         "eia": tally.eia, "eia_hist": tally.hist, "disparity": tally.disparity,

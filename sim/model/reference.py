@@ -20,6 +20,7 @@ from sim.inputs.categories import FACS_BAND, OLD_STYLE, OLDER_AGE, PB_TYPE, age_
 from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
 from sim.model.admission import feedback_multiplier
+from sim.model.cap_window import held_extremes
 from sim.model.charging import annual_charges, charge_utilisation
 from sim.model.draws import Draws
 from sim.model.money import price_index, utilisation
@@ -32,7 +33,7 @@ from sim.model.practice import (
     practice_noise,
     practice_prices,
 )
-from sim.model.residential_cost import annual_cost
+from sim.model.residential_cost import annual_cost, death_in_care
 from sim.model.reviews import team_offsets
 from sim.policy.policy import Policy
 from sim.policy.transition import CAP_MONTHS
@@ -57,13 +58,14 @@ class ServiceUser(mesa.Agent):
         self.pb_type = int(pop.pb_type[source]) if arrival == 0 else -1
         self.facs = int(pop.facs_band[source]) if arrival == 0 else -1
         self.practice = float(pop.annual_budget[source]) if arrival == 0 else 0.0
+        self.need = self.practice     # what the assessed need warrants: practice without creep
         self.last_points = self.points
         self.next_review = None
         self.reviews_since_go_live = 0
-        self.window_start = -CAP_MONTHS            # the 12-month cap window (none yet)
         n = len(model.policies)
         self.pence = [np.rint(float(F32(self.practice)) * 100.0)] * n
-        self.cap_base = [0.0] * n                  # each policy's budget as the window opened
+        # each policy's (month, budget before, budget after) of every assessment from go-live
+        self.history: list[list[tuple[int, float, float]]] = [[] for _ in range(n)]
         self.in_res = [False] * n
         self.ended = [False] * n                   # eligibility ended the budget (for good)
         self.indicative = [0.0] * len(model.cal_names)
@@ -91,6 +93,9 @@ class ServiceUser(mesa.Agent):
         if m == mdl.go_live:
             self.points_at_go_live = max(self.points, F32(1.0))
         event = self.assess_or_review(m, band)
+        if event == "review":
+            for i, resident in enumerate(self.in_res):
+                mdl.community_reviews[i, m] += not resident
         if event == "review" and m >= mdl.go_live:
             self.reviews_since_go_live += 1
         if event:
@@ -106,6 +111,7 @@ class ServiceUser(mesa.Agent):
             self.facs = self.assessed_facs()
             price = mdl.prices[self.group, self.pb_type, int(self.age(m) >= OLDER_AGE)]
             self.practice = float(price * max(self.points, F32(1.0)) * mdl.noise[slot])
+            self.need = self.practice
             self.last_points = self.points
             self.next_review = m + mdl.interval(d.z_first_interval[slot])
             return "assessment"
@@ -121,8 +127,10 @@ class ServiceUser(mesa.Agent):
             self.pb_type = mdl.choose(u_choice, self.group, band)
         self.facs = self.assessed_facs()
         ratio = max(self.points, F32(1.0)) / max(self.last_points, F32(1.0))
-        factor = ratio ** p.practice.points_elasticity * (1.0 + p.practice.creep_per_review)
+        follow = ratio ** p.practice.points_elasticity
+        factor = follow * (1.0 + p.practice.creep_per_review)
         self.practice *= float(factor)  # float32 factor, float64 budget, as in the fast path
+        self.need *= float(follow)      # need followed without the creep
         self.last_points = self.points
         self.next_review = m + mdl.interval(z_interval)
         return "review"
@@ -136,10 +144,8 @@ class ServiceUser(mesa.Agent):
         """Each policy's budget for this person after an assessment or review."""
         mdl = self.model
         practice = np.rint(float(F32(self.practice)) * 100.0)
+        before = [pence / 100.0 for pence in self.pence]
         if m >= mdl.go_live:
-            if m - self.window_start >= CAP_MONTHS:   # a new 12-month window for the caps
-                self.window_start = m
-                self.cap_base = [pence / 100.0 for pence in self.pence]
             for c, est in enumerate(mdl.calibrations):
                 self.indicative[c] = float(est.allocate(
                     np.array([float(self.points)]), client_group=np.array([self.group]),
@@ -151,8 +157,9 @@ class ServiceUser(mesa.Agent):
                 self.pence[i] = practice
                 continue
             ind = self.indicative[mdl.cal_names.index(pol.calibration)]
+            high, low = held_extremes(self.history[i], m, self.pence[i] / 100.0, CAP_MONTHS)
             new = pol.transition.apply(
-                self.pence[i] / 100.0, ind, cap_base=self.cap_base[i],
+                self.pence[i] / 100.0, ind, loss_base=high, gain_base=low,
                 review_number=self.reviews_since_go_live,
                 is_critical=self.facs == CRITICAL,
                 points_change=float(self.points / self.points_at_go_live - F32(1.0)),
@@ -160,6 +167,8 @@ class ServiceUser(mesa.Agent):
             self.pence[i] = np.rint(float(new) * 100.0)
         if m >= mdl.go_live:
             self.eligibility(m)
+            for i, hist in enumerate(self.history):
+                hist.append((m, before[i], self.pence[i] / 100.0))
 
     def eligibility(self, m: int) -> None:
         """Under a policy with an eligibility rule, a person assessed below its bands loses
@@ -178,6 +187,13 @@ class ServiceUser(mesa.Agent):
                 mdl.ended[i, m] += (1, self.pence[i])
                 self.ended[i], self.pence[i] = True, 0.0
 
+    def death_in_care(self, admitted: int) -> int:
+        """Month this person dies once in care: residential mortality, their own draw."""
+        mdl = self.model
+        return int(death_in_care(np.array([admitted]), np.array([self.group]),
+                                 mdl.draws.u_resident[self.slot:self.slot + 1], mdl.params,
+                                 mdl.n_months)[0])
+
     def residential(self, m: int, band: int) -> None:
         """Admission: the person's draw against each policy's hazard (shortfall raises it)."""
         mdl = self.model
@@ -189,13 +205,13 @@ class ServiceUser(mesa.Agent):
                 continue
             mult = 1.0
             if m >= mdl.go_live and mdl.feedback != 1.0:
-                need = float(F32(self.practice))  # the status quo's budget for this need
+                need = float(F32(self.need))  # what the assessed need warrants, no creep
                 if self.pence[i] < (1.0 - mdl.params.feedback.shortfall_threshold) * need * 100:
                     mult = mdl.feedback
             if u < h * mult:
                 self.in_res[i], self.pence[i] = True, 0.0
                 mdl.admissions[i, m] += 1
-                mdl.residents.append((i, self, m))
+                mdl.residents.append((i, self, m, self.death_in_care(m)))
 
 
 class ReferenceModel(mesa.Model):
@@ -231,9 +247,11 @@ class ReferenceModel(mesa.Model):
         self.spend = np.zeros((P, n_months))
         self.contributions = np.zeros((P, n_months))
         self.admissions = np.zeros((P, n_months), int)
+        self.community_reviews = np.zeros((P, n_months), int)   # care-home residents apart
         self.ended = np.zeros((P, n_months, 2))    # people eligibility ended, their pence
         self.res_spend = np.zeros((P, n_months))
-        self.residents: list[tuple[int, ServiceUser, int]] = []  # (policy, person, admitted)
+        # (policy, person, month admitted, month they die in care)
+        self.residents: list[tuple[int, ServiceUser, int, int]] = []
         self.res_cost = annual_cost(params)
         self.exit_month: dict[int, int] = {}
         self.month = -1
@@ -300,15 +318,13 @@ class ReferenceModel(mesa.Model):
         self.cost_residents(m)
 
     def cost_residents(self, m: int) -> None:
-        """Residents stay in care until they die (other exits do not apply to them); each
-        costs their client group's placement."""
+        """Residents stay in care until they die there, at residential mortality (community
+        deaths and other exits do not apply to them); each costs their group's placement."""
         still, annual = [], np.zeros(len(self.policies))
-        for i, agent, admitted in self.residents:
-            band = int(age_band_index(np.array([agent.age(m)]))[0])
-            dies = self.u_death.get((m, agent.slot), 2.0) < self.h_death[agent.group, band]
-            if dies and m > admitted:
+        for i, agent, admitted, death in self.residents:
+            if m >= death:
                 continue
-            still.append((i, agent, admitted))
+            still.append((i, agent, admitted, death))
             annual[i] += self.res_cost[agent.group]
         self.residents = still
         self.res_spend[:, m] = annual / 12.0 * self.uplift[m]

@@ -9,7 +9,10 @@ however the caseload's ages shift.
 
 A referral's age band comes from its group's referral age mix ([referrals]); the person
 is then a donor of that group and band in the starting population (exact age, sex,
-ethnicity, team, need), so the correlations between those attributes stay.
+ethnicity, team, need), so the correlations between those attributes stay.  A referral is
+a new user, someone the council funds: only a donor whose need as a referral (points times
+[demand] points_factor) their team would band in a funded band (March 2012 report, 4.8(2))
+can be one.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ import functools
 
 import numpy as np
 
-from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, age_band_index
+from sim.inputs.categories import AGE_BAND, CLIENT_GROUP, FACS_BAND, FUNDED_BANDS, age_band_index
+from sim.inputs.facs import facs_from_points
 from sim.inputs.population import Population
 from sim.model.ageing import age_bands
 from sim.model.params import Parameters, hazard_table
@@ -31,16 +35,33 @@ def referral_mix(params: Parameters) -> np.ndarray:
     return out / out.sum(axis=1, keepdims=True)
 
 
+def fundable(pop: Population, params: Parameters) -> np.ndarray:
+    """(n,) bool: a referral with this person's need times points_factor is banded in a funded
+    band by their team, as the model assesses an arrival (float32 points plus offset)."""
+    pts = np.clip((pop.ras_points * params.demand.points_factor).astype(np.float32),
+                  0.0, params.need.max_points)
+    offset = np.array([params.facs.team_offset_points.get(t, 0.0) for t in pop.teams],
+                      np.float32)[pop.team]
+    band = facs_from_points(np.add(pts, offset, dtype=np.float32), params.need.facs_thresholds)
+    return np.isin(band, [FACS_BAND.code_of(b) for b in FUNDED_BANDS])
+
+
 def donor_weights(pop: Population, params: Parameters) -> np.ndarray:
     """(n,) chance that a referral of a person's client group takes that person as donor.
 
-    A band's referral share is spread evenly over the group's people in that band; a band
-    with a share but nobody in the starting population passes its share to the nearest band
-    that has people (the younger one on a tie).
+    A band's referral share is spread evenly over the group's fundable people in that band
+    (`fundable`; everyone, should a group have nobody fundable); a band with a share but
+    nobody there passes its share to the nearest band that has people (the younger one on a
+    tie).
     """
     band = age_band_index(pop.age)
+    ok = fundable(pop, params)
+    for g in range(len(CLIENT_GROUP)):
+        in_group = pop.client_group == g
+        if not ok[in_group].any():
+            ok[in_group] = True
     counts = np.zeros((len(CLIENT_GROUP), len(AGE_BAND)))
-    np.add.at(counts, (pop.client_group, band), 1.0)
+    np.add.at(counts, (pop.client_group[ok], band[ok]), 1.0)
     mix, share = referral_mix(params), np.zeros_like(counts)
     for g in range(len(CLIENT_GROUP)):
         have = np.flatnonzero(counts[g])
@@ -49,7 +70,7 @@ def donor_weights(pop: Population, params: Parameters) -> np.ndarray:
         for b in np.flatnonzero(mix[g]):
             share[g, have[np.argmin(np.abs(have - b))]] += mix[g, b]
     per_person = np.divide(share, counts, out=np.zeros_like(share), where=counts > 0)
-    return per_person[pop.client_group, band]
+    return per_person[pop.client_group, band] * ok
 
 
 def stay_curves(pop: Population, params: Parameters, n_months: int) -> np.ndarray:

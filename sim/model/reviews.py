@@ -65,6 +65,7 @@ class ReviewRecords:
     facs: np.ndarray            # int8 FACS band as assessed
     count: np.ndarray           # int16 reviews since go-live, counting this one
     practice: np.ndarray        # float32 budget under current practice after it
+    need: np.ndarray            # float32 the budget the assessed need warrants (no creep)
 
 
 def team_offsets(params: Parameters, teams: tuple[str, ...]) -> np.ndarray:
@@ -99,6 +100,9 @@ class _Caseload:
         self.ptype = np.concatenate([pop.pb_type, np.zeros(cap - n0, np.int8)])
         self.fac = np.concatenate([pop.facs_band, np.zeros(cap - n0, np.int8)])
         self.budget = np.concatenate([pop.annual_budget, np.zeros(cap - n0)]).astype(np.float64)
+        # what the assessed need warrants at current practice's prices: the budget practice
+        # sets, following need at each review but without its per-review creep
+        self.need = self.budget.copy()
         self.count = np.zeros(cap, np.int16)              # reviews since go-live
         self.work = np.empty(cap, np.float32)
 
@@ -113,6 +117,7 @@ class _Caseload:
         older = (paths.age0[new] >= OLDER_AGE).astype(np.intp)   # assessed in their arrival month
         price = self.prices[group[new], self.ptype[new], older]
         self.budget[new] = price * np.maximum(pts, 1.0) * self.noise[new]
+        self.need[new] = self.budget[new]
         self.last_pts[new] = pts
         self.last_den[new] = np.maximum(self.last_pts[new], np.float32(1.0))
         self.next_rev[new] = m + interval(self.d.z_first_interval[new], params)
@@ -143,7 +148,9 @@ class _Caseload:
         pts = paths.points[m].take(idx)
         self.fac[idx] = assessed_facs(pts, self.offset.take(idx), params)
         ratio = np.maximum(pts, 1.0) / self.last_den.take(idx)
-        self.budget[idx] *= ratio ** p.points_elasticity * (1.0 + p.creep_per_review)
+        follow = ratio ** p.points_elasticity
+        self.budget[idx] *= follow * (1.0 + p.creep_per_review)
+        self.need[idx] *= follow
         self.last_pts[idx] = pts
         self.last_den[idx] = np.maximum(self.last_pts[idx], np.float32(1.0))
         self.next_rev[idx] = m + interval(z_interval, params)
@@ -162,7 +169,7 @@ def reviews(pop: Population, params: Parameters, d: Draws, paths: Paths) -> Revi
     initial_budget, initial_facs = case.budget.astype(np.float32), case.fac.copy()
     pb_type = np.zeros((T, cap), np.int8)     # zero until arrival; each month writes the arrived
     rows: dict[str, list[np.ndarray]] = {
-        "slots": [], "is_review": [], "facs": [], "count": [], "practice": []}
+        "slots": [], "is_review": [], "facs": [], "count": [], "practice": [], "need": []}
     arrived_by = np.append(before[1:], cap)            # by the end of month m
     for m in range(T):
         new = np.arange(before[m], arrived_by[m]) if m > 0 else np.arange(0)
@@ -174,7 +181,8 @@ def reviews(pop: Population, params: Parameters, d: Draws, paths: Paths) -> Revi
         pb_type[m, :arrived_by[m]] = case.ptype[:arrived_by[m]]
         both = np.concatenate([new, idx])
         for name, value in zip(rows, (both, np.arange(len(both)) >= len(new), case.fac[both],
-                                      case.count[both], case.budget[both].astype(np.float32))):
+                                      case.count[both], case.budget[both].astype(np.float32),
+                                      case.need[both].astype(np.float32))):
             rows[name].append(value)
     starts = np.concatenate([[0], np.cumsum([len(s) for s in rows["slots"]])])
     return ReviewRecords(pb_type=pb_type, initial_budget=initial_budget, initial_facs=initial_facs,

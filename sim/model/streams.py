@@ -12,7 +12,7 @@ import numpy as np
 
 STREAMS: tuple[str, ...] = (
     "arrivals", "death", "residential", "other_exit", "need", "reviews", "choice", "practice",
-    "review_events", "eligibility",
+    "review_events", "eligibility", "residential_death",
 )
 
 

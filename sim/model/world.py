@@ -51,10 +51,12 @@ class World:
     assessed_facs: np.ndarray   # int8 FACS band as assessed
     assessed_count: np.ndarray  # int16 reviews since go-live, counting this one
     assessed_practice: np.ndarray  # float32 budget under current practice (status quo) after it
+    assessed_need: np.ndarray   # float32 budget the assessed need warrants: practice without creep
     res_events: Events          # admission candidates: present, draw below the largest hazard
     res_h: np.ndarray           # each candidate's base monthly hazard of admission
     uplift: np.ndarray          # (T,) price index relative to the start month
     u_continue: np.ndarray      # (cap,) below a policy's eligible FACS bands, funded on if < share
+    u_resident: np.ndarray      # (cap,) survival draw once in residential care (residential_cost)
 
     @property
     def cap(self) -> int:
@@ -198,6 +200,7 @@ def simulate(pop: Population, params: Parameters, d: Draws, n_months: int, go_li
         age_band=band, points=points, pb_type=rec.pb_type,
         assessed_start=rec.starts, assessed=rec.slots, assessed_review=rec.is_review,
         assessed_facs=rec.facs, assessed_count=rec.count, assessed_practice=rec.practice,
+        assessed_need=rec.need,
         res_events=res_events, res_h=res_h, uplift=price_index(params, T),
-        u_continue=d.u_continue,
+        u_continue=d.u_continue, u_resident=d.u_resident,
     )

@@ -1,8 +1,10 @@
 """activity.csv: the work and the flows behind the spend, per financial year.
 
-Assessments of new referrals, reviews, arrivals, deaths and other exits are the
-replicate's world, the same under every policy, so they repeat on each policy's row;
-admissions to residential care depend on the policy.  Each is the mean and the 5th and
+Assessments of new referrals, arrivals, deaths and other exits are the replicate's world,
+the same under every policy, so they repeat on each policy's row; admissions to residential
+care depend on the policy, and so do reviews: `reviews` counts the community reviews under
+the policy, and `resident_reviews` apart the reviews the world would hold for people the
+policy has admitted to a care home (not community work).  Each is the mean and the 5th and
 95th percentiles across replicates of the count in the year.
 """
 from __future__ import annotations
@@ -26,6 +28,8 @@ def activity_table(res: StudyResults) -> pd.DataFrame:
     """One row per policy and financial year: the world's events and the policy's admissions."""
     world = np.asarray(res.activity_fy, dtype=float)        # (R, E, F)
     admissions = np.asarray(res.admissions_fy, dtype=float)  # (R, P, F)
+    community = np.asarray(res.community_reviews_fy, dtype=float)  # (R, P, F)
+    all_reviews = world[:, ACTIVITY_EVENTS.index("reviews")]       # (R, F)
     rows = []
     for p, pol in enumerate(res.policies):
         for f, fy in enumerate(res.financial_years):
@@ -33,7 +37,11 @@ def activity_table(res: StudyResults) -> pd.DataFrame:
                    "transition": pol["transition"], "financial_year": fy,
                    "replicates": res.n_replicates}
             for e, event in enumerate(ACTIVITY_EVENTS):
-                row.update(_stats(world[:, e, f], event))
+                if event == "reviews":     # the community's, residents' apart
+                    row.update(_stats(community[:, p, f], "reviews"))
+                    row.update(_stats(all_reviews[:, f] - community[:, p, f], "resident_reviews"))
+                else:
+                    row.update(_stats(world[:, e, f], event))
             row.update(_stats(admissions[:, p, f], "admissions"))
             rows.append(row)
     return pd.DataFrame(rows)

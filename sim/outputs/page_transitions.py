@@ -18,8 +18,9 @@ def transitions_section(transitions: pd.DataFrame) -> str:
              "each review after go-live a current user's budget moves towards the indicative "
              "budget: 'phases' reviews close the gap (2 = half, then all), for gains too when "
              "'phase gains' is yes (otherwise a gain is paid in full at once); losses and gains "
-             "are capped per 12 months as a share of the budget when the 12 months began "
-             "(blank = no cap); critical-band users do not lose while protected, for "
+             "are capped over any 12 months: no budget falls by more than the loss cap below "
+             "(or rises by more than the gain cap above) any budget the person had in the 12 "
+             "months before (blank = no cap); critical-band users do not lose while protected, for "
              "'protect years' after go-live (blank = for ever). 'Material change' applies only "
              "when the scenario covers new users and changed needs. New users always get the "
              "indicative budget."),

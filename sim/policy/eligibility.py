@@ -1,6 +1,6 @@
 """FACS eligibility under a policy: who keeps a budget at review after go-live.
 
-B&NES funds substantial and critical needs (September 2012 report, 4.8(2)).  Under a policy
+B&NES funds substantial and critical needs (March 2012 report, 4.8(2)).  Under a policy
 with an eligibility rule, a person assessed (or reviewed) after go-live in a band below the
 eligible ones has their budget end: it is set to zero for good under that policy, so they
 leave the community caseload for spend purposes but stay in the world (they still age, are
@@ -8,17 +8,21 @@ reviewed, may die or be admitted to residential care).  A stated share of them c
 (`continue_share`, an assumption; each person's own draw, the same under every policy).
 New referrals after go-live are assessed the same way.  Under `consistent_facs` the band
 tested is the one points alone give (the team offsets of current practice removed);
-otherwise it is the band current practice assessed.  The status quo has no rule.
+otherwise it is the band current practice assessed.  A study's rule applies to the status
+quo too, always with current practice's bands (`for_status_quo`), so switching it on
+compares options with a status quo that applies the same eligibility; calibrations are
+fitted on the people who remain eligible at the start (`eligible_at_start`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.inputs.categories import FACS_BAND
+from sim.inputs.categories import FACS_BAND, FUNDED_BANDS
+from sim.inputs.facs import facs_from_points
 
-DEFAULT_BANDS: tuple[str, ...] = ("critical", "substantial")
+DEFAULT_BANDS: tuple[str, ...] = FUNDED_BANDS
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,17 @@ class Eligibility:
     def ends(self, band: np.ndarray, u_continue: np.ndarray) -> np.ndarray:
         """bool: whose budget ends, given the band tested and each person's continuation draw."""
         return ~self.eligible_code[band] & ~(u_continue < self.continue_share)
+
+    def for_status_quo(self) -> Eligibility:
+        """The same rule as current practice applies it: its teams' bands (offsets kept)."""
+        return replace(self, consistent_facs=False)
+
+    def eligible_at_start(self, facs_band: np.ndarray, points: np.ndarray,
+                          thresholds: dict[str, float]) -> np.ndarray:
+        """bool: who the rule keeps, from the population file's bands (points alone when
+        consistent_facs)."""
+        band = facs_from_points(points, thresholds) if self.consistent_facs else facs_band
+        return self.eligible_code[band]
 
     def describe(self) -> str:
         extra = f", {self.continue_share:g} continue" if self.continue_share else ""

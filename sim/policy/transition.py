@@ -2,13 +2,16 @@
 
 At a review after go-live:
     new = current + fraction x (indicative - current),
-    kept within [(1 - max_loss) x cap_base, (1 + max_gain) x cap_base]
+    kept within [(1 - max_loss) x loss_base, (1 + max_gain) x gain_base]
 where fraction closes the gap over `phases` reviews (1/(phases - k + 1) of the
 remaining gap at the k-th review: phases=2 gives half, then all), for gains as for
-losses unless `phase_gains` is false (gains then paid in full at once), and cap_base is
-the budget when the person's 12-month cap window opened: caps count per 12 months,
-not per review, so a review triggered soon after another cannot cut (or raise) the
-budget a second time.  A cap only limits a move, it never causes one.  Critical-band
+losses unless `phase_gains` is false (gains then paid in full at once).  Caps hold over
+any 12 months: loss_base is the highest budget the person held in the CAP_MONTHS months
+before the review (from go-live on, the current budget included), gain_base the lowest, so
+no budget ever falls more than max_loss below (or rises more than max_gain above) any
+budget the person had in the 12 months before, however reviews fall (sim.model.cap_window
+keeps those months).  A cap only limits a
+move, it never causes one.  Critical-band
 protection (no loss at a review) lasts `protect_years` after go-live, or for ever.  Every
 scenario is a set of these parameters in scenarios/transitions.toml, not a code branch.
 
@@ -30,8 +33,7 @@ from sim.hints import nearest
 
 COVERS = ("all", "new_and_changed", "none")
 
-# Caps count over this many months from the review that opens a person's cap window;
-# the first review at least this long after it opens the next window.
+# Caps hold over any this many consecutive months (the trailing window of a review).
 CAP_MONTHS = 12
 
 
@@ -45,9 +47,10 @@ class Transition:
             `apply` returns the current budgets).
         material_change: relative change in points that counts as material (>= 0).
         phases: reviews over which the gap is closed (>= 1).
-        max_loss: cap on the reduction over a 12-month cap window, share of the budget
-            when the window opened, in [0, 1].
-        max_gain: cap on the increase over a 12-month cap window, the same way, >= 0.
+        max_loss: cap on the reduction over any 12 months, share of the highest budget held
+            in them, in [0, 1].
+        max_gain: cap on the increase over any 12 months, share of the lowest budget held
+            in them, >= 0.
         phase_gains: gains close over `phases` reviews like losses (true, the default and
             the behaviour before the option existed); false pays a gain in full at the first
             review (only losses phased).
@@ -117,7 +120,8 @@ class Transition:
         current: np.ndarray,
         indicative: np.ndarray,
         *,
-        cap_base: np.ndarray,
+        loss_base: np.ndarray,
+        gain_base: np.ndarray | None = None,
         review_number: np.ndarray,
         is_critical: np.ndarray,
         points_change: np.ndarray,
@@ -128,8 +132,9 @@ class Transition:
 
         Args:
             current, indicative: budgets (£); policies may be stacked on axis 0.
-            cap_base: budget (£) when the person's current 12-month cap window opened
-                (the current budget at a window's first review).
+            loss_base: highest budget (£) the person held in the CAP_MONTHS months before
+                this review (the current budget included): what max_loss counts from.
+            gain_base: lowest such budget (£), what max_gain counts from (None: loss_base).
             review_number: which review after go-live this is for each person (1, 2, ...).
             is_critical: the person is in the critical FACS band.
             points_change: relative change in points since go-live.
@@ -140,12 +145,13 @@ class Transition:
         indicative = np.asarray(indicative, dtype=np.float64)
         if self.covers == "none":
             return np.broadcast_to(current, np.broadcast(current, indicative).shape).copy()
+        gain_base = loss_base if gain_base is None else gain_base
         gap, frac = indicative - current, self.fraction(review_number)
         step = gap * (frac if self.phase_gains else np.where(gap > 0, 1.0, frac))
         lo = (-np.inf if self.max_loss is None
-              else np.minimum((1.0 - self.max_loss) * cap_base - current, 0.0))
+              else np.minimum((1.0 - self.max_loss) * loss_base - current, 0.0))
         hi = (np.inf if self.max_gain is None
-              else np.maximum((1.0 + self.max_gain) * cap_base - current, 0.0))
+              else np.maximum((1.0 + self.max_gain) * gain_base - current, 0.0))
         step = np.clip(step, lo, hi)
         protected = is_critical & (np.asarray(months_since_go_live) < self.protect_months)
         step = np.where(protected, np.maximum(step, 0.0), step)
@@ -176,15 +182,17 @@ class TransitionStack:
         self.material = col([t.material_change for t in transitions])
         self.frozen = col([t.covers == "none" for t in transitions], bool)
 
-    def apply(self, current: np.ndarray, indicative: np.ndarray, *, cap_base: np.ndarray,
-              review_number: np.ndarray, is_critical: np.ndarray, points_change: np.ndarray,
-              is_new: np.ndarray, months_since_go_live: np.ndarray) -> np.ndarray:
+    def apply(self, current: np.ndarray, indicative: np.ndarray, *, loss_base: np.ndarray,
+              gain_base: np.ndarray | None = None, review_number: np.ndarray,
+              is_critical: np.ndarray, points_change: np.ndarray, is_new: np.ndarray,
+              months_since_go_live: np.ndarray) -> np.ndarray:
         """(rows, n) new budgets; row i follows transitions[i] (see `Transition.apply`)."""
+        gain_base = loss_base if gain_base is None else gain_base
         k = np.maximum(review_number, 1)
         gap, frac = indicative - current, 1.0 / np.maximum(self.phases - k + 1, 1)
         step = gap * np.where(self.phase_gains | (gap <= 0), frac, 1.0)
-        lo = np.where(self.has_loss, np.minimum(self.keep * cap_base - current, 0.0), -np.inf)
-        hi = np.where(self.has_gain, np.maximum(self.reach * cap_base - current, 0.0), np.inf)
+        lo = np.where(self.has_loss, np.minimum(self.keep * loss_base - current, 0.0), -np.inf)
+        hi = np.where(self.has_gain, np.maximum(self.reach * gain_base - current, 0.0), np.inf)
         step = np.clip(step, lo, hi)
         protected = is_critical & (months_since_go_live < self.protect_months)
         step = np.where(protected, np.maximum(step, 0.0), step)

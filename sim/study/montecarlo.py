@@ -76,7 +76,9 @@ class RunSpec:
         pop = generate(self.uncertainty.realise_targets(values),
                        facs_thresholds=params.need.facs_thresholds,
                        facs_team_offsets=params.facs.team_offset_points)
-        return params, pop, fitted_calibrations(self.calibration_specs, pop, self.params, label)
+        rule = next((p.eligibility for p in self.policies if not p.is_baseline), None)
+        return params, pop, fitted_calibrations(self.calibration_specs, pop, self.params, label,
+                                                rule)
 
 
 def replicate_seed(seed: int, r: int) -> np.random.SeedSequence:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import InputError
@@ -75,12 +76,12 @@ class ReportSection(BaseModel):
 
 
 class EligibilitySection(BaseModel):
-    """FACS eligibility of every RAS policy of the study (sim.policy.eligibility).  Opt-in:
-    without an [eligibility] section every policy funds everyone the status quo funds; the
-    status quo always does."""
+    """FACS eligibility of every policy of the study (sim.policy.eligibility): the RAS policies
+    as set here, the status quo with current practice's bands (team offsets kept).  Opt-in:
+    without an [eligibility] section every policy funds everyone the status quo funds."""
 
     model_config = ConfigDict(extra="forbid")
-    # seed: B&NES funds substantial and critical needs (September 2012 report, 4.8(2))
+    # seed: B&NES funds substantial and critical needs (March 2012 report, 4.8(2))
     bands: list[Literal["critical", "substantial", "moderate", "low"]] = Field(
         default=list(DEFAULT_BANDS), min_length=1)
     continue_share: float = Field(0.0, ge=0, le=1)   # assumption: nobody below them continues
@@ -218,7 +219,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
                   calibration_specs={c: b.spec for c, b in blocks.items()},
                   transitions=transitions, uncertainty=unc, records=records)
     fit_calibrations(study)
-    study.policies = [Policy("status_quo")] + [
+    study.policies = [status_quo(study.eligibility)] + [
         Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended,
                eligibility=study.eligibility, standard_dre=study.standard_dre)
         for c, t in pairs
@@ -375,24 +376,35 @@ def _population(path: Path, spec: StudySection) -> Population:
         raise StudyError(str(exc)) from None
 
 
+def status_quo(eligibility: Eligibility | None) -> Policy:
+    """The baseline: current practice, applying the study's eligibility as its teams band."""
+    return Policy("status_quo", eligibility=eligibility and eligibility.for_status_quo())
+
+
 def fit_calibrations(study: Study) -> None:
-    """Fit every calibration on the current users (the go-live cohort known at calibration)."""
+    """Fit every calibration on the current users (the go-live cohort known at calibration)
+    who remain eligible under the study's rule."""
     study.calibrations.update(fitted_calibrations(study.calibration_specs, study.population,
-                                                  study.params, str(study.path)))
+                                                  study.params, str(study.path),
+                                                  study.eligibility))
 
 
 def fitted_calibrations(specs: dict[str, dict[str, Any]], pop: Population, params: Parameters,
-                        where: str) -> dict[str, Any]:
-    """Every calibration fitted on `pop`, the cash share expected at `params` (the council's
-    central beliefs, also in a probabilistic run: it cannot know a replicate's draw)."""
-    cash = expected_cash_share(params, pop.pb_type, pop.client_group, pop.age)
+                        where: str, eligibility: Eligibility | None = None) -> dict[str, Any]:
+    """Every calibration fitted on `pop` (those of them `eligibility` keeps), the cash share
+    expected at `params` (the council's central beliefs, also in a probabilistic run: it
+    cannot know a replicate's draw)."""
+    keep = (np.ones(len(pop), bool) if eligibility is None
+            else eligibility.eligible_at_start(pop.facs_band, pop.ras_points,
+                                               params.need.facs_thresholds))
+    cash = expected_cash_share(params, pop.pb_type, pop.client_group, pop.age)[keep]
     out = {}
     for name, spec in specs.items():
         spec = dict(spec)
         est = make_calibration(spec.pop("kind"), **spec)
         try:
-            est.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age,
-                    cash_share=cash)
+            est.fit(pop.ras_points[keep], pop.annual_budget[keep],
+                    client_group=pop.client_group[keep], age=pop.age[keep], cash_share=cash)
         except ValueError as exc:
             raise StudyError(f"{where}: calibration '{name}' cannot be fitted: {exc}") from None
         out[name] = est
