@@ -118,7 +118,9 @@ def review_inputs(n: int = 400, seed: int = 3) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     current = rng.uniform(500, 60_000, n)
     return {"current": current, "indicative": current * rng.uniform(0.3, 2.0, n),
-            "cap_base": current * rng.uniform(0.8, 1.2, n),
+            # the highest and lowest budgets held in the trailing cap window
+            "loss_base": current * rng.uniform(1.0, 1.3, n),
+            "gain_base": current * rng.uniform(0.7, 1.0, n),
             "review_number": rng.integers(1, 4, n), "is_critical": rng.random(n) < 0.3,
             "points_change": rng.normal(0, 0.3, n), "is_new": rng.random(n) < 0.1,
             "months_since_go_live": rng.integers(0, 60, n).astype(np.float64)}
