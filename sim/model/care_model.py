@@ -59,6 +59,10 @@ def put_columns(x: np.ndarray, idx: np.ndarray, values: np.ndarray) -> None:
 class CareModel(mesa.Model):
     """One replicate of every policy; `step()` advances one month.
 
+    A thin Mesa shell: Mesa gives the lifecycle (`step`, `steps`, `running`) and the agent view
+    (`person`); the people are rows of numpy arrays and every random draw comes from the
+    replicate's per-process streams (common random numbers), never from Mesa's generators.
+
     Args:
         world: the replicate's policy-independent trajectories.
         policies: the policies to run side by side (exactly one may be the baseline).
@@ -77,10 +81,9 @@ class CareModel(mesa.Model):
         calibrations: dict[str, Any],
         params: Parameters,
         snapshots: tuple[int, ...] = (),
-        seed: int | None = 0,
         charges: np.ndarray | None = None,
     ) -> None:
-        super().__init__(seed=seed)
+        super().__init__(seed=0)  # Mesa's generators are never drawn from (test_mesa_role)
         self.world, self.policies, self.params = world, list(policies), params
         self.cal_names = sorted({p.calibration for p in policies if p.calibration})
         self.calibrations = [calibrations[c] for c in self.cal_names]
