@@ -95,7 +95,7 @@ def build_model(spec: RunSpec, r: int) -> CareModel:
                                           [p.standard_dre for p in spec.policies]),
                            draws.source)
     return CareModel(world=w, policies=spec.policies, calibrations=calibrations,
-                     params=params, snapshots=spec.snapshots, seed=r, charges=charges)
+                     params=params, snapshots=spec.snapshots, charges=charges)
 
 
 _CONTROLLER: ThreadpoolController | None = None
