@@ -179,7 +179,7 @@ def test_the_outputs_are_the_run_tables_numbers(analysed):
     ev = type(plan.evaluator)(plan.evaluator.spec, plan.evaluator.uncertainty, 3,
                               plan.evaluator.template)
     res = ev.results({CREEP: 0.05})
-    y = outputs(res, ev.target, ev.year)
+    y = outputs(res, ev.year)
     save = savings(res)[:, :, res.financial_years.index(ev.year)]
     eia = eia_table(res)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]

@@ -27,7 +27,7 @@ from sim.model.aggregates import EIA_STATS, SNAPSHOTS
 from sim.model.coupling import coupling_for
 from sim.model.uncertainty import Uncertainty
 from sim.outputs.equalities import LOSS_FOR_RR, relative_risk
-from sim.outputs.finance import savings
+from sim.outputs.finance import finance_savings, target_in_year_prices
 from sim.outputs.settings import settings
 from sim.policy.policy import Policy
 from sim.study.montecarlo import RunSpec, run_replicate
@@ -38,7 +38,7 @@ from sim.study.workers import die_with_parent
 
 # Output key -> what it is (savings and the target are judged in the study's first full year).
 OUTPUTS = {
-    "savings": "mean savings against the status quo in the first full year (£)",
+    "savings": "mean savings against the finance baseline in the first full year (£)",
     "p_meet_target": "share of the replicates whose first-full-year savings meet the target",
     "share_lose10": "share of people losing more than 10% of their budget (first year)",
     "largest_rr": "largest relative risk of losing more than 5%, any protected group",
@@ -123,16 +123,17 @@ class Evaluator:
 
     def evaluate(self, values: Mapping[str, float]) -> np.ndarray:
         """(policies, OUTPUTS) at these values; policies as `policy_names`."""
-        return outputs(self.results(values), self.target, self.year)
+        return outputs(self.results(values), self.year)
 
 
-def outputs(res: StudyResults, target: float, year: str) -> np.ndarray:
+def outputs(res: StudyResults, year: str) -> np.ndarray:
     """Each non-baseline policy's OUTPUTS from folded results.  The equalities outputs are
     eia.csv's numbers (share losing more than 10% of everyone; largest_disparity's relative
     risk over unsuppressed protected groups) read straight from the tallies: building the
     table would be a third of an evaluation (a test holds the two equal)."""
     f = res.financial_years.index(year)
-    save = savings(res)[:, :, f]                                   # (R, P)
+    save = finance_savings(res)[:, :, f]                           # (R, P)
+    goal = target_in_year_prices(res)[:, [f]]                      # (R, 1)
     tot = np.asarray(res.eia_sum[SNAPSHOTS.index("first_year")], dtype=float)   # (P, J, K)
     n, lose5, lose10 = (EIA_STATS.index(k) for k in ("n", LOSS_FOR_RR, "n_lose10"))
     limit = settings(res).suppress_below
@@ -144,7 +145,7 @@ def outputs(res: StudyResults, target: float, year: str) -> np.ndarray:
     rr = np.where(shown & protected & ~np.isnan(rr), rr, -np.inf).max(axis=1)
     rr[rr == -np.inf] = np.nan
     keep = [p for p, pol in enumerate(res.policies) if not pol["is_baseline"]]
-    return np.column_stack([save[:, keep].mean(axis=0), (save[:, keep] >= target).mean(axis=0),
+    return np.column_stack([save[:, keep].mean(axis=0), (save[:, keep] >= goal).mean(axis=0),
                             share10[keep], rr[keep]])
 
 

@@ -62,12 +62,13 @@ def _headline(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
     caveat, h = describe.population_caveat(res), headline_text(res, s, rank)
     return "\n".join([
         "<h2 class='first' id='headline'>Headline</h2>",
-        box([f"<p>{esc(caveat)}</p>"], "caveat") if caveat else "",
-        box([f"<p>{esc(h.lead)}</p>",
+        box([f"<p id='verdict'>{esc(h.lead)} {esc(h.verdicts)}</p>",
+             f"<p id='recommended'>{esc(h.recommended)}</p>" if h.recommended else "",
              "<ul>" + "".join(f"<li>{esc(o)}</li>" for o in h.options) + "</ul>",
-             f"<p>{esc(h.recommended)}</p>" if h.recommended else ""]),
+             f"<p id='do-nothing'>{esc(h.do_nothing)}</p>" if h.do_nothing else ""]),
+        box([f"<p>{esc(caveat)}</p>"], "caveat") if caveat else "",
         note(f"{describe.target_sentence(s, res)} {describe.SIGN_CONVENTION} "
-             f"{describe.MEETS_RULE}"),
+             f"{describe.meets_rule(s)}"),
     ])
 
 

@@ -12,6 +12,7 @@ from sim.outputs.formats import pounds
 from sim.outputs.markup import esc, formatted, img, note, percent, table
 from sim.outputs.roles import ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings
+from sim.study.finance_section import BASELINES
 from sim.study.results import StudyResults
 
 TARGET_COLUMNS = ["number", "policy", "savings_mean", "savings_p5", "savings_p95",
@@ -19,9 +20,9 @@ TARGET_COLUMNS = ["number", "policy", "savings_mean", "savings_p5", "savings_p95
                   "admissions_vs_baseline", "residential_cost_vs_baseline",
                   "community_spend_change_share", "cost_neutral", "fitted_lever",
                   "fitted_lever_value"]
-BASE_BUDGET_COLUMNS = ["number", "policy", "base_budget_mean", "savings_vs_base_budget_mean",
-                       "savings_vs_base_budget_p5", "savings_vs_base_budget_p95",
-                       "prob_meet_target_vs_base_budget"]
+VIEW_COLUMNS = ["number", "policy", "savings_vs_status_quo_mean", "prob_meet_target_vs_status_quo",
+                "base_budget_mean", "savings_vs_base_budget_mean",
+                "prob_meet_target_vs_base_budget"]
 
 
 def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataFrame,
@@ -30,17 +31,20 @@ def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataF
     ras = target[target["policy"].isin(names)]
     ras = ras.assign(number=[names.index(n) + 1 for n in ras["policy"]])
     year, part = s.first_full_year, describe.part_years(res, s)
+    judged = s.baseline_words(describe.base_budget_year(res))
     return "\n".join([
         "<h2 id='finance'>Finance</h2>",
         img(fig["savings_distribution.png"], *_savings_words(res, s, rank)),
         table(ras[ras["financial_year"] == year][TARGET_COLUMNS],
-              f"Savings, protection and care-home costs in {year}", kinds={"number": "text"}),
+              f"Savings {judged}, protection and care-home costs in {year}",
+              kinds={"number": "text"}),
         _protection_note(res, s),
-        table(ras[ras["financial_year"] == year][BASE_BUDGET_COLUMNS],
-              f"Savings against the base budget in {year}", kinds={"number": "text"}),
+        table(ras[ras["financial_year"] == year][VIEW_COLUMNS],
+              f"Savings in {year} against doing nothing (the status quo) and against the base "
+              "budget", kinds={"number": "text"}),
         _savings_views_note(target),
         table(formatted(_by_year(res, s, ras, "savings_mean"), "gbp"),
-              "Mean savings by financial year"),
+              f"Mean savings by financial year, {judged}"),
         table(formatted(_by_year(res, s, ras[~ras["financial_year"].isin(part)],
                                  "prob_meet_target"), "pct"),
               "Chance of meeting the target by financial year"),
@@ -78,12 +82,15 @@ def _savings_views_note(target: pd.DataFrame) -> str:
     years = target["base_budget_year"].dropna()
     year = esc(years.iloc[0]) if len(years) else "the year before the first full year"
     return note(
-        "Savings are first judged against the status quo run on the same simulated world. "
-        "Council finance also judges them against the base budget: the status quo's community "
-        f"spend in {year} uplifted by the price award each year, minus the option's community "
-        "spend and the extra residential care it causes (target.csv columns ending "
-        "'vs_base_budget'); this view also counts the growth in demand and cost per head the "
-        "status quo brings. spend.csv gives community spend, residential care of people "
+        "Two views of savings. Against the base budget, as council finance judges an "
+        f"efficiency: the status quo's community spend in {year} uplifted by the price award "
+        "each year (and planned demographic growth, when the study says so), minus the "
+        "option's community spend and the extra residential care it causes (target.csv "
+        "columns ending 'vs_base_budget'). Against doing nothing: the status quo run on the "
+        "same simulated world, whose cost per head keeps rising at every review (columns "
+        "ending 'vs_status_quo'); part of a saving against it is the rise avoided, not a "
+        "cut below today's spend. The study's [finance] baseline names the view the target "
+        "is judged in (columns without a suffix). spend.csv gives community spend, residential care of people "
         "admitted during the run (by client group, from admission to death) and of people "
         "already in care at the start (only when [residential_stock] is enabled; off by "
         "default), and their total.")
@@ -92,11 +99,13 @@ def _savings_views_note(target: pd.DataFrame) -> str:
 def _savings_words(res: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
     n, k = len(rank), int(rank["meets_target"].sum())
     costly = int((rank["savings_mean"] < 0).sum())
-    alt = (f"Box plots of savings in {s.first_full_year} for each of the {n} options, numbered "
-           f"as in the options table, against a vertical line at the {pounds(s.target)} target, "
-           "with each option's chance of meeting it printed at the right.")
-    caption = (f"In {s.first_full_year}, {k} of {n} options meet the {pounds(s.target)} target; "
-               f"{costly} cost more than the status quo on average (savings below £0).")
+    against = f"against {BASELINES[s.finance_baseline]}"
+    alt = (f"Box plots of savings {against} in {s.first_full_year} for each of the {n} options, "
+           f"numbered as in the options table, against a vertical line at the "
+           f"{pounds(s.target)} target, with each option's chance of meeting it at the right.")
+    caption = (f"In {s.first_full_year}, {against}, {k} of {n} options meet the "
+               f"{pounds(s.target)} target ({s.meets_words}); {costly} cost more than "
+               f"{BASELINES[s.finance_baseline]} on average (savings below £0).")
     return alt, caption
 
 

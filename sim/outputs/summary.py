@@ -11,9 +11,12 @@ from sim.study.results import StudyResults
 
 
 def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
-    """Savings and the chance of meeting the target in the first full year, the share losing
-    more than 10%, and the protected group most over-represented among losers."""
-    year = settings(res).first_full_year
+    """Savings and the chance of meeting the target in the first full year against the
+    finance baseline (named in `finance_baseline`; `meets_target` by the study's rule), the
+    same against doing nothing, the share losing more than 10%, and the protected group
+    most over-represented among losers."""
+    s = settings(res)
+    year = s.first_full_year
     t = target[target["financial_year"] == year].set_index("policy")
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
     top = largest_disparity(eia).set_index("policy")
@@ -28,6 +31,10 @@ def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) ->
             "savings_p5": t.loc[name, "savings_p5"], "savings_p95": t.loc[name, "savings_p95"],
             "prob_meet_target": t.loc[name, "prob_meet_target"],
             "prob_meet_target_se": t.loc[name, "prob_meet_target_se"],
+            "finance_baseline": t.loc[name, "finance_baseline"],
+            "meets_target": s.meets(t.loc[name, "prob_meet_target"]),
+            "savings_vs_status_quo_mean": t.loc[name, "savings_vs_status_quo_mean"],
+            "prob_meet_target_vs_status_quo": t.loc[name, "prob_meet_target_vs_status_quo"],
             "share_lose10": everyone.get(name, np.nan),
             "largest_rr_lose": top["largest_rr_lose"].get(name, np.nan),
             "largest_rr_lo": top["largest_rr_lo"].get(name, np.nan),

@@ -103,6 +103,7 @@ def new_results(study: Study) -> StudyResults:
                 "first_full_year": study.first_full_year,
                 "suppress_below": study.report.suppress_below,
                 "cost_neutral_tolerance": study.report.cost_neutral_tolerance,
+                **finance_meta(study),
                 "seed": study.spec.seed, "runs": study.spec.runs,
                 "go_live": study.spec.go_live, "horizon_end": study.spec.horizon_end,
             },
@@ -119,6 +120,15 @@ def new_results(study: Study) -> StudyResults:
                            "description": study.population.description},
         },
     )
+
+
+def finance_meta(study: Study) -> dict[str, Any]:
+    """The study's [finance] settings, with the planned demographic growth its base budget
+    uses (the central demand.net_growth_per_year: what the council plans for)."""
+    f = study.finance
+    growth = study.params.demand.net_growth_per_year if f.uplift == "prices_and_demography" else 0.0
+    return {"finance_baseline": f.baseline, "base_budget_uplift": f.uplift,
+            "planned_demographic_growth": float(growth), "meets_chance": f.meets_chance}
 
 
 def calibration_descriptions(study: Study) -> dict[str, str]:

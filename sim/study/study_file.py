@@ -30,6 +30,7 @@ from sim.policy.dre import StandardDre
 from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition, load_transitions
+from sim.study.finance_section import FinanceSection
 
 
 class StudyError(InputError):
@@ -103,6 +104,7 @@ class StudyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     study: StudySection
     report: ReportSection = ReportSection()
+    finance: FinanceSection = FinanceSection()
     eligibility: EligibilitySection | None = None
     charging: ChargingSection | None = None
     overrides: dict[str, Any] = {}
@@ -117,6 +119,7 @@ class Study:
     spec: StudySection
     report: ReportSection
     overrides: dict[str, Any]
+    finance: FinanceSection
     eligibility: Eligibility | None
     standard_dre: StandardDre | None
     params: Parameters
@@ -209,6 +212,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     blocks = {c: calibration_block(cal_path, c, cal_raw[c], spec)
               for c in cal_names}
     study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
+                  finance=sf.finance,
                   eligibility=sf.eligibility.rule() if sf.eligibility else None,
                   standard_dre=sf.charging.rule() if sf.charging else None,
                   params=params, population=population,
