@@ -79,3 +79,29 @@ def test_spend_parts_add_up_and_the_starting_stock_dies_off(static_run):
     assert stock.nunique(axis=1).eq(1).all()                      # the same for every policy
     first, second, third = stock.iloc[:, 0]
     assert first > 10_000_000 and first > second > third          # not zero; deaths only
+
+
+def test_with_no_creep_and_no_demand_growth_the_finance_baseline_and_do_nothing_agree_to_the_pound(
+        static_run):
+    """The study judges the target against its finance baseline (the base budget, by default:
+    named in words in every row) and keeps the do-nothing view beside it; with budgets that
+    neither creep nor follow demand, the two are the same money."""
+    target, _ = static_run
+    assert target.finance_baseline.str.startswith(
+        "against the base budget (2012/13 status-quo community spend, uplifted by prices").all()
+    for stat in ("mean", "p5", "p50", "p95"):
+        assert (target[f"savings_{stat}"] - target[f"savings_vs_status_quo_{stat}"]).abs().max() < 1
+    np.testing.assert_array_equal(target.prob_meet_target, target.prob_meet_target_vs_status_quo)
+
+
+def test_the_finance_baseline_is_a_study_setting_and_a_bad_one_is_refused(tmp_path):
+    from sim.study.study_file import load_study
+
+    study = tmp_path / "s.toml"
+    text = STATIC.replace("UPLIFT", "0.0").replace(
+        "[overrides]", '[finance]\nbaseline = "status_quo"\nmeets_chance = 0.5\n\n[overrides]')
+    study.write_text(text)
+    s = load_study(study)
+    assert (s.finance.baseline, s.finance.meets_chance) == ("status_quo", 0.5)
+    study.write_text(text.replace('baseline = "status_quo"', 'baseline = "budget"'))
+    assert main(["validate", str(study)]) == 2

@@ -190,3 +190,56 @@ def test_settings_come_from_the_results_and_missing_report_settings_from_the_stu
 def test_years_before_the_first_full_year_are_flagged_part_years(target):
     assert bool(target.loc[("a+immediate", "2012/13"), "part_year"]) is True
     assert bool(target.loc[("a+immediate", YEAR), "part_year"]) is False
+
+
+def _creeping():
+    res = constructed()
+    res.spend_fy[:, 0, 1] = 1060.0                        # the status quo grows 6%...
+    res.price_index_fy[:, 1] = 1.01                       # ...while prices rise 1%
+    return res
+
+
+def test_target_and_summary_judge_the_target_against_the_finance_baseline_named_in_words():
+    """Default [finance] baseline: the base budget.  The status quo's growth over prices is
+    not a saving there; the do-nothing view keeps it, labelled."""
+    from sim.outputs.equalities import eia_table
+    from sim.outputs.summary import summary_table
+
+    res = _creeping()
+    t = base_view(res)
+    imm = t.loc[("a+immediate", YEAR)]
+    assert imm["savings_mean"] == pytest.approx(115.0) and imm["prob_meet_target"] == 0.75
+    assert imm["savings_vs_status_quo_mean"] == pytest.approx(165.0)
+    assert imm["finance_baseline"] == ("against the base budget (2012/13 status-quo community "
+                                       "spend, uplifted by prices)")
+    summary = summary_table(res, target_table(res), eia_table(res)).set_index("policy")
+    row = summary.loc["a+immediate"]
+    assert (row["prob_meet_target"], row["prob_meet_target_vs_status_quo"]) == (0.75, 1.0)
+    assert not row["meets_target"]                        # 3 in 4 is short of 9 in 10
+    assert row["finance_baseline"] == imm["finance_baseline"]
+    res.meta["study"]["finance_baseline"] = "status_quo"
+    t = base_view(res)
+    assert t.loc[("a+immediate", YEAR), "savings_mean"] == pytest.approx(165.0)
+    assert t.loc[("a+immediate", YEAR), "finance_baseline"] == (
+        "against doing nothing (the status quo)")
+
+
+def test_planned_demographic_growth_uplifts_the_base_budget_when_the_study_says_so():
+    res = _creeping()
+    res.meta["study"].update(base_budget_uplift="prices_and_demography",
+                             planned_demographic_growth=0.02)
+    t = base_view(res)
+    assert t.loc[("status_quo", YEAR), "base_budget_mean"] == pytest.approx(1000 * 1.01 * 1.02)
+    assert t.loc[("a+immediate", YEAR), "savings_mean"] == pytest.approx(115.0 + 20.2)
+    assert "prices and planned demographic growth (2.0% a year)" in t.loc[
+        ("a+immediate", YEAR), "finance_baseline"]
+
+
+def test_the_target_is_stated_in_the_prices_of_each_year_it_is_judged_in():
+    """£100 at first-full-year (2013/14) prices; in 2012/13 prices (1% lower) it is £99.01,
+    and the chance in that year compares savings with that."""
+    t = base_view(_creeping())
+    assert t.loc[("a+immediate", YEAR), "target"] == pytest.approx(100.0)
+    assert t.loc[("a+immediate", "2012/13"), "target"] == pytest.approx(100.0 / 1.01)
+    assert t.loc[("a+immediate", "2012/13"), "target_price_base"] == (
+        "2012/13 prices (£100 at 2013/14 prices)")
