@@ -13,7 +13,7 @@ from sim.model.world import simulate
 from sim.policy.calibration import make_calibration
 from sim.policy.dre import StandardDre
 from sim.policy.eligibility import Eligibility
-from sim.policy.policy import Policy
+from sim.policy.policy import NO_CREEP, Policy
 from sim.policy.transition import Transition
 
 T, GO_LIVE = 24, 9
@@ -32,6 +32,7 @@ def setup(request, small_population, params):
         est.fit(pop.ras_points, pop.annual_budget, client_group=pop.client_group, age=pop.age)
     policies = [
         Policy("status_quo"),
+        Policy(NO_CREEP, practice_creep=False),
         Policy("ppp+immediate", "ppp", Transition(name="immediate")),
         Policy("pct+phased", "pct", Transition(name="phased", phases=2, max_loss=0.1,
                                                protect_critical=True)),

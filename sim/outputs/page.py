@@ -34,7 +34,7 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         _options(res),
         transitions_section(tables["transitions"]),
         _summary(s, rank),
-        finance(res, s, tables["target"], rank, fig),
+        finance(res, s, tables["target"], rank, fig, tables.get("savings_split")),
         charging_section(res, s, tables["charging"], tables["eia_net"]),
         redistribution_section(tables["redistribution"]),
         equalities(res, s, tables, fig),

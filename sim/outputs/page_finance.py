@@ -10,7 +10,7 @@ import pandas as pd
 from sim.outputs import describe
 from sim.outputs.formats import pounds
 from sim.outputs.markup import esc, formatted, img, note, percent, table
-from sim.outputs.roles import ras_policies, unprotected_transitions
+from sim.outputs.roles import featured_policy, ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings
 from sim.study.finance_section import BASELINES
 from sim.study.results import StudyResults
@@ -25,8 +25,13 @@ VIEW_COLUMNS = ["number", "policy", "savings_vs_status_quo_mean", "prob_meet_tar
                 "prob_meet_target_vs_base_budget"]
 
 
+SPLIT_COLUMNS = ["number", "policy", "savings_vs_status_quo_mean", "avoided_creep_mean",
+                 "real_reduction_mean", "real_reduction_p5", "real_reduction_p95",
+                 "avoided_creep_share", "prob_real_reduction_meets_target"]
+
+
 def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataFrame,
-            fig: dict[str, Path]) -> str:
+            fig: dict[str, Path], split: pd.DataFrame | None = None) -> str:
     names = [res.policies[i]["name"] for i in ras_policies(res)]
     ras = target[target["policy"].isin(names)]
     ras = ras.assign(number=[names.index(n) + 1 for n in ras["policy"]])
@@ -43,6 +48,7 @@ def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataF
               f"Savings in {year} against doing nothing (the status quo) and against the base "
               "budget", kinds={"number": "text"}),
         _savings_views_note(target),
+        _split_section(res, s, split),
         table(formatted(_by_year(res, s, ras, "savings_mean"), "gbp"),
               f"Mean savings by financial year, {judged}"),
         table(formatted(_by_year(res, s, ras[~ras["financial_year"].isin(part)],
@@ -54,6 +60,41 @@ def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataF
         img(fig["spend_fan.png"], *_fan_words(res)),
         img(fig["policy_map.png"], *_map_words(res, s, rank)),
         note("Full tables: target.csv, spend.csv and results.xlsx."),
+    ])
+
+
+def split_sentence(res: StudyResults, s: Settings, split: pd.DataFrame) -> str:
+    """The one sentence: how much of a saving against doing nothing is avoided creep."""
+    year = split[split["financial_year"] == s.first_full_year]
+    if not len(year):
+        return ""
+    featured = res.policies[featured_policy(res)]["name"]
+    r = year.set_index("policy").loc[featured] if featured in set(year["policy"]) else year.iloc[0]
+    name = featured if featured in set(year["policy"]) else year.iloc[0]["policy"]
+    return (f"In {s.first_full_year}, {pounds(r['avoided_creep_mean'])} of every option's saving "
+            "against doing nothing is creep avoided (the rise in cost per head the status quo "
+            f"would add at its reviews), not a cut: {name} saves "
+            f"{pounds(r['savings_vs_status_quo_mean'])} against doing nothing, of which "
+            f"{pounds(r['real_reduction_mean'])} is a real reduction below current practice "
+            f"without creep (chance {percent(r['prob_real_reduction_meets_target'])} that the "
+            f"real reduction alone reaches {pounds(s.target)}).")
+
+
+def _split_section(res: StudyResults, s: Settings, split: pd.DataFrame | None) -> str:
+    if split is None or not len(split):
+        return ""
+    names = [res.policies[i]["name"] for i in ras_policies(res)]
+    year = split[split["financial_year"] == s.first_full_year]
+    year = year.assign(number=[names.index(n) + 1 for n in year["policy"]])
+    return "\n".join([
+        f"<p id='creep-split'>{esc(split_sentence(res, s, split))}</p>",
+        table(year[SPLIT_COLUMNS], f"Savings against doing nothing in {s.first_full_year}: "
+              "avoided creep and real reduction", kinds={"number": "text"}),
+        note("Avoided creep: the status quo's spend minus that of the status quo without creep "
+             "since go-live, on the same simulated futures (parameters.toml "
+             "practice.creep_per_review; its distribution reaches 0). Real reduction: the "
+             "status quo without creep minus the option's spend, residential care included. "
+             "Full table: savings_split.csv."),
     ])
 
 

@@ -28,6 +28,7 @@ from sim.outputs.page import render
 from sim.outputs.plots import save_all
 from sim.outputs.provenance import assumptions_table, manifest_table, run_table
 from sim.outputs.redistribution import redistribution_table, transitions_table
+from sim.outputs.savings_split import savings_split_table
 from sim.outputs.summary import summary_table
 from sim.outputs.tables import write_csv, write_workbook
 from sim.outputs.users import users_table
@@ -35,8 +36,8 @@ from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
               "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
-              "transitions", "eligibility", "charging", "eia_net")
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
+              "transitions", "eligibility", "charging", "eia_net", "savings_split")
+SHEETS = ("summary", "spend", "target", "savings_split", "eia", "eia_horizon", "winners_losers",
           "admissions_by_group", "disparity", "activity", "users", "redistribution",
           "transitions", "charging", "eia_net")  # with provenance
 
@@ -56,6 +57,7 @@ def result_tables(res: StudyResults,
         "users": users_table(res), "eligibility": eligibility_table(res),
         "redistribution": redistribution_table(res), "transitions": transitions_table(res),
         "charging": charging_table(res), "eia_net": eia_net_table(res),
+        "savings_split": savings_split_table(res),
     }
 
 

@@ -16,6 +16,12 @@ def ras_policies(res: StudyResults) -> list[int]:
     return [i for i, p in enumerate(res.policies) if not p["is_baseline"]]
 
 
+def no_creep_policy(res: StudyResults) -> int | None:
+    """The status quo without creep, when the run had one (sim.model.creep)."""
+    return next((i for i, p in enumerate(res.policies) if p.get("counterfactual") == "no_creep"),
+                None)
+
+
 def featured_policy(res: StudyResults) -> int:
     """The recommended policy; else the first policy besides the status quo; else the status quo."""
     ras = ras_policies(res)

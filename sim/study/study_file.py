@@ -28,7 +28,7 @@ from sim.paths import DEFAULT_POPULATION, DEFAULT_TARGETS
 from sim.policy.calibration import CALIBRATIONS, make_calibration
 from sim.policy.dre import StandardDre
 from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
-from sim.policy.policy import Policy
+from sim.policy.policy import NO_CREEP, Policy
 from sim.policy.transition import Transition, load_transitions
 from sim.study.finance_section import FinanceSection
 
@@ -219,7 +219,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
                   calibration_specs={c: b.spec for c, b in blocks.items()},
                   transitions=transitions, uncertainty=unc, records=records)
     fit_calibrations(study)
-    study.policies = [Policy("status_quo")] + [
+    study.policies = [Policy("status_quo"), Policy(NO_CREEP, practice_creep=False)] + [
         Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended,
                eligibility=study.eligibility, standard_dre=study.standard_dre)
         for c, t in pairs
