@@ -23,7 +23,7 @@ from sim.outputs.summary import summary_table
 TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizon.csv",
           "winners_losers.csv", "admissions_by_group.csv", "disparity.csv", "summary.csv",
           "activity.csv", "users.csv", "redistribution.csv", "transitions.csv", "eligibility.csv",
-          "charging.csv", "eia_net.csv", "savings_split.csv")
+          "charging.csv", "eia_net.csv", "savings_split.csv", "variants.csv")
 FIGURES = ("spend_fan.png", "savings_distribution.png", "policy_map.png", "change_by_group.png",
            "winners_losers.png", "disparity.png")
 IN_PAGE = ("savings_distribution.png", "spend_fan.png", "policy_map.png", "disparity.png")

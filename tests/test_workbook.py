@@ -11,7 +11,8 @@ from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
 
-SHEETS = ("summary", "spend", "target", "savings_split", "eia", "eia_horizon", "winners_losers",
+SHEETS = ("summary", "spend", "target", "savings_split", "variants", "eia", "eia_horizon",
+          "winners_losers",
           "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
           "charging", "eia_net", "assumptions", "run", "manifest", "columns")
 

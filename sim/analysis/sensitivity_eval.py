@@ -54,7 +54,7 @@ def headline_policies(study: Study, names: Sequence[str] | None = None) -> list[
     recommended calibration crossed with every transition of the study (the first
     calibration when none is recommended)."""
     base = [p for p in study.policies if p.is_baseline and p.practice_creep]
-    ras = [p for p in study.policies if not p.is_baseline]
+    ras = [p for p in study.policies if not p.is_baseline and not p.variant_of]
     if names:
         by_name = {p.name: p for p in ras}
         for n in names:

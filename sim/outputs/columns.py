@@ -56,6 +56,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "prob_real_reduction_meets_target": ("chance the real reduction meets the target", PCT),
     "target_price_base": ("target's price base", TEXT),
     "meets_target": ("meets the target", TEXT),
+    "definition": ("definition", TEXT),
     "prob_meet_target": ("chance of meeting target", PCT),
     "uncertainty": ("uncertainty in the figures", TEXT),
     "events_only_replicates": ("simulated futures, events only", COUNT),

@@ -7,7 +7,7 @@ from datetime import date
 from sim.outputs.finance import base_year
 from sim.outputs.formats import pounds
 from sim.study.finance_section import BASELINES
-from sim.outputs.roles import ras_policies
+from sim.outputs.roles import ras_policies, variant_policies
 from sim.outputs.settings import Settings
 from sim.study.results import StudyResults
 
@@ -30,9 +30,18 @@ def base_budget_year(res: StudyResults) -> str | None:
     return None if f is None else res.financial_years[f]
 
 
-def number(res: StudyResults, p: int) -> int:
-    """The option's number in every table and figure: its place in the study, from 1."""
-    return ras_policies(res).index(p) + 1
+def number(res: StudyResults, p: int) -> int | str:
+    """The option's number in every table and figure: its place in the study, from 1; a
+    definitional variant gets the number of the option it varies and a letter ('14a')."""
+    variants = variant_policies(res)
+    if p not in variants:
+        return ras_policies(res).index(p) + 1
+    pol = res.policies[p]
+    base = [i for i in ras_policies(res) if res.policies[i]["calibration"] == pol["calibration"]
+            and res.policies[i]["transition"] == pol["variant_of"]]
+    siblings = [i for i in variants if res.policies[i]["variant_of"] == pol["variant_of"]]
+    letter = "abcdefghijklmnopqrstuvwxyz"[siblings.index(p) % 26]
+    return f"{number(res, base[0]) if base else 'V'}{letter}"
 
 
 def label(res: StudyResults, p: int) -> str:

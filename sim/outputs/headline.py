@@ -59,8 +59,10 @@ def _numbers(rows: pd.DataFrame, chance: str) -> str:
     """'3, 8 (95%, 92%)': option numbers and their chances, or 'none'."""
     if not len(rows):
         return "none"
-    return (f"{', '.join(str(n) for n in rows['number'])} "
-            f"({', '.join(percent(x) for x in rows[chance])})")
+    lo, hi = percent(rows[chance].min()), percent(rows[chance].max())
+    chances = (", ".join(percent(x) for x in rows[chance]) if len(rows) <= 3
+               else f"each {lo}" if lo == hi else f"chances {lo} to {hi}")
+    return f"{', '.join(str(n) for n in rows['number'])} ({chances})"
 
 
 def verdicts(table: pd.DataFrame, s: Settings, chance: str = "prob_meet_target",
@@ -161,6 +163,7 @@ def headline(results: StudyResults, out: Path | str) -> str:
                      f"{flag:<10}{percent(r['prob_meet_target_vs_status_quo']):>17}"
                      f"{percent(r['share_lose10']) if np.isfinite(r['share_lose10']) else '–':>12}")
     lines.append(verdicts(table, s))
-    lines.append(f"Against doing nothing (the status quo on the same futures): "
-                 + verdicts(table, s, "prob_meet_target_vs_status_quo", "meets_vs_status_quo"))
+    other = verdicts(table, s, "prob_meet_target_vs_status_quo", "meets_vs_status_quo")
+    lines.append("Against doing nothing (the status quo on the same futures, its cost per head "
+                 f"still rising), a second view: {other[0].lower()}{other[1:]}")
     return "\n".join(lines)

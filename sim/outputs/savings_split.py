@@ -8,6 +8,8 @@ same simulated world.  So, replicate by replicate:
     avoided creep  = status quo spend - no-creep status quo spend (the same for every option),
     real reduction = no-creep status quo spend - the option's spend (its extra residential
                      care included).
+avoided_creep_share is avoided creep over the saving against doing nothing (blank when that
+saving is not positive; above 1 when the real reduction is negative).
 Without a no-creep status quo in the run (results written before it existed) the table is empty.
 """
 from __future__ import annotations

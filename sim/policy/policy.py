@@ -25,6 +25,7 @@ class Policy:
     eligibility: Eligibility | None = None  # None: everyone funded today stays funded
     standard_dre: StandardDre | None = None  # None: DRE as each person's team sanctions it
     practice_creep: bool = True  # False: a status quo without creep from go-live (NO_CREEP)
+    variant_of: str | None = None  # a definitional variant of this transition (not an option)
 
     @property
     def is_baseline(self) -> bool:
@@ -37,6 +38,7 @@ class Policy:
             "transition": self.transition.name if self.transition else "none",
             "is_baseline": self.is_baseline,
             "counterfactual": None if self.practice_creep else "no_creep",
+            "variant_of": self.variant_of,
             "recommended": bool(self.recommended_calibration and self.transition
                                 and self.transition.recommended),
             "unprotected": bool(self.transition and self.transition.unprotected),

@@ -110,9 +110,9 @@ def new_results(study: Study) -> StudyResults:
             "assumptions": assumptions(study),
             **({"uncertainty": uncertainty_summary(study)} if study.spec.uncertainty else {}),
             "calibrations": {k: est.fitted_summary() for k, est in study.calibrations.items()},
-            "transitions": {k: t.description for k, t in study.transitions.items()},
+            "transitions": {k: t.description for k, t in all_transitions(study).items()},
             "transition_parameters": {k: {f: getattr(t, f) for f in FIELDS}
-                                      for k, t in study.transitions.items()},
+                                      for k, t in all_transitions(study).items()},
             "redistribution": redistribution(study.population, study.params,
                                              study.calibrations),
             "calibration_descriptions": calibration_descriptions(study),
@@ -120,6 +120,12 @@ def new_results(study: Study) -> StudyResults:
                            "description": study.population.description},
         },
     )
+
+
+def all_transitions(study: Study) -> dict[str, Any]:
+    """The study's transitions and its variants' (sim.study.variants_section), by name."""
+    return {**study.transitions, **{p.transition.name: p.transition for p in study.policies
+                                    if p.variant_of}}
 
 
 def finance_meta(study: Study) -> dict[str, Any]:

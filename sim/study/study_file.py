@@ -31,6 +31,7 @@ from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
 from sim.policy.policy import NO_CREEP, Policy
 from sim.policy.transition import Transition, load_transitions
 from sim.study.finance_section import FinanceSection
+from sim.study.variants_section import VariantsSection, variant_policies
 
 
 class StudyError(InputError):
@@ -105,6 +106,7 @@ class StudyFile(BaseModel):
     study: StudySection
     report: ReportSection = ReportSection()
     finance: FinanceSection = FinanceSection()
+    variants: VariantsSection | None = None
     eligibility: EligibilitySection | None = None
     charging: ChargingSection | None = None
     overrides: dict[str, Any] = {}
@@ -224,6 +226,8 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
                eligibility=study.eligibility, standard_dre=study.standard_dre)
         for c, t in pairs
     ]
+    if sf.variants is not None:
+        study.policies += variant_policies(path, sf.variants, study.policies)
     return study
 
 
