@@ -1,6 +1,6 @@
 """FACS eligibility under a policy: who keeps a budget at review after go-live.
 
-B&NES funds substantial and critical needs (September 2012 report, 4.8(2)).  Under a policy
+B&NES funds substantial and critical needs (March 2012 report, 4.8(2)).  Under a policy
 with an eligibility rule, a person assessed (or reviewed) after go-live in a band below the
 eligible ones has their budget end: it is set to zero for good under that policy, so they
 leave the community caseload for spend purposes but stay in the world (they still age, are

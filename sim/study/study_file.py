@@ -79,7 +79,7 @@ class EligibilitySection(BaseModel):
     status quo always does."""
 
     model_config = ConfigDict(extra="forbid")
-    # seed: B&NES funds substantial and critical needs (September 2012 report, 4.8(2))
+    # seed: B&NES funds substantial and critical needs (March 2012 report, 4.8(2))
     bands: list[Literal["critical", "substantial", "moderate", "low"]] = Field(
         default=list(DEFAULT_BANDS), min_length=1)
     continue_share: float = Field(0.0, ge=0, le=1)   # assumption: nobody below them continues
