@@ -127,6 +127,7 @@ def test_the_first_screen_gives_every_options_verdict_and_the_recommended_result
             (element, box)
     verdict = page.locator("#verdict").inner_text()
     assert "judged against the base budget" in verdict
-    assert "Do not meet it: all 3 options (chances 0% to 75%)" in verdict
+    assert "none of the 3 options meets the £100 target" in verdict
+    assert "their chances are 0% to 75%" in verdict
     assert "does not meet the target" in page.locator("#recommended").inner_text()
     page.close()

@@ -13,6 +13,7 @@ from sim.outputs.formats import pounds
 from sim.outputs.markup import percent
 from sim.outputs.roles import featured_policy
 from sim.outputs.settings import Settings, settings
+from sim.study.finance_section import BASELINES
 from sim.study.results import StudyResults
 
 
@@ -67,14 +68,19 @@ def _numbers(rows: pd.DataFrame, chance: str) -> str:
 
 def verdicts(table: pd.DataFrame, s: Settings, chance: str = "prob_meet_target",
              meets: str = "meets_target") -> str:
-    """Every option's verdict in one sentence: which meet the target, and the range of the
-    others' chances (so an option short of the rule is never listed as meeting it)."""
-    yes, no = table[table[meets]], table[~table[meets]]
-    rest = "none" if not len(no) else (
-        f"{'the other ' if len(yes) else 'all '}{len(no)} option{'s' * (len(no) != 1)} "
-        f"(chances {percent(no[chance].min())} to {percent(no[chance].max())})")
-    return (f"Meet the {pounds(s.target)} target (saving it {s.meets_words}): options "
-            f"{_numbers(yes, chance)}. Do not meet it: {rest}.")
+    """Every option's verdict in one sentence (no capital: it follows a clause): which meet
+    the target, and the range of the others' chances, so an option short of the rule is
+    never listed as meeting it."""
+    yes, no, n = table[table[meets]], table[~table[meets]], len(table)
+    rule = f"the {pounds(s.target)} target (saving it {s.meets_words})"
+    if not len(yes):
+        return (f"none of the {n} options meets {rule}: their chances are "
+                f"{percent(no[chance].min())} to {percent(no[chance].max())}.")
+    if not len(no):
+        return f"all {n} options meet {rule}: options {_numbers(yes, chance)}."
+    return (f"{len(yes)} of the {n} options meet{'s' * (len(yes) == 1)} {rule}: options "
+            f"{_numbers(yes, chance)}; the other {len(no)} do{'es' * (len(no) == 1)} not "
+            f"(chances {percent(no[chance].min())} to {percent(no[chance].max())}).")
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class Headline:
     does), the recommended option's result and the do-nothing view."""
 
     lead: str
-    verdicts: str
+    options_intro: str
     options: list[str]
     recommended: str | None
     do_nothing: str = ""
@@ -98,19 +104,12 @@ def headline_text(res: StudyResults, s: Settings, table: pd.DataFrame) -> Headli
     """`table` as `ranked` returns it."""
     when = (f"In {s.first_full_year}, the first full financial year after go-live "
             f"({describe.go_live(res)}), judged {_judged(res, s)}")
-    meets = table[table["meets_target"]]
-    if len(meets):
-        lead = (f"{when}, {len(meets)} of the {len(table)} options meet the {pounds(s.target)} "
-                "savings target:")
-        options = [_option(r) for _, r in meets.iterrows()]
-    elif len(table):
-        lead = (f"{when}, none of the {len(table)} options meets the {pounds(s.target)} savings "
-                "target; the likeliest:")
-        options = [_option(table.iloc[0])]
-    else:
+    if not len(table):
         return Headline(f"{when}, the study has no option besides the status quo.", "", [], None)
-    return Headline(lead, verdicts(table, s), options, _recommended(res, table),
-                    _do_nothing(table, s))
+    meets = table[table["meets_target"]]
+    intro, rows = ("Meeting it:", meets) if len(meets) else ("The likeliest:", table.iloc[:1])
+    return Headline(f"{when}, {verdicts(table, s)}", intro, [_option(r) for _, r in rows.iterrows()],
+                    _recommended(res, table), _do_nothing(table, s))
 
 
 def _recommended(res: StudyResults, table: pd.DataFrame) -> str | None:
@@ -129,10 +128,9 @@ def _do_nothing(table: pd.DataFrame, s: Settings) -> str:
     its cost per head still rising), which the finance baseline does not count as savings."""
     if s.finance_baseline == "status_quo":
         return ""
-    yes = table[table["meets_vs_status_quo"]]
-    return (f"Against doing nothing instead (the status quo on the same simulated futures, its "
-            f"cost per head still rising), {len(yes)} of {len(table)} options would meet the "
-            f"target: options {_numbers(yes, 'prob_meet_target_vs_status_quo')}.")
+    return ("A second view, against doing nothing (the status quo on the same simulated futures, "
+            "its cost per head still rising): "
+            + verdicts(table, s, "prob_meet_target_vs_status_quo", "meets_vs_status_quo"))
 
 
 def _money(x: float) -> str:
@@ -162,8 +160,7 @@ def headline(results: StudyResults, out: Path | str) -> str:
                      f"{_money(r['savings_mean']):>13}{percent(r['prob_meet_target']):>8} "
                      f"{flag:<10}{percent(r['prob_meet_target_vs_status_quo']):>17}"
                      f"{percent(r['share_lose10']) if np.isfinite(r['share_lose10']) else '–':>12}")
-    lines.append(verdicts(table, s))
-    other = verdicts(table, s, "prob_meet_target_vs_status_quo", "meets_vs_status_quo")
-    lines.append("Against doing nothing (the status quo on the same futures, its cost per head "
-                 f"still rising), a second view: {other[0].lower()}{other[1:]}")
+    lines.append(f"Against {BASELINES[s.finance_baseline]}, {verdicts(table, s)}")
+    if s.finance_baseline != "status_quo":
+        lines.append(_do_nothing(table, s))
     return "\n".join(lines)
