@@ -141,7 +141,8 @@ def test_rerunning_a_frontier_option_as_a_normal_study_reproduces_its_confirmed_
     path.write_text(alone)
     try:
         st = load_study(path)
-        assert [p.name for p in st.policies] == ["status_quo", "status_quo_no_creep", option["policy"]]
+        assert [p.name for p in st.policies] == ["status_quo", "status_quo_no_creep",
+                                                 option["policy"]]
         spec = RunSpec(population=st.population, params=st.params, policies=st.policies,
                        calibrations=st.calibrations, n_months=st.n_months, go_live=st.go_live,
                        snapshots=st.snapshot_months, seed=st.spec.seed, reservoir_replicates=0)

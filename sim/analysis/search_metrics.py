@@ -32,7 +32,8 @@ class Metric:
 METRICS: dict[str, Metric] = {
     "prob_meet_target": Metric("target", "prob_meet_target",
                                "chance of saving at least the target against the finance baseline"),
-    "savings_mean": Metric("target", "savings_mean", "mean savings against the finance baseline (£)"),
+    "savings_mean": Metric("target", "savings_mean",
+                           "mean savings against the finance baseline (£)"),
     "savings_p5": Metric("target", "savings_p5", "5th percentile of savings (£)"),
     "protection_cost": Metric("target", "protection_cost",
                               "cost of transitional protection: savings forgone against moving "

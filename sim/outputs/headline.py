@@ -108,8 +108,9 @@ def headline_text(res: StudyResults, s: Settings, table: pd.DataFrame) -> Headli
         return Headline(f"{when}, the study has no option besides the status quo.", "", [], None)
     meets = table[table["meets_target"]]
     intro, rows = ("Meeting it:", meets) if len(meets) else ("The likeliest:", table.iloc[:1])
-    return Headline(f"{when}, {verdicts(table, s)}", intro, [_option(r) for _, r in rows.iterrows()],
-                    _recommended(res, table), _do_nothing(table, s))
+    options = [_option(r) for _, r in rows.iterrows()]
+    return Headline(f"{when}, {verdicts(table, s)}", intro, options, _recommended(res, table),
+                    _do_nothing(table, s))
 
 
 def _recommended(res: StudyResults, table: pd.DataFrame) -> str | None:
@@ -118,9 +119,10 @@ def _recommended(res: StudyResults, table: pd.DataFrame) -> str | None:
         return None
     r = table[table["policy"] == res.policies[rec]["name"]].iloc[0]
     return (f"The recommended option, {r['number']}. {r['policy']} "
-            f"({describe.description(res, rec)}), {'meets' if r['meets_target'] else 'does not meet'}"
-            f" the target: {percent(r['prob_meet_target'])} chance, {_saving(r['savings_mean'])};"
-            f" {_cost_in_people(r)}.")
+            f"({describe.description(res, rec)}), "
+            f"{'meets' if r['meets_target'] else 'does not meet'} the target: "
+            f"{percent(r['prob_meet_target'])} chance, {_saving(r['savings_mean'])}; "
+            f"{_cost_in_people(r)}.")
 
 
 def _do_nothing(table: pd.DataFrame, s: Settings) -> str:
@@ -131,6 +133,10 @@ def _do_nothing(table: pd.DataFrame, s: Settings) -> str:
     return ("A second view, against doing nothing (the status quo on the same simulated futures, "
             "its cost per head still rising): "
             + verdicts(table, s, "prob_meet_target_vs_status_quo", "meets_vs_status_quo"))
+
+
+def _share(x: float) -> str:
+    return percent(x) if np.isfinite(x) else "–"
 
 
 def _money(x: float) -> str:
@@ -159,7 +165,7 @@ def headline(results: StudyResults, out: Path | str) -> str:
         lines.append(f"  {str(r['number']) + '. ' + str(r['policy']):<42}"
                      f"{_money(r['savings_mean']):>13}{percent(r['prob_meet_target']):>8} "
                      f"{flag:<10}{percent(r['prob_meet_target_vs_status_quo']):>17}"
-                     f"{percent(r['share_lose10']) if np.isfinite(r['share_lose10']) else '–':>12}")
+                     f"{_share(r['share_lose10']):>12}")
     lines.append(f"Against {BASELINES[s.finance_baseline]}, {verdicts(table, s)}")
     if s.finance_baseline != "status_quo":
         lines.append(_do_nothing(table, s))

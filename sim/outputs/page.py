@@ -65,7 +65,8 @@ def _headline(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
         "<h2 class='first' id='headline'>Headline</h2>",
         box([f"<p id='verdict'>{esc(h.lead)}</p>",
              f"<p id='recommended'>{esc(h.recommended)}</p>" if h.recommended else "",
-             f"<p>{esc(h.options_intro)}</p><ul>" + "".join(f"<li>{esc(o)}</li>" for o in h.options) + "</ul>",
+             f"<p>{esc(h.options_intro)}</p><ul>"
+             + "".join(f"<li>{esc(o)}</li>" for o in h.options) + "</ul>",
              f"<p id='do-nothing'>{esc(h.do_nothing)}</p>" if h.do_nothing else ""]),
         box([f"<p>{esc(caveat)}</p>"], "caveat") if caveat else "",
         note(f"{describe.target_sentence(s, res)} {describe.SIGN_CONVENTION} "

@@ -165,7 +165,8 @@ def _savings_views_note(target: pd.DataFrame) -> str:
         "same simulated world, whose cost per head keeps rising at every review (columns "
         "ending 'vs_status_quo'); part of a saving against it is the rise avoided, not a "
         "cut below today's spend. The study's [finance] baseline names the view the target "
-        "is judged in (columns without a suffix). spend.csv gives community spend, residential care of people "
+        "is judged in (columns without a suffix). spend.csv gives community spend, "
+        "residential care of people "
         "admitted during the run (by client group, from admission to death) and of people "
         "already in care at the start (only when [residential_stock] is enabled; off by "
         "default), and their total.")

@@ -139,7 +139,8 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     """Each option as a numbered point: mean first-full-year savings against the share of
     users (at go-live and new) losing more than 10%."""
     s = settings(res)
-    mean_save = finance_savings(res)[:, :, res.financial_years.index(s.first_full_year)].mean(axis=0)
+    year = res.financial_years.index(s.first_full_year)
+    mean_save = finance_savings(res)[:, :, year].mean(axis=0)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
     ras, cals, trs = ras_policies(res), _unique(res, "calibration"), _unique(res, "transition")
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 6.2), layout="constrained")

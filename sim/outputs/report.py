@@ -38,7 +38,8 @@ from sim.study.results import StudyResults
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
               "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
               "transitions", "eligibility", "charging", "eia_net", "savings_split", "variants")
-SHEETS = ("summary", "spend", "target", "savings_split", "variants", "eia", "eia_horizon", "winners_losers",
+SHEETS = ("summary", "spend", "target", "savings_split", "variants", "eia", "eia_horizon",
+          "winners_losers",
           "admissions_by_group", "disparity", "activity", "users", "redistribution",
           "transitions", "charging", "eia_net")  # with provenance
 
