@@ -47,9 +47,10 @@ def test_the_report_names_the_variant_that_changes_the_verdict():
     res.spend_fy[:, 3, 1] = 1000.0 - 200.0           # the variant now saves 150: it meets
     s = settings(res)
     text = variants_section(s, variants_table(res, target_table(res), eia_table(res)))
-    assert "2. a+phased does not meet the target (0% chance)" in text
-    assert ("the variants that change that verdict: 2a. Scenario 4 with losses capped at 25% "
-            "(100%)") in text
+    assert ("Against the base budget, 2. a+phased does not meet the target (0% chance); the "
+            "variants that change that verdict: 2a. Scenario 4 with losses capped at 25% "
+            "(100%).") in text
+    assert "Against doing nothing, 2. a+phased does not meet the target (0% chance); the" in text
 
 
 def test_the_default_study_runs_five_variants_of_phased_with_the_recommended_calibration():

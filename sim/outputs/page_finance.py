@@ -69,15 +69,10 @@ def variants_section(s: Settings, variants: pd.DataFrame | None) -> str:
     """The definitional variants of one option beside it: which part decides the verdict."""
     if variants is None or not len(variants):
         return ""
-    base, rest = variants.iloc[0], variants.iloc[1:]
-    flips = rest[rest["meets_target"] != base["meets_target"]]
-    verdict = "meets" if base["meets_target"] else "does not meet"
-    found = (f"{base['number']}. {base['policy']} {verdict} the target "
-             f"({percent(base['prob_meet_target'])} chance); "
-             + ("the variants that change that verdict: " + "; ".join(
-                 f"{r['number']}. {r['definition'] or r['transition']} "
-                 f"({percent(r['prob_meet_target'])})" for _, r in flips.iterrows())
-                if len(flips) else "no variant changes that verdict") + ".")
+    base = variants.iloc[0]
+    found = " ".join(_flips(variants, view, chance, meets) for view, chance, meets in (
+        (f"against {BASELINES[s.finance_baseline]}", "prob_meet_target", "meets_target"),
+        ("against doing nothing", "prob_meet_target_vs_status_quo", "meets_vs_status_quo")))
     shown = variants.drop(columns=["finance_baseline"])
     return "\n".join([
         f"<h3 id='variants'>What decides whether {esc(base['transition'])} meets the target</h3>",
@@ -92,6 +87,18 @@ def variants_section(s: Settings, variants: pd.DataFrame | None) -> str:
              "users whose budget one year after go-live is more than 10% below the status "
              "quo's. Full table: variants.csv."),
     ])
+
+
+def _flips(variants: pd.DataFrame, view: str, chance: str, meets: str) -> str:
+    """Which variants change the option's verdict in one view."""
+    base, rest = variants.iloc[0], variants.iloc[1:]
+    flips = rest[rest[meets] != base[meets]]
+    verdict = "meets" if base[meets] else "does not meet"
+    return (f"{view[0].upper()}{view[1:]}, {base['number']}. {base['policy']} {verdict} the "
+            f"target ({percent(base[chance])} chance); "
+            + ("the variants that change that verdict: " + "; ".join(
+                f"{r['number']}. {r['definition'] or r['transition']} ({percent(r[chance])})"
+                for _, r in flips.iterrows()) if len(flips) else "no variant changes it") + ".")
 
 
 def split_sentence(res: StudyResults, s: Settings, split: pd.DataFrame) -> str:

@@ -14,7 +14,7 @@ from sim.study.results import StudyResults
 
 COLUMNS = ["number", "policy", "transition", "definition", "savings_mean", "savings_p5",
            "savings_p95", "prob_meet_target", "meets_target", "savings_vs_status_quo_mean",
-           "share_lose10", "people_lose10", "finance_baseline"]
+           "prob_meet_target_vs_status_quo", "meets_vs_status_quo", "share_lose10", "people_lose10", "finance_baseline"]
 
 
 def varied(res: StudyResults) -> list[int]:
@@ -44,6 +44,8 @@ def variants_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -
             "savings_p95": t["savings_p95"], "prob_meet_target": t["prob_meet_target"],
             "meets_target": s.meets(t["prob_meet_target"]),
             "savings_vs_status_quo_mean": t["savings_vs_status_quo_mean"],
+            "prob_meet_target_vs_status_quo": t["prob_meet_target_vs_status_quo"],
+            "meets_vs_status_quo": s.meets(t["prob_meet_target_vs_status_quo"]),
             "share_lose10": share, "people_lose10": share * everyone["count"].get(name, np.nan),
             "finance_baseline": t["finance_baseline"]})
     return pd.DataFrame(rows, columns=COLUMNS)
