@@ -129,7 +129,7 @@ def test_a_study_section_sets_every_ras_policys_rule(tmp_path):
     study_file.write_text(text)
     assert all(p.eligibility is None for p in load_study(study_file).policies)
     study_file.write_text(text + "\n[eligibility]\ncontinue_share = 0.25\n")
-    rules = {p.eligibility for p in load_study(study_file).policies[1:]}
+    rules = {p.eligibility for p in load_study(study_file).policies if not p.is_baseline}
     assert rules == {Eligibility(("critical", "substantial"), 0.25, False)}
     assert load_study(study_file).policies[0].eligibility is None
     study_file.write_text(text + '\n[eligibility]\nbands = ["severe"]\n')
