@@ -203,9 +203,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         from sim.study.study_file import load_study
 
         st = load_study(path)
+        variants = sum(1 for p in st.policies if p.variant_of)
         print(f"{path}: valid study '{st.spec.name}': {len(st.policies)} policies "
               f"({len(st.calibrations)} calibrations x {len(st.transitions)} transitions + "
-              f"status quo), population {st.population.source} ({len(st.population)} people), "
+              f"status quo and status quo without creep"
+              f"{f' + {variants} variants' if variants else ''}), "
+              f"population {st.population.source} ({len(st.population)} people), "
               f"{st.spec.runs} replicates, months {st.months[0]} to {st.months[-1]}")
         return 0
     from sim.inputs.population import load_population

@@ -111,3 +111,23 @@ def test_the_page_prints_on_a4(browser, report, tmp_path):
                          for w, h in sizes)
     assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) >= 2
     page.close()
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)], ids=["laptop", "phone"])
+def test_the_first_screen_gives_every_options_verdict_and_the_recommended_result(
+        browser, report, width, height):
+    """Without scrolling, a reader sees the verdict against the finance baseline (named) for
+    every option -- those meeting the target and the range of the others' chances -- and the
+    recommended option's result."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(report, wait_until="load")
+    for element in ("#verdict", "#recommended"):
+        box = page.locator(element).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, \
+            (element, box)
+    verdict = page.locator("#verdict").inner_text()
+    assert "judged against the base budget" in verdict
+    assert "none of the 3 options meets the £100 target" in verdict
+    assert "their chances are 0% to 75%" in verdict
+    assert "does not meet the target" in page.locator("#recommended").inner_text()
+    page.close()

@@ -192,7 +192,7 @@ def test_net_spend_is_gross_minus_contributions_per_policy_and_year(runs):
     np.testing.assert_allclose(t["gross_spend_mean"], gross.ravel(), rtol=1e-12)
     np.testing.assert_allclose(t["net_spend_mean"], (gross - paid).ravel(), rtol=1e-12)
     assert (t["contributions_mean"] > 0).all()
-    assert set(t.loc[t["policy"] != "status_quo", "dre"]) == {"standardised"}
+    assert set(t.loc[t["calibration"] != "status_quo", "dre"]) == {"standardised"}  # options
     spend = pd.read_csv(runs["1"] / "spend.csv")
     np.testing.assert_allclose(t["savings_mean"], spend["savings_mean"])
 

@@ -21,7 +21,8 @@ N = EIA_STATS.index("n")
 @pytest.fixture(scope="module")
 def run():
     st = load_study(DATA / "small_study.toml")
-    spec = RunSpec(st.population, st.params, st.policies[:2], st.calibrations, st.n_months,
+    spec = RunSpec(st.population, st.params, [st.policies[0], st.policies[2]],
+                   st.calibrations, st.n_months,
                    st.go_live, st.snapshot_months, st.spec.seed, reservoir_replicates=0)
     return st, build_model(spec, 0).run()
 

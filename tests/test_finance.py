@@ -64,13 +64,21 @@ def test_residential_admissions_and_cost_against_baseline(target):
     assert row["residential_cost_vs_baseline"] == pytest.approx(10.0)
 
 
-def test_cost_neutral_within_tolerance_of_baseline_community_spend(target):
+def test_cost_neutral_means_no_net_cost_against_the_finance_baseline(target):
+    """The seed's "cost neutral" (March 2012, 3.2) sits beside a savings target, so it cannot
+    mean "spend unchanged": an option saving money is cost neutral; one costing more than the
+    tolerance of the baseline's community spend is not."""
     row = target.loc[("a+immediate", YEAR)]
     assert row["community_spend_change_share"] == pytest.approx(-0.115)
-    assert not row["cost_neutral"]
-    assert not target.loc[("a+phased", YEAR), "cost_neutral"]          # -2.5%
-    assert target.loc[("=SUM(1,2)+b", YEAR), "cost_neutral"]           # -0.5%
+    assert row["cost_neutral"] and target.loc[("a+phased", YEAR), "cost_neutral"]
     assert target.loc[("status_quo", YEAR), "cost_neutral"]
+    res = constructed()
+    res.spend_fy[:, 3, 1] = 1000.0 + 20.0      # b costs 2% more than the base budget (1000)
+    costly = target_table(res).set_index(["policy", "financial_year"])
+    assert not costly.loc[("=SUM(1,2)+b", YEAR), "cost_neutral"]
+    res.spend_fy[:, 3, 1] = 1000.0 + 5.0       # 0.5%: within the 1% tolerance
+    assert target_table(res).set_index(["policy", "financial_year"]).loc[
+        ("=SUM(1,2)+b", YEAR), "cost_neutral"]
 
 
 def test_spend_table_has_one_row_per_policy_and_year():
@@ -118,7 +126,8 @@ def test_savings_against_the_base_budget_count_status_quo_growth_over_prices():
     imm, phased = t.loc[("a+immediate", YEAR)], t.loc[("a+phased", YEAR)]
     assert imm["base_budget_mean"] == pytest.approx(1010.0)
     # against the status quo 1610 - (840, 940, 870, 890) - 60 - 500 = 210, 110, 180, 160
-    assert imm["savings_mean"] == pytest.approx(165.0) and imm["prob_meet_target"] == 1.0
+    assert imm["savings_vs_status_quo_mean"] == pytest.approx(165.0)
+    assert imm["prob_meet_target_vs_status_quo"] == 1.0
     # against the base budget 1010 - community - (60 - 50) = 160, 60, 130, 110
     assert imm["savings_vs_base_budget_mean"] == pytest.approx(115.0)
     assert imm["savings_vs_base_budget_p50"] == pytest.approx(120.0)
@@ -126,7 +135,8 @@ def test_savings_against_the_base_budget_count_status_quo_growth_over_prices():
     assert imm["prob_meet_target_vs_base_budget_se"] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
     assert phased["savings_vs_base_budget_mean"] == pytest.approx(1010.0 - 975.0 - (55.0 - 50.0))
     base_year = t.loc[("a+immediate", "2012/13")]         # the base year: its own spend
-    assert base_year["savings_vs_base_budget_mean"] == pytest.approx(base_year["savings_mean"])
+    assert base_year["savings_vs_base_budget_mean"] == pytest.approx(
+        base_year["savings_vs_status_quo_mean"])
 
 
 def test_a_base_year_partly_in_the_run_is_averaged_over_its_months():
@@ -180,3 +190,56 @@ def test_settings_come_from_the_results_and_missing_report_settings_from_the_stu
 def test_years_before_the_first_full_year_are_flagged_part_years(target):
     assert bool(target.loc[("a+immediate", "2012/13"), "part_year"]) is True
     assert bool(target.loc[("a+immediate", YEAR), "part_year"]) is False
+
+
+def _creeping():
+    res = constructed()
+    res.spend_fy[:, 0, 1] = 1060.0                        # the status quo grows 6%...
+    res.price_index_fy[:, 1] = 1.01                       # ...while prices rise 1%
+    return res
+
+
+def test_target_and_summary_judge_the_target_against_the_finance_baseline_named_in_words():
+    """Default [finance] baseline: the base budget.  The status quo's growth over prices is
+    not a saving there; the do-nothing view keeps it, labelled."""
+    from sim.outputs.equalities import eia_table
+    from sim.outputs.summary import summary_table
+
+    res = _creeping()
+    t = base_view(res)
+    imm = t.loc[("a+immediate", YEAR)]
+    assert imm["savings_mean"] == pytest.approx(115.0) and imm["prob_meet_target"] == 0.75
+    assert imm["savings_vs_status_quo_mean"] == pytest.approx(165.0)
+    assert imm["finance_baseline"] == ("against the base budget (2012/13 status-quo community "
+                                       "spend, uplifted by prices)")
+    summary = summary_table(res, target_table(res), eia_table(res)).set_index("policy")
+    row = summary.loc["a+immediate"]
+    assert (row["prob_meet_target"], row["prob_meet_target_vs_status_quo"]) == (0.75, 1.0)
+    assert not row["meets_target"]                        # 3 in 4 is short of 9 in 10
+    assert row["finance_baseline"] == imm["finance_baseline"]
+    res.meta["study"]["finance_baseline"] = "status_quo"
+    t = base_view(res)
+    assert t.loc[("a+immediate", YEAR), "savings_mean"] == pytest.approx(165.0)
+    assert t.loc[("a+immediate", YEAR), "finance_baseline"] == (
+        "against doing nothing (the status quo)")
+
+
+def test_planned_demographic_growth_uplifts_the_base_budget_when_the_study_says_so():
+    res = _creeping()
+    res.meta["study"].update(base_budget_uplift="prices_and_demography",
+                             planned_demographic_growth=0.02)
+    t = base_view(res)
+    assert t.loc[("status_quo", YEAR), "base_budget_mean"] == pytest.approx(1000 * 1.01 * 1.02)
+    assert t.loc[("a+immediate", YEAR), "savings_mean"] == pytest.approx(115.0 + 20.2)
+    assert "prices and planned demographic growth (2.0% a year)" in t.loc[
+        ("a+immediate", YEAR), "finance_baseline"]
+
+
+def test_the_target_is_stated_in_the_prices_of_each_year_it_is_judged_in():
+    """£100 at first-full-year (2013/14) prices; in 2012/13 prices (1% lower) it is £99.01,
+    and the chance in that year compares savings with that."""
+    t = base_view(_creeping())
+    assert t.loc[("a+immediate", YEAR), "target"] == pytest.approx(100.0)
+    assert t.loc[("a+immediate", "2012/13"), "target"] == pytest.approx(100.0 / 1.01)
+    assert t.loc[("a+immediate", "2012/13"), "target_price_base"] == (
+        "2012/13 prices (£100 at 2013/14 prices)")

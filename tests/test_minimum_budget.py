@@ -22,7 +22,9 @@ def every_calibration(tmp_path_factory):
     path.write_text(text.replace('"../populations/', f'"{ROOT.as_posix()}/populations/')
                     .replace('= "parameters.toml"', f'= "{ROOT.as_posix()}/scenarios/parameters.toml"')
                     .replace('= "calibrations.toml"', f'= "{ROOT.as_posix()}/scenarios/calibrations.toml"')
-                    .replace('= "transitions.toml"', f'= "{ROOT.as_posix()}/scenarios/transitions.toml"'))
+                    .replace('= "transitions.toml"', f'= "{ROOT.as_posix()}/scenarios/transitions.toml"')
+                    .replace('= "phased_variants.toml"',
+                             f'= "{ROOT.as_posix()}/scenarios/phased_variants.toml"'))
     return load_study(path)
 
 

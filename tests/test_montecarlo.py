@@ -42,7 +42,7 @@ def test_results_folder_contents(reference):
     assert man["seed"] == 99 and man["runs"] == 6 and len(man["population_sha256"]) == 64
     assert man["finished"] and "numpy" in man["package_versions"] and "[study]" in man["study_text"]
     res = StudyResults.load(reference)
-    assert res.n_replicates == 6 and len(res.policies) == 5
+    assert res.n_replicates == 6 and len(res.policies) == 6      # + the no-creep status quo
     assert len(res.persons) == 2  # reservoir capped at reservoir_replicates
 
 

@@ -14,7 +14,7 @@ from sim.model.world import simulate
 from sim.policy.calibration import make_calibration
 from sim.policy.dre import StandardDre
 from sim.policy.eligibility import Eligibility
-from sim.policy.policy import Policy
+from sim.policy.policy import NO_CREEP, Policy
 from sim.policy.transition import Transition
 
 T, GO_LIVE = 24, 9
@@ -38,6 +38,7 @@ def setup(request, small_population):
     critical = ("critical",)
     policies = [
         Policy("status_quo", eligibility=Eligibility(critical, 0.2)),
+        Policy(NO_CREEP, practice_creep=False, eligibility=Eligibility(critical, 0.2)),
         Policy("ppp+immediate", "ppp", Transition(name="immediate")),
         Policy("pct+phased", "pct", Transition(name="phased", phases=2, max_loss=0.1,
                                                protect_critical=True)),

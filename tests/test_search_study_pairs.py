@@ -11,8 +11,8 @@ from sim.study.study_file import StudyError, load_study
 def test_explicit_pairs_run_exactly_those_policies_after_the_status_quo(tmp_path):
     st = load_study(write(tmp_path, 'policies = [["percentile", "phased"], '
                           '["price_per_point", "immediate"], ["percentile", "phased"]]\n'))
-    assert [p.name for p in st.policies] == ["status_quo", "percentile+phased",
-                                             "price_per_point+immediate"]
+    assert [p.name for p in st.policies] == ["status_quo", "status_quo_no_creep",
+                                             "percentile+phased", "price_per_point+immediate"]
     assert set(st.calibrations) == {"percentile", "price_per_point"}
     assert set(st.transitions) == {"phased", "immediate"}
 

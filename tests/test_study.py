@@ -36,8 +36,13 @@ def write(tmp: Path, study_extra: str = "", cal: str | None = None, tr: str | No
 
 def test_default_study_expands_to_every_calibration_by_transition_plus_baseline():
     st = load_study(DEFAULT)
-    assert len(st.policies) == 1 + 4 * 5
-    assert st.policies[0].is_baseline
+    # the status quo, the status quo without creep, 4 x 5 options and 5 variants of phased
+    assert len(st.policies) == 2 + 4 * 5 + 5
+    assert st.policies[0].is_baseline and st.policies[0].practice_creep
+    assert st.policies[1].is_baseline and not st.policies[1].practice_creep
+    assert [p.name for p in st.policies if p.variant_of] == [
+        f"percentile+phased_{v}" for v in ("gains_at_once", "gains_capped",
+                                           "protection_1_year", "no_protection", "cap_25")]
     names = {p.name for p in st.policies}
     assert "percentile+phased" in names and "group_price_per_point+capped_both" in names
     assert st.transitions["phased"].recommended
@@ -48,7 +53,7 @@ def test_default_study_expands_to_every_calibration_by_transition_plus_baseline(
 
 def test_all_calibrations_cross_all_transitions(tmp_path):
     st = load_study(write(tmp_path, 'calibrations = "all"\n'))
-    assert len(st.policies) == 1 + 6 * 5
+    assert len(st.policies) == 2 + 6 * 5
 
 
 @pytest.mark.parametrize("extra,cal,tr,words", [
@@ -102,7 +107,7 @@ def test_adding_a_scenario_is_editing_a_file(tmp_path):
     tr = (ROOT / "scenarios" / "transitions.toml").read_text() + (
         '\n[gentle]\ndescription = "losses capped at 2%"\nmax_loss = 0.02\n')
     st = load_study(write(tmp_path, 'transitions = ["gentle"]\n', tr=tr))
-    assert [p.name for p in st.policies][1:] == [f"{c}+gentle" for c in
+    assert [p.name for p in st.policies][2:] == [f"{c}+gentle" for c in
                                                  ("price_per_point", "percentile", "regression",
                                                   "regression_loglinear", "regression_median",
                                                   "group_price_per_point")]

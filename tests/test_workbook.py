@@ -11,7 +11,8 @@ from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
 
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "new_users",
+SHEETS = ("summary", "spend", "target", "savings_split", "variants", "eia", "eia_horizon",
+          "winners_losers", "new_users",
           "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
           "charging", "eia_net", "assumptions", "run", "manifest", "columns")
 

@@ -133,7 +133,8 @@ def _study_tables(search: Search, folder: Path, pairs: list[list[str]]) -> dict[
                "runs": search.spec.confirm_runs, "seed": search.confirm_seed, "policies": pairs}
     for key in ("calibrations", "transitions"):
         section.pop(key, None)
-    return {"study": section, **{k: raw[k] for k in ("report", "eligibility", "overrides")
+    return {"study": section, **{k: raw[k] for k in ("report", "finance", "eligibility", "charging",
+                                                     "overrides")
                                  if isinstance(raw.get(k), dict)}}
 
 

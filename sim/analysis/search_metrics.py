@@ -36,9 +36,10 @@ PROBABILITY = (0.0, 1.0)
 
 METRICS: dict[str, Metric] = {
     "prob_meet_target": Metric("target", "prob_meet_target",
-                               "chance of saving at least the target against the status quo",
-                               bounds=PROBABILITY),
-    "savings_mean": Metric("target", "savings_mean", "mean savings against the status quo (£)"),
+                               "chance of saving at least the target against the finance "
+                               "baseline", bounds=PROBABILITY),
+    "savings_mean": Metric("target", "savings_mean",
+                           "mean savings against the finance baseline (£)"),
     "savings_p5": Metric("target", "savings_p5", "5th percentile of savings (£)"),
     "protection_cost": Metric("target", "protection_cost",
                               "cost of transitional protection: savings forgone against moving "

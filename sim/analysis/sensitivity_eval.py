@@ -27,7 +27,7 @@ from sim.model.aggregates import EIA_STATS, SNAPSHOTS
 from sim.model.coupling import coupling_for
 from sim.model.uncertainty import Uncertainty
 from sim.outputs.equalities import CASH, N_LOSE, relative_risk
-from sim.outputs.finance import savings
+from sim.outputs.finance import finance_savings, target_in_year_prices
 from sim.outputs.settings import settings
 from sim.policy.policy import Policy
 from sim.study.montecarlo import RunSpec, run_replicate
@@ -38,7 +38,7 @@ from sim.study.workers import die_with_parent
 
 # Output key -> what it is (savings and the target are judged in the study's first full year).
 OUTPUTS = {
-    "savings": "mean savings against the status quo in the first full year (£)",
+    "savings": "mean savings against the finance baseline in the first full year (£)",
     "p_meet_target": "share of the replicates whose first-full-year savings meet the target",
     "share_lose10": ("share of existing users losing more than 10% of their own budget in cash "
                      "since just before go-live (first year)"),
@@ -54,8 +54,8 @@ def headline_policies(study: Study, names: Sequence[str] | None = None) -> list[
     """The status quo (the baseline) and the policies to analyse: those named, else the
     recommended calibration crossed with every transition of the study (the first
     calibration when none is recommended)."""
-    base = [p for p in study.policies if p.is_baseline]
-    ras = [p for p in study.policies if not p.is_baseline]
+    base = [p for p in study.policies if p.is_baseline and p.practice_creep]
+    ras = [p for p in study.policies if not p.is_baseline and not p.variant_of]
     if names:
         by_name = {p.name: p for p in ras}
         for n in names:
@@ -124,16 +124,17 @@ class Evaluator:
 
     def evaluate(self, values: Mapping[str, float]) -> np.ndarray:
         """(policies, OUTPUTS) at these values; policies as `policy_names`."""
-        return outputs(self.results(values), self.target, self.year)
+        return outputs(self.results(values), self.year)
 
 
-def outputs(res: StudyResults, target: float, year: str) -> np.ndarray:
+def outputs(res: StudyResults, year: str) -> np.ndarray:
     """Each non-baseline policy's OUTPUTS from folded results.  The equalities outputs are
     eia.csv's numbers (share losing more than 10% of everyone; largest_disparity's relative
     risk over unsuppressed protected groups) read straight from the tallies: building the
     table would be a third of an evaluation (a test holds the two equal)."""
     f = res.financial_years.index(year)
-    save = savings(res)[:, :, f]                                   # (R, P)
+    save = finance_savings(res)[:, :, f]                           # (R, P)
+    goal = target_in_year_prices(res)[:, [f]]                      # (R, 1)
     tot = np.asarray(res.eia_sum[SNAPSHOTS.index("first_year"), :, CASH],
                      dtype=float)                                                 # (P, J, K)
     n, lose10 = (EIA_STATS.index(k) for k in ("n", N_LOSE))
@@ -146,7 +147,7 @@ def outputs(res: StudyResults, target: float, year: str) -> np.ndarray:
     rr = np.where(shown & protected & ~np.isnan(rr), rr, -np.inf).max(axis=1)
     rr[rr == -np.inf] = np.nan
     keep = [p for p, pol in enumerate(res.policies) if not pol["is_baseline"]]
-    return np.column_stack([save[:, keep].mean(axis=0), (save[:, keep] >= target).mean(axis=0),
+    return np.column_stack([save[:, keep].mean(axis=0), (save[:, keep] >= goal).mean(axis=0),
                             share10[keep], rr[keep]])
 
 

@@ -19,6 +19,7 @@ from sim.inputs.facs import facs_from_points
 from sim.model.admission import feedback_multiplier
 from sim.model.cap_window import CapWindow
 from sim.model.charging import Contributions, charge_utilisation, contribution_pence
+from sim.model.creep import creep_factors
 from sim.model.money import utilisation
 from sim.model.params import Parameters
 from sim.model.residential_cost import annual_cost, death_in_care, stock_spend
@@ -93,6 +94,10 @@ class CareModel(mesa.Model):
                                 else len(self.cal_names) for p in policies])
         self.ras_rows = np.flatnonzero(self.cal_of < len(self.cal_names))
         self.base_rows = np.flatnonzero(self.cal_of == len(self.cal_names))
+        # status quo rows without creep from go-live, and the factors that take it out
+        self.no_creep_rows = np.array([i for i in self.base_rows
+                                       if not policies[i].practice_creep], dtype=np.intp)
+        self.creep = creep_factors(params, T)
         # the RAS policies' transitions as rows of one stack
         self.transitions = TransitionStack([policies[i].transition or NONE_TRANSITION
                                             for i in self.ras_rows])
@@ -175,7 +180,8 @@ class CareModel(mesa.Model):
     def _assess(self, sl: slice, m: int) -> None:
         """Assessments of arrivals and reviews of existing users: budgets are (re)decided.
 
-        Before go-live, and under the baseline, budgets follow current practice.  After
+        Before go-live, and under the baseline, budgets follow current practice (without its
+        creep since go-live under the no-creep status quo, sim.model.creep).  After
         go-live a RAS policy asks its calibration for the indicative budget and its
         transition for the new budget; new users (arrived at or after go-live) get the
         indicative budget.  People already in residential care keep a zero budget, as do
@@ -188,22 +194,13 @@ class CareModel(mesa.Model):
         practice = w.assessed_practice[sl].astype(np.float64)
         self.need_budget[idx] = w.assessed_need[sl]
         before = self.pence.take(idx, axis=1)  # also what the spend tallies hold for them
-        if m < w.go_live or not len(self.ras_rows):
+        if m < w.go_live or not (len(self.ras_rows) or len(self.no_creep_rows)):
             new = np.broadcast_to(practice, (len(self.policies), len(idx)))
         else:
-            ind = self._allocate(idx, m)
             new = np.empty((len(self.policies), len(idx)))
-            current = before[self.ras_rows] / 100.0
-            high, low = self.cap_window.bounds(idx, m, current)
-            new[self.ras_rows] = self.transitions.apply(
-                current, ind[self.cal_of[self.ras_rows]], loss_base=high, gain_base=low,
-                review_number=w.assessed_count[sl].astype(np.int64),
-                is_critical=w.assessed_facs[sl] == CRITICAL,
-                points_change=(w.points[m].take(idx) / self.points_at_go_live.take(idx)
-                               - np.float32(1.0)).astype(np.float64),
-                is_new=w.arrival[idx] >= w.go_live, months_since_go_live=m - w.go_live,
-            )
             new[self.base_rows] = practice
+            new[self.no_creep_rows] = practice / self.creep[w.assessed_count[sl]]
+            self._transition(new, idx, sl, m, before)
         pence = np.multiply(new, 100.0)
         np.rint(pence, out=pence)
         out = self.in_res.take(idx, axis=1)
@@ -221,6 +218,25 @@ class CareModel(mesa.Model):
             self.paid[:, idx] = paid
             pence, before = np.concatenate([pence, paid]), np.concatenate([before, paid_before])
         self.tally.assessed(idx, m, pence, before)
+
+    def _transition(self, new: np.ndarray, idx: np.ndarray, sl: slice, m: int,
+                    before: np.ndarray) -> None:
+        """The RAS policies' rows of `new`: each calibration's indicative budget through the
+        policy's transition."""
+        if not len(self.ras_rows):
+            return
+        w = self.world
+        ind = self._allocate(idx, m)
+        current = before[self.ras_rows] / 100.0
+        high, low = self.cap_window.bounds(idx, m, current)
+        new[self.ras_rows] = self.transitions.apply(
+            current, ind[self.cal_of[self.ras_rows]], loss_base=high, gain_base=low,
+            review_number=w.assessed_count[sl].astype(np.int64),
+            is_critical=w.assessed_facs[sl] == CRITICAL,
+            points_change=(w.points[m].take(idx) / self.points_at_go_live.take(idx)
+                           - np.float32(1.0)).astype(np.float64),
+            is_new=w.arrival[idx] >= w.go_live, months_since_go_live=m - w.go_live,
+        )
 
     def _ended(self, pence: np.ndarray, idx: np.ndarray, sl: slice, m: int) -> np.ndarray:
         """(P, len(idx)) budgets eligibility has ended: before, or now for people assessed
@@ -258,6 +274,8 @@ class CareModel(mesa.Model):
             need = self.need_budget.take(cand)
             short = (self.pence.take(cand, axis=1)
                      < (1.0 - self.params.feedback.shortfall_threshold) * need * 100)
+            short[self.base_rows] = False   # current practice, with or without creep, is
+            # the standard a shortfall is measured against, never short of it
             mult = np.where(short, self.feedback, 1.0)
         admit = (u[None, :] < h[None, :] * mult) & ~self.in_res.take(cand, axis=1)
         p_idx, k = np.nonzero(admit)

@@ -22,6 +22,7 @@ from sim.inputs.population import Population
 from sim.model.admission import feedback_multiplier
 from sim.model.cap_window import held_extremes
 from sim.model.charging import annual_charges, charge_utilisation
+from sim.model.creep import creep_factors
 from sim.model.draws import Draws
 from sim.model.money import price_index, utilisation
 from sim.model.params import Parameters, hazard_table
@@ -154,7 +155,8 @@ class ServiceUser(mesa.Agent):
             if self.in_res[i] or self.ended[i]:
                 continue
             if m < mdl.go_live or pol.is_baseline:
-                self.pence[i] = practice
+                self.pence[i] = practice if pol.practice_creep else np.rint(
+                    float(F32(self.practice)) / mdl.creep[self.reviews_since_go_live] * 100.0)
                 continue
             ind = self.indicative[mdl.cal_names.index(pol.calibration)]
             high, low = held_extremes(self.history[i], m, self.pence[i] / 100.0, CAP_MONTHS)
@@ -204,7 +206,7 @@ class ServiceUser(mesa.Agent):
             if self.in_res[i]:
                 continue
             mult = 1.0
-            if m >= mdl.go_live and mdl.feedback != 1.0:
+            if m >= mdl.go_live and mdl.feedback != 1.0 and not pol.is_baseline:
                 need = float(F32(self.need))  # what the assessed need warrants, no creep
                 if self.pence[i] < (1.0 - mdl.params.feedback.shortfall_threshold) * need * 100:
                     mult = mdl.feedback
@@ -240,6 +242,7 @@ class ReferenceModel(mesa.Model):
         self.uplift = price_index(params, n_months)
         self.util = utilisation(params)
         self.feedback = feedback_multiplier(params)
+        self.creep = creep_factors(params, n_months)
         # (P, people) each person's assessed charge under each policy, or None
         self.charges = annual_charges(population, params, [p.standard_dre for p in policies])
         self.charge_util = charge_utilisation(params)

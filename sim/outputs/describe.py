@@ -4,26 +4,44 @@ from __future__ import annotations
 
 from datetime import date
 
+from sim.outputs.finance import base_year
 from sim.outputs.formats import pounds
-from sim.outputs.roles import ras_policies
+from sim.study.finance_section import BASELINES
+from sim.outputs.roles import ras_policies, variant_policies
 from sim.outputs.settings import Settings
 from sim.study.results import StudyResults
 
 SIGN_CONVENTION = (
-    "Signs: savings are status quo spend minus the option's spend on the same simulated "
+    "Signs: savings are the baseline's spend minus the option's spend on the same simulated "
     "future, so a positive figure is money saved and a negative one (with a minus sign) is "
     "extra cost. A budget change is the option's budget minus the status quo's for the same "
     "person: negative means the person gets less.")
 
-# An option "meets the target" when at least this share of simulated futures reaches it.
-MEETS = 0.5
-MEETS_RULE = ("'Meets the target' means the option saves at least the target in at least half "
-              "of the simulated futures.")
+
+def meets_rule(s: Settings) -> str:
+    """What "meets the target" means, once, in words (the study's [finance] meets_chance)."""
+    return (f"'Meets the target' means the option saves at least {pounds(s.target)} against "
+            f"{BASELINES[s.finance_baseline]} {s.meets_words}.")
 
 
-def number(res: StudyResults, p: int) -> int:
-    """The option's number in every table and figure: its place in the study, from 1."""
-    return ras_policies(res).index(p) + 1
+def base_budget_year(res: StudyResults) -> str | None:
+    """The base budget's financial year (None if the run has none)."""
+    f = base_year(res)
+    return None if f is None else res.financial_years[f]
+
+
+def number(res: StudyResults, p: int) -> int | str:
+    """The option's number in every table and figure: its place in the study, from 1; a
+    definitional variant gets the number of the option it varies and a letter ('14a')."""
+    variants = variant_policies(res)
+    if p not in variants:
+        return ras_policies(res).index(p) + 1
+    pol = res.policies[p]
+    base = [i for i in ras_policies(res) if res.policies[i]["calibration"] == pol["calibration"]
+            and res.policies[i]["transition"] == pol["variant_of"]]
+    siblings = [i for i in variants if res.policies[i]["variant_of"] == pol["variant_of"]]
+    letter = "abcdefghijklmnopqrstuvwxyz"[siblings.index(p) % 26]
+    return f"{number(res, base[0]) if base else 'V'}{letter}"
 
 
 def label(res: StudyResults, p: int) -> str:
@@ -81,5 +99,7 @@ def population_caveat(res: StudyResults) -> str | None:
 
 
 def target_sentence(s: Settings, res: StudyResults) -> str:
-    return (f"Savings target: {pounds(s.target)} a year, judged in {s.first_full_year}, the first "
-            f"full financial year after go-live ({go_live(res)}).")
+    return (f"Savings target: {pounds(s.target)} a year at {s.first_full_year} prices (stated "
+            f"in each later year's prices in target.csv), judged in {s.first_full_year}, the "
+            f"first full financial year after go-live ({go_live(res)}), "
+            f"{s.baseline_words(base_budget_year(res))}.")

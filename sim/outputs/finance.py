@@ -29,7 +29,8 @@ import pandas as pd
 
 from sim.model.aggregates import SPEND_GROUPS
 from sim.outputs.roles import unprotected_comparators
-from sim.outputs.settings import settings
+from sim.outputs.formats import pounds
+from sim.outputs.settings import Settings, settings
 from sim.study.results import StudyResults
 
 QUANTILES = (5, 50, 95)
@@ -67,8 +68,9 @@ def base_year(res: StudyResults) -> int | None:
 
 def base_budget(res: StudyResults) -> np.ndarray:
     """(R, F) each replicate's status-quo community spend in the base year, uplifted by the
-    price index; a year only partly inside the run gets the base year's monthly average for
-    its months.  nan before the base year, and everywhere when there is none."""
+    price index (and by the planned demographic growth, when the study's [finance] uplift
+    includes it); a year only partly inside the run gets the base year's monthly average
+    for its months.  nan before the base year, and everywhere when there is none."""
     f0 = base_year(res)
     community = np.asarray(res.spend_fy, dtype=float)[:, res.baseline_index]
     out = np.full(community.shape, np.nan)
@@ -76,7 +78,10 @@ def base_budget(res: StudyResults) -> np.ndarray:
         return out
     months = np.bincount(np.asarray(res.month_fy), minlength=len(res.financial_years))
     price = np.asarray(res.price_index_fy, dtype=float)
-    out[:, f0:] = (community[:, [f0]] / months[f0]) * months[f0:] * (price[:, f0:] / price[:, [f0]])
+    growth = (1.0 + settings(res).planned_demographic_growth) ** np.arange(
+        len(res.financial_years) - f0)
+    out[:, f0:] = ((community[:, [f0]] / months[f0]) * months[f0:]
+                   * (price[:, f0:] / price[:, [f0]]) * growth)
     return out
 
 
@@ -86,6 +91,23 @@ def savings_vs_base_budget(res: StudyResults) -> np.ndarray:
     shortfall of community spend below the base budget)."""
     community = np.asarray(res.spend_fy, dtype=float)[:, res.baseline_index]
     return savings(res) + (base_budget(res) - community)[:, None, :]
+
+
+def finance_savings(res: StudyResults) -> np.ndarray:
+    """(R, P, F) savings against the study's finance baseline ([finance] baseline): what
+    the target is judged against."""
+    if settings(res).finance_baseline == "status_quo":
+        return savings(res)
+    return savings_vs_base_budget(res)
+
+
+def target_in_year_prices(res: StudyResults) -> np.ndarray:
+    """(R, F) the target in each year's prices: the study's savings target is in the prices
+    of the first full year (the year it is due), uplifted (or deflated) by the replicate's
+    price index to the year it is judged in."""
+    price = np.asarray(res.price_index_fy, dtype=float)
+    first = res.financial_years.index(settings(res).first_full_year)
+    return settings(res).target * price / price[:, [first]]
 
 
 def _policy_cols(res: StudyResults, p: int) -> dict[str, Any]:
@@ -126,59 +148,86 @@ def spend_table(res: StudyResults) -> pd.DataFrame:
 
 def target_table(res: StudyResults, events_only: StudyResults | None = None) -> pd.DataFrame:
     """target.csv: savings against the target, its probability, and what protection costs
-    (the same calibration's unprotected policy saves this much more on average).  Years
-    before the first full year are flagged `part_year`: their chance compares a part
-    year's savings with the full-year target.  A probabilistic run (its `events_only`
-    companion given) says so in `uncertainty` and adds the events-only savings and chance."""
+    (the same calibration's unprotected policy saves this much more on average).
+
+    `savings_*` and `prob_meet_target` are judged against the study's finance baseline
+    (named in words in `finance_baseline`); the status-quo ("do nothing") view and the
+    base-budget view stay beside them (`*_vs_status_quo`, `*_vs_base_budget`).  The target
+    is in each year's prices (`target`).  Years before the first full year are flagged
+    `part_year`: their chance compares a part year's savings with the full-year target.  A
+    probabilistic run (its `events_only` companion given) says so in `uncertainty` and adds
+    the events-only savings and chance."""
     s = settings(res)
-    save = savings(res)
+    judged, save = finance_savings(res), savings(res)
     vs_budget, budget, f0 = savings_vs_base_budget(res), base_budget(res), base_year(res)
-    R, base = res.n_replicates, res.baseline_index
+    target = target_in_year_prices(res)
+    base = res.baseline_index
     community = np.asarray(res.spend_fy, dtype=float)
     residential = np.zeros_like(community) if res.res_spend_fy is None else res.res_spend_fy
     adm = np.full_like(community, np.nan) if res.admissions_fy is None else res.admissions_fy
     comparator = unprotected_comparators(res)
     first_full = res.financial_years.index(s.first_full_year)
+    words = s.baseline_words(None if f0 is None else res.financial_years[f0])
     rows = []
     for p in range(len(res.policies)):
         for f, fy in enumerate(res.financial_years):
-            x = save[:, p, f]
-            prob = float(np.mean(x >= s.target))
+            x, goal = judged[:, p, f], target[:, f]
             i = comparator[p]
             base_mean = community[:, base, f].mean()
             change = (community[:, p, f] - community[:, base, f]).mean()
-            rel = float(change / base_mean) if base_mean else np.nan
             rows.append({
                 **_policy_cols(res, p), **_lever_cols(res, p), "financial_year": fy,
-                "replicates": R,
-                **_quantiles(x, "savings"),
-                "target": s.target,
-                "prob_meet_target": prob,
-                "prob_meet_target_se": float(np.sqrt(prob * (1 - prob) / R)),
-                **_against_base_budget(vs_budget[:, p, f], budget[:, f], f0, res, s.target),
+                "replicates": res.n_replicates, "finance_baseline": words,
+                **_chance(x, goal, ""),
+                "target": float(goal.mean()),
+                "target_price_base": f"{fy} prices ({pounds(s.target)} at "
+                                     f"{s.first_full_year} prices)",
+                **_chance(save[:, p, f], goal, "_vs_status_quo"),
+                **_against_base_budget(vs_budget[:, p, f], budget[:, f], f0, res, goal),
                 "protection_cost": (np.nan if i is None
-                                    else float(save[:, i, f].mean() - x.mean())),
+                                    else float(save[:, i, f].mean() - save[:, p, f].mean())),
                 "admissions_mean": float(adm[:, p, f].mean()),
                 "admissions_vs_baseline": float((adm[:, p, f] - adm[:, base, f]).mean()),
                 "residential_cost_vs_baseline": float((residential[:, p, f]
                                                        - residential[:, base, f]).mean()),
                 "community_spend_change": float(change),
-                "community_spend_change_share": rel,
-                "cost_neutral": bool(abs(rel) <= s.cost_neutral_tolerance),
+                "community_spend_change_share": float(change / base_mean) if base_mean else np.nan,
+                "cost_neutral": _cost_neutral(x, budget[:, f], community[:, base, f], s),
                 "part_year": f < first_full,   # before the first full year: not a fair test
-                **_events_only(events_only, p, f, s.target),
+                **_events_only(events_only, p, f),
             })
     return pd.DataFrame(rows)
 
 
-def _events_only(companion: StudyResults | None, p: int, f: int,
-                 target: float) -> dict[str, Any]:
+def _chance(x: np.ndarray, goal: np.ndarray, suffix: str) -> dict[str, float]:
+    """Savings quantiles and the chance of reaching the target, one view (`suffix`)."""
+    prob = np.nan if np.isnan(x).any() else float(np.mean(x >= goal))
+    return {**_quantiles(x, f"savings{suffix}"),
+            f"prob_meet_target{suffix}": prob,
+            f"prob_meet_target{suffix}_se": float(np.sqrt(prob * (1 - prob) / len(x)))}
+
+
+def _cost_neutral(judged: np.ndarray, budget: np.ndarray, status_quo: np.ndarray,
+                  s: Settings) -> bool:
+    """Cost neutral in the seed's sense (March 2012 report, 3.2: "the overall impact of policy
+    and resource allocation changes will be cost neutral"): on average the option costs
+    the council no more than its finance baseline, community and residential care together
+    (mean savings against the finance baseline at least minus the tolerance times the
+    baseline's community spend).  An option meeting the target is cost neutral."""
+    if np.isnan(judged).any():
+        return False
+    scale = budget.mean() if s.finance_baseline == "base_budget" else status_quo.mean()
+    return bool(np.mean(judged) >= -s.cost_neutral_tolerance * abs(scale))
+
+
+def _events_only(companion: StudyResults | None, p: int, f: int) -> dict[str, Any]:
     """The companion's view of one policy and year: the same replicates' worlds at the
     central parameter values, so only the randomness of events (nothing without one)."""
     if companion is None:
         return {}
-    x = savings(companion)[:, p, f]
-    prob, n = float(np.mean(x >= target)), len(x)
+    x = finance_savings(companion)[:, p, f]
+    prob = float(np.mean(x >= target_in_year_prices(companion)[:, f]))
+    n = len(x)
     return {"uncertainty": "events and assumptions", "events_only_replicates": n,
             **_quantiles(x, "savings_events_only"),
             "prob_meet_target_events_only": prob,
@@ -186,9 +235,9 @@ def _events_only(companion: StudyResults | None, p: int, f: int,
 
 
 def _against_base_budget(x: np.ndarray, budget: np.ndarray, f0: int | None,
-                         res: StudyResults, target: float) -> dict[str, Any]:
+                         res: StudyResults, goal: np.ndarray) -> dict[str, Any]:
     """The base-budget view of one policy and year (nan before the base year)."""
-    prob = np.nan if np.isnan(budget).any() else float(np.mean(x >= target))
+    prob = np.nan if np.isnan(budget).any() else float(np.mean(x >= goal))
     return {"base_budget_year": None if f0 is None else res.financial_years[f0],
             "base_budget_mean": float(budget.mean()),
             **_quantiles(x, "savings_vs_base_budget"),

@@ -34,7 +34,8 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         _options(res),
         transitions_section(tables["transitions"]),
         _summary(s, rank),
-        finance(res, s, tables["target"], rank, fig),
+        finance(res, s, tables["target"], rank, fig, tables.get("savings_split"),
+                tables.get("variants")),
         charging_section(res, s, tables["charging"], tables["eia_net"]),
         redistribution_section(tables["redistribution"]),
         equalities(res, s, tables, fig),
@@ -62,12 +63,14 @@ def _headline(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
     caveat, h = describe.population_caveat(res), headline_text(res, s, rank)
     return "\n".join([
         "<h2 class='first' id='headline'>Headline</h2>",
+        box([f"<p id='verdict'>{esc(h.lead)}</p>",
+             f"<p id='recommended'>{esc(h.recommended)}</p>" if h.recommended else "",
+             f"<p>{esc(h.options_intro)}</p><ul>"
+             + "".join(f"<li>{esc(o)}</li>" for o in h.options) + "</ul>",
+             f"<p id='do-nothing'>{esc(h.do_nothing)}</p>" if h.do_nothing else ""]),
         box([f"<p>{esc(caveat)}</p>"], "caveat") if caveat else "",
-        box([f"<p>{esc(h.lead)}</p>",
-             "<ul>" + "".join(f"<li>{esc(o)}</li>" for o in h.options) + "</ul>",
-             f"<p>{esc(h.recommended)}</p>" if h.recommended else ""]),
         note(f"{describe.target_sentence(s, res)} {describe.SIGN_CONVENTION} "
-             f"{describe.MEETS_RULE}"),
+             f"{describe.meets_rule(s)}"),
     ])
 
 
@@ -109,7 +112,8 @@ def _summary(s: Settings, rank: pd.DataFrame) -> str:
     return "\n".join([
         "<h2 id='summary'>Summary</h2>",
         note(f"One row per option, most likely to meet the target first; savings and the chance "
-             f"of meeting the target are for {s.first_full_year}. 'Losing >10%': share (and "
+             f"of meeting the target are for {s.first_full_year}, {_judged(rank)} "
+             "('meets the target' as the headline defines it). 'Losing >10%': share (and "
              "number) of users at go-live whose own budget one year after go-live is more than "
              "10% below their budget just before go-live, in cash (new users, with no budget "
              "before, are not counted). 'Largest relative risk': the protected-characteristic "
@@ -118,6 +122,11 @@ def _summary(s: Settings, rank: pd.DataFrame) -> str:
         table(shown, f"Every option in {s.first_full_year}, most likely to meet the target first",
               kinds={"number": "text"}),
     ])
+
+
+def _judged(rank: pd.DataFrame) -> str:
+    """The finance baseline in words, as the summary table names it."""
+    return str(rank["finance_baseline"].iloc[0]) if len(rank) else "against the finance baseline"
 
 
 def _method(run: pd.DataFrame) -> str:

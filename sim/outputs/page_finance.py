@@ -10,8 +10,9 @@ import pandas as pd
 from sim.outputs import describe
 from sim.outputs.formats import pounds
 from sim.outputs.markup import esc, formatted, img, note, percent, table
-from sim.outputs.roles import ras_policies, unprotected_transitions
+from sim.outputs.roles import featured_policy, ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings
+from sim.study.finance_section import BASELINES
 from sim.study.results import StudyResults
 
 TARGET_COLUMNS = ["number", "policy", "savings_mean", "savings_p5", "savings_p95",
@@ -19,28 +20,39 @@ TARGET_COLUMNS = ["number", "policy", "savings_mean", "savings_p5", "savings_p95
                   "admissions_vs_baseline", "residential_cost_vs_baseline",
                   "community_spend_change_share", "cost_neutral", "fitted_lever",
                   "fitted_lever_value"]
-BASE_BUDGET_COLUMNS = ["number", "policy", "base_budget_mean", "savings_vs_base_budget_mean",
-                       "savings_vs_base_budget_p5", "savings_vs_base_budget_p95",
-                       "prob_meet_target_vs_base_budget"]
+VIEW_COLUMNS = ["number", "policy", "savings_vs_status_quo_mean", "prob_meet_target_vs_status_quo",
+                "base_budget_mean", "savings_vs_base_budget_mean",
+                "prob_meet_target_vs_base_budget"]
+
+
+SPLIT_COLUMNS = ["number", "policy", "savings_vs_status_quo_mean", "avoided_creep_mean",
+                 "real_reduction_mean", "real_reduction_p5", "real_reduction_p95",
+                 "prob_real_reduction_meets_target"]
 
 
 def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataFrame,
-            fig: dict[str, Path]) -> str:
+            fig: dict[str, Path], split: pd.DataFrame | None = None,
+            variants: pd.DataFrame | None = None) -> str:
     names = [res.policies[i]["name"] for i in ras_policies(res)]
     ras = target[target["policy"].isin(names)]
     ras = ras.assign(number=[names.index(n) + 1 for n in ras["policy"]])
     year, part = s.first_full_year, describe.part_years(res, s)
+    judged = s.baseline_words(describe.base_budget_year(res))
     return "\n".join([
         "<h2 id='finance'>Finance</h2>",
         img(fig["savings_distribution.png"], *_savings_words(res, s, rank)),
         table(ras[ras["financial_year"] == year][TARGET_COLUMNS],
-              f"Savings, protection and care-home costs in {year}", kinds={"number": "text"}),
+              f"Savings {judged}, protection and care-home costs in {year}",
+              kinds={"number": "text"}),
         _protection_note(res, s),
-        table(ras[ras["financial_year"] == year][BASE_BUDGET_COLUMNS],
-              f"Savings against the base budget in {year}", kinds={"number": "text"}),
+        table(ras[ras["financial_year"] == year][VIEW_COLUMNS],
+              f"Savings in {year} against doing nothing (the status quo) and against the base "
+              "budget", kinds={"number": "text"}),
         _savings_views_note(target),
+        _split_section(res, s, split),
+        variants_section(s, variants),
         table(formatted(_by_year(res, s, ras, "savings_mean"), "gbp"),
-              "Mean savings by financial year"),
+              f"Mean savings by financial year, {judged}"),
         table(formatted(_by_year(res, s, ras[~ras["financial_year"].isin(part)],
                                  "prob_meet_target"), "pct"),
               "Chance of meeting the target by financial year"),
@@ -50,6 +62,80 @@ def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataF
         img(fig["spend_fan.png"], *_fan_words(res)),
         img(fig["policy_map.png"], *_map_words(res, s, rank)),
         note("Full tables: target.csv, spend.csv and results.xlsx."),
+    ])
+
+
+def variants_section(s: Settings, variants: pd.DataFrame | None) -> str:
+    """The definitional variants of one option beside it: which part decides the verdict."""
+    if variants is None or not len(variants):
+        return ""
+    base = variants.iloc[0]
+    found = " ".join(_flips(variants, view, chance, meets) for view, chance, meets in (
+        (f"against {BASELINES[s.finance_baseline]}", "prob_meet_target", "meets_target"),
+        ("against doing nothing", "prob_meet_target_vs_status_quo", "meets_vs_status_quo")))
+    shown = variants.drop(columns=["finance_baseline"])
+    return "\n".join([
+        f"<h3 id='variants'>What decides whether {esc(base['transition'])} meets the target</h3>",
+        f"<p>{esc(found)}</p>",
+        table(shown, f"{base['transition']} and its definitional variants in "
+              f"{s.first_full_year}, savings {variants['finance_baseline'].iloc[0]}",
+              kinds={"number": "text"}),
+        note("The September 2012 report names the phased scenario without defining it, so the "
+             "model's reading is an assumption; each variant changes one part of it (gains "
+             "phased, capped or paid at once; critical-band protection for ever, one year or "
+             "none; losses capped at 10% or 25% a year). 'Losing >10%': share (and number) of "
+             "users whose budget one year after go-live is more than 10% below the status "
+             "quo's. Full table: variants.csv."),
+    ])
+
+
+def _flips(variants: pd.DataFrame, view: str, chance: str, meets: str) -> str:
+    """Which variants change the option's verdict in one view."""
+    base, rest = variants.iloc[0], variants.iloc[1:]
+    flips = rest[rest[meets] != base[meets]]
+    verdict = "meets" if base[meets] else "does not meet"
+    return (f"{view[0].upper()}{view[1:]}, {base['number']}. {base['policy']} {verdict} the "
+            f"target ({percent(base[chance])} chance); "
+            + ("the variants that change that verdict: " + "; ".join(
+                f"{r['number']}. {r['definition'] or r['transition']} ({percent(r[chance])})"
+                for _, r in flips.iterrows()) if len(flips) else "no variant changes it") + ".")
+
+
+def split_sentence(res: StudyResults, s: Settings, split: pd.DataFrame) -> str:
+    """The one sentence: how much of a saving against doing nothing is avoided creep."""
+    year = split[split["financial_year"] == s.first_full_year]
+    if not len(year):
+        return ""
+    featured = res.policies[featured_policy(res)]["name"]
+    r = year.set_index("policy").loc[featured] if featured in set(year["policy"]) else year.iloc[0]
+    name = featured if featured in set(year["policy"]) else year.iloc[0]["policy"]
+    real = r["real_reduction_mean"]
+    part = (f"{pounds(real)} a real reduction below current practice without creep" if real >= 0
+            else f"{pounds(-real)} more than current practice without creep would spend")
+    return (f"In {s.first_full_year}, {pounds(r['avoided_creep_mean'])} of every option's saving "
+            "against doing nothing is creep avoided (the rise in cost per head the status quo "
+            f"would add at its reviews), not a cut: {name} saves "
+            f"{pounds(r['savings_vs_status_quo_mean'])} against doing nothing, "
+            f"{pounds(r['avoided_creep_mean'])} of it avoided creep and {part} (chance "
+            f"{percent(r['prob_real_reduction_meets_target'])} that the real reduction alone "
+            f"reaches {pounds(s.target)}).")
+
+
+def _split_section(res: StudyResults, s: Settings, split: pd.DataFrame | None) -> str:
+    if split is None or not len(split):
+        return ""
+    names = [res.policies[i]["name"] for i in ras_policies(res)]
+    year = split[split["financial_year"] == s.first_full_year]
+    year = year.assign(number=[names.index(n) + 1 for n in year["policy"]])
+    return "\n".join([
+        f"<p id='creep-split'>{esc(split_sentence(res, s, split))}</p>",
+        table(year[SPLIT_COLUMNS], f"Savings against doing nothing in {s.first_full_year}: "
+              "avoided creep and real reduction", kinds={"number": "text"}),
+        note("Avoided creep: the status quo's spend minus that of the status quo without creep "
+             "since go-live, on the same simulated futures (parameters.toml "
+             "practice.creep_per_review; its distribution reaches 0). Real reduction: the "
+             "status quo without creep minus the option's spend, residential care included. "
+             "Full table: savings_split.csv."),
     ])
 
 
@@ -78,12 +164,16 @@ def _savings_views_note(target: pd.DataFrame) -> str:
     years = target["base_budget_year"].dropna()
     year = esc(years.iloc[0]) if len(years) else "the year before the first full year"
     return note(
-        "Savings are first judged against the status quo run on the same simulated world. "
-        "Council finance also judges them against the base budget: the status quo's community "
-        f"spend in {year} uplifted by the price award each year, minus the option's community "
-        "spend and the extra residential care it causes (target.csv columns ending "
-        "'vs_base_budget'); this view also counts the growth in demand and cost per head the "
-        "status quo brings. spend.csv gives community spend, residential care of people "
+        "Two views of savings. Against the base budget, as council finance judges an "
+        f"efficiency: the status quo's community spend in {year} uplifted by the price award "
+        "each year (and planned demographic growth, when the study says so), minus the "
+        "option's community spend and the extra residential care it causes (target.csv "
+        "columns ending 'vs_base_budget'). Against doing nothing: the status quo run on the "
+        "same simulated world, whose cost per head keeps rising at every review (columns "
+        "ending 'vs_status_quo'); part of a saving against it is the rise avoided, not a "
+        "cut below today's spend. The study's [finance] baseline names the view the target "
+        "is judged in (columns without a suffix). spend.csv gives community spend, "
+        "residential care of people "
         "admitted during the run (by client group, from admission to death) and of people "
         "already in care at the start (only when [residential_stock] is enabled; off by "
         "default), and their total.")
@@ -92,11 +182,13 @@ def _savings_views_note(target: pd.DataFrame) -> str:
 def _savings_words(res: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
     n, k = len(rank), int(rank["meets_target"].sum())
     costly = int((rank["savings_mean"] < 0).sum())
-    alt = (f"Box plots of savings in {s.first_full_year} for each of the {n} options, numbered "
-           f"as in the options table, against a vertical line at the {pounds(s.target)} target, "
-           "with each option's chance of meeting it printed at the right.")
-    caption = (f"In {s.first_full_year}, {k} of {n} options meet the {pounds(s.target)} target; "
-               f"{costly} cost more than the status quo on average (savings below £0).")
+    against = f"against {BASELINES[s.finance_baseline]}"
+    alt = (f"Box plots of savings {against} in {s.first_full_year} for each of the {n} options, "
+           f"numbered as in the options table, against a vertical line at the "
+           f"{pounds(s.target)} target, with each option's chance of meeting it at the right.")
+    caption = (f"In {s.first_full_year}, {against}, {k} of {n} options meet the "
+               f"{pounds(s.target)} target ({s.meets_words}); {costly} cost more than "
+               f"{BASELINES[s.finance_baseline]} on average (savings below £0).")
     return alt, caption
 
 

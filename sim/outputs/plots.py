@@ -21,7 +21,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.atomic import atomic_path
 from sim.outputs import describe
 from sim.outputs.equalities import disparity_table, eia_table, winners_losers_table
-from sim.outputs.finance import savings
+from sim.outputs.finance import finance_savings
 from sim.outputs.formats import pounds
 from sim.outputs.plots_groups import change_by_group, disparity_chart, txt, winners_losers, wrap
 from sim.outputs.roles import featured_policy, ras_policies
@@ -87,7 +87,7 @@ def savings_distribution(res: StudyResults, target: float | None = None,
     s = settings(res)
     target = s.target if target is None else target
     year = s.first_full_year if year is None else year
-    save = savings(res)[:, :, res.financial_years.index(year)]
+    save = finance_savings(res)[:, :, res.financial_years.index(year)]
     order = ras_policies(res)[::-1]  # first option at the top
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(order) + 1.9), layout="constrained")
     if not order:
@@ -139,7 +139,8 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     """Each option as a numbered point: mean first-full-year savings against the share of
     users (at go-live and new) losing more than 10%."""
     s = settings(res)
-    mean_save = savings(res)[:, :, res.financial_years.index(s.first_full_year)].mean(axis=0)
+    year = res.financial_years.index(s.first_full_year)
+    mean_save = finance_savings(res)[:, :, year].mean(axis=0)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
     ras, cals, trs = ras_policies(res), _unique(res, "calibration"), _unique(res, "transition")
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 6.2), layout="constrained")

@@ -29,15 +29,19 @@ from sim.outputs.page import render
 from sim.outputs.plots import save_all
 from sim.outputs.provenance import assumptions_table, manifest_table, run_table
 from sim.outputs.redistribution import redistribution_table, transitions_table
+from sim.outputs.savings_split import savings_split_table
 from sim.outputs.summary import summary_table
 from sim.outputs.tables import write_csv, write_workbook
 from sim.outputs.users import users_table
+from sim.outputs.variants import variants_table
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
-              "new_users", "admissions_by_group", "disparity", "summary", "activity", "users", "redistribution",
-              "transitions", "eligibility", "charging", "eia_net")
-SHEETS = ("summary", "spend", "target", "eia", "eia_horizon", "winners_losers", "new_users",
+              "new_users", "admissions_by_group", "disparity", "summary", "activity", "users",
+              "redistribution", "transitions", "eligibility", "charging", "eia_net",
+              "savings_split", "variants")
+SHEETS = ("summary", "spend", "target", "savings_split", "variants", "eia", "eia_horizon",
+          "winners_losers", "new_users",
           "admissions_by_group", "disparity", "activity", "users", "redistribution",
           "transitions", "charging", "eia_net")  # with provenance
 
@@ -58,6 +62,8 @@ def result_tables(res: StudyResults,
         "users": users_table(res), "eligibility": eligibility_table(res),
         "redistribution": redistribution_table(res), "transitions": transitions_table(res),
         "charging": charging_table(res), "eia_net": eia_net_table(res),
+        "savings_split": savings_split_table(res),
+        "variants": variants_table(res, target, eia),
     }
 
 

@@ -12,8 +12,21 @@ from sim.study.results import StudyResults
 
 
 def ras_policies(res: StudyResults) -> list[int]:
-    """Indices of every policy but the status quo, in study order."""
-    return [i for i, p in enumerate(res.policies) if not p["is_baseline"]]
+    """Indices of the options: every policy but the status quo (and the no-creep status
+    quo) and the definitional variants, in study order."""
+    return [i for i, p in enumerate(res.policies)
+            if not p["is_baseline"] and not p.get("variant_of")]
+
+
+def variant_policies(res: StudyResults) -> list[int]:
+    """Indices of the definitional variants (a study's [variants]), in study order."""
+    return [i for i, p in enumerate(res.policies) if p.get("variant_of")]
+
+
+def no_creep_policy(res: StudyResults) -> int | None:
+    """The status quo without creep, when the run had one (sim.model.creep)."""
+    return next((i for i, p in enumerate(res.policies) if p.get("counterfactual") == "no_creep"),
+                None)
 
 
 def featured_policy(res: StudyResults) -> int:

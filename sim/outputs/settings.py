@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sim.errors import InputError
 from sim.inputs import calendar
 from sim.study.results import StudyResults
+from sim.study.finance_section import BASELINES, UPLIFTS, FinanceSection
 from sim.study.study_file import ReportSection
 
 
@@ -29,6 +30,37 @@ class Settings:
     suppress_below: float
     cost_neutral_tolerance: float
     seed: int | None
+    finance_baseline: str = FinanceSection().baseline   # "base_budget" or "status_quo"
+    base_budget_uplift: str = FinanceSection().uplift
+    planned_demographic_growth: float = 0.0             # a year, in the base budget's uplift
+    meets_chance: float = FinanceSection().meets_chance
+
+    def meets(self, chance: float) -> bool:
+        """Whether a chance of reaching the target counts as meeting it."""
+        return bool(chance >= self.meets_chance)
+
+    @property
+    def meets_words(self) -> str:
+        """The rule in words, e.g. 'in at least 9 futures in 10'."""
+        share = self.meets_chance
+        if share == 1:
+            return "in every simulated future"
+        if share == 0.5:
+            return "in at least half of the simulated futures"
+        if round(share * 10, 9).is_integer():
+            return f"in at least {round(share * 10)} simulated futures in 10"
+        return f"in at least {share:.0%} of the simulated futures"
+
+    def baseline_words(self, base_year: str | None = None) -> str:
+        """The finance baseline in words, e.g. 'against the base budget (2012/13 status-quo
+        community spend, uplifted by prices)'."""
+        if self.finance_baseline == "status_quo":
+            return f"against {BASELINES['status_quo']}"
+        year = base_year or "the year before the first full year"
+        growth = (f" ({self.planned_demographic_growth:.1%} a year)"
+                  if self.base_budget_uplift == "prices_and_demography" else "")
+        return (f"against {BASELINES['base_budget']} ({year} status-quo community spend, "
+                f"{UPLIFTS[self.base_budget_uplift]}{growth})")
 
 
 def settings(res: StudyResults) -> Settings:
@@ -48,4 +80,6 @@ def settings(res: StudyResults) -> Settings:
         cost_neutral_tolerance=float(given.get("cost_neutral_tolerance",
                                                defaults.cost_neutral_tolerance)),
         seed=given.get("seed"),
+        **{k: given[k] for k in ("finance_baseline", "base_budget_uplift",
+                                 "planned_demographic_growth", "meets_chance") if k in given},
     )

@@ -1,12 +1,12 @@
 """Disability-related expenditure (DRE) under a policy: team practice, or one rule for all.
 
-The seed found DRE sanctioned differently by different teams (September 2012 report,
-4.8(2)).  Under the status quo each person keeps the DRE their team sanctions.  Under
-`StandardDre` each person's DRE is set by one council-wide rule: within each client group,
-every team's sanctioned DRE is rescaled so that the team's mean equals the client group's
-mean over all teams.  Differences between people within a team (their own costs) stay; the
-team's generosity goes, and the client group's total DRE is unchanged.  A pure rule over
-arrays: it knows nothing of the model.
+The seed found DRE sanctioned differently by different teams (March 2012 report, 6.2(3),
+from the Personal Budgets audit). Under the status quo each person keeps the DRE their team
+sanctions. Under `StandardDre` each person's DRE is set by one council-wide rule: within
+each client group, every team's sanctioned DRE is rescaled so that the team's mean equals
+the client group's mean over all teams. Differences between people within a team (their own
+costs) stay; the team's generosity goes, and the client group's total DRE is unchanged. A
+pure rule over arrays: it knows nothing of the model.
 """
 from __future__ import annotations
 

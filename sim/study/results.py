@@ -127,7 +127,8 @@ def _checked_meta(meta: Any, where: Path) -> dict[str, Any]:
     if not bad:
         pols = meta["policies"]
         if not all(isinstance(p, dict) and "name" in p for p in pols) or \
-                sum(bool(p["is_baseline"]) for p in pols if "is_baseline" in p) != 1:
+                sum(bool(p["is_baseline"]) and not p.get("counterfactual")
+                    for p in pols if "is_baseline" in p) != 1:
             bad = ["policies"]
     if bad:
         raise DamagedFileError(f"{where}: missing or malformed {bad}")
@@ -170,7 +171,9 @@ class StudyResults:
 
     @property
     def baseline_index(self) -> int:
-        return next(i for i, p in enumerate(self.policies) if p["is_baseline"])
+        """The status quo (a counterfactual status quo is a baseline too, but not this one)."""
+        return next(i for i, p in enumerate(self.policies)
+                    if p["is_baseline"] and not p.get("counterfactual"))
 
     @property
     def years(self) -> FiscalYears:

@@ -105,15 +105,16 @@ def new_results(study: Study) -> StudyResults:
                 "first_full_year": study.first_full_year,
                 "suppress_below": study.report.suppress_below,
                 "cost_neutral_tolerance": study.report.cost_neutral_tolerance,
+                **finance_meta(study),
                 "seed": study.spec.seed, "runs": study.spec.runs,
                 "go_live": study.spec.go_live, "horizon_end": study.spec.horizon_end,
             },
             "assumptions": assumptions(study),
             **({"uncertainty": uncertainty_summary(study)} if study.spec.uncertainty else {}),
             "calibrations": {k: est.fitted_summary() for k, est in study.calibrations.items()},
-            "transitions": {k: t.description for k, t in study.transitions.items()},
+            "transitions": {k: t.description for k, t in all_transitions(study).items()},
             "transition_parameters": {k: {f: getattr(t, f) for f in FIELDS}
-                                      for k, t in study.transitions.items()},
+                                      for k, t in all_transitions(study).items()},
             "redistribution": redistribution(study.population, study.params,
                                              study.calibrations),
             "calibration_descriptions": calibration_descriptions(study),
@@ -122,6 +123,21 @@ def new_results(study: Study) -> StudyResults:
                            "synthetic_attributes": list(study.population.synthetic_attributes)},
         },
     )
+
+
+def all_transitions(study: Study) -> dict[str, Any]:
+    """The study's transitions and its variants' (sim.study.variants_section), by name."""
+    return {**study.transitions, **{p.transition.name: p.transition for p in study.policies
+                                    if p.variant_of}}
+
+
+def finance_meta(study: Study) -> dict[str, Any]:
+    """The study's [finance] settings, with the planned demographic growth its base budget
+    uses (the central demand.net_growth_per_year: what the council plans for)."""
+    f = study.finance
+    growth = study.params.demand.net_growth_per_year if f.uplift == "prices_and_demography" else 0.0
+    return {"finance_baseline": f.baseline, "base_budget_uplift": f.uplift,
+            "planned_demographic_growth": float(growth), "meets_chance": f.meets_chance}
 
 
 def calibration_descriptions(study: Study) -> dict[str, str]:

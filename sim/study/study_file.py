@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import InputError
@@ -22,19 +21,22 @@ from sim.inputs.population import Population, load_population
 from sim.inputs.schema import PopulationError
 from sim.inputs.synthetic import read_targets
 from sim.inputs.toml_file import read_toml
-from sim.model.money import expected_cash_share
 from sim.model.params import ParameterError, Parameters, explain, load_parameters, read_parameters
 from sim.model.uncertainty import TARGETS, Uncertainty, load_uncertainty
 from sim.paths import DEFAULT_POPULATION, DEFAULT_TARGETS
-from sim.policy.calibration import CALIBRATIONS, make_calibration
 from sim.policy.dre import StandardDre
 from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
-from sim.policy.policy import Policy
+from sim.policy.policy import NO_CREEP, Policy
 from sim.policy.transition import Transition, load_transitions
-
-
-class StudyError(InputError):
-    """A study file that cannot be run; the message names the file and the key."""
+from sim.study.calibration_blocks import (  # noqa: F401
+    CalibrationBlock,
+    calibration_block,
+    fit_calibrations,
+    fitted_calibrations,
+)
+from sim.study.finance_section import FinanceSection
+from sim.study.study_error import StudyError
+from sim.study.variants_section import VariantsSection, variant_policies
 
 
 class StudySection(BaseModel):
@@ -107,6 +109,8 @@ class StudyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     study: StudySection
     report: ReportSection = ReportSection()
+    finance: FinanceSection = FinanceSection()
+    variants: VariantsSection | None = None
     eligibility: EligibilitySection | None = None
     charging: ChargingSection | None = None
     overrides: dict[str, Any] = {}
@@ -121,6 +125,7 @@ class Study:
     spec: StudySection
     report: ReportSection
     overrides: dict[str, Any]
+    finance: FinanceSection
     eligibility: Eligibility | None
     standard_dre: StandardDre | None
     params: Parameters
@@ -213,17 +218,21 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     blocks = {c: calibration_block(cal_path, c, cal_raw[c], spec)
               for c in cal_names}
     study = Study(path=path, text=text, spec=spec, report=sf.report, overrides=sf.overrides,
+                  finance=sf.finance,
                   eligibility=sf.eligibility.rule() if sf.eligibility else None,
                   standard_dre=sf.charging.rule() if sf.charging else None,
                   params=params, population=population,
                   calibration_specs={c: b.spec for c, b in blocks.items()},
                   transitions=transitions, uncertainty=unc, records=records)
     fit_calibrations(study)
-    study.policies = [status_quo(study.eligibility)] + [
+    sq = [status_quo(study.eligibility), status_quo(study.eligibility, creep=False)]
+    study.policies = sq + [
         Policy(f"{c}+{t}", c, transitions[t], recommended_calibration=blocks[c].recommended,
                eligibility=study.eligibility, standard_dre=study.standard_dre)
         for c, t in pairs
     ]
+    if sf.variants is not None:
+        study.policies += variant_policies(path, sf.variants, study.policies)
     return study
 
 
@@ -331,41 +340,6 @@ def _transitions(tr_path: Path, tr_raw: dict[str, Any], names: list[str]) -> dic
         raise StudyError(f"{tr_path}: {exc}") from None
 
 
-@dataclass(frozen=True)
-class CalibrationBlock:
-    """A calibration block read: the estimator's parameters and the block's metadata."""
-
-    spec: dict[str, Any]            # {"kind": ..., **estimator parameters}
-    recommended: bool
-
-
-def calibration_block(cal_path: Path, name: str, block: Any,
-                      spec: StudySection) -> CalibrationBlock:
-    """Check one block; a savings target's amount is the study's, never the block's, and the
-    floor is the study's minimum budget unless the block sets its own."""
-    block = dict(block)
-    block.pop("description", None)
-    recommended = block.pop("recommended", False)
-    if not isinstance(recommended, bool):
-        raise StudyError(f"{cal_path}: key '{name}.recommended' must be true or false, "
-                         f"got {recommended!r}")
-    if "savings" in block:
-        raise StudyError(f"{cal_path}: key '{name}.savings': remove it; the amount comes from "
-                         "the study's savings_target (key 'study.savings_target')")
-    kind = block.pop("kind", None)
-    if kind not in CALIBRATIONS:
-        raise StudyError(f"{cal_path}: key '{name}.kind' is {kind!r}"
-                         f"{nearest(str(kind), list(CALIBRATIONS))}")
-    if block.get("target") == "savings":
-        block["savings"] = spec.savings_target
-    block.setdefault("floor", spec.minimum_budget)
-    try:
-        make_calibration(kind, **block)
-    except (ValueError, TypeError) as exc:
-        raise StudyError(f"{cal_path}: calibration '{name}': {exc}") from None
-    return CalibrationBlock({"kind": kind, **block}, recommended)
-
-
 def _population(path: Path, spec: StudySection) -> Population:
     pop_path = (path.parent / spec.population).resolve()
     if not pop_path.exists():
@@ -376,36 +350,8 @@ def _population(path: Path, spec: StudySection) -> Population:
         raise StudyError(str(exc)) from None
 
 
-def status_quo(eligibility: Eligibility | None) -> Policy:
-    """The baseline: current practice, applying the study's eligibility as its teams band."""
-    return Policy("status_quo", eligibility=eligibility and eligibility.for_status_quo())
-
-
-def fit_calibrations(study: Study) -> None:
-    """Fit every calibration on the current users (the go-live cohort known at calibration)
-    who remain eligible under the study's rule."""
-    study.calibrations.update(fitted_calibrations(study.calibration_specs, study.population,
-                                                  study.params, str(study.path),
-                                                  study.eligibility))
-
-
-def fitted_calibrations(specs: dict[str, dict[str, Any]], pop: Population, params: Parameters,
-                        where: str, eligibility: Eligibility | None = None) -> dict[str, Any]:
-    """Every calibration fitted on `pop` (those of them `eligibility` keeps), the cash share
-    expected at `params` (the council's central beliefs, also in a probabilistic run: it
-    cannot know a replicate's draw)."""
-    keep = (np.ones(len(pop), bool) if eligibility is None
-            else eligibility.eligible_at_start(pop.facs_band, pop.ras_points,
-                                               params.need.facs_thresholds))
-    cash = expected_cash_share(params, pop.pb_type, pop.client_group, pop.age)[keep]
-    out = {}
-    for name, spec in specs.items():
-        spec = dict(spec)
-        est = make_calibration(spec.pop("kind"), **spec)
-        try:
-            est.fit(pop.ras_points[keep], pop.annual_budget[keep],
-                    client_group=pop.client_group[keep], age=pop.age[keep], cash_share=cash)
-        except ValueError as exc:
-            raise StudyError(f"{where}: calibration '{name}' cannot be fitted: {exc}") from None
-        out[name] = est
-    return out
+def status_quo(eligibility: Eligibility | None, *, creep: bool = True) -> Policy:
+    """The baseline: current practice, applying the study's eligibility as its teams band;
+    `creep=False` the same practice without its creep from go-live (sim.model.creep)."""
+    return Policy("status_quo" if creep else NO_CREEP, practice_creep=creep,
+                  eligibility=eligibility and eligibility.for_status_quo())
