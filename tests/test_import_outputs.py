@@ -120,7 +120,7 @@ def _default_study(tmp_path: Path, population: Path, name: str) -> Path:
     text = text.replace('population = "../populations/bnes_2012_synthetic.csv"',
                         f'population = "{population.as_posix()}"')
     for key, file in (("parameters", "parameters"), ("calibrations_file", "calibrations"),
-                      ("transitions_file", "transitions")):
+                      ("transitions_file", "transitions"), ("transitions_file", "phased_variants")):
         text = text.replace(f'{key} = "{file}.toml"',
                             f'{key} = "{ROOT.as_posix()}/scenarios/{file}.toml"')
     path = tmp_path / f"{name}.toml"
@@ -137,3 +137,20 @@ def test_mapping_a_field_to_an_identifying_column_exits_2(tmp_path, monkeypatch,
     assert main(["import", str(EXAMPLE / "extract.csv"), "--mapping", str(bad), "--out",
                  str(tmp_path / "pop.csv")]) == 2
     assert not (tmp_path / "pop.csv").exists()
+
+
+def test_the_example_study_is_the_default_study_but_for_its_files():
+    """The example's study.toml says it is 'the default study on the example extract': every
+    setting but the [study] file paths (and name) must be the default's, so it cannot drift."""
+    import tomllib
+
+    default = tomllib.loads((ROOT / "scenarios" / "default.toml").read_text(encoding="utf-8"))
+    example = tomllib.loads((EXAMPLE / "study.toml").read_text(encoding="utf-8"))
+    files = {"name", "description", "population", "parameters", "parameter_overlays",
+             "calibrations_file", "transitions_file"}
+    strip = lambda study: {k: v for k, v in study["study"].items() if k not in files}
+    assert strip(example) == strip(default)
+    rest = lambda study: {k: v for k, v in study.items() if k not in ("study", "variants")}
+    assert rest(example) == rest(default)
+    assert {k: v for k, v in example.get("variants", {}).items() if k != "transitions_file"} == \
+        {k: v for k, v in default.get("variants", {}).items() if k != "transitions_file"}

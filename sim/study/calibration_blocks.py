@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -15,9 +15,6 @@ from sim.policy.calibration import CALIBRATIONS, make_calibration
 from sim.policy.eligibility import Eligibility
 from sim.study.study_error import StudyError
 
-if TYPE_CHECKING:
-    from sim.study.study_file import Study, StudySection
-
 
 @dataclass(frozen=True)
 class CalibrationBlock:
@@ -28,9 +25,10 @@ class CalibrationBlock:
 
 
 def calibration_block(cal_path: Path, name: str, block: Any,
-                      spec: StudySection) -> CalibrationBlock:
+                      spec: Any) -> CalibrationBlock:
     """Check one block; a savings target's amount is the study's, never the block's, and the
-    floor is the study's minimum budget unless the block sets its own."""
+    floor is the study's minimum budget unless the block sets its own (`spec`: the study's
+    [study] section, or anything with its savings_target and minimum_budget)."""
     block = dict(block)
     block.pop("description", None)
     recommended = block.pop("recommended", False)
@@ -52,14 +50,6 @@ def calibration_block(cal_path: Path, name: str, block: Any,
     except (ValueError, TypeError) as exc:
         raise StudyError(f"{cal_path}: calibration '{name}': {exc}") from None
     return CalibrationBlock({"kind": kind, **block}, recommended)
-
-
-def fit_calibrations(study: Study) -> None:
-    """Fit every calibration on the current users (the go-live cohort known at calibration)
-    who remain eligible under the study's rule."""
-    study.calibrations.update(fitted_calibrations(study.calibration_specs, study.population,
-                                                  study.params, str(study.path),
-                                                  study.eligibility))
 
 
 def fitted_calibrations(specs: dict[str, dict[str, Any]], pop: Population, params: Parameters,

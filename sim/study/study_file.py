@@ -31,7 +31,6 @@ from sim.policy.transition import Transition, load_transitions
 from sim.study.calibration_blocks import (  # noqa: F401
     CalibrationBlock,
     calibration_block,
-    fit_calibrations,
     fitted_calibrations,
 )
 from sim.study.finance_section import FinanceSection
@@ -355,3 +354,11 @@ def status_quo(eligibility: Eligibility | None, *, creep: bool = True) -> Policy
     `creep=False` the same practice without its creep from go-live (sim.model.creep)."""
     return Policy("status_quo" if creep else NO_CREEP, practice_creep=creep,
                   eligibility=eligibility and eligibility.for_status_quo())
+
+
+def fit_calibrations(study: Study) -> None:
+    """Fit every calibration on the current users (the go-live cohort known at calibration)
+    who remain eligible under the study's rule."""
+    study.calibrations.update(fitted_calibrations(study.calibration_specs, study.population,
+                                                  study.params, str(study.path),
+                                                  study.eligibility))

@@ -5,6 +5,7 @@ with the transition they vary (sim.outputs.variants)."""
 from __future__ import annotations
 
 from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict
 
 from sim.errors import InputError
