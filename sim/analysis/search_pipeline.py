@@ -69,7 +69,8 @@ def execute(search: Search, out: Path, *, jobs: int = 1, resume: bool = False,
     """Run the search into the claimed, locked folder `out` and write its outputs."""
     search_folder.prepare(out, search, resume=resume)
     spec = search.spec
-    bar = Progress(-(-spec.trials // spec.batch) * spec.runs, 0, progress)
+    bar = Progress(-(-spec.trials // spec.batch) * spec.runs, 0, progress,
+                   label="searching", jobs=jobs)
     t0 = time.perf_counter()
     try:
         trials = run_search(search, SearchCheckpoints(out / "checkpoints"), jobs=jobs,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.outputs import describe
+from sim.outputs import describe, probabilistic
 from sim.outputs.charging import charging_section
 from sim.outputs.formats import pounds
 from sim.outputs.headline import headline_text, ranked
@@ -34,6 +34,7 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         _options(res),
         transitions_section(tables["transitions"]),
         _summary(s, rank),
+        probabilistic.section(res, tables["target"], s.first_full_year),
         finance(res, s, tables["target"], rank, fig),
         charging_section(res, s, tables["charging"], tables["eia_net"]),
         redistribution_section(tables["redistribution"]),

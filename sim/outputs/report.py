@@ -8,6 +8,7 @@ file is written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -59,19 +60,23 @@ def result_tables(res: StudyResults,
     }
 
 
-def write_outputs(folder: str | Path, *, report: bool = True) -> list[Path]:
+def write_outputs(folder: str | Path, *, report: bool = True,
+                  phase: Callable[[str], None] | None = None) -> list[Path]:
     """Write every CSV table and, with `report`, figures/, results.xlsx, report.html and
-    eia.docx.
+    eia.docx; `phase` (if given) is told when each phase starts.
 
     Returns the paths written.  Tables already in the folder are replaced: they are
     always recomputed from the aggregates.
     """
+    tell = phase or (lambda _label: None)
     folder = Path(folder)
+    tell("writing tables")
     res = StudyResults.load(folder)
     companion = folder / "events_only"
     tables = result_tables(res, StudyResults.load(companion) if companion.is_dir() else None)
     written = [write_csv(tables[name], folder / f"{name}.csv") for name in CSV_TABLES]
     if report:
+        tell("building report (figures, results.xlsx, report.html, eia.docx)")
         written += _write_report(folder, res, tables)
     return written
 
