@@ -89,8 +89,8 @@ def _write_report(folder: Path, res: StudyResults, tables: dict[str, pd.DataFram
     figures = save_all(res, folder, eia=tables["eia"], disparity=tables["disparity"],
                        bands=tables["winners_losers"])
     workbook = write_workbook(sheets, folder / "results.xlsx")
-    page = folder / "report.html"
-    with atomic_path(page) as tmp:
-        tmp.write_text(render(res, sheets, figures), encoding="utf-8")
     doc = write_eia_doc(res, tables, figures, folder / "eia.docx")
+    page = folder / "report.html"    # last: its contents link the other outputs present
+    with atomic_path(page) as tmp:
+        tmp.write_text(render(res, sheets, figures, folder), encoding="utf-8")
     return [*figures, workbook, page, doc]
