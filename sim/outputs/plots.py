@@ -168,6 +168,14 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     return fig
 
 
+GROUPS_KEY = "Groups shown"   # PNG text entry: the groups a figure plots, one per line
+
+
+def _groups(fig: Figure) -> dict[str, str]:
+    shown = getattr(fig, "groups_shown", None)
+    return {} if shown is None else {GROUPS_KEY: "\n".join(shown)}
+
+
 def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,
              disparity: pd.DataFrame | None = None,
              bands: pd.DataFrame | None = None) -> list[Path]:
@@ -183,7 +191,7 @@ def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None 
         "spend_fan.png": lambda: fan_chart(res),
         "savings_distribution.png": lambda: savings_distribution(res),
         "policy_map.png": lambda: policy_map(res, eia),
-        "change_by_group.png": lambda: change_by_group(res, featured),
+        "change_by_group.png": lambda: change_by_group(res, featured, eia),
         "winners_losers.png": lambda: winners_losers(bands, res.policies[featured]["name"]),
         "disparity.png": lambda: disparity_chart(res, disparity),
     }
@@ -191,8 +199,8 @@ def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None 
     for name, make in figs.items():
         fig = make()
         try:
-            with atomic_path(out / name) as tmp:
-                fig.savefig(tmp, dpi=FIGURE_DPI, format="png")
+            with atomic_path(out / name) as tmp:   # a group chart names its groups inside
+                fig.savefig(tmp, dpi=FIGURE_DPI, format="png", metadata=_groups(fig))
         finally:
             plt.close(fig)
         paths.append(out / name)
