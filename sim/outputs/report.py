@@ -32,6 +32,7 @@ from sim.outputs.redistribution import redistribution_table, transitions_table
 from sim.outputs.summary import summary_table
 from sim.outputs.tables import write_csv, write_workbook
 from sim.outputs.users import users_table
+from sim.outputs.workbook_front import front, numbered
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
@@ -86,9 +87,10 @@ def _write_report(folder: Path, res: StudyResults, tables: dict[str, pd.DataFram
     evidence."""
     sheets = {**{name: tables[name] for name in SHEETS}, "assumptions": assumptions_table(res),
               "run": run_table(res), "manifest": manifest_table(folder, res)}
+    book = {name: numbered(res, df) for name, df in sheets.items()}
     figures = save_all(res, folder, eia=tables["eia"], disparity=tables["disparity"],
                        bands=tables["winners_losers"])
-    workbook = write_workbook(sheets, folder / "results.xlsx")
+    workbook = write_workbook(book, folder / "results.xlsx", front(res))
     doc = write_eia_doc(res, tables, figures, folder / "eia.docx")
     page = folder / "report.html"    # last: its contents link the other outputs present
     with atomic_path(page) as tmp:
