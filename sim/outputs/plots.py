@@ -76,7 +76,12 @@ def fan_chart(res: StudyResults) -> Figure:
                 handles.append(h)
                 labels.append(lab)
     fig.legend(handles, labels, loc="outside lower center", ncol=2)
-    fig.suptitle("Forecast community spend per month (medians of the simulated futures)")
+    last = np.median(res.spend_month_total[:, :, -1], axis=0)
+    spread = "" if not ras_policies(res) else (
+        f"; the options {pounds(min(last[i] for i in ras))} to {pounds(max(last[i] for i in ras))}")
+    fig.suptitle(wrap(f"By {txt(res.months[-1])} the status quo spends "
+                      f"{pounds(last[res.baseline_index])} a month{spread} (medians of the "
+                      "simulated futures)"))
     fig.supylabel("Community spend per month")
     return fig
 
@@ -107,7 +112,9 @@ def savings_distribution(res: StudyResults, target: float | None = None,
     ax.xaxis.set_major_formatter(POUNDS)
     ax.set_xlabel(f"Savings against the status quo, {txt(year)} (negative = extra cost)\n"
                   "box: middle half of simulated futures; whiskers: 90%")
-    ax.set_title(wrap(f"Savings in {txt(year)} and the chance of meeting the target", 60))
+    meets = sum(np.mean(save[:, i] >= target) >= describe.MEETS for i in order)
+    ax.set_title(wrap(f"In {txt(year)}, {meets} of {len(order)} options meet the "
+                      f"{pounds(target)} savings target", 60))
     ax.legend(loc="lower left")
     return fig
 
@@ -162,10 +169,22 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     ax.xaxis.set_major_formatter(PERCENT)
     ax.set_xlabel("Share of users losing more than 10% (one year after go-live)")
     ax.set_ylabel(f"Mean savings, {txt(s.first_full_year)} (negative = extra cost)")
-    ax.set_title("Policy map: savings against the share of people losing out\n"
-                 "(numbers: the options as numbered in the report)")
+    ax.set_title(wrap(_map_finding(res, ras, xs, ys, s.target), 70)
+                 + "\n(numbers: the options as numbered in the report)")
     fig.legend(loc="outside lower center", ncol=2)
     return fig
+
+
+def _map_finding(res: StudyResults, ras: list[int], xs: np.ndarray, ys: np.ndarray,
+                 target: float) -> str:
+    """The policy map's finding: which option meeting the target on average leaves the
+    fewest people losing more than 10%."""
+    ok = [k for k in range(len(ras)) if ys[k] >= target and np.isfinite(xs[k])]
+    if not ok:
+        return "No option saves the target on average"
+    k = min(ok, key=lambda j: xs[j])
+    return (f"Of the options saving the target on average, {txt(describe.label(res, ras[k]))} "
+            f"leaves the fewest losing more than 10% ({xs[k]:.0%})")
 
 
 GROUPS_KEY = "Groups shown"   # PNG text entry: the groups a figure plots, one per line

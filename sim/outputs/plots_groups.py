@@ -126,7 +126,12 @@ def winners_losers(bands: pd.DataFrame, policy: str) -> Figure:
     ax.set_ylim(-0.6, len(sub) - 0.4)
     ax.xaxis.set_major_formatter(PERCENT)
     ax.set_xlabel("Share of the group")
-    fig.suptitle(wrap(f"Winners and losers one year after go-live: {txt(policy)} "
+    worst = sub.assign(label=labels)[sub["characteristic"] != "all"]
+    worst = worst.loc[worst["share_lose_over10"].idxmax()] if worst["share_lose_over10"].notna().any() \
+        else None
+    found = "" if worst is None else (f": {txt(worst['label'])} most often lose more than 10% "
+                                      f"({worst['share_lose_over10']:.0%})")
+    fig.suptitle(wrap(f"Winners and losers one year after go-live under {txt(policy)}{found} "
                       "(budget change against the status quo)"))
     fig.legend(loc="outside lower center", ncol=3)
     fig.groups_shown = [f"{c}: {g}" for c, g in zip(sub["characteristic"], sub["group"])]
