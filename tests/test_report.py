@@ -271,3 +271,14 @@ def _is_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def test_abbreviations_are_spelled_out_at_first_use_and_options_named_in_words(page):
+    body = page.split("<body>", 1)[1]
+    text = re.sub(r"<[^>]+>", "", body)
+    first = re.search(r"\bRAS\b", text)
+    assert text[:first.start()].endswith("Resource Allocation System (")
+    assert page.count('<abbr title="Resource Allocation System">RAS</abbr>') == 1
+    summary = section(page, "id='summary'", "id='finance'")
+    assert '<td class="text" data-label="in words">one price per point, over two reviews</td>' \
+        in summary

@@ -2,6 +2,7 @@
 years, and whether the population is made up -- all from the metadata the run recorded."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sim.outputs.formats import pounds
@@ -14,6 +15,10 @@ SIGN_CONVENTION = (
     "future, so a positive figure is money saved and a negative one (with a minus sign) is "
     "extra cost. A budget change is the option's budget minus the status quo's for the same "
     "person: negative means the person gets less.")
+
+# Abbreviations spelled out at their first use in every page (markup.spell_out).
+ACRONYMS = {"RAS": "Resource Allocation System", "FACS": "Fair Access to Care Services",
+            "DRE": "disability-related expenditure", "EIA": "Equality Impact Assessment"}
 
 # An option "meets the target" when at least this share of simulated futures reaches it.
 MEETS = 0.5
@@ -39,6 +44,18 @@ def description(res: StudyResults, p: int) -> str:
     tr = (meta.get("transitions") or {}).get(pol["transition"]) or \
         f"transition '{pol['transition']}'"
     return f"{cal.rstrip('.')}; {tr[0].lower() + tr[1:] if tr[:1].isupper() else tr}"
+
+
+def in_words(res: StudyResults, p: int) -> str:
+    """A readable name to show beside the option's code: the first clause of its calibration's
+    and of its transition's descriptions, e.g. 'one price per point for everyone, gap closed
+    over two reviews' for price_per_point+phased."""
+    pol, meta = res.policies[p], res.meta or {}
+    cal = (meta.get("calibration_descriptions") or {}).get(pol["calibration"]) or pol["calibration"]
+    tr = (meta.get("transitions") or {}).get(pol["transition"]) or pol["transition"]
+    tr = tr.split(": ", 1)[-1]
+    first = [re.split(r" \(|[:;,]", text, maxsplit=1)[0].strip() for text in (cal, tr)]
+    return ", ".join(x if x[1:2].isupper() else x[0].lower() + x[1:] for x in first if x)
 
 
 def go_live(res: StudyResults) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import struct
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,28 @@ def img(path: Path, alt: str, caption: str) -> str:
     return (f'<figure><img alt="{esc(alt)}" width="{w}" height="{h}" '
             f'src="data:image/png;base64,{src}"><figcaption>{esc(caption)}</figcaption>'
             "</figure>")
+
+
+def spell_out(page: str, acronyms: dict[str, str]) -> str:
+    """Each abbreviation written out at its first use in the page's visible text (after
+    <body>, outside tags, titles, scripts and styles): 'Resource Allocation System (RAS)',
+    marked <abbr> for screen readers."""
+    head, sep, body = page.partition("<body>")
+    if not sep:
+        head, body = "", page
+    parts = re.split(r"(<script.*?</script>|<style.*?</style>|<[^>]+>)", body, flags=re.S)
+    left = dict(acronyms)
+    for i, part in enumerate(parts):
+        if i % 2 or not left:
+            continue
+        for short in [a for a in left if re.search(rf"\b{a}\b", part)]:
+            words = left.pop(short)
+            at = re.search(rf"\b{short}\b", part).start()
+            said = words.lower() in part[:at].lower()      # already written out before it
+            part = (part[:at] + ("" if said else f"{words} (") + f'<abbr title="{words}">'
+                    f"{short}</abbr>" + ("" if said else ")") + part[at + len(short):])
+        parts[i] = part
+    return head + sep + "".join(parts)
 
 
 def note(text: str) -> str:

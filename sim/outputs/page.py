@@ -16,7 +16,7 @@ from sim.outputs import describe, probabilistic
 from sim.outputs.charging import charging_section
 from sim.outputs.formats import pounds
 from sim.outputs.headline import headline_text, ranked
-from sim.outputs.markup import box, esc, fmt, missing, note, percent, table
+from sim.outputs.markup import box, esc, fmt, missing, note, percent, spell_out, table
 from sim.outputs.page_equalities import equalities
 from sim.outputs.page_finance import finance
 from sim.outputs.page_transitions import redistribution_section, transitions_section
@@ -35,7 +35,7 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
     sections = [
         _options(res),
         transitions_section(tables["transitions"]),
-        _summary(s, rank),
+        _summary(res, s, rank),
         probabilistic.section(res, tables["target"], s.first_full_year),
         finance(res, s, tables["target"], rank, fig),
         charging_section(res, s, tables["charging"], tables["eia_net"]),
@@ -45,9 +45,9 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         _assumptions(tables["assumptions"]),
         _manifest(tables["manifest"]),
     ]
-    return "\n".join([_header(res, s), _headline(res, s, rank),
-                      contents(sections, outputs(folder, s.name)), *sections,
-                      f"<script>{SCRIPT}</script></body></html>"])
+    return spell_out("\n".join([_header(res, s), _headline(res, s, rank),
+                                contents(sections, outputs(folder, s.name)), *sections,
+                                f"<script>{SCRIPT}</script></body></html>"]), describe.ACRONYMS)
 
 
 def contents(sections: list[str], files: list[tuple[str, str]]) -> str:
@@ -127,9 +127,12 @@ def _options(res: StudyResults) -> str:
     ])
 
 
-def _summary(s: Settings, rank: pd.DataFrame) -> str:
+def _summary(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
+    names = [p["name"] for p in res.policies]
     shown = pd.DataFrame({
-        "number": rank["number"], "policy": rank["policy"], "meets_target": rank["meets_target"],
+        "number": rank["number"], "policy": rank["policy"],
+        "in words": [describe.in_words(res, names.index(n)) for n in rank["policy"]],
+        "meets_target": rank["meets_target"],
         "chance of meeting target (± s.e.)": [
             f"{percent(p)} ± {percent(se)}" for p, se in
             zip(rank["prob_meet_target"], rank["prob_meet_target_se"])],
