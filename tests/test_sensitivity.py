@@ -9,6 +9,7 @@ import pytest
 from conftest import DATA, ROOT
 
 from sim.analysis import sensitivity
+from sim.outputs.describe import parameter_label
 from sim.analysis.sensitivity_design import DesignError, SensitivityDesign
 from sim.analysis.sensitivity_eval import OUTPUTS, PolicyChoiceError, outputs
 from sim.analysis.sensitivity_threshold import XTOL, Sweep, threshold
@@ -157,7 +158,10 @@ def test_the_files_name_the_three_assumptions_that_matter_most(analysed, tmp_pat
     assert len(pd.read_csv(tmp_path / "samples.csv")) == plan.design.n_points
     html = (tmp_path / "sensitivity.html").read_text(encoding="utf-8")
     assert "The three assumptions that matter most" in html
-    assert f"depend most on {CREEP}" in html and 'alt="Horizontal bar chart' in html
+    assert f"depend most on {parameter_label(CREEP)} (total index" in html   # in words
+    assert parameter_label(CREEP) == "Current practice: creep per review"
+    assert f"<td class=\"text\" data-label=\"in words\">{parameter_label(CREEP)}</td>" in html
+    assert 'alt="Horizontal bar chart' in html
     assert "stops meeting the £776k target at" in html
 
 

@@ -20,6 +20,27 @@ SIGN_CONVENTION = (
 ACRONYMS = {"RAS": "Resource Allocation System", "FACS": "Fair Access to Care Services",
             "DRE": "disability-related expenditure", "EIA": "Equality Impact Assessment"}
 
+# What each section of the parameter files is about, for plain labels of dotted paths.
+SECTIONS = {"death": "deaths", "residential": "admissions to residential care",
+            "residential_stock": "people already in residential care",
+            "feedback": "care-home admissions after a budget cut", "other_exit": "other exits",
+            "demand": "demand", "referrals": "referrals", "need": "need (RAS points)",
+            "facs": "FACS banding", "reviews": "reviews", "choice": "choice of budget type",
+            "money": "money", "practice": "current practice", "charging": "charging",
+            "synthetic_targets": "the synthetic population", "time": "time"}
+WORDS = {"pb": "PB", "dp": "direct payment", "sd": "standard deviation", "facs": "FACS",
+         "ras": "RAS"}
+
+
+def parameter_label(path: str) -> str:
+    """A dotted parameter path in words: 'practice.creep_per_review' -> 'Current practice:
+    creep per review'."""
+    head, *rest = path.split(".")
+    words = " ".join(WORDS.get(w, w) for part in rest for w in part.split("_"))
+    section = SECTIONS.get(head, head.replace("_", " "))
+    return f"{section[0].upper()}{section[1:]}: {words}" if words else section.capitalize()
+
+
 # An option "meets the target" when at least this share of simulated futures reaches it.
 MEETS = 0.5
 MEETS_RULE = ("'Meets the target' means the option saves at least the target in at least half "

@@ -78,7 +78,7 @@ def outputs(folder: Path | None, study: str) -> list[tuple[str, str]]:
     sens = folder.parent / f"{study}-sensitivity" / "sensitivity.html"
     if sens.is_file():
         found.append(("Sensitivity analysis", f"../{sens.parent.name}/sensitivity.html"))
-    if (folder.parent / "search.html").is_file():
+    if (folder.parent / "trials.csv").is_file():     # a search's confirmation run
         found.append(("Options search", "../search.html"))
     return found
 

@@ -50,6 +50,7 @@ vertical-align:middle}
 vertical-align:-1px}
 select{font-size:16px;padding:4px;max-width:100%}
 details pre{white-space:pre-wrap;font-size:13px}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%}
 td.wrap{text-align:left;min-width:14em;white-space:normal}
 td.long{text-align:left;word-break:break-all;min-width:10em}
 p.more{font-size:14px;color:#0b5394;margin:.6em 0 -.6em}
