@@ -220,3 +220,20 @@ def test_a_population_assumption_has_a_central_value_and_a_threshold_sweep():
     assert ev.uncertainty.centre(name) == 1.35
     low, high = (ev.evaluate({name: x})[0, 0] for x in (1.1, 1.7))
     assert low != high   # the rebuilt population and refitted calibrations change the savings
+
+
+def test_sensitivity_page_fits_a_phone(analysed, tmp_path):
+    from test_browser import CHROMIUM_ARGS, PHONE, chromium, phone_fits
+
+    plan, outcome = analysed
+    sensitivity.write(plan, outcome, tmp_path, jobs=1)
+    exe = chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if exe is None:
+        pytest.skip("no Chromium browser found")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": PHONE, "height": 844})
+        page.goto((tmp_path / "sensitivity.html").as_uri(), wait_until="load")
+        phone_fits(page)                                     # was 474 px wide
+        browser.close()
