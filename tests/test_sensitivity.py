@@ -9,13 +9,13 @@ import pytest
 from conftest import DATA, ROOT
 
 from sim.analysis import sensitivity
-from sim.outputs.describe import parameter_label
 from sim.analysis.sensitivity_design import DesignError, SensitivityDesign
 from sim.analysis.sensitivity_eval import OUTPUTS, PolicyChoiceError, outputs
 from sim.analysis.sensitivity_threshold import XTOL, Sweep, threshold
 from sim.inputs.distributions import parse_distribution
 from sim.inputs.param_records import LeafRecord
 from sim.model.uncertainty import Uncertainty
+from sim.outputs.describe import parameter_label
 from sim.outputs.equalities import eia_table, largest_disparity
 from sim.outputs.finance import savings
 from sim.study.study_file import load_study

@@ -7,8 +7,8 @@ import zipfile
 
 import built_report
 import pytest
-from openpyxl import load_workbook
 from conftest import ROOT
+from openpyxl import load_workbook
 from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading

@@ -22,8 +22,15 @@ from sim.atomic import atomic_path
 from sim.inputs.categories import PROTECTED, TITLES
 from sim.outputs import describe
 from sim.outputs.eia_rating import ADVERSE, POSSIBLE, load_rule, mitigation, rated, worst
-from sim.outputs.eia_template import (carers_and_income, data_sources, duty, for_officers,
-                                      page_setup, text_width, who_it_affects)
+from sim.outputs.eia_template import (
+    carers_and_income,
+    data_sources,
+    duty,
+    for_officers,
+    page_setup,
+    text_width,
+    who_it_affects,
+)
 from sim.outputs.eia_template import table as _table
 from sim.outputs.formats import pounds
 from sim.outputs.markup import fmt, missing, percent

@@ -126,7 +126,7 @@ def spell_out(page: str, acronyms: dict[str, str]) -> str:
     head, sep, body = page.partition("<body>")
     if not sep:
         head, body = "", page
-    parts = re.split(r"(<script.*?</script>|<style.*?</style>|<[^>]+>)", body, flags=re.S)
+    parts = re.split(r"(<script.*?</script>|<style.*?</style>|<[^>]+>)", body, flags=re.DOTALL)
     left = dict(acronyms)
     for i, part in enumerate(parts):
         if i % 2 or not left:
