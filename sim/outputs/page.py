@@ -89,9 +89,10 @@ def _header(res: StudyResults, s: Settings) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{esc(s.name)}: personal budgets RAS study</title>",
         f"<style>{CSS}</style></head><body>",
-        f"<h1>Personal budgets: RAS calibration and transition study '{esc(s.name)}'</h1>",
-        note(f"{res.n_replicates} simulated futures (Monte Carlo replicates), seed {s.seed}. "
-             "Every option is compared with the status quo on the same simulated futures."),
+        f"<h1>Personal budgets study '{esc(s.name)}'</h1>",   # short: the headline fits a phone
+        note(f"RAS calibrations crossed with transition scenarios; {res.n_replicates} simulated "
+             f"futures (Monte Carlo replicates), seed {s.seed}. Every option is compared with "
+             "the status quo on the same simulated futures."),
     ])
 
 
