@@ -104,8 +104,8 @@ def _search_parser(sub: argparse._SubParsersAction) -> None:
         description="Options search: try settings of the levers named in SEARCH (Optuna "
         "NSGA-II), every candidate on the same replicates; re-run the Pareto front on fresh "
         "seeds with the shipped scenarios through the normal pipeline; write trials.csv, "
-        "pareto.csv, confirmed.csv, frontier.png, search_report.md, options/ (ready-to-run "
-        "blocks) and confirm/ (the full report).")
+        "pareto.csv, confirmed.csv, frontier.png, search_report.md, search.html, options/ "
+        "(ready-to-run blocks) and confirm/ (the full report).")
     s.add_argument("search", help="search file (TOML), e.g. scenarios/search_default.toml")
     s.add_argument("--trials", type=int, help="candidates to try (default: the file's 'trials')")
     s.add_argument("--runs", type=int, help="replicates per candidate (default: the file's "
