@@ -13,8 +13,8 @@ from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
 
-SHEETS = ("cover", "contents", "notes", "summary", "spend", "target", "eia", "eia_horizon", "winners_losers",
-          "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
+SHEETS = ("cover", "contents", "notes", "summary", "spend", "target", "eia", "eia_horizon",
+          "winners_losers", "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
           "charging", "eia_net", "assumptions", "run", "manifest", "columns")
 
 

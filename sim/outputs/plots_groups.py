@@ -127,8 +127,8 @@ def winners_losers(bands: pd.DataFrame, policy: str) -> Figure:
     ax.xaxis.set_major_formatter(PERCENT)
     ax.set_xlabel("Share of the group")
     worst = sub.assign(label=labels)[sub["characteristic"] != "all"]
-    worst = worst.loc[worst["share_lose_over10"].idxmax()] if worst["share_lose_over10"].notna().any() \
-        else None
+    worst = (worst.loc[worst["share_lose_over10"].idxmax()]
+             if worst["share_lose_over10"].notna().any() else None)
     found = "" if worst is None else (f": {txt(worst['label'])} most often lose more than 10% "
                                       f"({worst['share_lose_over10']:.0%})")
     fig.suptitle(wrap(f"Winners and losers one year after go-live under {txt(policy)}{found} "
