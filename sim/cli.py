@@ -73,7 +73,8 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
                    help="study file (TOML); default: the shipped scenarios/default.toml")
     r.add_argument("--runs", type=int, help="number of replicates (default: the study's 'runs')")
     r.add_argument("--seed", type=int, help="master seed (default: the study's 'seed')")
-    _folder_options(r, "results/<study name>")
+    _folder_options(r, "results/<study name>, or results/<study name>-uncertainty for a "
+                    "probabilistic run")
     r.add_argument("--resume", action="store_true",
                    help="continue an interrupted run in --out from its completed checkpoints")
     r.add_argument("--backend", choices=("loky", "dask"), default="loky",
@@ -107,8 +108,8 @@ def _search_parser(sub: argparse._SubParsersAction) -> None:
         description="Options search: try settings of the levers named in SEARCH (Optuna "
         "NSGA-II), every candidate on the same replicates; re-run the Pareto front on fresh "
         "seeds with the shipped scenarios through the normal pipeline; write trials.csv, "
-        "pareto.csv, confirmed.csv, frontier.png, search_report.md, options/ (ready-to-run "
-        "blocks) and confirm/ (the full report).")
+        "pareto.csv, confirmed.csv, frontier.png, search_report.md, search.html, options/ "
+        "(ready-to-run blocks) and confirm/ (the full report).")
     s.add_argument("search", help="search file (TOML), e.g. scenarios/search_default.toml")
     s.add_argument("--trials", type=int, help="candidates to try (default: the file's 'trials')")
     s.add_argument("--runs", type=int, help="replicates per candidate (default: the file's "
@@ -174,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         _stop_workers()
-        print("\ninterrupted: completed checkpoints are kept; rerun with --resume to continue",
-              file=sys.stderr)
+        from sim.outputs.terminal import kept
+
+        print(f"\ninterrupted: {kept(getattr(args, 'checkpoints', None))}; rerun with --resume "
+              "to continue", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -281,10 +284,16 @@ def _note_code_change(folder: Path) -> None:
               "code", file=sys.stderr)
 
 
-def _publish(folder: Path, *, report: bool) -> list[Path]:
+def _phase(label: str, quiet: bool) -> None:
+    from sim.outputs.terminal import phase
+
+    phase(label, quiet)
+
+
+def _publish(folder: Path, *, report: bool, quiet: bool = True) -> list[Path]:
     from sim.outputs.report import write_outputs
 
-    return write_outputs(folder, report=report)
+    return write_outputs(folder, report=report, phase=lambda label: _phase(label, quiet))
 
 
 def _jobs(requested: int | None) -> int:
@@ -311,7 +320,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError("--jobs must be at least 1")
     study = load_study(args.study, runs=args.runs, seed=args.seed,
                        uncertainty=True if args.uncertainty else None)
-    out = Path(args.out) if args.out else Path("results") / study.spec.name
+    out = Path(args.out) if args.out else Path("results") / (
+        study.spec.name + ("-uncertainty" if study.spec.uncertainty else ""))
+    args.checkpoints = [out / "checkpoints", out / "events_only_checkpoints"]
     run_folder.check_usable(out)
     if not args.resume:
         run_folder.claim(out, overwrite=args.overwrite)
@@ -321,16 +332,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with run_folder.locked(out):
             prepare_output(out, study, resume=args.resume, overwrite=args.overwrite)
+            _phase(f"simulating {study.spec.runs} replicates of {len(study.policies)} policies "
+                   f"on {jobs} process{'es' if jobs > 1 else ''}", args.quiet)
             results = run_study(study, out, jobs=jobs, backend=args.backend,
                                 progress=None if not args.quiet else False)
-            _publish(out, report=not args.no_report)
+            _publish(out, report=not args.no_report, quiet=args.quiet)
     finally:
         if client is not None:
             client.close()
     if not args.quiet:
-        from sim.outputs.headline import headline
+        from sim.outputs.terminal import finished
 
-        print(headline(results, out))
+        print(finished(results, out))
     return 0
 
 

@@ -75,14 +75,61 @@ def test_every_image_decodes_and_shows_at_its_drawn_size(browser, report):
     page.close()
 
 
-def test_a_phone_never_scrolls_sideways_and_wide_tables_scroll_in_their_box(browser, report):
-    page, _, _ = open_page(browser, report, width=390)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    boxes = page.evaluate("""Array.from(document.querySelectorAll('.scroll')).map(b => ({
-        outer: b.getBoundingClientRect().right, inner: b.scrollWidth, width: b.clientWidth}))""")
-    assert boxes and all(b["outer"] <= 390 for b in boxes)
-    assert any(b["inner"] > b["width"] for b in boxes)          # some do scroll, inside
+PHONE = 390
+
+
+def phone_fits(page) -> None:
+    """At 390 px: the page never scrolls sideways, every figure fits the screen, no visible
+    table box scrolls sideways, and a table of more than the identifier and two columns
+    shows as cards (each cell on its own line beside its heading)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+    figures = page.evaluate("Array.from(document.images).map(i => i.getBoundingClientRect().right)")
+    assert all(right <= PHONE for right in figures)
+    boxes = page.evaluate("""Array.from(document.querySelectorAll('div.scroll'))
+        .filter(b => b.offsetParent !== null).map(b => ({inner: b.scrollWidth,
+        width: b.clientWidth, wide: b.classList.contains('wide'),
+        cells: Array.from(b.querySelectorAll('tbody td[data-label]'))
+            .map(td => getComputedStyle(td).display)}))""")
+    assert boxes
+    for b in boxes:
+        assert b["inner"] <= b["width"] + 1, b
+        if b["wide"]:
+            assert b["cells"] and set(b["cells"]) == {"flex"}, b
+
+
+def test_a_phone_never_scrolls_sideways_and_figures_scale_to_it(browser, report):
+    page, _, _ = open_page(browser, report, width=PHONE)
+    phone_fits(page)
+    shown = page.evaluate("Array.from(document.images).map(i => [i.getBoundingClientRect()"
+                          ".width, Number(i.getAttribute('width'))])")
+    assert any(drawn > PHONE for _, drawn in shown)       # wider than the phone as drawn ...
+    assert all(w < PHONE for w, _ in shown)               # ... and scaled down to fit it
     assert page.evaluate("getComputedStyle(document.body).fontSize") == "15px"
+    page.close()
+
+
+def test_on_a_wide_screen_a_table_that_scrolls_says_so(browser, report):
+    page, _, _ = open_page(browser, report, width=800)     # narrower than the widest tables
+    boxes = page.evaluate("""Array.from(document.querySelectorAll('div.scroll'))
+        .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+        .map(b => (b.previousElementSibling || {}).className)""")
+    assert boxes and all(c == "more" for c in boxes)
+    page.close()
+    page, _, _ = open_page(browser, report)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    unmarked = page.evaluate("""Array.from(document.querySelectorAll('div.scroll'))
+        .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1
+                && (b.previousElementSibling || {}).className !== 'more').length""")
+    assert unmarked == 0
+    page.close()
+
+
+def test_the_contents_links_lead_to_their_sections(browser, report):
+    page, _, _ = open_page(browser, report)
+    targets = page.evaluate("""Array.from(document.querySelectorAll('nav.toc a'))
+        .map(a => a.getAttribute('href')).filter(h => h.startsWith('#'))
+        .map(h => !!document.getElementById(h.slice(1)))""")
+    assert len(targets) >= 6 and all(targets)
     page.close()
 
 
@@ -102,7 +149,7 @@ def test_the_selector_changes_the_equalities_section(browser, report):
     page.close()
 
 
-def test_the_page_prints_on_a4(browser, report, tmp_path):
+def test_the_page_prints_on_a4_without_clipped_columns(browser, report, tmp_path):
     page, _, _ = open_page(browser, report)
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)  # the stylesheet's size
     sizes = {tuple(float(x) for x in m) for m in
@@ -110,6 +157,15 @@ def test_the_page_prints_on_a4(browser, report, tmp_path):
     assert sizes and all(abs(w - A4_POINTS[0]) < 1 and abs(h - A4_POINTS[1]) < 1
                          for w, h in sizes)
     assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) >= 2
+    page.close()
+    # A4 less 15 mm margins is 180 mm = 680 CSS px: in print every table fits in it
+    page = browser.new_page(viewport={"width": 680, "height": 1000})
+    page.emulate_media(media="print")
+    page.goto(report, wait_until="load")
+    overflow = page.evaluate("""Array.from(document.querySelectorAll('table'))
+        .filter(t => t.offsetParent !== null)
+        .map(t => t.getBoundingClientRect().right).filter(r => r > 681)""")
+    assert overflow == []
     page.close()
 
 

@@ -2,15 +2,20 @@
 protected characteristic covered, the rating rule stated and applied, mitigations shown."""
 from __future__ import annotations
 
+import io
+
 import built_report
+import pandas as pd
 import pytest
 from docx import Document
+from PIL import Image
 from results_fixture import constructed
 
 from sim.errors import InputError
 from sim.outputs import eia_rating
 from sim.outputs.eia_doc import build
 from sim.outputs.eia_rating import load_rule, rate
+from sim.outputs.plots import GROUPS_KEY
 from sim.outputs.report import result_tables
 
 
@@ -27,17 +32,73 @@ def _headings(doc) -> list[str]:
     return [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
 
 
-def test_laid_out_as_an_equality_impact_assessment(doc):
-    heads = _headings(doc)
-    for h in ("Equality Impact Assessment: evidence from the personal budgets model",
-              "1. The proposal and its comparators", "2. How impact is rated",
-              "3. Evidence by protected characteristic", "3.1 Age, by age band",
-              "3.2 Disability, by client group (the primary support reason)", "3.3 Sex, by sex",
-              "3.4 Race, by ethnicity",
-              "4. Protected characteristics the model does not assess", "5. Figures",
-              "6. To be completed by officers", "Sign-off (name, role, date)"):
-        assert h in heads
+TEMPLATE = ("1. Purpose of the policy and who it affects", "2. Data sources and gaps",
+            "3. The public sector equality duty", "4. Evidence by protected characteristic",
+            "How impact is rated", "4.1 Age, by age band",
+            "4.2 Disability, by client group (the primary support reason)", "4.3 Sex, by sex",
+            "4.4 Race, by ethnicity", "4.5 Protected characteristics the model does not assess",
+            "5. Figures", "6. Carers and socio-economic impact", "7. Overall outcome (officers)",
+            "8. Consultation and engagement (officers)",
+            "9. Action plan and monitoring (officers)", "10. Sign-off")
+
+
+def test_laid_out_as_a_council_equality_impact_assessment(doc):
+    heads = [h for h in _headings(doc) if not h.startswith("Mitigation")]
+    assert heads[0] == "Equality Impact Assessment: evidence from the personal budgets model"
+    assert tuple(heads[1:]) == TEMPLATE
     assert doc.core_properties.title == "Equality Impact Assessment evidence: a+phased"
+    text = _text(doc)
+    for aim in ("Eliminate discrimination", "Advance equality of opportunity",
+                "Foster good relations"):
+        assert aim in text
+    for outcome in ("Proceed", "Adjust", "Continue despite adverse impact", "Stop"):
+        assert any(r.cells[0].text == outcome for t in doc.tables for r in t.rows)
+    signed = next(t for t in doc.tables if t.rows[0].cells[1].text == "Name and role")
+    assert [r.cells[0].text for r in signed.rows[1:]] == ["Lead officer", "Equalities officer",
+                                                          "Director"]
+    assert "Version: draft" in text
+
+
+def test_a4_pages_with_margins_header_and_numbered_footer(doc):
+    for s in doc.sections:
+        assert round(s.page_width.mm) == 210 and round(s.page_height.mm) == 297
+        assert min(s.left_margin.mm, s.right_margin.mm, s.top_margin.mm,
+                   s.bottom_margin.mm) >= 15
+        assert s.header.paragraphs[0].text.startswith("Equality Impact Assessment: 2. a+phased")
+        footer = s.footer.paragraphs[0]._p.xml
+        assert "PAGE" in footer and "NUMPAGES" in footer and 'fldCharType="begin"' in footer
+    text_width = s.page_width - s.left_margin - s.right_margin
+    assert doc.inline_shapes and all(p.width <= text_width for p in doc.inline_shapes)
+    assert any(p.width == text_width for p in doc.inline_shapes)
+
+
+def test_no_figure_shows_a_group_the_tables_suppress(doc):
+    """The tables suppress a group of fewer than 10 people per simulated future; the figures'
+    groups (written into each PNG) must leave out every one of them -- pooling the
+    reservoir's people over futures would show several age bands here."""
+    folder = built_report.built()[0]
+    hidden = set()
+    for name in ("eia.csv", "winners_losers.csv"):
+        t = pd.read_csv(folder / name)
+        t = t[(t["policy"] == "a+phased") & t["suppressed"]]
+        hidden |= {f"{c}: {g}" for c, g in zip(t["characteristic"], t["group"])}
+    assert "age_band: 18-24" in hidden
+    shown = []
+    for rel in doc.part.rels.values():
+        if "image" in rel.reltype:
+            groups = Image.open(io.BytesIO(rel.target_part.blob)).text[GROUPS_KEY]
+            shown.append(set(groups.splitlines()))
+    assert len(shown) == 2 and all(shown)
+    assert all(not (s & hidden) for s in shown), [s & hidden for s in shown]
+
+
+def test_each_mitigation_is_written_once(doc):
+    bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
+    mitigations = [b for b in bullets if "comparator" in b or "lowers the relative risk" in b]
+    assert mitigations and len(mitigations) == len(set(mitigations))
+    plan = next(t for t in doc.tables if t.rows[0].cells[0].text == "Action")
+    assert [r.cells[0].text.split(": ", 1)[1] for r in plan.rows[1:] if r.cells[0].text] \
+        == mitigations
 
 
 def test_the_assessed_option_its_comparators_and_the_synthetic_caveat(doc):

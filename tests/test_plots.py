@@ -52,7 +52,7 @@ def test_the_spend_fan_starts_at_zero_and_has_one_panel_per_calibration(figures)
 def test_the_policy_map_numbers_every_option_and_says_share(figures):
     ax = figures["map"].axes[0]
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3"]
-    assert "share" in ax.get_title() and "number of people" not in ax.get_title()
+    assert "Share of users" in ax.get_xlabel() and "number of people" not in ax.get_title()
 
 
 def test_savings_show_each_options_chance_on_the_right(figures):
@@ -64,7 +64,10 @@ def test_group_chart_uses_the_study_suppression_threshold():
     res = constructed(with_persons=True)             # 120 people, 2-60 per group
     shown = change_by_group(res, 2)
     assert "groups under 10 people" in shown._suptitle.get_text()
-    assert all(ax.get_yticklabels() for ax in shown.axes)
+    # a group the equalities table suppresses (per simulated future) is not plotted
+    assert all(ax.get_yticklabels() or [t.get_text() for t in ax.texts]
+               == ["no group of 10 or more people"] for ax in shown.axes)
+    assert any(ax.get_yticklabels() for ax in shown.axes)
     res.meta["study"]["suppress_below"] = 500
     hidden = change_by_group(res, 2)
     assert "groups under 500 people" in hidden._suptitle.get_text()
@@ -91,3 +94,24 @@ def test_save_all_on_its_own(tmp_path):
                                        "policy_map.png", "change_by_group.png",
                                        "winners_losers.png", "disparity.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_chart_titles_state_the_finding():
+    """Each chart's title is its finding (a reader of the figure alone learns the result),
+    not only what is plotted."""
+    from sim.outputs.equalities import winners_losers_table
+    from sim.outputs.plots import fan_chart, savings_distribution
+
+    res = constructed(with_persons=True)
+    figs = [savings_distribution(res), policy_map(res, eia_table(res)), fan_chart(res),
+            winners_losers(winners_losers_table(res), "a+phased")]
+    titles = [figs[0].axes[0].get_title(), figs[1].axes[0].get_title(),
+              figs[2]._suptitle.get_text(), figs[3]._suptitle.get_text()]
+    flat = [" ".join(t.split()) for t in titles]
+    assert flat[0] == "In 2013/14, 1 of 3 options meet the £100 savings target"
+    assert flat[1].startswith("Of the options saving the target on average, 1. a+immediate "
+                              "leaves the fewest losing more than 10% (38%)")
+    assert flat[2].startswith("By 2014-03 the status quo spends £83 a month; the options")
+    assert "Disability: Learning difficulties most often lose more than 10% (50%)" in flat[3]
+    for f in figs:
+        plt.close(f)

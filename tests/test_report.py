@@ -143,8 +143,34 @@ def test_tables_have_captions_and_header_scopes(page):
         assert re.match(r"<table><caption>[^<]+</caption>", t), t[:120]
         heads = re.findall(r"<th(?: [^>]*)?>", t)
         assert heads and all("scope=" in h for h in heads)
-    assert all('<div class="scroll"><table>' in page[m.start() - 30:m.start() + 7]
-               for m in re.finditer("<table>", page))
+    boxes = [re.search(r'<div class="scroll( wide)?"><table>$', page[m.start() - 40:m.start() + 7])
+             for m in re.finditer("<table>", page)]
+    assert all(boxes)
+    # a table of more than the identifier and two columns is marked for a phone's cards
+    for box, t in zip(boxes, tables):
+        columns = len(re.findall(r'<th scope="col"', t))
+        assert bool(box.group(1)) == (columns > 3), t[:120]
+    assert 'data-label="mean savings">' in page
+
+
+def test_contents_link_every_section_and_every_other_output(built, page):
+    folder = built[0]
+    nav = section(page, "<nav class='toc'", "</nav>")
+    ids = re.findall(r"<h2[^>]* id='([^']+)'", page)
+    links = re.findall(r"href='([^']+)'", nav)
+    assert [h for h in links if h.startswith("#")] == [f"#{i}" for i in ids
+                                                       if i not in ("headline", "contents")]
+    files = [h for h in links if not h.startswith("#")]
+    assert {"eia.docx", "results.xlsx", "target.csv", "eia.csv"} <= set(files)
+    assert all((folder / f).is_file() for f in files)
+    assert page.index("id='headline'") < page.index("<nav class='toc'") < page.index("id='options'")
+
+
+def test_assumptions_are_an_appendix_of_entries_not_a_wide_table(page):
+    appendix = section(page, "id='appendix'")
+    assert "<dl class='appendix'>" in appendix and "<dt><code>" in appendix
+    assert "life tables" in appendix
+    assert "Every assumption and its source</caption>" not in page
 
 
 def test_figures_have_alt_text_and_a_caption_stating_a_finding(page):
@@ -183,7 +209,8 @@ def test_an_equalities_section_for_every_option_with_five_bands(page):
     phased = section(eq, 'id="eia-2"', "</section>")
     # learning disability: 30 of 60 lose more than 10% in every replicate; a quarter gain 5-10%
     ld = section(phased, '<th scope="row">Learning difficulties</th>', "</tr>")
-    assert "<td>50%<small>50%–50%</small></td>" in ld and "<td>25%<small>25%–25%</small></td>" in ld
+    assert '<td data-label="Lose more than 10%">50%<small>50%–50%</small></td>' in ld
+    assert '<td data-label="Gain 5-10%">25%<small>25%–25%</small></td>' in ld
     assert "fewer people than the threshold: suppressed" in phased      # team of 5
 
 
@@ -274,3 +301,14 @@ def _is_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def test_abbreviations_are_spelled_out_at_first_use_and_options_named_in_words(page):
+    body = page.split("<body>", 1)[1]
+    text = re.sub(r"<[^>]+>", "", body)
+    first = re.search(r"\bRAS\b", text)
+    assert text[:first.start()].endswith("Resource Allocation System (")
+    assert page.count('<abbr title="Resource Allocation System">RAS</abbr>') == 1
+    summary = section(page, "id='summary'", "id='finance'")
+    assert '<td class="text" data-label="in words">one price per point, over two reviews</td>' \
+        in summary

@@ -4,6 +4,7 @@ do not depend on the number of jobs; a resumed search continues where it stopped
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -428,3 +429,33 @@ def test_validate_checks_a_search_file_as_a_search(tmp_path, capsys):
                    .replace('path = "transition.max_loss"', 'path = "transition.max_los"'))
     assert main(["validate", str(bad)]) == 2
     assert "max_loss" in capsys.readouterr().err
+
+
+def test_the_search_is_a_page_with_named_options_and_formatted_figures(searched):
+    page = (searched / "search.html").read_text(encoding="utf-8")
+    pareto = pd.read_csv(searched / "pareto.csv")
+    assert "<h1>Options search 's'</h1>" in page
+    first = pareto.iloc[0]
+    named = f"loss cap per 12 months {round(100 * first['transition.max_loss']):.0f}%"
+    assert named in page                                   # the option named by its levers
+    assert re.search(r'data-label="share of people losing more than 10%">\d+(\.\d)?%<', page)
+    assert re.search(r'data-label="mean savings">-?£[\d,.]+[km]?<', page)
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
+    assert heads and not any("_" in h for h in heads)      # headings in words, not codes
+    confirm = (searched / "confirm" / "report.html").read_text(encoding="utf-8")
+    assert "href='../search.html'" in confirm
+
+
+def test_the_search_page_fits_a_phone(searched):
+    from test_browser import CHROMIUM_ARGS, PHONE, chromium, phone_fits
+
+    exe = chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if exe is None:
+        pytest.skip("no Chromium browser found")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": PHONE, "height": 844})
+        page.goto((searched / "search.html").as_uri(), wait_until="load")
+        phone_fits(page)
+        browser.close()

@@ -15,6 +15,7 @@ from sim.analysis.sensitivity_threshold import XTOL, Sweep, threshold
 from sim.inputs.distributions import parse_distribution
 from sim.inputs.param_records import LeafRecord
 from sim.model.uncertainty import Uncertainty
+from sim.outputs.describe import parameter_label
 from sim.outputs.equalities import eia_table, largest_disparity
 from sim.outputs.finance import finance_savings
 from sim.study.finance_section import FinanceSection
@@ -161,7 +162,10 @@ def test_the_files_name_the_three_assumptions_that_matter_most(analysed, tmp_pat
     assert len(pd.read_csv(tmp_path / "samples.csv")) == plan.design.n_points
     html = (tmp_path / "sensitivity.html").read_text(encoding="utf-8")
     assert "The three assumptions that matter most" in html
-    assert f"depend most on {CREEP}" in html and 'alt="Horizontal bar chart' in html
+    assert f"depend most on {parameter_label(CREEP)} (total index" in html   # in words
+    assert parameter_label(CREEP) == "Current practice: creep per review"
+    assert f"<td class=\"text\" data-label=\"in words\">{parameter_label(CREEP)}</td>" in html
+    assert 'alt="Horizontal bar chart' in html
     assert "stops meeting the £776k target at" in html
 
 
@@ -220,3 +224,20 @@ def test_a_population_assumption_has_a_central_value_and_a_threshold_sweep():
     assert ev.uncertainty.centre(name) == 1.35
     low, high = (ev.evaluate({name: x})[0, 0] for x in (1.1, 1.7))
     assert low != high   # the rebuilt population and refitted calibrations change the savings
+
+
+def test_sensitivity_page_fits_a_phone(analysed, tmp_path):
+    from test_browser import CHROMIUM_ARGS, PHONE, chromium, phone_fits
+
+    plan, outcome = analysed
+    sensitivity.write(plan, outcome, tmp_path, jobs=1)
+    exe = chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if exe is None:
+        pytest.skip("no Chromium browser found")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": PHONE, "height": 844})
+        page.goto((tmp_path / "sensitivity.html").as_uri(), wait_until="load")
+        phone_fits(page)                                     # was 474 px wide
+        browser.close()

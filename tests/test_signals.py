@@ -74,6 +74,27 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_no_process(tmp_path):
                  "--jobs", "1"]) == 0
 
 
+def test_ctrl_c_says_how_many_chunks_are_kept_and_leaks_no_library_warning(tmp_path):
+    # a terminal's Ctrl-C signals the whole process group: the run and its workers alike
+    tag = uuid.uuid4().hex
+    proc, _, out = start_long_run(tmp_path, tag)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        text = err.decode()
+        assert proc.returncode == 130, text
+        kept = len(list((out / "checkpoints").glob("chunk_*.npz")))
+        assert kept >= 2
+        assert f"interrupted: {kept} completed chunks of replicates kept in " in text
+        assert "Traceback" not in text and "Warning" not in text, text
+        assert wait_gone(tag) == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        for pid in tagged(tag):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_a_killed_run_leaves_no_worker_behind(tmp_path):
     tag = uuid.uuid4().hex
     proc, _, _ = start_long_run(tmp_path, tag)

@@ -2,17 +2,19 @@
 £, % and count formats, header frozen, filters on, the manifest complete, no formula."""
 from __future__ import annotations
 
+import re
 import zipfile
 
 import built_report
 import pytest
+from conftest import ROOT
 from openpyxl import load_workbook
 from results_fixture import TEAMS
 
 from sim.outputs.columns import COLUMNS, heading
 
-SHEETS = ("summary", "spend", "target", "savings_split", "variants", "eia", "eia_horizon",
-          "winners_losers", "new_users",
+SHEETS = ("cover", "contents", "notes", "summary", "spend", "target", "savings_split",
+          "variants", "eia", "eia_horizon", "winners_losers", "new_users",
           "admissions_by_group", "disparity", "activity", "users", "redistribution", "transitions",
           "charging", "eia_net", "assumptions", "run", "manifest", "columns")
 
@@ -74,6 +76,8 @@ def test_no_number_is_stored_as_text(workbook):
 
 def test_header_rows_are_frozen_and_filtered(workbook):
     for ws in load_workbook(workbook):
+        if ws.title in ("cover", "contents", "notes"):     # front sheets: text to read
+            continue
         assert ws.freeze_panes == "B2", ws.title
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
         assert all(c.font.bold for c in ws[1] if c.value)
@@ -97,3 +101,56 @@ def test_labels_that_look_like_formulas_stay_text(workbook):
     with zipfile.ZipFile(workbook) as z:
         assert not any("<f>" in z.read(n).decode("utf-8") for n in z.namelist()
                        if n.startswith("xl/worksheets/"))
+
+
+KEY_VALUE = ("cover", "contents", "notes", "run", "manifest", "columns")
+
+
+def test_cover_contents_and_notes_come_first_and_the_contents_link_every_sheet(workbook):
+    wb = load_workbook(workbook)
+    cover = {r[0]: r[1] for r in wb["cover"].iter_rows(min_row=2, values_only=True)}
+    assert cover["Study"] == "<i>t</i>"
+    assert cover["Read first"].startswith("Synthetic population")
+    links = {c.value: c.hyperlink.location for (c,) in
+             wb["contents"].iter_rows(min_row=2, max_col=1)}
+    assert set(links) == set(SHEETS) - {"cover", "contents"}
+    assert all(loc == f"'{name}'!A1" for name, loc in links.items())
+    assert all(d for (d,) in wb["contents"].iter_rows(min_row=2, min_col=2, values_only=True))
+    notes = [t for _, t in wb["notes"].iter_rows(min_row=2, values_only=True)]
+    assert any(t.startswith("Signs: savings are") for t in notes)
+    assert any("Resource Allocation System" in t for t in notes)
+
+
+def test_every_count_and_money_column_is_formatted(workbook):
+    wb = load_workbook(workbook)
+    bare = set()
+    for ws in wb:
+        if ws.title in KEY_VALUE:
+            continue
+        heads = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            for head, c in zip(heads, row):
+                if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) \
+                        and c.number_format == "General" and head != "no.":
+                    bare.add((ws.title, head))
+    assert bare == set()
+
+
+def test_options_are_numbered_as_in_the_report(workbook):
+    wb = load_workbook(workbook)
+    page = (built_report.built()[0] / "report.html").read_text(encoding="utf-8")
+    for sheet in ("summary", "target", "eia"):
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        assert rows[0][:2] == ("no.", "option")
+        for number, option in {(r[0], r[1]) for r in rows[1:]}:
+            if number is None:
+                assert option == "status_quo"
+            else:
+                assert f"{number}. {option}" in page
+
+
+def test_the_readme_lists_the_workbook_sheets_as_they_are(workbook):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"`results\.xlsx` \(sheets ([^;)]+)", readme).group(1)
+    names = [n.strip(" `") for n in re.split(r",|\band\b", listed) if n.strip(" `")]
+    assert tuple(names) == tuple(load_workbook(workbook).sheetnames)

@@ -1,9 +1,9 @@
 """A search's results folder, under the same rules as a run's (sim.study.run_folder): replaced
 only if this tool made it and it holds nothing else, resumed only with the same search.
 
-Layout: search.json (identity), trials.csv, pareto.csv, confirmed.csv, frontier.png, search_report.md,
-checkpoints/ (one file per finished generation, removed at the end), options/ (the front
-as ready-to-run blocks and the confirmation study) and confirm/ (that study's normal
+Layout: search.json (identity), trials.csv, pareto.csv, confirmed.csv, frontier.png,
+search_report.md, search.html, checkpoints/ (one file per finished generation, removed at the
+end), options/ (the front as ready-to-run blocks and the confirmation study) and confirm/ (that study's normal
 results folder, report included).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sim.study.runner import identity as study_identity
 
 IDENTITY = "search.json"
 FILES = (IDENTITY, "trials.csv", "pareto.csv", "confirmed.csv", "frontier.png", "search_report.md",
-         run_folder.MARKER, run_folder.LOCK, ".*.tmp")
+         "search.html", run_folder.MARKER, run_folder.LOCK, ".*.tmp")
 FOLDERS = {"checkpoints": ("generation_*.json", "index.json", ".*.tmp"),
            "options": ("*.toml", ".*.tmp")}
 CONFIRM = "confirm"  # a run folder of its own, checked by run_folder's rules

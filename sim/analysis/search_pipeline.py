@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import search_folder
+from sim.analysis import search_folder, search_page
 from sim.analysis.search_confirm import (
     CONFIRM_DIR,
     OPTIONS_DIR,
@@ -20,7 +20,7 @@ from sim.analysis.search_confirm import (
 from sim.analysis.search_figure import frontier_figure
 from sim.analysis.search_file import Search
 from sim.analysis.search_frontier import costs, non_dominated, search_front
-from sim.analysis.search_report import no_frontier_message, write_report
+from sim.analysis.search_report import describe_search, no_frontier_message, write_report
 from sim.analysis.search_run import SearchCheckpoints, run_search
 from sim.atomic import atomic_path
 from sim.outputs.tables import write_csv
@@ -82,7 +82,8 @@ def execute(search: Search, out: Path, *, jobs: int = 1, resume: bool = False,
 def _execute(search: Search, out: Path, *, jobs: int, resume: bool,
              progress: bool | None) -> SearchOutcome:
     spec = search.spec
-    bar = Progress(-(-spec.trials // spec.batch) * spec.runs, 0, progress)
+    bar = Progress(-(-spec.trials // spec.batch) * spec.runs, 0, progress,
+                   label="searching", jobs=jobs)
     t0 = time.perf_counter()
     try:
         trials = run_search(search, SearchCheckpoints(out / "checkpoints"), jobs=jobs,
@@ -127,3 +128,7 @@ def _write_outputs(search: Search, out: Path, outcome: SearchOutcome, results) -
     frontier_figure(search, outcome.trials, empty, out / "frontier.png")
     with atomic_path(out / "search_report.md") as tmp:
         tmp.write_text(write_report(search, outcome.trials, confirmed, results), encoding="utf-8")
+    intro = [t.replace("`", "") for t in describe_search(search, outcome.trials)[1:] if t]
+    with atomic_path(out / "search.html") as tmp:
+        tmp.write_text(search_page.render(search, outcome.trials, confirmed, results, intro,
+                                          out / "frontier.png"), encoding="utf-8")

@@ -38,7 +38,7 @@ def md_table(df: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
-def _describe_search(search: Search, trials: pd.DataFrame) -> list[str]:
+def describe_search(search: Search, trials: pd.DataFrame) -> list[str]:
     s = search.spec
     rule = "; ".join(f"{c.output} {'>=' if c.at_least is not None else '<='} "
                      f"{c.at_least if c.at_least is not None else c.at_most}"
@@ -75,7 +75,7 @@ def no_frontier_message(search: Search, trials: pd.DataFrame) -> str:
 def write_report(search: Search, trials: pd.DataFrame, confirmed: pd.DataFrame,
                  results: StudyResults | None) -> str:
     """The report section (Markdown)."""
-    lines = _describe_search(search, trials)
+    lines = describe_search(search, trials)
     front = confirmed[confirmed["on_frontier"]] if len(confirmed) else confirmed
     if front.empty:
         return "\n".join(lines + ["**" + md_text(no_frontier_message(search, trials)) + "**", ""])

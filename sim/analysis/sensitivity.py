@@ -88,7 +88,8 @@ def analyse(p: Plan, jobs: int = 1, progress: bool | None = None) -> Outcome:
     t0 = time.perf_counter()
     points = p.design.points()
     values = [p.uncertainty.values_at(u) for u in points]
-    bar = Progress(len(values), enabled=progress, unit="model evaluations")
+    bar = Progress(len(values), enabled=progress, unit="model evaluations",
+                   label="evaluating the design", jobs=jobs)
     try:
         y = evaluate_many(p.evaluator, values, jobs, bar.update)   # (M, policies, outputs)
     finally:

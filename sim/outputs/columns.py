@@ -30,6 +30,12 @@ def _bands() -> dict[str, tuple[str, str]]:
     return out
 
 
+def _counts(prefix: str, word: str) -> dict[str, tuple[str, str]]:
+    """Mean and 90% range of a count across simulated futures (activity, users)."""
+    return {f"{prefix}_mean": (f"{word}, mean", NUM1), f"{prefix}_p5": (f"{word}, low (5%)", NUM1),
+            f"{prefix}_p95": (f"{word}, high (95%)", NUM1)}
+
+
 COLUMNS: dict[str, tuple[str, str]] = {
     "policy": ("option", TEXT), "calibration": ("calibration", TEXT),
     "transition": ("transition", TEXT), "financial_year": ("financial year", TEXT),
@@ -65,6 +71,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "prob_meet_target_events_only_se": ("± (Monte Carlo s.e.), events only", PCT),
     "prob_meet_target_se": ("± (Monte Carlo s.e.)", PCT),
     "protection_cost": ("cost of transitional protection", GBP),
+    **{k: v for c, w in (("assessments", "assessments"), ("reviews", "reviews"),
+                         ("arrivals", "arrivals"), ("deaths", "deaths"),
+                         ("other_exits", "other exits"), ("admissions", "care-home admissions"),
+                         ("users", "users")) for k, v in _counts(c, w).items()},
     "admissions_mean": ("care-home admissions", NUM1),
     "admissions_vs_baseline": ("extra care-home admissions", NUM1),
     "residential_cost_vs_baseline": ("extra residential cost", GBP),

@@ -2,13 +2,14 @@
 years, and whether the population is made up -- all from the metadata the run recorded."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sim.outputs.finance import base_year
 from sim.outputs.formats import pounds
-from sim.study.finance_section import BASELINES
 from sim.outputs.roles import ras_policies, variant_policies
 from sim.outputs.settings import Settings
+from sim.study.finance_section import BASELINES
 from sim.study.results import StudyResults
 
 SIGN_CONVENTION = (
@@ -22,6 +23,31 @@ def meets_rule(s: Settings) -> str:
     """What "meets the target" means, once, in words (the study's [finance] meets_chance)."""
     return (f"'Meets the target' means the option saves at least {pounds(s.target)} against "
             f"{BASELINES[s.finance_baseline]} {s.meets_words}.")
+
+
+# Abbreviations spelled out at their first use in every page (markup.spell_out).
+ACRONYMS = {"RAS": "Resource Allocation System", "FACS": "Fair Access to Care Services",
+            "DRE": "disability-related expenditure", "EIA": "Equality Impact Assessment"}
+
+# What each section of the parameter files is about, for plain labels of dotted paths.
+SECTIONS = {"death": "deaths", "residential": "admissions to residential care",
+            "residential_stock": "people already in residential care",
+            "feedback": "care-home admissions after a budget cut", "other_exit": "other exits",
+            "demand": "demand", "referrals": "referrals", "need": "need (RAS points)",
+            "facs": "FACS banding", "reviews": "reviews", "choice": "choice of budget type",
+            "money": "money", "practice": "current practice", "charging": "charging",
+            "synthetic_targets": "the synthetic population", "time": "time"}
+WORDS = {"pb": "PB", "dp": "direct payment", "sd": "standard deviation", "facs": "FACS",
+         "ras": "RAS"}
+
+
+def parameter_label(path: str) -> str:
+    """A dotted parameter path in words: 'practice.creep_per_review' -> 'Current practice:
+    creep per review'."""
+    head, *rest = path.split(".")
+    words = " ".join(WORDS.get(w, w) for part in rest for w in part.split("_"))
+    section = SECTIONS.get(head, head.replace("_", " "))
+    return f"{section[0].upper()}{section[1:]}: {words}" if words else section.capitalize()
 
 
 def base_budget_year(res: StudyResults) -> str | None:
@@ -57,6 +83,18 @@ def description(res: StudyResults, p: int) -> str:
     tr = (meta.get("transitions") or {}).get(pol["transition"]) or \
         f"transition '{pol['transition']}'"
     return f"{cal.rstrip('.')}; {tr[0].lower() + tr[1:] if tr[:1].isupper() else tr}"
+
+
+def in_words(res: StudyResults, p: int) -> str:
+    """A readable name to show beside the option's code: the first clause of its calibration's
+    and of its transition's descriptions, e.g. 'one price per point for everyone, gap closed
+    over two reviews' for price_per_point+phased."""
+    pol, meta = res.policies[p], res.meta or {}
+    cal = (meta.get("calibration_descriptions") or {}).get(pol["calibration"]) or pol["calibration"]
+    tr = (meta.get("transitions") or {}).get(pol["transition"]) or pol["transition"]
+    tr = tr.split(": ", 1)[-1]
+    first = [re.split(r" \(|[:;,]", text, maxsplit=1)[0].strip() for text in (cal, tr)]
+    return ", ".join(x if x[1:2].isupper() else x[0].lower() + x[1:] for x in first if x)
 
 
 def go_live(res: StudyResults) -> str:

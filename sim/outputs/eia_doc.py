@@ -1,10 +1,12 @@
 """eia.docx: the model's evidence laid out as a council Equality Impact Assessment.
 
 For the recommended option (else the first option) and its comparators (the same
-calibration under the other transitions): the proposal and its savings, the rating rule,
-then for each protected characteristic the model sees (age, disability, sex, race) the
-evidence table, the comparators, the rating and the mitigations the model can show; the
-characteristics it cannot see, and why; the figures; and the sections officers complete.
+calibration under the other transitions): the purpose and who it affects, with the savings;
+data sources and gaps; the three aims of the equality duty; the rating rule, then for each
+protected characteristic the model sees (age, disability, sex, race) the evidence table, the
+comparators, the rating and the mitigations the model can show (each once); the
+characteristics it cannot see, and why; the figures; carers and socio-economic impact; and
+the sections officers complete (eia_template: A4 layout and the template's sections).
 """
 from __future__ import annotations
 
@@ -14,9 +16,7 @@ import numpy as np
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Inches, Pt
+from docx.shared import Pt
 
 from sim.atomic import atomic_path
 from sim.inputs.categories import PROTECTED, TITLES
@@ -30,6 +30,16 @@ from sim.outputs.eia_rating import (
     rated,
     worst,
 )
+from sim.outputs.eia_template import (
+    carers_and_income,
+    data_sources,
+    duty,
+    for_officers,
+    page_setup,
+    text_width,
+    who_it_affects,
+)
+from sim.outputs.eia_template import table as _table
 from sim.outputs.formats import pounds
 from sim.outputs.markup import fmt, missing, percent
 from sim.outputs.roles import featured_policy, ras_policies
@@ -41,8 +51,6 @@ NOT_MODELLED = ("gender reassignment", "marriage and civil partnership", "pregna
 # How the population file records each protected characteristic the model sees.
 MEASURED_BY = {"age_band": "by age band", "client_group": "by client group (the primary "
                "support reason)", "sex": "by sex", "ethnicity": "by ethnicity"}
-FIGURE_WIDTH_IN = 6.3
-TABLE_PT = 9.5
 
 
 def write_eia_doc(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path],
@@ -70,17 +78,39 @@ def build(res: StudyResults, tables: dict[str, pd.DataFrame],
     doc = Document()
     doc.styles["Normal"].font.size = Pt(11)
     doc.core_properties.title = f"Equality Impact Assessment evidence: {name}"
+    page_setup(doc, f"Equality Impact Assessment: {describe.label(res, chosen)} (draft "
+                    "evidence for committee)")
     _opening(doc, res, s.name, chosen)
     _proposal(doc, res, chosen, [name, *comparators], year)
-    doc.add_heading("2. How impact is rated", level=1)
+    who_it_affects(doc, tables["eia"], name)
+    data_sources(doc, describe.population_caveat(res), s.suppress_below)
+    overall = worst(bands[(bands["policy"] == name) & bands["characteristic"].isin(PROTECTED)]
+                    ["rating"])
+    duty(doc, overall, _disparity(tables["disparity"], name))
+    doc.add_heading("4. Evidence by protected characteristic", level=1)
+    doc.add_heading("How impact is rated", level=2)
     doc.add_paragraph(rule.text())
-    doc.add_heading("3. Evidence by protected characteristic", level=1)
+    mitigations = []
     for n, char in enumerate(PROTECTED, start=1):
-        _characteristic(doc, f"3.{n}", char, bands, name, comparators, savings)
-    _not_assessed(doc)
+        mitigations += _characteristic(doc, f"4.{n}", char, bands, name, comparators, savings)
+    _not_assessed(doc, f"4.{len(PROTECTED) + 1}")
     _figures(doc, res, figures, name)
-    _for_officers(doc)
+    carers_and_income(doc, tables["eia"], name)
+    for_officers(doc, overall, mitigations)
     return doc
+
+
+def _disparity(disparity: pd.DataFrame, chosen: str) -> str:
+    """The younger/older allocation per point, before and under the option: direct evidence
+    on age discrimination in services."""
+    d = disparity[(disparity["policy"] == chosen) & (disparity["snapshot"] == "first_year")]
+    if d.empty or missing(d["ratio_after"].iloc[0]):
+        return ""
+    r = d.iloc[0]
+    return (f"At equal need, adults under 65 get {r['ratio_before']:.2f} times as much per RAS "
+            f"point as older adults under the status quo and {r['ratio_after']:.2f} times under "
+            f"{chosen}; a ratio away from 1 needs objective justification (age discrimination "
+            "in services has been unlawful since 1 October 2012).")
 
 
 def _opening(doc: DocxDocument, res: StudyResults, study: str, chosen: int) -> None:
@@ -94,17 +124,23 @@ def _opening(doc: DocxDocument, res: StudyResults, study: str, chosen: int) -> N
         para.add_run("Read first: ").bold = True
         para.add_run(caveat)
     doc.add_paragraph(
-        "This document holds the evidence the model can give. Officers complete the "
-        "engagement, decision and monitoring sections (section 6) before it is signed off. "
+        "This document holds the evidence the model can give, in the sections of the "
+        "council's Equality Impact Assessment. Officers complete the outcome, consultation, "
+        "action plan and sign-off (sections 7 to 10) before it goes to committee. "
         f"{describe.SIGN_CONVENTION}")
 
 
 def _proposal(doc: DocxDocument, res: StudyResults, chosen: int, names: list[str],
               year: pd.DataFrame) -> None:
     s = settings(res)
-    doc.add_heading("1. The proposal and its comparators", level=1)
+    doc.add_heading("1. Purpose of the policy and who it affects", level=1)
     role = "the option the study files recommend" if res.policies[chosen].get("recommended") \
         else "the first option of the study (none is marked recommended)"
+    doc.add_paragraph("Purpose: to set each adult's personal budget by a Resource Allocation "
+                      "System (RAS: assessed need scored in points, priced by a calibration) "
+                      "and to move current users to it at their reviews, so that the council "
+                      "meets its savings target while treating people with equal needs "
+                      "equally.")
     doc.add_paragraph(f"Assessed: {describe.label(res, chosen)}, {role}: "
                       f"{describe.description(res, chosen)}. Comparators: the same calibration "
                       "under the other transitions, so that the difference is the transition "
@@ -124,7 +160,9 @@ def _proposal(doc: DocxDocument, res: StudyResults, chosen: int, names: list[str
 
 
 def _characteristic(doc: DocxDocument, number: str, char: str, bands: pd.DataFrame,
-                    chosen: str, comparators: list[str], savings: pd.Series) -> None:
+                    chosen: str, comparators: list[str], savings: pd.Series) -> list[str]:
+    """The characteristic's evidence, rating and mitigations; returns the mitigations (each
+    once: groups no comparator helps share one line)."""
     rows = bands[bands["characteristic"] == char]
     everyone = bands[bands["characteristic"] == "all"]
     mine = rows[rows["policy"] == chosen]
@@ -156,14 +194,21 @@ def _characteristic(doc: DocxDocument, number: str, char: str, bands: pd.DataFra
            ["Group", *options],
            [[g.group_label, *(_rr(grid, g.group, o) for o in options)] for g in mine.itertuples()])
     doc.add_paragraph("Mitigation the model can show:", style="Heading 3")
-    for r in flagged.itertuples():
-        found = mitigation(rows, r.group, chosen, comparators, savings, everyone)
-        doc.add_paragraph(f"{r.group_label}: " + (found or "no comparator transition lowers this "
-                          "group's risk without more people losing; a different calibration, or "
-                          "protection outside the RAS, would be needed."), style="List Bullet")
+    found = {r.group_label: mitigation(rows, r.group, chosen, comparators, savings, everyone)
+             for r in flagged.itertuples()}
+    lines = [f"{g}: {m}" for g, m in found.items() if m]
+    unhelped = [g for g, m in found.items() if not m]
+    if unhelped:
+        lines.append(f"{', '.join(unhelped)}: no comparator transition lowers "
+                     f"{'this group' if len(unhelped) == 1 else 'these groups'}'s risk without "
+                     "more people losing; a different calibration, or protection outside the "
+                     "RAS, would be needed.")
+    for line in lines:
+        doc.add_paragraph(line, style="List Bullet")
     if flagged.empty:
         doc.add_paragraph("None needed by the rule: no group is rated adverse or possible "
                           "adverse.", style="List Bullet")
+    return [f"{PROTECTED[char].capitalize()}: {line}" for line in lines]
 
 
 def _evidence_row(r) -> list[str]:
@@ -196,8 +241,8 @@ def _rr(grid: pd.DataFrame, group: str, policy: str) -> str:
                                                        r["rr_lose10_hi"])
 
 
-def _not_assessed(doc: DocxDocument) -> None:
-    doc.add_heading("4. Protected characteristics the model does not assess", level=1)
+def _not_assessed(doc: DocxDocument, number: str) -> None:
+    doc.add_heading(f"{number} Protected characteristics the model does not assess", level=2)
     doc.add_paragraph(
         "The population file records age, sex, ethnicity and client group (the primary support "
         "reason, read here for disability) and nothing else about protected characteristics, "
@@ -211,6 +256,7 @@ def _not_assessed(doc: DocxDocument) -> None:
 
 def _figures(doc: DocxDocument, res: StudyResults, figures: dict[str, Path], chosen: str) -> None:
     doc.add_heading("5. Figures", level=1)
+    width = text_width(doc)
     for name, alt, caption in (
             ("winners_losers.png", (f"Stacked bars: each protected-characteristic group under "
                                     f"{chosen} split into five bands of budget change"),
@@ -219,33 +265,8 @@ def _figures(doc: DocxDocument, res: StudyResults, figures: dict[str, Path], cho
             ("change_by_group.png", f"Box plots of the % budget change by group under {chosen}",
              "Budget change by group: middle half of people (box) and 90% (whiskers).")):
         if name in figures:
-            shape = doc.add_picture(str(figures[name]), width=Inches(FIGURE_WIDTH_IN))
+            shape = doc.add_picture(str(figures[name]), width=width)
             shape._inline.docPr.set("descr", alt)
             doc.add_paragraph(caption, style="Caption")
     doc.add_paragraph("Every group and every option: eia.csv, winners_losers.csv and "
                       "results.xlsx in the same results folder; report.html explains the method.")
-
-
-def _for_officers(doc: DocxDocument) -> None:
-    doc.add_heading("6. To be completed by officers", level=1)
-    for heading in ("Engagement and consultation evidence", "Decision and justification",
-                    "Actions, monitoring and review date", "Sign-off (name, role, date)"):
-        doc.add_paragraph(heading, style="Heading 3")
-        doc.add_table(rows=2, cols=1).style = "Table Grid"
-
-
-def _table(doc: DocxDocument, caption: str, header: list[str], rows: list[list[str]]) -> None:
-    """A captioned table, header row bold and repeated on every page."""
-    doc.add_paragraph(caption, style="Caption")
-    t = doc.add_table(rows=1, cols=len(header))
-    t.style = "Table Grid"
-    for cell, text in zip(t.rows[0].cells, header):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(str(text))
-        run.bold, run.font.size = True, Pt(TABLE_PT)
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    t.rows[0]._tr.get_or_add_trPr().append(flag)
-    for row in rows:
-        for cell, text in zip(t.add_row().cells, row):
-            cell.paragraphs[0].add_run(str(text)).font.size = Pt(TABLE_PT)

@@ -1,20 +1,22 @@
-"""report.html, section by section: the headline and the options, the summary, finance,
-equalities (every option, chosen with a selector), then method and sources.
+"""report.html, section by section: the headline, a contents list (with links to every other
+output in the folder), the options, the summary, finance, equalities (every option, chosen
+with a selector), method, then an appendix of every assumption and its source.
 
 Each section is a function of the results and the tables already computed, so the page
 shows exactly the numbers in the CSV files and the workbook.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
-from sim.outputs import describe
+from sim.outputs import describe, probabilistic
 from sim.outputs.charging import charging_section
 from sim.outputs.formats import pounds
 from sim.outputs.headline import headline_text, ranked
-from sim.outputs.markup import box, esc, fmt, missing, note, percent, table
+from sim.outputs.markup import box, esc, fmt, missing, note, percent, spell_out, table
 from sim.outputs.page_equalities import equalities
 from sim.outputs.page_finance import finance
 from sim.outputs.page_transitions import redistribution_section, transitions_section
@@ -24,16 +26,17 @@ from sim.outputs.style import CSS, SCRIPT
 from sim.study.results import StudyResults
 
 
-def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path]) -> str:
-    """The whole page; `tables` as written to the workbook, `figures` as saved."""
+def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path],
+           folder: Path | None = None) -> str:
+    """The whole page; `tables` as written to the workbook, `figures` as saved, `folder` the
+    results folder whose other outputs the contents list links to."""
     s, fig = settings(res), {p.name: p for p in figures}
     rank = ranked(res, tables["summary"], tables["eia"])
-    parts = [
-        _header(res, s),
-        _headline(res, s, rank),
+    sections = [
         _options(res),
         transitions_section(tables["transitions"]),
-        _summary(s, rank),
+        _summary(res, s, rank),
+        probabilistic.section(res, tables["target"], s.first_full_year),
         finance(res, s, tables["target"], rank, fig, tables.get("savings_split"),
                 tables.get("variants")),
         charging_section(res, s, tables["charging"], tables["eia_net"]),
@@ -42,9 +45,43 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         _method(tables["run"]),
         _assumptions(tables["assumptions"]),
         _manifest(tables["manifest"]),
-        f"<script>{SCRIPT}</script></body></html>",
     ]
-    return "\n".join(parts)
+    return spell_out("\n".join([_header(res, s), _headline(res, s, rank),
+                                contents(sections, outputs(folder, s.name)), *sections,
+                                f"<script>{SCRIPT}</script></body></html>"]), describe.ACRONYMS)
+
+
+def contents(sections: list[str], files: list[tuple[str, str]]) -> str:
+    """The contents list: a link to every section (from the sections' own headings) and to
+    every other output."""
+    heads = re.findall(r"<h2[^>]* id='([^']+)'[^>]*>(.*?)</h2>", "\n".join(sections))
+    links = "".join(f"<li><a href='#{i}'>{text}</a></li>" for i, text in heads)
+    others = "".join(f"<li><a href='{esc(href)}'>{esc(what)}</a></li>" for what, href in files)
+    return ("<nav class='toc' aria-label='Contents'><h2 class='flow' id='contents'>Contents</h2>"
+            f"<ol>{links}</ol>" + (f"<h2 class='flow'>Other outputs</h2><ul>{others}</ul>"
+                                   if others else "") + "</nav>")
+
+
+# Outputs beside report.html, linked from its contents: (what it is, file name).
+DOCUMENTS = (("EIA evidence for committee (Word)", "eia.docx"),
+             ("Every table (Excel workbook)", "results.xlsx"),
+             ("What was run (manifest.json)", "manifest.json"))
+
+
+def outputs(folder: Path | None, study: str) -> list[tuple[str, str]]:
+    """(what, relative link) for every other output present: the documents, each CSV table,
+    the study's sensitivity analysis (results/<study>-sensitivity) and, for a search's
+    confirmation report, the search's own page."""
+    if folder is None:
+        return []
+    found = [(what, name) for what, name in DOCUMENTS if (folder / name).is_file()]
+    found += [(f"{p.stem} table (CSV)", p.name) for p in sorted(folder.glob("*.csv"))]
+    sens = folder.parent / f"{study}-sensitivity" / "sensitivity.html"
+    if sens.is_file():
+        found.append(("Sensitivity analysis", f"../{sens.parent.name}/sensitivity.html"))
+    if (folder.parent / "trials.csv").is_file():     # a search's confirmation run
+        found.append(("Options search", "../search.html"))
+    return found
 
 
 def _header(res: StudyResults, s: Settings) -> str:
@@ -53,9 +90,10 @@ def _header(res: StudyResults, s: Settings) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{esc(s.name)}: personal budgets RAS study</title>",
         f"<style>{CSS}</style></head><body>",
-        f"<h1>Personal budgets: RAS calibration and transition study '{esc(s.name)}'</h1>",
-        note(f"{res.n_replicates} simulated futures (Monte Carlo replicates), seed {s.seed}. "
-             "Every option is compared with the status quo on the same simulated futures."),
+        f"<h1>Personal budgets study '{esc(s.name)}'</h1>",   # short: the headline fits a phone
+        note(f"RAS calibrations crossed with transition scenarios; {res.n_replicates} simulated "
+             f"futures (Monte Carlo replicates), seed {s.seed}. Every option is compared with "
+             "the status quo on the same simulated futures."),
     ])
 
 
@@ -93,9 +131,12 @@ def _options(res: StudyResults) -> str:
     ])
 
 
-def _summary(s: Settings, rank: pd.DataFrame) -> str:
+def _summary(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
+    names = [p["name"] for p in res.policies]
     shown = pd.DataFrame({
-        "number": rank["number"], "policy": rank["policy"], "meets_target": rank["meets_target"],
+        "number": rank["number"], "policy": rank["policy"],
+        "in words": [describe.in_words(res, names.index(n)) for n in rank["policy"]],
+        "meets_target": rank["meets_target"],
         "chance of meeting target (± s.e.)": [
             f"{percent(p)} ± {percent(se)}" for p, se in
             zip(rank["prob_meet_target"], rank["prob_meet_target_se"])],
@@ -140,8 +181,22 @@ def _method(run: pd.DataFrame) -> str:
 
 
 def _assumptions(assumptions: pd.DataFrame) -> str:
-    return "\n".join(["<h3>Every assumption and its source</h3>",
-                      table(assumptions, "Every assumption and its source")])
+    """The appendix: one entry per assumption (not a table: long values and sources flow in
+    two columns instead of stretching twelve printed pages)."""
+    entries = []
+    for r in assumptions.fillna("").to_dict("records"):   # older results: section, source
+        value = f"{r.get('value', '')} {r.get('unit', '')}".strip()
+        said = "; ".join(x for x in (r.get("status"), r.get("distribution") and
+                                     f"drawn from {r['distribution']}") if x)
+        entries.append(f"<dt><code>{esc(r.get('parameter') or r.get('section', ''))}</code></dt>"
+                       f"<dd>{esc(value)}{f' ({esc(said)})' if said else ''}. "
+                       f"{esc(r.get('source', ''))}</dd>")
+    return "\n".join([
+        "<h2 id='appendix'>Appendix: every assumption and its source</h2>",
+        note(f"{len(assumptions)} parameters: value and unit, status (seed report, published, "
+             "assumption or calibrated), the distribution drawn in a probabilistic run, and the "
+             "source. The same list, one column each, is the workbook's assumptions sheet."),
+        f"<dl class='appendix'>{''.join(entries)}</dl>"])
 
 
 def _manifest(manifest: pd.DataFrame) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 from sim.inputs.categories import CHANGE_BAND, TITLES
 from sim.outputs import describe
 from sim.outputs.formats import pounds
-from sim.outputs.markup import esc, fmt, formatted, img, missing, note, percent, table
+from sim.outputs.markup import esc, fmt, formatted, img, missing, note, percent, scroll_box, table
 from sim.outputs.roles import featured_policy, ras_policies
 from sim.outputs.settings import Settings
 from sim.outputs.style import BAND_COLOURS
@@ -140,10 +140,12 @@ def _share(row: pd.Series, band: str) -> str:
     return f"{percent(row[f'share_{band}'])}{interval}"
 
 
+BAND_HEADS = ("group", "people", "change in mean own budget, £ a year (cash)",
+              "change in mean own budget, % (cash)", "distribution", *CHANGE_BAND.labels)
+
+
 def _band_table(mine: pd.DataFrame, caption: str) -> str:
-    heads = ["group", "people", "change in mean own budget, £ a year (cash)",
-             "change in mean own budget, % (cash)", "distribution",
-             *CHANGE_BAND.labels]
+    heads = BAND_HEADS
     head = "".join(f'<th scope="col"{" class=text" if i == 0 else ""}>'
                    f"{esc(h).replace('-', NB_HYPHEN)}</th>" for i, h in enumerate(heads))
     bodies = []
@@ -152,7 +154,7 @@ def _band_table(mine: pd.DataFrame, caption: str) -> str:
         cells = [f'<tr><th scope="rowgroup" colspan="{len(heads)}">{esc(title)}</th></tr>']
         cells += [_band_row(r, len(heads)) for _, r in rows.iterrows()]
         bodies.append("<tbody>" + "".join(cells) + "</tbody>")
-    return (f'<div class="scroll"><table><caption>{esc(caption)}</caption><thead><tr>{head}'
+    return (f'{scroll_box(len(heads))}<table><caption>{esc(caption)}</caption><thead><tr>{head}'
             f"</tr></thead>{''.join(bodies)}</table></div>")
 
 
@@ -169,7 +171,8 @@ def _band_row(r: pd.Series, width: int) -> str:
              f'<span class="bar" aria-hidden="true">{bar}</span>']
     cells += [f"{fmt(r[f'share_{b}'], 'pct')}<small>{_interval(r, b)}</small>"
               for b in CHANGE_BAND.codes]
-    return "<tr>" + label + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return "<tr>" + label + "".join(f'<td data-label="{esc(h)}">{c}</td>'
+                                    for h, c in zip(BAND_HEADS[1:], cells)) + "</tr>"
 
 
 def _interval(r: pd.Series, band: str) -> str:

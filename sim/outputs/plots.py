@@ -27,6 +27,7 @@ from sim.outputs.plots_groups import change_by_group, disparity_chart, txt, winn
 from sim.outputs.roles import featured_policy, ras_policies
 from sim.outputs.settings import settings
 from sim.outputs.style import FIGURE_DPI, FIGURE_WIDTH, GREY, OKABE_ITO
+from sim.study.finance_section import BASELINES
 from sim.study.results import StudyResults
 
 POUNDS = FuncFormatter(pounds)
@@ -76,7 +77,12 @@ def fan_chart(res: StudyResults) -> Figure:
                 handles.append(h)
                 labels.append(lab)
     fig.legend(handles, labels, loc="outside lower center", ncol=2)
-    fig.suptitle("Forecast community spend per month (medians of the simulated futures)")
+    last = np.median(res.spend_month_total[:, :, -1], axis=0)
+    spread = "" if not ras_policies(res) else (
+        f"; the options {pounds(min(last[i] for i in ras))} to {pounds(max(last[i] for i in ras))}")
+    fig.suptitle(wrap(f"By {txt(res.months[-1])} the status quo spends "
+                      f"{pounds(last[res.baseline_index])} a month{spread} (medians of the "
+                      "simulated futures)"))
     fig.supylabel("Community spend per month")
     return fig
 
@@ -105,9 +111,11 @@ def savings_distribution(res: StudyResults, target: float | None = None,
                       [f"{np.mean(save[:, i] >= target):.0%}" for i in order])
     chance.set_ylabel("chance of meeting the target")
     ax.xaxis.set_major_formatter(POUNDS)
-    ax.set_xlabel(f"Savings against the status quo, {txt(year)} (negative = extra cost)\n"
-                  "box: middle half of simulated futures; whiskers: 90%")
-    ax.set_title(wrap(f"Savings in {txt(year)} and the chance of meeting the target", 60))
+    ax.set_xlabel(f"Savings against {BASELINES[s.finance_baseline]}, {txt(year)} (negative = "
+                  "extra cost)\nbox: middle half of simulated futures; whiskers: 90%")
+    meets = sum(s.meets(np.mean(save[:, i] >= target)) for i in order)
+    ax.set_title(wrap(f"In {txt(year)}, {meets} of {len(order)} options meet the "
+                      f"{pounds(target)} savings target", 60))
     ax.legend(loc="lower left")
     return fig
 
@@ -164,10 +172,30 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     ax.set_xlabel("Share of existing users losing more than 10% of their own budget\n"
                   "in cash (one year after go-live, against just before it)")
     ax.set_ylabel(f"Mean savings, {txt(s.first_full_year)} (negative = extra cost)")
-    ax.set_title("Policy map: savings against the share of people losing out\n"
-                 "(numbers: the options as numbered in the report)")
+    ax.set_title(wrap(_map_finding(res, ras, xs, ys, s.target), 70)
+                 + "\n(numbers: the options as numbered in the report)")
     fig.legend(loc="outside lower center", ncol=2)
     return fig
+
+
+def _map_finding(res: StudyResults, ras: list[int], xs: np.ndarray, ys: np.ndarray,
+                 target: float) -> str:
+    """The policy map's finding: which option meeting the target on average leaves the
+    fewest people losing more than 10%."""
+    ok = [k for k in range(len(ras)) if ys[k] >= target and np.isfinite(xs[k])]
+    if not ok:
+        return "No option saves the target on average"
+    k = min(ok, key=lambda j: xs[j])
+    return (f"Of the options saving the target on average, {txt(describe.label(res, ras[k]))} "
+            f"leaves the fewest losing more than 10% ({xs[k]:.0%})")
+
+
+GROUPS_KEY = "Groups shown"   # PNG text entry: the groups a figure plots, one per line
+
+
+def _groups(fig: Figure) -> dict[str, str]:
+    shown = getattr(fig, "groups_shown", None)
+    return {} if shown is None else {GROUPS_KEY: "\n".join(shown)}
 
 
 def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,
@@ -185,7 +213,7 @@ def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None 
         "spend_fan.png": lambda: fan_chart(res),
         "savings_distribution.png": lambda: savings_distribution(res),
         "policy_map.png": lambda: policy_map(res, eia),
-        "change_by_group.png": lambda: change_by_group(res, featured),
+        "change_by_group.png": lambda: change_by_group(res, featured, eia),
         "winners_losers.png": lambda: winners_losers(bands, res.policies[featured]["name"]),
         "disparity.png": lambda: disparity_chart(res, disparity),
     }
@@ -193,8 +221,8 @@ def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None 
     for name, make in figs.items():
         fig = make()
         try:
-            with atomic_path(out / name) as tmp:
-                fig.savefig(tmp, dpi=FIGURE_DPI, format="png")
+            with atomic_path(out / name) as tmp:   # a group chart names its groups inside
+                fig.savefig(tmp, dpi=FIGURE_DPI, format="png", metadata=_groups(fig))
         finally:
             plt.close(fig)
         paths.append(out / name)

@@ -57,10 +57,24 @@ def _person_changes(res: StudyResults, policy: int, char: str, n_groups: int) ->
     return [np.concatenate(x) if x else np.zeros(0) for x in out]
 
 
-def change_by_group(res: StudyResults, policy: int) -> Figure:
-    """Box plots of % budget change by group, from the person-level reservoir; groups
-    smaller than the study's suppression threshold are left out, as in the tables."""
+def shown_groups(eia: pd.DataFrame, policy: str, char: str, codes: tuple[str, ...]) -> list[int]:
+    """The groups a figure may show: those the equalities table does not suppress (fewer
+    than the threshold per simulated future), so no figure shows a group the tables hide."""
+    rows = eia[(eia["policy"] == policy) & (eia["characteristic"] == char)]
+    shown = set(rows.loc[~rows["suppressed"].astype(bool), "group"].astype(str))
+    return [g for g, code in enumerate(codes) if code in shown]
+
+
+def change_by_group(res: StudyResults, policy: int, eia: pd.DataFrame | None = None) -> Figure:
+    """Box plots of % budget change by group, from the person-level reservoir; a group the
+    equalities table suppresses (`eia`, computed if not given) is left out, as in the tables.
+    The figure's `groups_shown` lists the groups it plots ('characteristic: group')."""
+    from sim.outputs.equalities import eia_table
+
     limit = settings(res).suppress_below
+    eia = eia_table(res) if eia is None else eia
+    name = res.policies[policy]["name"]
+    plotted: list[str] = []
     heights = [len(CATEGORIES[c].codes) + 1.5 for c in CHARTED]
     fig, axes = plt.subplots(len(CHARTED), 1, figsize=(FIGURE_WIDTH, 0.22 * sum(heights) + 1.6),
                              sharex=True, layout="constrained",
@@ -68,7 +82,8 @@ def change_by_group(res: StudyResults, policy: int) -> Figure:
     for ax, char in zip(axes, CHARTED):
         cat = CATEGORIES[char]
         groups = _person_changes(res, policy, char, len(cat.codes))
-        keep = [g for g in range(len(cat.codes)) if len(groups[g]) >= limit][::-1]
+        keep = [g for g in shown_groups(eia, name, char, cat.codes) if len(groups[g])][::-1]
+        plotted += [f"{char}: {cat.codes[g]}" for g in keep]
         ax.set_title(TITLES[char], loc="left")
         ax.axvline(0, color=GREY, lw=0.8)
         if not keep:
@@ -85,6 +100,7 @@ def change_by_group(res: StudyResults, policy: int) -> Figure:
     fig.suptitle(wrap(f"Budget change by group one year after go-live: "
                       f"{txt(res.policies[policy]['name'])} (box: middle half, whiskers: 90%; "
                       f"groups under {limit:g} people not shown)"))
+    fig.groups_shown = plotted
     return fig
 
 
@@ -98,6 +114,7 @@ def winners_losers(bands: pd.DataFrame, policy: str) -> Figure:
     if sub.empty:
         ax.text(0.5, 0.5, "no group large enough to show", ha="center", va="center",
                 transform=ax.transAxes, color=GREY)
+        fig.groups_shown = []
         return fig
     y = np.arange(len(sub))[::-1]
     labels = ["Everyone" if c == "all" else f"{p.capitalize()}: {g}" for c, p, g in
@@ -112,9 +129,15 @@ def winners_losers(bands: pd.DataFrame, policy: str) -> Figure:
     ax.set_ylim(-0.6, len(sub) - 0.4)
     ax.xaxis.set_major_formatter(PERCENT)
     ax.set_xlabel("Share of the group")
-    fig.suptitle(wrap(f"Winners and losers one year after go-live: {txt(policy)} "
+    worst = sub.assign(label=labels)[sub["characteristic"] != "all"]
+    worst = (worst.loc[worst["share_lose_over10"].idxmax()]
+             if worst["share_lose_over10"].notna().any() else None)
+    found = "" if worst is None else (f": {txt(worst['label'])} most often lose more than 10% "
+                                      f"({worst['share_lose_over10']:.0%})")
+    fig.suptitle(wrap(f"Winners and losers one year after go-live under {txt(policy)}{found} "
                       "(existing users' own budgets, cash, against just before go-live)"))
     fig.legend(loc="outside lower center", ncol=3)
+    fig.groups_shown = [f"{c}: {g}" for c, g in zip(sub["characteristic"], sub["group"])]
     return fig
 
 

@@ -8,6 +8,7 @@ file is written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +35,7 @@ from sim.outputs.summary import summary_table
 from sim.outputs.tables import write_csv, write_workbook
 from sim.outputs.users import users_table
 from sim.outputs.variants import variants_table
+from sim.outputs.workbook_front import front, numbered
 from sim.study.results import StudyResults
 
 CSV_TABLES = ("spend", "spend_monthly", "target", "eia", "eia_horizon", "winners_losers",
@@ -67,19 +69,23 @@ def result_tables(res: StudyResults,
     }
 
 
-def write_outputs(folder: str | Path, *, report: bool = True) -> list[Path]:
+def write_outputs(folder: str | Path, *, report: bool = True,
+                  phase: Callable[[str], None] | None = None) -> list[Path]:
     """Write every CSV table and, with `report`, figures/, results.xlsx, report.html and
-    eia.docx.
+    eia.docx; `phase` (if given) is told when each phase starts.
 
     Returns the paths written.  Tables already in the folder are replaced: they are
     always recomputed from the aggregates.
     """
+    tell = phase or (lambda _label: None)
     folder = Path(folder)
+    tell("writing tables")
     res = StudyResults.load(folder)
     companion = folder / "events_only"
     tables = result_tables(res, StudyResults.load(companion) if companion.is_dir() else None)
     written = [write_csv(tables[name], folder / f"{name}.csv") for name in CSV_TABLES]
     if report:
+        tell("building report (figures, results.xlsx, report.html, eia.docx)")
         written += _write_report(folder, res, tables)
     return written
 
@@ -89,11 +95,12 @@ def _write_report(folder: Path, res: StudyResults, tables: dict[str, pd.DataFram
     evidence."""
     sheets = {**{name: tables[name] for name in SHEETS}, "assumptions": assumptions_table(res),
               "run": run_table(res), "manifest": manifest_table(folder, res)}
+    book = {name: numbered(res, df) for name, df in sheets.items()}
     figures = save_all(res, folder, eia=tables["eia"], disparity=tables["disparity"],
                        bands=tables["winners_losers"])
-    workbook = write_workbook(sheets, folder / "results.xlsx")
-    page = folder / "report.html"
-    with atomic_path(page) as tmp:
-        tmp.write_text(render(res, sheets, figures), encoding="utf-8")
+    workbook = write_workbook(book, folder / "results.xlsx", front(res))
     doc = write_eia_doc(res, tables, figures, folder / "eia.docx")
+    page = folder / "report.html"    # last: its contents link the other outputs present
+    with atomic_path(page) as tmp:
+        tmp.write_text(render(res, sheets, figures, folder), encoding="utf-8")
     return [*figures, workbook, page, doc]

@@ -12,10 +12,11 @@ from typing import Any
 import pandas as pd
 
 from sim.outputs.columns import GBP, RATIO, TEXT
+from sim.outputs.describe import ACRONYMS, parameter_label
 from sim.outputs.formats import pounds
-from sim.outputs.markup import box, esc, img, missing, note, table
+from sim.outputs.markup import box, esc, img, missing, note, spell_out, table
 from sim.outputs.sensitivity_figures import finding, rank_column, ranked
-from sim.outputs.style import CSS
+from sim.outputs.style import CSS, LAYOUT_SCRIPT
 
 
 def render(run: dict[str, Any], indices: pd.DataFrame, thresholds: pd.DataFrame,
@@ -37,15 +38,25 @@ def render(run: dict[str, Any], indices: pd.DataFrame, thresholds: pd.DataFrame,
           for policy, path in figures.items()],
         "<h2>Thresholds</h2>",
         *[f"<p>{esc(s)}</p>" for s in threshold_sentences(run, thresholds)],
-        table(thresholds, "Where each policy's most influential assumption stops it meeting "
-              "the target (thresholds.csv)", kinds=_THRESHOLD_KINDS),
+        table(_labelled(thresholds), "Where each policy's most influential assumption stops it "
+              "meeting the target (thresholds.csv)", kinds=_THRESHOLD_KINDS),
         "<h2>Method</h2>",
         *[note(s) for s in method_sentences(run)],
-        table(parameters, "The uncertain parameters and their distributions",
-              kinds={c: TEXT for c in parameters.columns}),
-        "</body></html>",
+        table(_labelled(parameters), "The uncertain parameters and their distributions",
+              kinds={c: TEXT for c in [*parameters.columns, "in words"]}),
+        f"<script>{LAYOUT_SCRIPT}</script></body></html>",
     ]
-    return "\n".join(parts)
+    return spell_out("\n".join(parts), ACRONYMS)
+
+
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with each parameter's plain label beside its dotted path."""
+    if "parameter" not in df.columns or df.empty:
+        return df
+    at = list(df.columns).index("parameter") + 1
+    out = df.copy()
+    out.insert(at, "in words", [parameter_label(str(p)) for p in df["parameter"]])
+    return out
 
 
 _THRESHOLD_KINDS = {"level_gbp": GBP, "central_value": RATIO, "threshold_value": RATIO,
@@ -85,7 +96,8 @@ def top_three_table(run: dict[str, Any], indices: pd.DataFrame, noise: pd.DataFr
             top = ranked(indices, policy, output).head(3)
             if top.empty:
                 continue
-            ranks = {f"rank_{k + 1}": f"{p} ({v:.2f})" if col == "ST" else f"{p} ({v:.3g})"
+            ranks = {f"rank_{k + 1}": f"{parameter_label(p)} ({v:.2f})" if col == "ST" else
+                     f"{parameter_label(p)} ({v:.3g})"
                      for k, (p, v) in enumerate(zip(top["parameter"], top[col]))}
             if not (top[col] > 0).any():
                 ranks = {"rank_1": "the same at every evaluation: no assumption moves it",
@@ -110,10 +122,11 @@ def headline_sentences(run: dict[str, Any], indices: pd.DataFrame) -> list[str]:
         if top.empty:
             continue
         if col == "ST":
-            shown = ", ".join(f"{p} (total index {st:.2f}, alone {s1:.2f})"
+            shown = ", ".join(f"{parameter_label(p)} (total index {st:.2f}, alone {s1:.2f})"
                               for p, st, s1 in zip(top["parameter"], top["ST"], top["S1"]))
         else:
-            shown = ", ".join(f"{p} (mu* {pounds(m)})" for p, m in zip(top["parameter"],
+            shown = ", ".join(f"{parameter_label(p)} (mu* {pounds(m)})" for p, m in zip(
+                top["parameter"],
                                                                       top["mu_star"]))
         out.append(f"{policy}: {_what(run)} depend most on {shown}.")
     return out
@@ -124,13 +137,14 @@ def threshold_sentences(run: dict[str, Any], thresholds: pd.DataFrame) -> list[s
     out = []
     for r in thresholds.itertuples(index=False):
         if missing(r.threshold_value):
-            out.append(f"{r.policy}: varying {r.parameter} alone over "
+            out.append(f"{r.policy}: varying {parameter_label(r.parameter)} alone over "
                        f"[{r.support_low:g}, {r.support_high:g}] (central {r.central_value:g}), "
                        f"the policy {r.direction}.")
             continue
         what = (f"meeting the {pounds(run['target'])} target" if r.level == "target"
                 else "breaking even (it never meets the target in the support)")
-        out.append(f"{r.policy}: its most influential assumption is {r.parameter} (central "
+        out.append(f"{r.policy}: its most influential assumption is "
+                   f"{parameter_label(r.parameter)} ({r.parameter}; central "
                    f"{r.central_value:g}); the policy stops {what} at {r.threshold_value:.4g}, "
                    f"and {r.direction}. Mean savings in {run['year']}: "
                    f"{pounds(r.savings_at_central)} at the central value, "

@@ -6,6 +6,7 @@ written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from sim.atomic import atomic_path
 from sim.outputs.columns import EXCEL_FORMATS, heading, kind
@@ -56,12 +58,27 @@ def _cell(value: Any) -> Any:
     return str(value)[:EXCEL_MAX_CHARS]
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+@dataclass(frozen=True)
+class Front:
+    """A workbook's front sheets (as in ONS workbooks): the cover's title and rows, the
+    numbered notes, and what each sheet holds (for the contents)."""
+
+    title: str
+    cover: list[tuple[str, str]]
+    notes: list[str]
+    descriptions: dict[str, str]
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, front: Front | None = None
+                   ) -> Path:
     """Every table as a sheet people can work with: readable headings (the CSV column names
     are on the 'columns' sheet), numbers stored as numbers in £, % or count formats, the
-    header row frozen, filters on; text that looks like a formula is stored as text."""
+    header row frozen, filters on; text that looks like a formula is stored as text.  With
+    `front`, a cover, a contents sheet linking every sheet, and notes come first."""
     wb = Workbook()
     wb.remove(wb.active)
+    if front is not None:
+        _front_sheets(wb, front, [*sheets, "columns"])
     for name, df in sheets.items():
         ws = wb.create_sheet(name[:EXCEL_MAX_SHEET_NAME])
         ws.append([_cell(heading(str(c))) for c in df.columns])
@@ -97,6 +114,37 @@ def _format_sheet(ws: Any, df: pd.DataFrame) -> None:
     ws.freeze_panes = "B2"
     if len(df.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(len(df), 1) + 1}"
+
+
+def _front_sheets(wb: Workbook, front: Front, names: list[str]) -> None:
+    """cover, contents (a link to every sheet) and notes, each a plain two-column sheet."""
+    cover = wb.create_sheet("cover")
+    cover.append([front.title])
+    cover["A1"].font = Font(bold=True, size=14)
+    for label, text in front.cover:
+        cover.append([_cell(_inert(label)), _cell(_inert(text))])
+    cover.append(["Contents", "the 'contents' sheet links every sheet; notes are on 'notes'"])
+    contents = wb.create_sheet("contents")
+    contents.append(["sheet", "what it holds"])
+    for name in ["notes", *names]:
+        contents.append([name, front.descriptions.get(name, "numbered notes" if name == "notes"
+                                                      else "")])
+        link = contents.cell(row=contents.max_row, column=1)
+        link.hyperlink = Hyperlink(ref=link.coordinate,
+                                   location=f"'{name[:EXCEL_MAX_SHEET_NAME]}'!A1")
+        link.style = "Hyperlink"
+    notes = wb.create_sheet("notes")
+    notes.append(["note", "text"])
+    for n, text in enumerate(front.notes, start=1):
+        notes.append([n, _cell(_inert(text))])
+    for ws, widths in ((cover, (20, 110)), (contents, (22, 100)), (notes, (8, 120))):
+        for letter, width in zip("AB", widths):
+            ws.column_dimensions[letter].width = width
+        for row in ws.iter_rows(min_row=2):
+            row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    for ws in (contents, notes):
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
 
 
 def _columns_sheet(wb: Workbook, sheets: dict[str, pd.DataFrame]) -> None:

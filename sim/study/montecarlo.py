@@ -119,30 +119,58 @@ def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
 
 
 class Progress:
-    """A one-line progress bar on stderr, silent when stderr is not a terminal."""
+    """A one-line progress bar on stderr, labelled with its phase, silent when stderr is not
+    a terminal.  The rate (and so the time left) is measured from the first finished
+    replicate, not from the start: worker start-up would otherwise make the first estimates
+    many times too long; no estimate is shown until `jobs` more replicates have finished."""
 
     def __init__(self, total: int, done: int = 0, enabled: bool | None = None,
-                 unit: str = "replicates") -> None:
+                 unit: str = "replicates", *, label: str = "simulating", jobs: int = 1,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.total, self.done, self.start_done, self.unit = total, done, done, unit
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.t0 = time.perf_counter()
+        self.label, self.jobs, self.clock = label, max(jobs, 1), clock
+        self.first: tuple[float, int] | None = None   # (time, done) at the first result
+
+    def rate(self) -> float | None:
+        """Replicates a second since the first result; None until `jobs` more finished."""
+        if self.first is None:
+            return None
+        dt, n = self.clock() - self.first[0], self.done - self.first[1]
+        return n / dt if n >= self.jobs and dt > 0 else None
+
+    def seconds_left(self) -> float | None:
+        rate = self.rate()
+        return None if rate is None else (self.total - self.done) / rate
 
     def update(self, n: int = 1) -> None:
+        if self.first is None:
+            self.first = (self.clock(), self.done + n)
         self.done += n
         if not self.enabled:
             return
-        dt = time.perf_counter() - self.t0
-        rate = (self.done - self.start_done) / dt if dt > 0 else 0.0
-        left = (self.total - self.done) / rate if rate > 0 else float("nan")
+        left, rate = self.seconds_left(), self.rate()
+        eta = "time left: estimating" if left is None else \
+            f"{rate:5.1f}/s, about {_duration(left)} left"
         width = 30
         fill = int(width * self.done / max(self.total, 1))
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} "
-                         f"{self.unit}  {rate:5.1f}/s  {left:5.0f}s left ")
+        sys.stderr.write(f"\r{self.label}: [{'#' * fill}{'.' * (width - fill)}] "
+                         f"{self.done}/{self.total} {self.unit}, {eta}   ")
         sys.stderr.flush()
 
     def close(self) -> None:
         if self.enabled:
             sys.stderr.write("\n")
+
+
+def _duration(seconds: float) -> str:
+    """'45 s', '3 min 20 s', '1 h 05 min'."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def _map(jobs: int, backend: str, spec: RunSpec, reps: list[int]) -> Iterator[ReplicateResult]:
@@ -190,14 +218,14 @@ def iterate_chunks(
 def run(
     spec: RunSpec, results: StudyResults, runs: int, chunk_size: int,
     checkpoints: Path | None = None, jobs: int = 1, backend: str = "loky",
-    progress: bool | None = None,
+    progress: bool | None = None, label: str = "simulating",
 ) -> StudyResults:
     """Run (or resume from the intact chunks in `checkpoints`) all replicates and fold them
-    into `results`."""
+    into `results`; the progress bar (if any) is labelled `label`."""
     store = Checkpoints(checkpoints, results.sizes()) if checkpoints is not None else None
     done = sum(len(reps) for k, reps in enumerate(chunks(runs, chunk_size))
                if store is not None and store.has(k, reps))
-    bar = Progress(runs, done, progress)
+    bar = Progress(runs, done, progress, label=label, jobs=jobs)
     try:
         for summary in iterate_chunks(spec, runs, chunk_size, store, years=results.years,
                                       jobs=jobs, backend=backend, on_replicate=bar.update):

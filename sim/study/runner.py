@@ -218,7 +218,7 @@ def _events_only(study: Study, folder: Path, jobs: int, backend: str,
     folder.mkdir(exist_ok=True)
     checkpoints = folder.with_name(folder.name + "_checkpoints")
     run(spec, results, study.events_only_runs, study.spec.chunk_size, checkpoints, jobs,
-        backend, progress)
+        backend, progress, label="simulating the events-only companion")
     results.save(folder)
     shutil.rmtree(checkpoints, ignore_errors=True)
 
