@@ -199,10 +199,10 @@ def _characteristic(doc: DocxDocument, number: str, char: str, bands: pd.DataFra
     lines = [f"{g}: {m}" for g, m in found.items() if m]
     unhelped = [g for g, m in found.items() if not m]
     if unhelped:
-        lines.append(f"{', '.join(unhelped)}: no comparator transition lowers "
-                     f"{'this group' if len(unhelped) == 1 else 'these groups'}'s risk without "
-                     "more people losing; a different calibration, or protection outside the "
-                     "RAS, would be needed.")
+        whose = "this group's" if len(unhelped) == 1 else "these groups'"
+        lines.append(f"{', '.join(unhelped)}: no comparator transition lowers {whose} risk "
+                     "without more people losing; a different calibration, or protection "
+                     "outside the RAS, would be needed.")
     for line in lines:
         doc.add_paragraph(line, style="List Bullet")
     if flagged.empty:
