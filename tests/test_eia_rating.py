@@ -90,7 +90,7 @@ def test_groups_of_a_synthetic_attribute_are_marked_not_evidence():
                               "synthetic_attributes": ["ethnicity"]}
     doc = build(res, tables, {})
     text = "\n".join(p.text for p in doc.paragraphs)
-    race = text[text.index("3.4 Race"):text.index("4. Protected characteristics")]
+    race = text[text.index("4.4 Race"):text.index("4.5 Protected characteristics")]
     assert f"Impact rating for a+phased: {SYNTHETIC}." in race
     assert "not evidence" in race
 

@@ -52,7 +52,7 @@ def test_the_spend_fan_starts_at_zero_and_has_one_panel_per_calibration(figures)
 def test_the_policy_map_numbers_every_option_and_says_share(figures):
     ax = figures["map"].axes[0]
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3"]
-    assert "Share of users" in ax.get_xlabel() and "number of people" not in ax.get_title()
+    assert "Share of existing users" in ax.get_xlabel() and "number of people" not in ax.get_title()
 
 
 def test_savings_show_each_options_chance_on_the_right(figures):
@@ -108,7 +108,7 @@ def test_chart_titles_state_the_finding():
     titles = [figs[0].axes[0].get_title(), figs[1].axes[0].get_title(),
               figs[2]._suptitle.get_text(), figs[3]._suptitle.get_text()]
     flat = [" ".join(t.split()) for t in titles]
-    assert flat[0] == "In 2013/14, 1 of 3 options meet the £100 savings target"
+    assert flat[0] == "In 2013/14, 0 of 3 options meet the £100 savings target"  # 75% < 9 in 10
     assert flat[1].startswith("Of the options saving the target on average, 1. a+immediate "
                               "leaves the fewest losing more than 10% (38%)")
     assert flat[2].startswith("By 2014-03 the status quo spends £83 a month; the options")

@@ -270,7 +270,8 @@ def test_options_files_quote_block_names_that_toml_needs_quoted(tiny, tmp_path):
     assert trs["option_1"]["max_loss"] == 0.25 and trs["option_1"]["phases"] == 2
     confirm = load_study(written)
     assert [p.name for p in confirm.policies] == [
-        "status_quo", "option_1+option_1", "percentile 2013+phased.v2", "percentile 2013+=now"]
+        "status_quo", "status_quo_no_creep", "option_1+option_1", "percentile 2013+phased.v2",
+        "percentile 2013+=now"]
     blocks = option_blocks(search, front)
     block = {k: v for k, v in blocks[1]["option_1"].items() if v is not None}
     odd = {"=x y.z": {**block, "description": 'a "quoted"\nline'}}
@@ -438,7 +439,8 @@ def test_the_search_is_a_page_with_named_options_and_formatted_figures(searched)
     first = pareto.iloc[0]
     named = f"loss cap per 12 months {round(100 * first['transition.max_loss']):.0f}%"
     assert named in page                                   # the option named by its levers
-    assert re.search(r'data-label="share of people losing more than 10%">\d+(\.\d)?%<', page)
+    assert re.search(r'data-label="share of existing users losing more than 10%[^"]*">'
+                     r'\d+(\.\d)?%<', page)
     assert re.search(r'data-label="mean savings">-?£[\d,.]+[km]?<', page)
     heads = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
     assert heads and not any("_" in h for h in heads)      # headings in words, not codes

@@ -42,7 +42,7 @@ def test_group_tallies_match_a_recount(replicate):
     for s in range(2):
         for pol in range(len(st.policies)):
             for y, (before, after, ok) in enumerate(_yardsticks(p, s, pol)):
-                pct = np.where(ok, after / np.where(before > 0, before, 1) - 1, 0)
+                pct = np.where(ok, (after - before) / np.where(before > 0, before, 1), 0)
                 pct = np.round(pct, PCT_DECIMALS)
                 for j, (char, code) in enumerate(cols):
                     if char == "all":
@@ -62,7 +62,11 @@ def test_group_tallies_match_a_recount(replicate):
                             np.maximum(before - after, 0)[sel].sum(), rel=1e-5, abs=1e-2)
                     hist = np.bincount(np.searchsorted(PCT_EDGES, pct[sel], side="right"),
                                        minlength=len(PCT_EDGES) + 1)
-                    np.testing.assert_array_equal(r.raw["eia_hist"][s, pol, y, j], hist)
+                    # the recount's arithmetic (float32 price ratio) may round a change lying
+                    # on a 0.01% step the other way: only such people may change band
+                    near = (np.abs(pct[sel][:, None] - PCT_EDGES[None, :]) <= 1e-4).sum()
+                    diff = r.raw["eia_hist"][s, pol, y, j] - hist
+                    assert diff.sum() == 0 and np.abs(diff).sum() <= 2 * near, (s, pol, y, j)
 
 
 def test_baseline_has_no_change_and_policies_do(replicate):

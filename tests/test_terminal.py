@@ -55,7 +55,7 @@ def test_run_uncertainty_beside_a_fixed_run_says_so_and_prints_where_to_look(
     folder = Path("results") / "small-uncertainty"
     assert (tmp_path / "results" / "small" / "target.csv").read_bytes() == fixed
     phases = [line for line in err.splitlines() if line.endswith(" ...")]
-    assert phases == ["simulating 2 replicates of 5 policies on 1 process ...",
+    assert phases == ["simulating 2 replicates of 6 policies on 1 process ...",  # 2 status quos
                       "writing tables ...",
                       "building report (figures, results.xlsx, report.html, eia.docx) ..."]
     assert "events only vs events and assumptions" in out

@@ -74,6 +74,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     **{k: v for c, w in (("assessments", "assessments"), ("reviews", "reviews"),
                          ("arrivals", "arrivals"), ("deaths", "deaths"),
                          ("other_exits", "other exits"), ("admissions", "care-home admissions"),
+                         ("resident_reviews", "care-home residents' reviews"),
                          ("users", "users")) for k, v in _counts(c, w).items()},
     "admissions_mean": ("care-home admissions", NUM1),
     "admissions_vs_baseline": ("extra care-home admissions", NUM1),

@@ -18,6 +18,10 @@ DESCRIPTIONS = {
     "spend": "Community and residential spend per option and financial year, 5/50/95%",
     "target": "Savings against the target per option and financial year, with its chance, "
               "the cost of protection, care-home admissions and savings against the base budget",
+    "savings_split": "Each option's saving against doing nothing: avoided creep and real "
+                     "reduction",
+    "variants": "Scenario 4's definitional variants beside the recommended option",
+    "new_users": "New users (no budget before go-live): their budget against current practice",
     "eia": "Equalities evidence one year after go-live: budget change and risk of losing by "
            "group, every option",
     "eia_horizon": "The same evidence at the end of the simulated years",
