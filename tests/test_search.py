@@ -422,3 +422,21 @@ def test_validate_checks_a_search_file_as_a_search(tmp_path, capsys):
                    .replace('path = "transition.max_loss"', 'path = "transition.max_los"'))
     assert main(["validate", str(bad)]) == 2
     assert "max_loss" in capsys.readouterr().err
+
+
+def test_a_search_on_a_dask_cluster_writes_the_local_search_s_bytes(searched, tiny, tmp_path):
+    """Trials, front, confirmation: the same files with `--backend dask` on an external
+    scheduler (started here) as with one local process."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    out = tmp_path / "dask"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert main(["search", str(search_file(tiny)), "--out", str(out), "--backend", "dask",
+                     "--scheduler", cluster.scheduler_address, "--quiet"]) == 0
+    names = ["trials.csv", "pareto.csv", "confirmed.csv",
+             *sorted(f"confirm/{p.name}" for p in (searched / "confirm").glob("*.csv"))]
+    assert len(names) > 5
+    assert {n: (out / n).read_bytes() for n in names} == \
+        {n: (searched / n).read_bytes() for n in names}
