@@ -37,6 +37,8 @@ CORPUS = {
     "control_char_team.csv": ["'team'", "row 3", "U+0007", "remove them"],
     "bidi_id.csv": ["'id'", "row 4", "RIGHT-TO-LEFT OVERRIDE"],
     "zero_width_team.csv": ["'team'", "rows 2, 5", "ZERO WIDTH SPACE"],
+    "lookalike_cyrillic_team.csv": ["'team'", "row 2", "two scripts",
+                                    "did you mean 'Sirona older people'"],
     "huge_numbers.csv": ["'ras_points' must be between 0 and 1,000, but row 2",
                          "'annual_budget' must be between 0 and 2,000,000, but row 3", "'1e300'"],
     "nan_inf_numbers.csv": ["'age' must be a number", "'nan'", "'inf'", "'-inf'"],
@@ -365,3 +367,21 @@ def test_the_csv_writer_keeps_headings_and_tab_or_return_led_cells_inert(tmp_pat
     assert rows[0] == ["'=1+2", "n"]
     assert [r[0] for r in rows[1:]] == ["'\t=cmd|x", "'@SUM(1)", "plain"]
     assert [r[1] for r in rows[1:]] == ["1", "-2", "3"]  # numbers stay numbers
+
+
+def test_a_no_break_space_look_alike_is_the_same_team():
+    """'Sirona\u00a0older people' (a no-break space) is NFKC-normalised to the team it looks
+    like: one team, not two rows that read the same in every table."""
+    good = load_population(DATA / "good_small.csv")
+    alike = load_population(HOSTILE / "lookalike_nbsp_team.csv")
+    assert alike.teams == good.teams and (alike.team == good.team).all()
+
+
+def test_a_parameter_label_mixing_scripts_is_refused():
+    from pydantic import TypeAdapter, ValidationError
+
+    from sim.inputs.text import PlainText
+
+    with pytest.raises(ValidationError, match="two scripts"):
+        TypeAdapter(PlainText).validate_python("\u0405irona Bath")
+    assert TypeAdapter(PlainText).validate_python("Sirona\u00a0Bath") == "Sirona Bath"
