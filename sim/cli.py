@@ -110,28 +110,41 @@ def _normalise(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(_normalise(sys.argv[1:] if argv is None else list(argv)))
+    from sim.scratch import scratch
+    from sim.study import lifecycle
+
     previous = signal.signal(signal.SIGTERM, _terminate)
+    lifecycle.forget()
     try:
-        return COMMANDS[args.command](args)
+        with scratch():
+            return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (OSError, EnvironmentFailure) as exc:
-        print(f"error: {_describe(exc)}", file=sys.stderr)
+        print(f"error: {_describe(exc)}; {_what_is_kept(lifecycle.opened())}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         _stop_workers()
-        print("\ninterrupted: completed checkpoints are kept; rerun with --resume to continue",
-              file=sys.stderr)
+        print(f"\ninterrupted: {_what_is_kept(lifecycle.opened())}", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _what_is_kept(opened: list[Path]) -> str:
+    """What an interrupted or failed command leaves, truly: a results folder it had started
+    can be resumed; before that, nothing was written."""
+    if opened:
+        return (f"completed checkpoints are kept in {opened[-1]}; rerun with --resume to "
+                "continue")
+    return "no checkpoints to resume from; run the command again"
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror} (completed checkpoints, if any, are kept)"
+        return f"{where}{exc.strerror}"
     return str(exc)
 
 
@@ -204,6 +217,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     run_folder.check_usable(folder)
     with run_folder.locked(folder):
         run_folder.check_no_links(folder)
+        run_folder.remove_temporaries(folder)   # left by a killed report (their pid is dead)
         for path in _publish(folder, report=True):
             print(path)
     _note_code_change(folder)

@@ -385,3 +385,20 @@ def test_a_parameter_label_mixing_scripts_is_refused():
     with pytest.raises(ValidationError, match="two scripts"):
         TypeAdapter(PlainText).validate_python("\u0405irona Bath")
     assert TypeAdapter(PlainText).validate_python("Sirona\u00a0Bath") == "Sirona Bath"
+
+
+DISTRIBUTION = 'distribution = { kind = "lognormal", median = 1.0, sigma = 0.175, low = 0.5, high = 2.0 }'
+
+
+@pytest.mark.parametrize("new, words", [
+    (DISTRIBUTION.replace("sigma = 0.175", "sigma = -1"), "sigma must be above 0"),
+    (DISTRIBUTION.replace('"lognormal"', '"lognormale"'), "unknown distribution kind"),
+    (DISTRIBUTION.replace("low = 0.5", "low = 3.0"), "is above high"),
+    ('distribution = { median = 1.0 }', "'kind'"),
+])
+def test_a_bad_distribution_is_refused_naming_the_file(tmp_path, capsys, new, words):
+    """Issue 26 item 11: a distribution's error names the parameter file (it named only the
+    parameter, so a study with overlays left the reader guessing which file)."""
+    params = hostile_parameters(tmp_path, DISTRIBUTION, new)
+    err = refused(capsys, "validate", str(study_with_parameters(tmp_path, params)))
+    assert str(params) in err and words in err

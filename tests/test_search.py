@@ -440,3 +440,24 @@ def test_a_search_on_a_dask_cluster_writes_the_local_search_s_bytes(searched, ti
     assert len(names) > 5
     assert {n: (out / n).read_bytes() for n in names} == \
         {n: (searched / n).read_bytes() for n in names}
+
+
+def test_a_search_killed_before_its_first_generation_resumes_not_called_complete(
+        tiny, tmp_path, monkeypatch, capsys):
+    """Issue 26 item 11: interrupted before any generation finished, --resume runs the search
+    (it used to answer "this search is complete, nothing to resume")."""
+    from sim.analysis import search_pipeline
+
+    out = tmp_path / "early"
+    path = str(search_file(tiny, name="early"))
+
+    def stopped(*_a, **_k):
+        raise KeyboardInterrupt
+    real = search_pipeline.run_search
+    monkeypatch.setattr(search_pipeline, "run_search", stopped)
+    assert main(["search", path, "--out", str(out), "--jobs", "1", "--quiet"]) == 130
+    capsys.readouterr()
+    monkeypatch.setattr(search_pipeline, "run_search", real)
+    assert main(["search", path, "--out", str(out), "--jobs", "1", "--quiet", "--resume"]) == 0
+    assert "is complete" not in capsys.readouterr().err
+    assert (out / "trials.csv").is_file() and not (out / "checkpoints").exists()

@@ -160,6 +160,11 @@ def _verify(folder: Path, kind: Kind, identity: dict[str, Any], changes: Changes
 _OPENED: list[Path] = []   # folders opened by this process: where --resume can continue
 
 
+def forget() -> None:
+    """Start a new command: no folder opened yet."""
+    _OPENED.clear()
+
+
 def opened() -> list[Path]:
     """The folders this process has opened (an interruption after this can be resumed)."""
     return list(_OPENED)

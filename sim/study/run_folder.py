@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.scratch import alive
 
 MARKER = ".ras-sim-run"
 LOCK = ".lock"
@@ -107,11 +108,20 @@ def clear(folder: Path) -> None:
 
 def remove_temporaries(folder: Path, folders: dict[str, tuple[str, ...]] | None = None) -> None:
     """Half-written files left by a killed process (atomic writes use '.NAME.PID.X.tmp') at
-    the top of `folder` and in its `folders` (default: a run's)."""
-    for sub in (folder, *(folder / name for name in (OUR_FOLDERS if folders is None else folders))):
+    the top of `folder` and in its `folders` (default: a run's): only those whose process is
+    no longer running."""
+    for sub in (folder, *(folder / n for n in (OUR_FOLDERS if folders is None else folders))):
         if sub.is_dir() and not sub.is_symlink():
             for tmp in sub.glob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
+                if not _writer_alive(tmp.name):
+                    tmp.unlink(missing_ok=True)
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process named in a temporary file's name ('.NAME.PID.X.tmp') still runs."""
+    parts = name.split(".")
+    pid = parts[-3] if len(parts) >= 4 else ""
+    return pid.isdigit() and alive(int(pid))
 
 
 @contextmanager
