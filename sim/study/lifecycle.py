@@ -143,11 +143,11 @@ def _verify(folder: Path, kind: Kind, identity: dict[str, Any], changes: Changes
                              "without --resume")
     try:
         old = json.loads(ident.read_text(encoding="utf-8"))
-        if not isinstance(old, dict):
-            raise ValueError
     except (OSError, ValueError, UnicodeDecodeError):
+        old = None
+    if not isinstance(old, dict):
         raise RunFolderError(f"{folder}: {kind.identity_file} is damaged; start again with "
-                             "--overwrite") from None
+                             "--overwrite")
     changed = changes(old, identity)
     if changed:
         raise RunFolderError(f"{folder}: --resume needs the same {kind.what}; changed since: "
