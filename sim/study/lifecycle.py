@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,6 @@ class Kind:
     what: str = "inputs and code"                 # what --resume needs unchanged
     complete_hint: str = "use --overwrite to run it again"
     checkpoints: str = "checkpoints"              # present while the job is unfinished
-    extra_temporaries: tuple[str, ...] = field(default=())
 
     def foreign(self, folder: Path) -> list[str]:
         return run_folder.foreign_entries(folder, self.files, self.folders, runs=self.runs)

@@ -22,7 +22,7 @@ MARKER = ".ras-sim-run"
 LOCK = ".lock"
 # What a run writes at the top of its folder (files, then folders with their contents).
 OUR_FILES = ("manifest.json", "run.json", "aggregates.npz", "aggregates.json", "checksums.json",
-             "*.csv", "report.html", "sensitivity.html", "results.xlsx", "eia.docx", MARKER, LOCK,
+             "*.csv", "report.html", "results.xlsx", "eia.docx", MARKER, LOCK,
              ".*.tmp")
 OUR_FOLDERS = {"figures": ("*.png", ".*.tmp"),
                "checkpoints": ("chunk_*", "index.json", "*.pkl", ".*.tmp"),
