@@ -37,6 +37,8 @@ CORPUS = {
     "control_char_team.csv": ["'team'", "row 3", "U+0007", "remove them"],
     "bidi_id.csv": ["'id'", "row 4", "RIGHT-TO-LEFT OVERRIDE"],
     "zero_width_team.csv": ["'team'", "rows 2, 5", "ZERO WIDTH SPACE"],
+    "lookalike_cyrillic_team.csv": ["'team'", "row 2", "two scripts",
+                                    "did you mean 'Sirona older people'"],
     "huge_numbers.csv": ["'ras_points' must be between 0 and 1,000, but row 2",
                          "'annual_budget' must be between 0 and 2,000,000, but row 3", "'1e300'"],
     "nan_inf_numbers.csv": ["'age' must be a number", "'nan'", "'inf'", "'-inf'"],
@@ -57,6 +59,8 @@ CORPUS = {
     "search_probability_above_1.toml": ["'constraint[1].at_least'", "outside [0, 1]"],
 }
 ISOLATED = {name for name in CORPUS if name.endswith(".xlsx")}  # costly if a check regressed
+# Look-alikes that are read as what they look like (NFKC), not refused: tested one by one.
+NORMALISED = {"lookalike_nbsp_team.csv"}
 
 
 def refused(capsys, *argv: str) -> str:
@@ -104,7 +108,7 @@ def test_hostile_file_is_refused_by_the_cli(capsys, name):
 def test_every_corpus_file_is_covered_and_documented():
     files = {p.name for p in HOSTILE.iterdir() if p.suffix not in (".md", ".py")}
     inputs = {f.removeprefix("study_") for f in CORPUS if f.startswith("study_")}
-    assert files == set(CORPUS) | inputs
+    assert files == set(CORPUS) | inputs | NORMALISED
     readme = (HOSTILE / "README.md").read_text(encoding="utf-8")
     assert all(f"| {name} |" in readme for name in files)
 
@@ -224,7 +228,7 @@ def test_visible_text_beyond_ascii_is_accepted(tmp_path):
     path = tmp_path / "accents.csv"
     path.write_text(text.replace("Sirona older people", "Équipe\u00a0Nord – Bath"), "utf-8")
     pop = load_population(path)
-    assert "Équipe\u00a0Nord – Bath" in pop.teams
+    assert "Équipe Nord – Bath" in pop.teams   # the no-break space NFKC-normalised (item 9)
 
 
 def test_too_many_teams_are_refused():
@@ -365,3 +369,38 @@ def test_the_csv_writer_keeps_headings_and_tab_or_return_led_cells_inert(tmp_pat
     assert rows[0] == ["'=1+2", "n"]
     assert [r[0] for r in rows[1:]] == ["'\t=cmd|x", "'@SUM(1)", "plain"]
     assert [r[1] for r in rows[1:]] == ["1", "-2", "3"]  # numbers stay numbers
+
+
+def test_a_no_break_space_look_alike_is_the_same_team():
+    """'Sirona\u00a0older people' (a no-break space) is NFKC-normalised to the team it looks
+    like: one team, not two rows that read the same in every table."""
+    good = load_population(DATA / "good_small.csv")
+    alike = load_population(HOSTILE / "lookalike_nbsp_team.csv")
+    assert alike.teams == good.teams and (alike.team == good.team).all()
+
+
+def test_a_parameter_label_mixing_scripts_is_refused():
+    from pydantic import TypeAdapter, ValidationError
+
+    from sim.inputs.text import PlainText
+
+    with pytest.raises(ValidationError, match="two scripts"):
+        TypeAdapter(PlainText).validate_python("\u0405irona Bath")
+    assert TypeAdapter(PlainText).validate_python("Sirona\u00a0Bath") == "Sirona Bath"
+
+
+DISTRIBUTION = 'distribution = { kind = "lognormal", median = 1.0, sigma = 0.175, low = 0.5, high = 2.0 }'
+
+
+@pytest.mark.parametrize("new, words", [
+    (DISTRIBUTION.replace("sigma = 0.175", "sigma = -1"), "sigma must be above 0"),
+    (DISTRIBUTION.replace('"lognormal"', '"lognormale"'), "unknown distribution kind"),
+    (DISTRIBUTION.replace("low = 0.5", "low = 3.0"), "is above high"),
+    ('distribution = { median = 1.0 }', "'kind'"),
+])
+def test_a_bad_distribution_is_refused_naming_the_file(tmp_path, capsys, new, words):
+    """Issue 26 item 11: a distribution's error names the parameter file (it named only the
+    parameter, so a study with overlays left the reader guessing which file)."""
+    params = hostile_parameters(tmp_path, DISTRIBUTION, new)
+    err = refused(capsys, "validate", str(study_with_parameters(tmp_path, params)))
+    assert str(params) in err and words in err

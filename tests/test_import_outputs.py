@@ -91,7 +91,8 @@ def test_imported_example_runs_like_the_synthetic_population(tmp_path, monkeypat
     their random worlds and differ far less)."""
     from sim.model.params import load_parameters  # noqa: F401 - warm import
     from sim.outputs.finance import savings, total_spend
-    from sim.study.runner import prepare_output, run_study
+    from sim.study.lifecycle import RUN, prepare
+    from sim.study.runner import identity, run_study
     from sim.study.study_file import load_study
 
     monkeypatch.setenv("RAS_SIM_SALT", SALT)
@@ -104,7 +105,7 @@ def test_imported_example_runs_like_the_synthetic_population(tmp_path, monkeypat
         study = load_study(_default_study(tmp_path, path, name), runs=4)
         out = tmp_path / name
         out.mkdir()
-        prepare_output(out, study, resume=False, overwrite=False)
+        prepare(out, RUN, identity(study), resume=False, overwrite=False)
         res = run_study(study, out, jobs=1, progress=False)
         results[name] = (savings(res), total_spend(res))
     for k, what in enumerate(("savings", "total spend")):

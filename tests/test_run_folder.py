@@ -360,3 +360,37 @@ def test_an_unreachable_scheduler_exits_3_before_anything_is_written(tmp_path, m
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_report_removes_half_written_files_of_a_killed_report_only(finished, tmp_path):
+    """Issue 26 item 12: a report killed mid-write leaves '.NAME.PID.X.tmp'; the next report
+    removes those of dead processes and keeps a running writer's."""
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as live:
+        stale = [finished / f".report.html.{gone.pid}.0badc0de.tmp",
+                 finished / "figures" / f".savings.png.{gone.pid}.0badc0de.tmp"]
+        running = finished / f".results.xlsx.{live.pid}.0badc0de.tmp"
+        (finished / "figures").mkdir(exist_ok=True)
+        for p in (*stale, running):
+            p.write_text("half")
+        try:
+            assert main(["report", str(finished)]) == 0
+            assert not any(p.exists() for p in stale) and running.exists()
+        finally:
+            live.kill()
+            running.unlink()
+
+
+def test_a_failed_write_names_the_file_it_was_writing(tmp_path):
+    """A failed write() (disk full) raises OSError without a file name: the atomic writer
+    names the file."""
+    from sim.atomic import atomic_path
+
+    target = tmp_path / "table.csv"
+    with pytest.raises(OSError) as info, atomic_path(target):
+        raise OSError(28, "No space left on device")
+    assert info.value.filename == str(target) and not list(tmp_path.iterdir())

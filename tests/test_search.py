@@ -461,3 +461,42 @@ def test_the_search_page_fits_a_phone(searched):
         page.goto((searched / "search.html").as_uri(), wait_until="load")
         phone_fits(page)
         browser.close()
+
+
+def test_a_search_on_a_dask_cluster_writes_the_local_search_s_bytes(searched, tiny, tmp_path):
+    """Trials, front, confirmation: the same files with `--backend dask` on an external
+    scheduler (started here) as with one local process."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    out = tmp_path / "dask"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert main(["search", str(search_file(tiny)), "--out", str(out), "--backend", "dask",
+                     "--scheduler", cluster.scheduler_address, "--quiet"]) == 0
+    names = ["trials.csv", "pareto.csv", "confirmed.csv",
+             *sorted(f"confirm/{p.name}" for p in (searched / "confirm").glob("*.csv"))]
+    assert len(names) > 5
+    assert {n: (out / n).read_bytes() for n in names} == \
+        {n: (searched / n).read_bytes() for n in names}
+
+
+def test_a_search_killed_before_its_first_generation_resumes_not_called_complete(
+        tiny, tmp_path, monkeypatch, capsys):
+    """Issue 26 item 11: interrupted before any generation finished, --resume runs the search
+    (it used to answer "this search is complete, nothing to resume")."""
+    from sim.analysis import search_pipeline
+
+    out = tmp_path / "early"
+    path = str(search_file(tiny, name="early"))
+
+    def stopped(*_a, **_k):
+        raise KeyboardInterrupt
+    real = search_pipeline.run_search
+    monkeypatch.setattr(search_pipeline, "run_search", stopped)
+    assert main(["search", path, "--out", str(out), "--jobs", "1", "--quiet"]) == 130
+    capsys.readouterr()
+    monkeypatch.setattr(search_pipeline, "run_search", real)
+    assert main(["search", path, "--out", str(out), "--jobs", "1", "--quiet", "--resume"]) == 0
+    assert "is complete" not in capsys.readouterr().err
+    assert (out / "trials.csv").is_file() and not (out / "checkpoints").exists()

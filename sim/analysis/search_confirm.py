@@ -24,7 +24,8 @@ from sim.analysis.search_metrics import policy_metrics
 from sim.inputs.toml_file import read_toml
 from sim.outputs.report import write_outputs
 from sim.study.results import StudyResults
-from sim.study.runner import prepare_output, run_study
+from sim.study.lifecycle import RUN, prepare
+from sim.study.runner import identity, identity_changes, run_study
 from sim.study.study_file import load_study
 
 OPTIONS_DIR, CONFIRM_DIR = "options", "confirm"
@@ -139,14 +140,16 @@ def _study_tables(search: Search, folder: Path, pairs: list[list[str]]) -> dict[
 
 
 def run_confirmation(search: Search, study_file: Path, out: Path, *, jobs: int, resume: bool,
-                     progress: bool | None) -> tuple[StudyResults, pd.DataFrame]:
+                     progress: bool | None,
+                     backend: str = "loky") -> tuple[StudyResults, pd.DataFrame]:
     """Run the confirmation study into `out` (a normal results folder, report included),
     continuing an interrupted one; its results and the search's outputs for every option
     and reference policy (index: policy name)."""
     study = load_study(study_file)
     out.mkdir(exist_ok=True)
     unfinished = (out / "run.json").is_file() and (out / "checkpoints").is_dir()
-    prepare_output(out, study, resume=resume and unfinished, overwrite=True)
-    results = run_study(study, out, jobs=jobs, progress=progress)
+    prepare(out, RUN, identity(study), resume=resume and unfinished, overwrite=True,
+            changes=identity_changes)
+    results = run_study(study, out, jobs=jobs, backend=backend, progress=progress)
     write_outputs(out, report=True)
     return results, policy_metrics(results, search.outputs, search.year)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import search_folder, search_page
+from sim.analysis import search_page
 from sim.analysis.search_confirm import (
     CONFIRM_DIR,
     OPTIONS_DIR,
@@ -66,28 +66,29 @@ def confirmed_table(search: Search, front: pd.DataFrame, figures: pd.DataFrame) 
 
 
 def execute(search: Search, out: Path, *, jobs: int = 1, resume: bool = False,
-            progress: bool | None = None) -> SearchOutcome:
-    """Run the search into the claimed, locked folder `out` and write its outputs; its
-    confirmation folder is locked too, for the whole search (no other run may take it)."""
-    search_folder.prepare(out, search, resume=resume)
+            progress: bool | None = None, backend: str = "loky") -> SearchOutcome:
+    """Run the search into the opened folder `out` (sim.study.lifecycle) and write its
+    outputs; its confirmation folder is locked too, for the whole search (no other run may
+    take it)."""
     confirm = out / CONFIRM_DIR
     try:
         with run_folder.locked(confirm):
-            return _execute(search, out, jobs=jobs, resume=resume, progress=progress)
+            return _execute(search, out, jobs=jobs, resume=resume, progress=progress,
+                            backend=backend)
     finally:
         if confirm.is_dir() and [p.name for p in confirm.iterdir()] == [run_folder.LOCK]:
             shutil.rmtree(confirm)  # no front, nothing confirmed: leave no empty folder
 
 
 def _execute(search: Search, out: Path, *, jobs: int, resume: bool,
-             progress: bool | None) -> SearchOutcome:
+             progress: bool | None, backend: str) -> SearchOutcome:
     spec = search.spec
     bar = Progress(-(-spec.trials // spec.batch) * spec.runs, 0, progress,
                    label="searching", jobs=jobs)
     t0 = time.perf_counter()
     try:
         trials = run_search(search, SearchCheckpoints(out / "checkpoints"), jobs=jobs,
-                            on_replicate=bar.update)
+                            backend=backend, on_replicate=bar.update)
     finally:
         bar.close()
     write_csv(trials, out / "trials.csv")
@@ -97,7 +98,7 @@ def _execute(search: Search, out: Path, *, jobs: int, resume: bool,
     if len(front):
         study_file = write_options(search, front, out / OPTIONS_DIR)
         results, figures = run_confirmation(search, study_file, out / CONFIRM_DIR, jobs=jobs,
-                                            resume=resume, progress=progress)
+                                            resume=resume, progress=progress, backend=backend)
         confirmed = confirmed_table(search, front, figures)
     outcome = SearchOutcome(trials, confirmed, _message(search, trials, confirmed),
                             {"trials": t1 - t0, "confirmation": time.perf_counter() - t1})

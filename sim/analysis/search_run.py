@@ -96,7 +96,7 @@ def stacked_study(search: Search, values: list[dict[str, Any]], names: list[str]
 
 
 def evaluate(search: Search, values: list[dict[str, Any]], names: list[str], *, runs: int,
-             seed: int, jobs: int = 1,
+             seed: int, jobs: int = 1, backend: str = "loky",
              on_replicate: Callable[[int], None] | None = None) -> pd.DataFrame:
     """The search's outputs for each candidate (index: name; column `error` says why a
     candidate has none), from one run of all of them on the same replicates."""
@@ -113,7 +113,7 @@ def evaluate(search: Search, values: list[dict[str, Any]], names: list[str], *, 
                    reservoir_replicates=0)
     results = new_results(study)
     for chunk in iterate_chunks(spec, runs, runs, None, years=results.years, jobs=jobs,
-                                on_replicate=on_replicate):
+                                backend=backend, on_replicate=on_replicate):
         results.fold_chunk(chunk)
     metrics = policy_metrics(results, search.outputs, search.year)
     ok = [n for n in names if n not in failed]
@@ -222,6 +222,7 @@ class SearchCheckpoints:
 
 
 def run_search(search: Search, checkpoints: SearchCheckpoints | None = None, *, jobs: int = 1,
+               backend: str = "loky",
                on_replicate: Callable[[int], None] | None = None) -> pd.DataFrame:
     """Every trial of the search (trials.csv), evaluated generation by generation."""
     study = _sampler_study(search)
@@ -235,7 +236,8 @@ def run_search(search: Search, checkpoints: SearchCheckpoints | None = None, *, 
         done = checkpoints.load(g, values) if checkpoints is not None else None
         if done is None:
             metrics = evaluate(search, values, [trial_name(n) for n in numbers], runs=spec.runs,
-                               seed=spec.seed, jobs=jobs, on_replicate=on_replicate)
+                               seed=spec.seed, jobs=jobs, backend=backend,
+                               on_replicate=on_replicate)
             done = _rows(search, g, numbers, values, metrics)
             if checkpoints is not None:
                 checkpoints.save(g, values, done)

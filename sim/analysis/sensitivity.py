@@ -12,10 +12,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.analysis.sensitivity_checkpoints import DesignCheckpoints
 from sim.analysis.sensitivity_design import SensitivityDesign
 from sim.analysis.sensitivity_eval import (
     OUTPUTS,
@@ -34,6 +36,7 @@ from sim.outputs.tables import write_csv
 from sim.study.horizon import to_judged_year
 from sim.study.manifest import code_sha256, now, write_json_atomic
 from sim.study.montecarlo import Progress
+from sim.study.runner import identity as study_identity
 from sim.study.study_file import Study
 
 NOISE_WORLDS = 8   # other replicate sets at the central values, for the noise share
@@ -83,38 +86,51 @@ def plan(study: Study, *, method: str = "sobol", samples: int = 32, replicates: 
     return Plan(study, design, ev)
 
 
-def analyse(p: Plan, jobs: int = 1, progress: bool | None = None) -> Outcome:
-    """Evaluate the design, compute the indices and the thresholds."""
+def identity(p: Plan) -> dict[str, Any]:
+    """What must not change between an interrupted analysis and its --resume (it fixes
+    every design point, so a checkpointed block is known by its range)."""
+    return {"study": study_identity(p.study), "method": p.design.method,
+            "samples": p.design.samples, "seed": p.design.seed,
+            "replicates": p.evaluator.replicates, "policies": p.evaluator.policy_names,
+            "parameters": p.uncertainty.names, "code": code_sha256()}
+
+
+def analyse(p: Plan, jobs: int = 1, progress: bool | None = None, *, backend: str = "loky",
+            checkpoints: Path | None = None) -> Outcome:
+    """Evaluate the design (continuing from the blocks intact in `checkpoints`), compute the
+    indices and the thresholds."""
     t0 = time.perf_counter()
     points = p.design.points()
     values = [p.uncertainty.values_at(u) for u in points]
+    store = DesignCheckpoints(checkpoints) if checkpoints is not None else None
     bar = Progress(len(values), enabled=progress, unit="model evaluations",
                    label="evaluating the design", jobs=jobs)
     try:
-        y = evaluate_many(p.evaluator, values, jobs, bar.update)   # (M, policies, outputs)
+        y = evaluate_many(p.evaluator, values, jobs, bar.update, backend=backend,
+                          checkpoints=store)   # (M, policies, outputs)
     finally:
         bar.close()
     indices, skipped = _indices(p, y)
     tasks = [(k, top) for k, name in enumerate(p.evaluator.policy_names)
              if (top := _most_influential(indices, name)) is not None]
-    rows = thresholds(p.evaluator, tasks, jobs)
+    rows = thresholds(p.evaluator, tasks, jobs, backend)
     return Outcome(indices, _samples(p, values, y),
-                   pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS)), noise(p.evaluator, y, jobs),
-                   skipped, time.perf_counter() - t0)
+                   pd.DataFrame(rows, columns=list(THRESHOLD_COLUMNS)),
+                   noise(p.evaluator, y, jobs, backend), skipped, time.perf_counter() - t0)
 
 
 def _at_central(ev: Evaluator) -> np.ndarray:
     return ev.evaluate({})
 
 
-def noise(ev: Evaluator, y: np.ndarray, jobs: int = 1) -> pd.DataFrame:
+def noise(ev: Evaluator, y: np.ndarray, jobs: int = 1, backend: str = "loky") -> pd.DataFrame:
     """How much the chosen replicate worlds matter beside the assumptions: the variance, at
     the central values, of the output over NOISE_WORLDS other sets of replicate worlds, over
     its variance across the design.  Every design point runs on the same coupled worlds
     (sim.model.coupling), so the indices describe the model on those worlds; a large share
     says another set of worlds could tell a different story: raise --replicates."""
     worlds = [replace(ev, first=ev.replicates * (j + 1)) for j in range(NOISE_WORLDS)]
-    z = np.stack(list(parallel_map(_at_central, [(w,) for w in worlds], jobs)))
+    z = np.stack(list(parallel_map(_at_central, [(w,) for w in worlds], jobs, backend)))
     with np.errstate(divide="ignore", invalid="ignore"):
         design, other = np.nanvar(y, axis=0, ddof=1), np.nanvar(z, axis=0, ddof=1)
         share = np.where(design > 0, np.minimum(other / design, 1.0), np.nan)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
 
+from sim.analysis.sensitivity_checkpoints import DesignCheckpoints
 from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.categories import PROTECTED
@@ -155,9 +156,15 @@ def _evaluate_block(ev: Evaluator, block: list[dict[str, float]]) -> np.ndarray:
     return np.stack([ev.evaluate(v) for v in block])
 
 
-def parallel_map(func: Callable[..., Any], tasks: list[tuple], jobs: int) -> Iterator[Any]:
+def parallel_map(func: Callable[..., Any], tasks: list[tuple], jobs: int,
+                 backend: str = "loky") -> Iterator[Any]:
     """func(*task) for each task, yielded in task order, on `jobs` worker processes (each
-    limited to one BLAS thread by run_replicate) or in this one."""
+    limited to one BLAS thread by run_replicate), on a Dask cluster (backend "dask": the
+    client in use; a task whose worker dies is run again elsewhere) or in this process."""
+    if backend == "dask":
+        with parallel_config(backend="dask"):
+            yield from Parallel(n_jobs=-1, return_as="generator")(delayed(func)(*t) for t in tasks)
+        return
     if jobs == 1:
         yield from (func(*t) for t in tasks)
         return
@@ -165,15 +172,34 @@ def parallel_map(func: Callable[..., Any], tasks: list[tuple], jobs: int) -> Ite
         yield from Parallel(n_jobs=jobs, return_as="generator")(delayed(func)(*t) for t in tasks)
 
 
+def blocks_of(n: int) -> list[range]:
+    """The design's points in blocks (the unit of work and of checkpoints): about 32 blocks,
+    whatever the number of workers, so a resumed analysis finds the same blocks."""
+    size = max(1, min(64, -(-n // 32)))
+    return [range(k, min(n, k + size)) for k in range(0, n, size)]
+
+
 def evaluate_many(ev: Evaluator, values: list[dict[str, float]], jobs: int = 1,
-                  on_done: Callable[[int], None] | None = None) -> np.ndarray:
+                  on_done: Callable[[int], None] | None = None, *, backend: str = "loky",
+                  checkpoints: DesignCheckpoints | None = None) -> np.ndarray:
     """(points, policies, OUTPUTS) for each set of values, in order; the same numbers
-    whatever `jobs` (each point depends only on its values and the fixed seeds)."""
-    size = max(1, min(64, -(-len(values) // (jobs * 16))))
-    blocks = [values[k:k + size] for k in range(0, len(values), size)]
-    out = []
-    for block, y in zip(blocks, parallel_map(_evaluate_block, [(ev, b) for b in blocks], jobs)):
-        out.append(y)
+    whatever `jobs` or backend (each point depends only on its values and the fixed seeds).
+    Blocks intact in `checkpoints` are read, the others computed and saved as they finish."""
+    blocks = blocks_of(len(values))
+    shape = (len(ev.policy_names), len(OUTPUTS))
+    done: dict[int, np.ndarray] = {}
+    for k, block in enumerate(blocks):
+        y = checkpoints.load(k, block, shape) if checkpoints is not None else None
+        if y is not None:
+            done[k] = y
+            if on_done is not None:
+                on_done(len(block))
+    todo = [k for k in range(len(blocks)) if k not in done]
+    tasks = [(ev, values[blocks[k].start:blocks[k].stop]) for k in todo]
+    for k, y in zip(todo, parallel_map(_evaluate_block, tasks, jobs, backend)):
+        if checkpoints is not None:
+            checkpoints.save(k, blocks[k], y)
+        done[k] = y
         if on_done is not None:
-            on_done(len(block))
-    return np.concatenate(out)
+            on_done(len(blocks[k]))
+    return np.concatenate([done[k] for k in range(len(blocks))])

@@ -45,9 +45,11 @@ def _bracket(xs: np.ndarray, g: np.ndarray, centre: float) -> tuple[int, int] | 
     return k, k + 1
 
 
-def thresholds(ev: Evaluator, tasks: list[tuple[int, str]], jobs: int = 1) -> list[dict]:
-    """`threshold` of each (policy, parameter), the policies side by side on `jobs` workers."""
-    return list(parallel_map(threshold, [(ev, k, name) for k, name in tasks], jobs))
+def thresholds(ev: Evaluator, tasks: list[tuple[int, str]], jobs: int = 1,
+               backend: str = "loky") -> list[dict]:
+    """`threshold` of each (policy, parameter), the policies side by side on `jobs` workers
+    (or a Dask cluster)."""
+    return list(parallel_map(threshold, [(ev, k, name) for k, name in tasks], jobs, backend))
 
 
 def threshold(ev: Evaluator, policy: int, parameter: str, jobs: int = 1) -> dict:

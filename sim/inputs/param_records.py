@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from sim.errors import InputError
 from sim.hints import nearest
-from sim.inputs.distributions import Distribution, parse_distribution
+from sim.inputs.distributions import Distribution, DistributionError, parse_distribution
 
 # "estimated": fitted to the council's own records (an overlay written by `run-sim import`)
 STATUSES = ("seed", "published", "assumption", "calibrated", "estimated")
@@ -85,7 +85,10 @@ def _record(path: str, rec: dict[str, Any], section_source: str | None) -> LeafR
         if varies == "value" and not _numeric(value):
             raise RecordError(f"{path}: a list or table can only vary by a multiplier "
                               "(varies = 'multiplier')")
-        dist = parse_distribution(rec["distribution"], path)
+        try:
+            dist = parse_distribution(rec["distribution"], path)
+        except DistributionError as exc:  # a RecordError: the loader names the file
+            raise RecordError(str(exc)) from None
     return LeafRecord(path, value, _text(rec, "unit", path),
                       status, _text(rec, "source", path, section_source), dist, varies)
 

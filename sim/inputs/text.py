@@ -26,6 +26,30 @@ def unsafe_characters(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def normalised(text: str) -> str:
+    """NFKC form: a no-break space, a full-width letter or a ligature becomes the plain
+    character it looks like, so two names that look alike are the same name."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def _script(c: str) -> str | None:
+    """The script of a letter ('LATIN', 'CYRILLIC', 'GREEK', ...), None for a non-letter."""
+    if not c.isalpha():
+        return None
+    return unicodedata.name(c, "UNKNOWN").split(" ")[0]
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Words mixing the letters of two scripts (a Cyrillic 'Ѕ' in 'Ѕirona'): look-alikes of
+    another name, never a real one."""
+    out = []
+    for word in text.split():
+        scripts = {s for c in word if (s := _script(c)) is not None}
+        if len(scripts) > 1:
+            out.append(word)
+    return out
+
+
 def describe_characters(chars: list[str]) -> str:
     """Characters by code point and name: 'U+202E RIGHT-TO-LEFT OVERRIDE'."""
     return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}"
@@ -33,11 +57,17 @@ def describe_characters(chars: list[str]) -> str:
 
 
 def check_plain_text(text: str) -> str:
-    """text unchanged, or ValueError naming its control or invisible characters."""
+    """text in NFKC form, or ValueError naming its control or invisible characters or its
+    words that mix scripts."""
     bad = unsafe_characters(text)
     if bad:
         raise ValueError(f"contains control or invisible characters ({describe_characters(bad)}); "
                          "remove them")
+    text = normalised(text)
+    mixed = mixed_script_words(text)
+    if mixed:
+        raise ValueError(f"mixes the letters of two scripts in {quoted(mixed[0])} (a look-alike "
+                         "of a name in one script); type it again in one script")
     return text
 
 

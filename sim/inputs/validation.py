@@ -18,7 +18,13 @@ from sim.hints import closest
 from sim.inputs.categories import Category
 from sim.inputs.schema import CODED, COLUMNS, NUMBERS, OPTIONAL, Number, PopulationError
 from sim.inputs.table_file import cell_text
-from sim.inputs.text import describe_characters, quoted, unsafe_characters
+from sim.inputs.text import (
+    describe_characters,
+    mixed_script_words,
+    normalised,
+    quoted,
+    unsafe_characters,
+)
 
 SHOW_ROWS = 5  # row numbers quoted per problem before "and N more"
 SHOW_VALUES = 3  # offending values quoted per problem
@@ -81,6 +87,9 @@ def _check_column(values: pd.Series, col: str) -> tuple[pd.Series, list[str]]:
     if col in CODED:
         return _check_category(values, col, CODED[col])
     problems = _check_required_text(values, col) + _check_plain_text(values, col)
+    if not problems:
+        values = values.map(normalised)   # look-alike spellings become one name
+        problems = _check_one_script(values, col)
     if col == "id":
         problems += _check_unique(values, col)
     if col == "team":
@@ -173,6 +182,20 @@ def _check_plain_text(values: pd.Series, col: str) -> list[str]:
                    f"(e.g. {_examples(values[bad])}); remove them")
         return [message]
     return []
+
+
+def _check_one_script(values: pd.Series, col: str) -> list[str]:
+    """A word mixing scripts (a Cyrillic 'Ѕ' in 'Ѕirona Bath') is a look-alike of another
+    name: it would show as a second, identical-looking row; say which name it imitates."""
+    bad = values.map(lambda v: bool(mixed_script_words(v)))
+    if not bad.any():
+        return []
+    clean = [v for v in values[~bad].unique()]
+    first = str(values[bad].iloc[0])
+    match = closest(first, clean)
+    hint = f"; did you mean {match!r}?" if match else "; type it again in one script"
+    return [f"column {col!r} has names mixing the letters of two scripts (look-alikes of "
+            f"another name) in {_rows(bad)} (e.g. {quoted(first)}){hint}"]
 
 
 def _check_team_count(values: pd.Series, col: str) -> list[str]:

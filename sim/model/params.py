@@ -304,7 +304,9 @@ def read_parameters(
             raw = overlay(raw, read_toml(extra, "parameter overlay")[0], str(extra))
         raw, records = split_records(raw)
     except (TomlFileError, InputError) as exc:
-        raise ParameterError(f"{path}: {exc}" if isinstance(exc, RecordError) and not overlays
+        files = f"{path} (with overlay {', '.join(map(str, overlays))})" if overlays else path
+        named = any(str(exc).startswith(str(f)) for f in (path, *overlays))
+        raise ParameterError(f"{files}: {exc}" if isinstance(exc, RecordError) and not named
                              else str(exc)) from None
     raw.setdefault("source", str(path))
     if overrides:

@@ -30,13 +30,22 @@ def where_to_look(folder: Path) -> list[str]:
             if (folder / name).is_file()]
 
 
-def kept(checkpoints: list[Path] | None) -> str:
-    """What an interrupted command keeps: a run counts its completed chunks (in these
-    checkpoint folders); other commands keep their finished steps."""
-    if not checkpoints:
-        return "completed checkpoints are kept"
-    n = sum(len(list(c.glob("chunk_*.npz"))) for c in checkpoints if c.is_dir())
-    return f"{n} completed chunk{'' if n == 1 else 's'} of replicates kept in {checkpoints[0]}"
+# What each command checkpoints (file pattern in checkpoints/, what it is, in words).
+CHECKPOINTS = (("chunk_*.npz", "completed chunk{} of replicates"),
+               ("block_*.npz", "completed block{} of design points"),
+               ("generation_*.json", "finished generation{}"))
+
+
+def kept(folder: Path) -> str:
+    """What an interrupted command keeps in its results folder, counted: a run's chunks of
+    replicates (its events-only companion's too), an analysis' blocks, a search's
+    generations."""
+    for pattern, what in CHECKPOINTS:
+        n = sum(len(list((folder / sub).glob(pattern)))
+                for sub in ("checkpoints", "events_only_checkpoints") if (folder / sub).is_dir())
+        if n:
+            return f"{n} {what.format('' if n == 1 else 's')} kept in {folder}"
+    return f"completed checkpoints are kept in {folder}"
 
 
 def finished(results: StudyResults, out: Path) -> str:

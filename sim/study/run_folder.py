@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.scratch import alive
 
 MARKER = ".ras-sim-run"
 LOCK = ".lock"
 # What a run writes at the top of its folder (files, then folders with their contents).
 OUR_FILES = ("manifest.json", "run.json", "aggregates.npz", "aggregates.json", "checksums.json",
-             "*.csv", "report.html", "sensitivity.html", "results.xlsx", "eia.docx", MARKER, LOCK,
+             "*.csv", "report.html", "results.xlsx", "eia.docx", MARKER, LOCK,
              ".*.tmp")
 OUR_FOLDERS = {"figures": ("*.png", ".*.tmp"),
                "checkpoints": ("chunk_*", "index.json", "*.pkl", ".*.tmp"),
@@ -94,26 +95,8 @@ def is_ours(folder: Path) -> bool:
     return (folder / MARKER).is_file() and not foreign_entries(folder)
 
 
-def claim(folder: Path, *, overwrite: bool) -> None:
-    """Make `folder` ready for a new run: empty or ours, and (with overwrite) cleared."""
-    check_usable(folder)
-    if not folder.exists() or all(e.name == LOCK for e in folder.iterdir()):
-        return
-    if not (folder / MARKER).is_file():
-        raise RunFolderError(f"{folder}: exists and was not made by run-sim; it is left "
-                             "untouched (choose another --out)")
-    foreign = foreign_entries(folder)
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise RunFolderError(f"{folder}: holds files run-sim did not write ({shown}); it is "
-                             "left untouched (move them, or choose another --out)")
-    if not overwrite:
-        raise RunFolderError(f"{folder}: results folder exists; use --resume to continue it, "
-                             "--overwrite to replace it, or --out for another folder")
-
-
 def clear(folder: Path) -> None:
-    """Delete a run's outputs (checked ours by `claim`), keeping the lock being held."""
+    """Delete a job's outputs (checked ours by sim.study.lifecycle), keeping the lock held."""
     for entry in folder.iterdir():
         if entry.name == LOCK:
             continue
@@ -123,17 +106,22 @@ def clear(folder: Path) -> None:
             entry.unlink()
 
 
-def remove_temporaries(folder: Path) -> None:
-    """Half-written files left by a killed process (atomic writes use '.NAME.PID.X.tmp')."""
-    for sub in (folder, *(folder / name for name in OUR_FOLDERS)):
+def remove_temporaries(folder: Path, folders: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Half-written files left by a killed process (atomic writes use '.NAME.PID.X.tmp') at
+    the top of `folder` and in its `folders` (default: a run's): only those whose process is
+    no longer running."""
+    for sub in (folder, *(folder / n for n in (OUR_FOLDERS if folders is None else folders))):
         if sub.is_dir() and not sub.is_symlink():
             for tmp in sub.glob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
+                if not _writer_alive(tmp.name):
+                    tmp.unlink(missing_ok=True)
 
 
-def mark(folder: Path) -> None:
-    (folder / MARKER).write_text("This folder was written by run-sim; --overwrite may replace "
-                                 "it.\n", encoding="utf-8")
+def _writer_alive(name: str) -> bool:
+    """Whether the process named in a temporary file's name ('.NAME.PID.X.tmp') still runs."""
+    parts = name.split(".")
+    pid = parts[-3] if len(parts) >= 4 else ""
+    return pid.isdigit() and alive(int(pid))
 
 
 @contextmanager

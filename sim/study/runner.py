@@ -10,7 +10,6 @@ from typing import Any
 from sim.atomic import atomic_path
 from sim.inputs.files import file_sha256
 from sim.policy.transition import FIELDS
-from sim.study import run_folder
 from sim.study.manifest import build_manifest, code_sha256, now, write_json_atomic
 from sim.study.montecarlo import RunSpec, run
 from sim.study.redistribution import redistribution
@@ -51,7 +50,7 @@ def uncertainty_summary(study: Study) -> dict[str, Any] | None:
             "population_rebuilt": study.uncertainty.targets is not None}
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def identity_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out = [f"{k} ({old.get(k)} -> {new[k]})" for k in ("seed", "runs", "chunk_size")
            if old.get(k) != new[k]]
     if old.get("uncertainty") != new.get("uncertainty"):
@@ -60,36 +59,6 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if old.get("code") != new["code"]:
         out.append("the model's code")
     return out
-
-
-def prepare_output(out: Path, study: Study, *, resume: bool, overwrite: bool) -> None:
-    """Make the (locked) folder ready: never replace what is not ours, never mix two runs."""
-    if resume:
-        ident = out / RUN_KEY
-        if not ident.is_file() or not run_folder.is_ours(out):
-            raise run_folder.RunFolderError(f"{out}: no interrupted run to resume here; "
-                                            "run without --resume")
-        try:
-            old = json.loads(ident.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            raise run_folder.RunFolderError(f"{out}: {RUN_KEY} is damaged; start again with "
-                                            "--overwrite") from None
-        changed = _changes(old, identity(study))
-        if changed:
-            raise run_folder.RunFolderError(
-                f"{out}: --resume needs the same study, inputs and code as the interrupted run; "
-                f"changed since: {', '.join(changed)} (use --overwrite to start again)")
-        if not (out / "checkpoints").is_dir():
-            raise run_folder.RunFolderError(f"{out}: this run is complete, nothing to resume (use "
-                                            "--overwrite to run it again, or `report` to rebuild "
-                                            "its tables)")
-        run_folder.remove_temporaries(out)
-        return
-    run_folder.claim(out, overwrite=overwrite)
-    run_folder.clear(out)
-    run_folder.mark(out)
-    (out / "checkpoints").mkdir()
-    write_json_atomic(out / RUN_KEY, identity(study))
 
 
 def new_results(study: Study) -> StudyResults:

@@ -63,6 +63,8 @@ def with_shared_strings(count: int) -> dict[str, bytes]:
 def main() -> None:
     edited_csv("control_char_team.csv", {(3, "team"): "Sirona\x07learning disabilities"})
     edited_csv("bidi_id.csv", {(4, "id"): "T\u202e40"})
+    edited_csv("lookalike_cyrillic_team.csv", {(2, "team"): "\u0405irona older people"})
+    edited_csv("lookalike_nbsp_team.csv", {(2, "team"): "Sirona\u00a0older people"})
     edited_csv("zero_width_team.csv", {(2, "team"): "Sirona\u200b older people",
                                        (5, "team"): "Sirona\u200b older people"})
     edited_csv("huge_numbers.csv", {(2, "ras_points"): "1e300", (3, "annual_budget"): "1e300"})
