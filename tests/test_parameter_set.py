@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import sim.inputs.synthetic as synthetic
-import sim.model.params as params
+from sim.inputs import synthetic
+from sim.model import params
 from sim.model.params import ParameterError, load_parameters
 from sim.paths import DEFAULT_PARAMETERS, DEFAULT_TARGETS, POPULATIONS, SCENARIOS
 from sim.study.study_file import load_study
