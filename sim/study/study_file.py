@@ -33,6 +33,7 @@ from sim.study.calibration_blocks import (  # noqa: F401
     calibration_block,
     fitted_calibrations,
 )
+from sim.study.eia_rule import RecordedRule, study_rule
 from sim.study.finance_section import FinanceSection
 from sim.study.study_error import StudyError
 from sim.study.variants_section import VariantsSection, variant_policies
@@ -49,6 +50,9 @@ class StudySection(BaseModel):
     # council's own rates, written by `run-sim import --events`)
     parameter_overlays: list[str] = []
     calibrations_file: str = "calibrations.toml"
+    # the EIA rating rule (relative to this file); unset, eia_rating.toml beside the study if
+    # there is one, else the installed rule.  Recorded with the run (sim.study.eia_rule).
+    eia_rating_file: str | None = None
     transitions_file: str = "transitions.toml"
     go_live: Month = "2013-01"
     horizon_end: Month = "2018-03"
@@ -131,6 +135,8 @@ class Study:
     population: Population
     calibration_specs: dict[str, dict[str, Any]]
     transitions: dict[str, Transition]
+    eia_rule: RecordedRule                 # the rating rule, as read when the study loaded
+    calibrations_text: str = ""            # the calibrations file, as read then
     calibrations: dict[str, Any] = field(default_factory=dict)  # fitted, by name
     policies: list[Policy] = field(default_factory=list)
 
@@ -219,7 +225,7 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     population = _population(path, spec)
     parameters = _with_population(path, spec, parameters, population)
     cal_path, tr_path = path.parent / spec.calibrations_file, path.parent / spec.transitions_file
-    cal_raw, _ = _read_toml(cal_path, "calibrations file")
+    cal_raw, cal_text = _read_toml(cal_path, "calibrations file")
     tr_raw, _ = _read_toml(tr_path, "transitions file")
     cal_names, tr_names = _select_policies(path, spec, cal_raw, tr_raw)
     pairs = _pairs(path, spec, cal_names, tr_names)
@@ -234,7 +240,8 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
                   standard_dre=sf.charging.rule() if sf.charging else None,
                   parameters=parameters, population=population,
                   calibration_specs={c: b.spec for c, b in blocks.items()},
-                  transitions=transitions)
+                  transitions=transitions, eia_rule=_eia_rule(path, spec),
+                  calibrations_text=cal_text)
     fit_calibrations(study)
     sq = [status_quo(study.eligibility), status_quo(study.eligibility, creep=False)]
     study.policies = sq + [
@@ -304,6 +311,13 @@ def _with_population(path: Path, spec: StudySection, parameters: ParameterSet,
         return parameters.checked() if spec.uncertainty else parameters
     except InputError as exc:
         raise StudyError(str(exc)) from None
+
+
+def _eia_rule(path: Path, spec: StudySection) -> RecordedRule:
+    try:
+        return study_rule(path, spec.eia_rating_file)
+    except InputError as exc:
+        raise StudyError(f"{path}: key 'study.eia_rating_file': {exc}") from None
 
 
 def _select_policies(path: Path, spec: StudySection, cal_raw: dict[str, Any],
