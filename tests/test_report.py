@@ -15,6 +15,7 @@ from sim.outputs.formats import pounds
 from sim.outputs.equalities import eia_table
 from sim.outputs.finance import target_table
 from sim.outputs.headline import headline, headline_text, ranked
+from sim.outputs.registry import Tables
 from sim.outputs.report import write_outputs
 from sim.outputs.roles import featured_policy
 from sim.outputs.settings import settings
@@ -259,7 +260,8 @@ def test_protection_note_names_the_unprotected_transition_from_the_data(page):
 
 
 def test_terminal_headline_gives_the_chance_beside_mean_savings_and_the_sign_convention():
-    text = headline(constructed(), "out/x")
+    res = constructed()
+    text = headline(res, "out/x", Tables(res))
     lines = text.splitlines()
     assert lines[0] == "4 replicates of 4 policies -> out/x"
     assert "negative = costs more" in lines[1] and "target £100 a year" in lines[1]

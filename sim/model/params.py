@@ -9,10 +9,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import InputError
 from sim.hints import nearest
@@ -37,25 +45,37 @@ Points = Annotated[float, Field(ge=0, le=1000)]  # a RAS scale; B&NES tops out n
 Drift = Annotated[float, Field(ge=-10, le=10)]
 
 
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     source: PlainText = Field(min_length=1, description="where the numbers come from")
 
 
-def _by_band(v: list[float]) -> list[float]:
+def _by_band(v: list[Any]) -> list[Any]:
     if len(v) != len(AGE_BAND):
         raise ValueError(f"needs {len(AGE_BAND)} values, one per age band {list(AGE_BAND.codes)}")
     return v
 
 
-def _by_codes(v: dict[str, float], codes: tuple[str, ...]) -> dict[str, float]:
+def _by_codes(v: dict[str, Any], codes: tuple[str, ...]) -> dict[str, Any]:
     missing = [c for c in codes if c not in v]
     extra = [k for k in v if k not in codes]
     if missing or extra:
         raise ValueError(f"keys must be exactly {list(codes)} (missing {missing}, unknown {extra})")
     return v
+
+
+def _keyed(codes: tuple[str, ...]) -> AfterValidator:
+    return AfterValidator(lambda v: _by_codes(v, codes))
+
+
+# The shapes a section's lists and tables take, each checked once here: a list by age band,
+# a table by client group or by PB type (each element typed by the parameter's own range).
+T = TypeVar("T")
+ByAgeBand = Annotated[list[T], AfterValidator(_by_band)]
+ByGroup = Annotated[dict[str, T], _keyed(CLIENT_GROUP.codes)]
+ByPbType = Annotated[dict[str, T], _keyed(PB_TYPE.codes)]
+Cost = Annotated[float, Field(ge=0, le=500_000)]  # £ a year per resident
+Weekly = Annotated[float, Field(ge=0, le=10_000)]  # £ a week
 
 
 class Time(_Section):
@@ -74,45 +94,26 @@ class Time(_Section):
 
 class Hazard(_Section):
     enabled: bool = True
-    by_age_band: list[Probability] = Field(
+    by_age_band: ByAgeBand[Probability] = Field(
         description="annual probability by age band, each 0 to 1")
-    client_group_multiplier: dict[str, Multiplier] = Field(
+    client_group_multiplier: ByGroup[Multiplier] = Field(
         description="multiplies the age-band probability, 0 to 10 (the product is capped at 1)")
-
-    _bands = field_validator("by_age_band")(classmethod(lambda c, v: _by_band(v)))
-
-    @field_validator("client_group_multiplier")
-    @classmethod
-    def _groups(cls, v: dict[str, float]) -> dict[str, float]:
-        return _by_codes(v, CLIENT_GROUP.codes)
-
-
-Cost = Annotated[float, Field(ge=0, le=500_000)]  # £ a year per resident
-
-
-def _groups(v: dict[str, float]) -> dict[str, float]:
-    return _by_codes(v, CLIENT_GROUP.codes)
 
 
 class Residential(Hazard):
-    annual_cost_by_group: dict[str, Cost] = Field(
+    annual_cost_by_group: ByGroup[Cost] = Field(
         description="£ a year per resident by client group (base prices), each 0 to 500,000")
-    annual_mortality_by_group: dict[str, Probability] = Field(
+    annual_mortality_by_group: ByGroup[Probability] = Field(
         description="annual probability a resident of a care home dies, by client group (every "
         "resident: admitted during the run or in care at the start), each 0 to 1")
-
-    _costs = field_validator("annual_cost_by_group")(classmethod(lambda c, v: _groups(v)))
-    _mortality = field_validator("annual_mortality_by_group")(classmethod(lambda c, v: _groups(v)))
 
 
 class ResidentialStock(_Section):
     """People already in residential care when the run starts (not in the population file)."""
 
     enabled: bool = False
-    people_by_group: dict[str, Annotated[float, Field(ge=0, le=100_000)]] = Field(
+    people_by_group: ByGroup[Annotated[float, Field(ge=0, le=100_000)]] = Field(
         description="residents at the start by client group, each 0 to 100,000")
-
-    _people = field_validator("people_by_group")(classmethod(lambda c, v: _groups(v)))
 
 
 class Feedback(_Section):
@@ -137,18 +138,14 @@ class Demand(_Section):
 
 
 class Referrals(_Section):
-    age_mix_by_group: dict[str, list[Probability]] = Field(
+    age_mix_by_group: ByGroup[ByAgeBand[Probability]] = Field(
         description="share of each client group's new referrals in each age band, each 0 to 1, "
         "summing to 1")
 
     @field_validator("age_mix_by_group")
     @classmethod
     def _mix(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
-        v = _by_codes(v, CLIENT_GROUP.codes)
         for group, shares in v.items():
-            if len(shares) != len(AGE_BAND):
-                raise ValueError(f"{group} needs {len(AGE_BAND)} shares, one per age band "
-                                 f"{list(AGE_BAND.codes)}")
             if abs(sum(shares) - 1.0) > 0.01:
                 raise ValueError(f"{group}'s shares add up to {sum(shares):g}, not 1")
         return v
@@ -156,15 +153,13 @@ class Referrals(_Section):
 
 class Need(_Section):
     enabled: bool = True
-    drift_per_month_by_age_band: list[Drift] = Field(
+    drift_per_month_by_age_band: ByAgeBand[Drift] = Field(
         description="points gained a month by age band, each -10 to 10")
     noise_sd_per_month: float = Field(ge=0, le=20, description="spread of individual "
                                       "change, points a month, 0 to 20")
     max_points: float = Field(gt=0, le=1000, description="points cap, up to 1,000")
     facs_thresholds: dict[str, Points] = Field(
         description="lower points edges of critical, substantial, moderate, each 0 to 1,000")
-
-    _bands = field_validator("drift_per_month_by_age_band")(classmethod(lambda c, v: _by_band(v)))
 
     @field_validator("facs_thresholds")
     @classmethod
@@ -207,34 +202,20 @@ class Reviews(_Section):
 class Choice(_Section):
     switch_at_review: Probability = Field(description="chance of changing PB type at a "
                                           "review, 0 to 1")
-    direct_payment_by_group: dict[str, Probability] = Field(
+    direct_payment_by_group: ByGroup[Probability] = Field(
         description="chance of choosing a direct payment, 0 to 1")
-    mixed_by_group: dict[str, Probability] = Field(description="chance of a mixed PB, 0 to 1")
-    direct_payment_age_multiplier_by_band: list[Multiplier] = Field(
+    mixed_by_group: ByGroup[Probability] = Field(description="chance of a mixed PB, 0 to 1")
+    direct_payment_age_multiplier_by_band: ByAgeBand[Multiplier] = Field(
         description="multiplies the direct payment chance by age band, each 0 to 10")
-
-    @field_validator("direct_payment_by_group", "mixed_by_group")
-    @classmethod
-    def _groups(cls, v: dict[str, float]) -> dict[str, float]:
-        return _by_codes(v, CLIENT_GROUP.codes)
-
-    _bands = field_validator("direct_payment_age_multiplier_by_band")(
-        classmethod(lambda c, v: _by_band(v))
-    )
 
 
 class Money(_Section):
     uplift_per_year: float = Field(ge=-0.5, le=1.0, description="price uplift a year, -0.5 to 1")
     uplift_month: int = Field(ge=1, le=12, description="calendar month of the uplift, 1 to 12")
-    utilisation: dict[str, Annotated[float, Field(ge=0, le=1.5)]] = Field(
+    utilisation: ByPbType[Annotated[float, Field(ge=0, le=1.5)]] = Field(
         description="share of a budget spent by PB type, each 0 to 1.5")
     direct_payment_cost_difference: float = Field(ge=-1, le=1, description="extra cost of a "
                                                   "direct payment over its budget, share, -1 to 1")
-
-    @field_validator("utilisation")
-    @classmethod
-    def _types(cls, v: dict[str, float]) -> dict[str, float]:
-        return _by_codes(v, PB_TYPE.codes)
 
 
 class Practice(_Section):
@@ -344,31 +325,20 @@ def hazard_table(h: Hazard) -> np.ndarray:
     return monthly_hazard(annual)
 
 
-
-
-
-
-
-
-
-
-Weekly = Annotated[float, Field(ge=0, le=10_000)]  # £ a week
-
-
 class Charging(_Section):
     """The financial assessment (sim.model.charging): who pays what towards their budget."""
 
     enabled: bool = True
     taper: Probability = Field(description="share of assessable income above the allowance "
                                "and DRE taken as the contribution, 0 to 1")
-    allowance_weekly_by_age_band: list[Weekly] = Field(
+    allowance_weekly_by_age_band: ByAgeBand[Weekly] = Field(
         description="protected allowance (Minimum Income Guarantee), £ a week by age band")
-    benefit_income_weekly_by_age_band: list[Weekly] = Field(
+    benefit_income_weekly_by_age_band: ByAgeBand[Weekly] = Field(
         description="synthetic income where the population has none: benefits and pensions, "
                     "£ a week by age band")
-    other_income_mean_weekly_by_age_band: list[Weekly] = Field(
+    other_income_mean_weekly_by_age_band: ByAgeBand[Weekly] = Field(
         description="synthetic income: mean of other income (exponential), £ a week by age band")
-    dre_mean_weekly_by_group: dict[str, Weekly] = Field(
+    dre_mean_weekly_by_group: ByGroup[Weekly] = Field(
         description="synthetic DRE where the population has none: mean by client group, £ a week")
     dre_spread_sd: float = Field(ge=0, le=3, description="log-normal spread of a person's "
                                  "synthetic DRE around their group's mean, 0 to 3")
@@ -377,12 +347,6 @@ class Charging(_Section):
         "name, each 0 to 10; a team not listed: 1")
     seed: int = Field(ge=0, lt=2**63, description="seed of the synthetic values (the same in "
                       "every replicate)")
-
-    _bands = field_validator("allowance_weekly_by_age_band", "benefit_income_weekly_by_age_band",
-                             "other_income_mean_weekly_by_age_band")(
-        classmethod(lambda c, v: _by_band(v)))
-    _dre = field_validator("dre_mean_weekly_by_group")(
-        classmethod(lambda c, v: _groups(v)))
 
 
 Parameters.model_rebuild()

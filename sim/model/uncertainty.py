@@ -159,14 +159,27 @@ def load_uncertainty(path: str | Path | None = None, overrides: Mapping[str, Any
     central, records = read_parameters(path, overrides, where, overlays)
     where = where or str(path or DEFAULT_PARAMETERS)
     validated(central, where)
-    chosen = tuple(r for r in records.values() if r.distribution is not None
-                   and not (r.varies == "value" and r.path in overrides))
     plain = None
     if targets is not None:
         plain, target_records = read_targets(targets)
-        chosen += tuple(dataclasses.replace(r, path=TARGETS + r.path)
-                        for r in target_records.values() if r.distribution is not None)
-    u = Uncertainty(central, chosen, where, plain)
+        records = {**records, **prefixed(target_records)}
+    return uncertainty_of(central, records, overrides, where, plain, check=check)
+
+
+def prefixed(target_records: Mapping[str, LeafRecord]) -> dict[str, LeafRecord]:
+    """The synthetic targets' records under their prefix (TARGETS), as the study names them."""
+    return {TARGETS + k: dataclasses.replace(r, path=TARGETS + r.path)
+            for k, r in target_records.items()}
+
+
+def uncertainty_of(central: dict[str, Any], records: Mapping[str, LeafRecord],
+                   overrides: Mapping[str, Any], where: str,
+                   targets: dict[str, Any] | None = None, *, check: bool = True) -> Uncertainty:
+    """The uncertain inputs among records already read (the parameters' and, prefixed, the
+    synthetic targets'): those with a distribution, less values the study overrides."""
+    chosen = tuple(r for r in records.values() if r.distribution is not None
+                   and not (r.varies == "value" and r.path in overrides))
+    u = Uncertainty(central, chosen, where, targets)
     if check:
         u.check_support()
     return u

@@ -1,10 +1,13 @@
 """Every table column as people read it: its heading and its kind of number, in one place.
 
 The CSV files keep the code names (for software); the report and the workbook show the
-headings and format each number by its kind: £, %, a ratio, a count.  A column not listed
-here (a table added later) is shown under its code name with spaces, unformatted.
+headings and format each number by its kind: £, %, a ratio, a count.  A table may bring the
+headings of its own columns beside its entry (sim.outputs.registry); a column named nowhere
+is shown under its code name with spaces, unformatted.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from sim.inputs.categories import CHANGE_BAND
 
@@ -158,11 +161,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def heading(column: str) -> str:
+def _named(column: str, extra: Mapping[str, tuple[str, str]] | None) -> tuple[str, str] | None:
+    """The column's (heading, kind): here, or among `extra` (a registered table's own)."""
+    return COLUMNS.get(column) or (extra or {}).get(column)
+
+
+def heading(column: str, extra: Mapping[str, tuple[str, str]] | None = None) -> str:
     """What a column is called in the report and the workbook."""
-    return COLUMNS.get(column, (column.replace("_", " "), TEXT))[0]
+    return (_named(column, extra) or (column.replace("_", " "), TEXT))[0]
 
 
-def kind(column: str) -> str:
+def kind(column: str, extra: Mapping[str, tuple[str, str]] | None = None) -> str:
     """How a column's numbers read: GBP, PCT, RATIO, COUNT, NUM1 or TEXT."""
-    return COLUMNS.get(column, ("", TEXT))[1]
+    return (_named(column, extra) or ("", TEXT))[1]

@@ -25,9 +25,9 @@ from sim.outputs.eia_rating import (
     ADVERSE,
     POSSIBLE,
     SYNTHETIC,
-    load_rule,
     mitigation,
     rated,
+    rule_of,
     worst,
 )
 from sim.outputs.eia_template import (
@@ -64,7 +64,7 @@ def write_eia_doc(res: StudyResults, tables: dict[str, pd.DataFrame], figures: l
 
 def build(res: StudyResults, tables: dict[str, pd.DataFrame],
           figures: dict[str, Path]) -> DocxDocument:
-    s, rule = settings(res), load_rule()
+    s, rule = settings(res), rule_of(res)
     chosen = featured_policy(res)
     name = res.policies[chosen]["name"]
     comparators = [res.policies[i]["name"] for i in ras_policies(res) if i != chosen and

@@ -2,85 +2,43 @@
 than the loss threshold (sim.inputs.categories.LOSS_THRESHOLD) of one's own budget in cash,
 weighed with how many people that is and the £ they lose, with its thresholds and their
 source in scenarios/eia_rating.toml; and the mitigations the model can show (another
-transition that lowers a group's risk without more people losing, at what cost).
+transition that lowers a group's risk without more people losing, at what cost).  The rule is
+the one the run recorded (sim.study.eia_rule), so a rebuilt report rates as the run did.
 """
 from __future__ import annotations
 
-import tomllib
+import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
-from sim.inputs.categories import LOSS_THRESHOLD
 from sim.outputs.formats import pounds
-from sim.paths import SCENARIOS
+from sim.study.eia_rule import (  # noqa: F401 - the rule's names, where the rating is
+    RULE_FILE,
+    RatingRule,
+    RatingRuleError,
+    RecordedRule,
+    load_rule,
+)
+from sim.study.results import StudyResults
 
-RULE_FILE = SCENARIOS / "eia_rating.toml"
 ADVERSE, POSSIBLE, NEUTRAL, POSITIVE, NOT_RATED = (
     "adverse", "possible adverse", "neutral", "positive", "not rated")
-SYNTHETIC = "synthetic: not evidence"
+SYNTHETIC = "synthetic: not evidence"   # as RatingRule.text() states it
 SEVERITY = (ADVERSE, POSSIBLE, NEUTRAL, POSITIVE, NOT_RATED, SYNTHETIC)   # worst first
 RR, LOSERS, LOST = "rr_lose10", "people_lose10", "lost_gbp"
 
 
-class RatingRuleError(InputError):
-    """The rating rule file is missing or malformed."""
-
-
-@dataclass(frozen=True)
-class RatingRule:
-    adverse_rr: float
-    positive_rr: float
-    min_people_losing: float
-    adverse_share: float
-    source: str
-
-    def text(self) -> str:
-        """The rule as the document states it."""
-        t = f"{LOSS_THRESHOLD:.0%}"
-        return (f"Losing means an existing user's own budget one year after go-live is more than "
-                f"{t} below their budget just before go-live, in cash. Each group is rated on "
-                f"its relative risk of losing more than {t} against everyone else (1 = as likely "
-                "as everyone else), with the 95% interval across the simulated futures, and on "
-                "how many of its people lose. Adverse: the whole interval is above "
-                f"{self.adverse_rr:g} and at least {self.min_people_losing:g} of its people lose "
-                f"(on average per future), or at least {self.adverse_share:.0%} of the group "
-                f"loses more than {t} whatever the relative risk. Possible adverse: the estimate "
-                f"is above {self.adverse_rr:g} (with at least {self.min_people_losing:g} people "
-                "losing) but the interval reaches down to it. Positive: the whole interval is "
-                f"below {self.positive_rr:g}. Neutral: otherwise. A characteristic takes the "
-                "worst rating of its groups; groups too small to publish are not rated; groups "
-                "of an attribute the population file made up without any link to people's care "
-                f"are marked '{SYNTHETIC}'. A comparator is offered as a mitigation only if it "
-                f"lowers the group's risk without more people losing more than {t}, in the "
-                f"group or overall. Thresholds: {self.source}.")
-
-
-def load_rule(path: str | Path | None = None) -> RatingRule:
-    """The rule's thresholds and source (default: RULE_FILE); RatingRuleError unless
-    0 < positive_rr < 1 < adverse_rr, min_people_losing >= 0 and 0 < adverse_share <= 1."""
-    path = Path(RULE_FILE if path is None else path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        rule = RatingRule(float(raw["adverse_rr"]), float(raw["positive_rr"]),
-                          float(raw["min_people_losing"]), float(raw["adverse_share"]),
-                          str(raw["source"]))
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise RatingRuleError(f"{path}: not a usable rating rule ({exc!r}); it needs adverse_rr, "
-                              "positive_rr, min_people_losing, adverse_share and source") from None
-    if not 0 < rule.positive_rr < 1 < rule.adverse_rr:
-        raise RatingRuleError(f"{path}: need 0 < positive_rr < 1 < adverse_rr")
-    if rule.min_people_losing < 0 or not 0 < rule.adverse_share <= 1:
-        raise RatingRuleError(f"{path}: need min_people_losing >= 0 and 0 < adverse_share <= 1")
-    if raw.get("loss_threshold", LOSS_THRESHOLD) != LOSS_THRESHOLD:
-        raise RatingRuleError(f"{path}: key 'loss_threshold' is {raw['loss_threshold']!r}, but the "
-                              f"model's tallies and bands are built at {LOSS_THRESHOLD:g} "
-                              "(sim/inputs/categories.py LOSS_THRESHOLD): change both together")
-    return rule
+def rule_of(res: StudyResults) -> RatingRule:
+    """The rule the run recorded (results written before runs recorded it: the installed
+    RULE_FILE, and the document says so)."""
+    recorded = (res.meta or {}).get("eia_rating")
+    if recorded:
+        return RecordedRule.from_meta(recorded).rule()
+    return dataclasses.replace(load_rule(RULE_FILE), origin=(
+        f"Rule file {RULE_FILE.name} as installed when this report was written: the run "
+        "recorded no rule."))
 
 
 def rate(rr: float, lo: float, hi: float, rule: RatingRule, suppressed: bool = False,

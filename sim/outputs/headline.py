@@ -2,6 +2,7 @@
 chance, and what each costs in people losing -- for the report and the terminal alike."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,17 +145,13 @@ def _money(x: float) -> str:
     return f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
 
 
-def headline(results: StudyResults, out: Path | str) -> str:
+def headline(results: StudyResults, out: Path | str, tables: Mapping[str, pd.DataFrame]) -> str:
     """What `run-sim run` prints when it finishes: every option's mean savings beside its
     chance of meeting the target and its verdict, against the finance baseline (named), the
-    do-nothing chance beside them, the sign convention and the verdicts."""
-    from sim.outputs.equalities import eia_table
-    from sim.outputs.finance import target_table
-    from sim.outputs.summary import summary_table
-
+    do-nothing chance beside them, the sign convention and the verdicts.  `tables` are the
+    ones already built (the summary and EIA tables are read; none is rebuilt)."""
     s = settings(results)
-    eia = eia_table(results)
-    table = ranked(results, summary_table(results, target_table(results), eia), eia)
+    table = ranked(results, tables["summary"], tables["eia"])
     lines = [f"{results.n_replicates} replicates of {len(results.policies)} policies -> {out}",
              (f"{s.first_full_year}, savings judged {_judged(results, s)}; target "
               f"£{s.target:,.0f} a year at {s.first_full_year} prices; positive = spends less, "

@@ -12,6 +12,7 @@ import base64
 import html
 import re
 import struct
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,21 +56,23 @@ def percent(x: float) -> str:
 
 
 def table(df: pd.DataFrame, caption: str, *, max_rows: int | None = None,
-          kinds: dict[str, str] | None = None) -> str:
-    """A captioned table; column headings and number formats from `columns` (or `kinds`),
+          kinds: dict[str, str] | None = None,
+          headings: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """A captioned table; column headings and number formats from `columns` (or `kinds`, and
+    `headings` for columns it does not name),
     the first column as row headers; every header and text cell escaped.  Each cell carries
     its heading (`data-label`), so that on a phone a table of more than PHONE_COLUMNS columns
     shows as one card per row instead of scrolling sideways."""
     kinds = kinds or {}
-    heads = [heading(str(c)) for c in df.columns]
-    head = "".join(f'<th scope="col"{_align(kinds.get(str(c), kind(str(c))))}>'
+    heads = [heading(str(c), headings) for c in df.columns]
+    head = "".join(f'<th scope="col"{_align(kinds.get(str(c), kind(str(c), headings)))}>'
                    f"{esc(h)}</th>" for c, h in zip(df.columns, heads))
     shown = df if max_rows is None else df.head(max_rows)
     body = []
     for row in shown.itertuples(index=False):
         cells = []
         for i, (c, v) in enumerate(zip(df.columns, row)):
-            how = kinds.get(str(c), kind(str(c)))
+            how = kinds.get(str(c), kind(str(c), headings))
             text = fmt(v, how)
             cls = "" if how != "text" or i == 0 else ' class="wrap"' if len(text) > 40 else \
                 ' class="text"'

@@ -8,11 +8,12 @@ shows exactly the numbers in the CSV files and the workbook.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from sim.outputs import describe, probabilistic
+from sim.outputs import describe, probabilistic, registry
 from sim.outputs.charging import charging_section
 from sim.outputs.formats import pounds
 from sim.outputs.headline import headline_text, ranked
@@ -26,7 +27,7 @@ from sim.outputs.style import CSS, SCRIPT
 from sim.study.results import StudyResults
 
 
-def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path],
+def render(res: StudyResults, tables: Mapping[str, pd.DataFrame], figures: list[Path],
            folder: Path | None = None) -> str:
     """The whole page; `tables` as written to the workbook, `figures` as saved, `folder` the
     results folder whose other outputs the contents list links to."""
@@ -42,6 +43,7 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
         charging_section(res, s, tables["charging"], tables["eia_net"]),
         redistribution_section(tables["redistribution"]),
         equalities(res, s, tables, fig),
+        further_tables(tables),
         _method(tables["run"]),
         _assumptions(tables["assumptions"]),
         _manifest(tables["manifest"]),
@@ -49,6 +51,17 @@ def render(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Pat
     return spell_out("\n".join([_header(res, s), _headline(res, s, rank),
                                 contents(sections, outputs(folder, s.name)), *sections,
                                 f"<script>{SCRIPT}</script></body></html>"]), describe.ACRONYMS)
+
+
+def further_tables(tables: Mapping[str, pd.DataFrame]) -> str:
+    """Each registered table the report shows whole (its entry's `report`), headed by its
+    line on the workbook's contents sheet; nothing when there is none."""
+    shown = [e for e in registry.entries() if e.report and e.name in tables]
+    if not shown:
+        return ""
+    return "\n".join(["<h2 id='further-tables'>Further tables</h2>",
+                      *(table(tables[e.name], e.contents or e.name.replace("_", " "),
+                              headings=e.headings) for e in shown)])
 
 
 def contents(sections: list[str], files: list[tuple[str, str]]) -> str:

@@ -6,6 +6,7 @@ written to a temporary name and renamed into place.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,29 +70,31 @@ class Front:
     descriptions: dict[str, str]
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, front: Front | None = None
-                   ) -> Path:
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, front: Front | None = None,
+                   headings: Mapping[str, tuple[str, str]] | None = None) -> Path:
     """Every table as a sheet people can work with: readable headings (the CSV column names
     are on the 'columns' sheet), numbers stored as numbers in £, % or count formats, the
     header row frozen, filters on; text that looks like a formula is stored as text.  With
-    `front`, a cover, a contents sheet linking every sheet, and notes come first."""
+    `front`, a cover, a contents sheet linking every sheet, and notes come first; `headings`
+    names columns sim.outputs.columns does not (heading, kind)."""
     wb = Workbook()
     wb.remove(wb.active)
     if front is not None:
         _front_sheets(wb, front, [*sheets, "columns"])
     for name, df in sheets.items():
         ws = wb.create_sheet(name[:EXCEL_MAX_SHEET_NAME])
-        ws.append([_cell(heading(str(c))) for c in df.columns])
+        ws.append([_cell(heading(str(c), headings)) for c in df.columns])
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
-        _format_sheet(ws, df)
-    _columns_sheet(wb, sheets)
+        _format_sheet(ws, df, headings)
+    _columns_sheet(wb, sheets, headings)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
 
 
-def _format_sheet(ws: Any, df: pd.DataFrame) -> None:
+def _format_sheet(ws: Any, df: pd.DataFrame,
+                  headings: Mapping[str, tuple[str, str]] | None = None) -> None:
     """Number formats by column kind, bold wrapped headings, widths, frozen header, filters."""
     for cells in ws.iter_rows():
         for cell in cells:
@@ -100,12 +103,12 @@ def _format_sheet(ws: Any, df: pd.DataFrame) -> None:
                 cell.quotePrefix = True   # and Excel shows it as typed text
     for i, col in enumerate(df.columns, start=1):
         letter = get_column_letter(i)
-        number_format = EXCEL_FORMATS.get(kind(str(col)))
+        number_format = EXCEL_FORMATS.get(kind(str(col), headings))
         for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
             if number_format and isinstance(cell.value, (int, float)) \
                     and not isinstance(cell.value, bool):
                 cell.number_format = number_format
-        longest = max([len(str(heading(str(col))))] + [min(len(str(v)), 60) for v in
+        longest = max([len(str(heading(str(col), headings)))] + [min(len(str(v)), 60) for v in
                                                         df[col].head(200)])
         ws.column_dimensions[letter].width = max(9, min(longest + 2, 62))
     for cell in ws[1]:
@@ -147,13 +150,14 @@ def _front_sheets(wb: Workbook, front: Front, names: list[str]) -> None:
             cell.font = Font(bold=True)
 
 
-def _columns_sheet(wb: Workbook, sheets: dict[str, pd.DataFrame]) -> None:
+def _columns_sheet(wb: Workbook, sheets: dict[str, pd.DataFrame],
+                   headings: Mapping[str, tuple[str, str]] | None = None) -> None:
     """Which CSV column each heading is: to match the workbook with the CSV files."""
     ws = wb.create_sheet("columns")
     ws.append(["sheet", "heading", "column in the CSV file"])
     for name, df in sheets.items():
         for col in df.columns:
-            ws.append([_cell(name), _cell(heading(str(col))), _cell(str(col))])
+            ws.append([_cell(name), _cell(heading(str(col), headings)), _cell(str(col))])
     _format_sheet(ws, pd.DataFrame(columns=["sheet", "heading", "column"]))
     for letter, width in zip("ABC", (14, 40, 34)):
         ws.column_dimensions[letter].width = width

@@ -3,12 +3,14 @@ so piped output stays the results) and, at the end, where to open the results.""
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from sim.outputs import probabilistic
 from sim.outputs.headline import headline
+from sim.outputs.registry import Tables
 from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
@@ -48,9 +50,12 @@ def kept(folder: Path) -> str:
     return f"completed checkpoints are kept in {folder}"
 
 
-def finished(results: StudyResults, out: Path) -> str:
+def finished(results: StudyResults, out: Path,
+             tables: Mapping[str, pd.DataFrame] | None = None) -> str:
     """What `run-sim run` prints at the end: the headline, a probabilistic run's two chances
-    side by side, and where to open the results."""
+    side by side, and where to open the results.  `tables`: those the run wrote, when the
+    caller kept them; else the headline's are built here, once."""
     target = pd.read_csv(out / "target.csv")
-    return "\n".join([headline(results, out), *probabilistic.terminal_lines(
+    tables = Tables(results) if tables is None else tables
+    return "\n".join([headline(results, out, tables), *probabilistic.terminal_lines(
         results, target, settings(results).first_full_year), *where_to_look(out)])

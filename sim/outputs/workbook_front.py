@@ -5,41 +5,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.outputs import describe
+from sim.outputs import describe, registry
 from sim.outputs.roles import ras_policies
 from sim.outputs.settings import settings
 from sim.outputs.tables import Front
 from sim.study.results import StudyResults
 
-# What each sheet holds (the contents sheet), in the words of the report.
-DESCRIPTIONS = {
-    "summary": "One row per option: mean savings, chance of meeting the target, people losing "
-               "more than 10%, the most affected group (first full year)",
-    "spend": "Community and residential spend per option and financial year, 5/50/95%",
-    "target": "Savings against the target per option and financial year, with its chance, "
-              "the cost of protection, care-home admissions and savings against the base budget",
-    "savings_split": "Each option's saving against doing nothing: avoided creep and real "
-                     "reduction",
-    "variants": "Scenario 4's definitional variants beside the recommended option",
-    "new_users": "New users (no budget before go-live): their budget against current practice",
-    "eia": "Equalities evidence one year after go-live: budget change and risk of losing by "
-           "group, every option",
-    "eia_horizon": "The same evidence at the end of the simulated years",
-    "winners_losers": "Each group split into five bands of budget change, with 95% intervals "
-                      "and relative risks",
-    "admissions_by_group": "Admissions to residential care by group, status quo and option",
-    "disparity": "Younger/older allocation per RAS point before and after, every option",
-    "activity": "Assessments, reviews, arrivals, deaths, exits and admissions a year",
-    "users": "People using services by month, client group and budget type",
-    "redistribution": "Go-live redistribution per calibration, before any transition",
-    "transitions": "The transition scenarios' parameters (assumptions)",
-    "charging": "Spend net of people's contributions, per option and financial year",
-    "eia_net": "Change in net position (budget less contribution) by group and team",
-    "assumptions": "Every parameter with its value, unit, status, source and distribution",
-    "run": "How the study was run",
-    "manifest": "What was run, on what (files, seed, versions, times)",
-    "columns": "Which CSV column each sheet heading is",
-}
+# What the sheets besides the registered tables hold (the contents sheet); each table's own
+# line is its registry entry's.
+FIXED = {"columns": "Which CSV column each sheet heading is"}
+
+
+def descriptions() -> dict[str, str]:
+    """What each sheet holds, in the words of the report (the contents sheet)."""
+    return {**{e.name: e.contents for e in registry.entries() if e.sheet}, **FIXED}
 
 
 def notes(res: StudyResults) -> list[str]:
@@ -72,7 +51,7 @@ def front(res: StudyResults) -> Front:
              ("Also", "report.html (explained) and eia.docx (the equality impact assessment) "
                       "in the same folder")]
     return Front(title=f"Personal budgets study '{s.name}': results", cover=cover,
-                 notes=notes(res), descriptions=DESCRIPTIONS)
+                 notes=notes(res), descriptions=descriptions())
 
 
 def numbered(res: StudyResults, df: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.atomic import atomic_path
+from sim.inputs.files import file_sha256
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "matplotlib", "joblib", "pydantic", "dask")
 
@@ -66,6 +67,14 @@ def build_manifest(study: Any, *, jobs: int, backend: str, started: str) -> dict
         "policies": [p.describe() for p in study.policies],
         "calibrations_fitted": {k: est.fitted_summary() for k, est in study.calibrations.items()},
         "overrides": study.overrides,
+        # what the report is built with besides the results: recorded, so a rebuilt report
+        # uses them as they were (sim.study.eia_rule), whatever is installed by then
+        "calibrations_file": str(study.path.parent / study.spec.calibrations_file),
+        "calibrations_sha256": file_sha256(study.path.parent / study.spec.calibrations_file),
+        "calibrations_text": study.calibrations_text,
+        "eia_rating_file": study.eia_rule.file,
+        "eia_rating_sha256": study.eia_rule.sha256,
+        "eia_rating_text": study.eia_rule.text,
         "uncertainty": bool(study.spec.uncertainty),
         "jobs": jobs,
         "backend": backend,

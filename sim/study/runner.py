@@ -31,7 +31,8 @@ def identity(study: Study) -> dict[str, Any]:
                 for i, o in enumerate(study.spec.parameter_overlays)}}
     out = {"seed": study.spec.seed, "runs": study.spec.runs, "chunk_size": study.spec.chunk_size,
            "inputs": {**{k: file_sha256(v) for k, v in files.items()},
-                      "population file": study.population.sha256},
+                      "population file": study.population.sha256,
+                      "EIA rating file": study.eia_rule.sha256},
            "code": code_sha256()}
     if study.spec.uncertainty:  # a fixed run's identity is as it always was
         out["uncertainty"] = uncertainty_summary(study)
@@ -87,6 +88,7 @@ def new_results(study: Study) -> StudyResults:
             "redistribution": redistribution(study.population, study.params,
                                              study.calibrations),
             "calibration_descriptions": calibration_descriptions(study),
+            "eia_rating": study.eia_rule.as_meta(),     # the report rates by this rule
             "population": {"synthetic": study.population.synthetic, "size": len(study.population),
                            "description": study.population.description,
                            "synthetic_attributes": list(study.population.synthetic_attributes)},
@@ -112,7 +114,7 @@ def finance_meta(study: Study) -> dict[str, Any]:
 def calibration_descriptions(study: Study) -> dict[str, str]:
     """Each calibration's plain-English `description` from its block (metadata, not a
     parameter, so the fitted estimators do not carry it)."""
-    blocks = tomllib.loads((study.path.parent / study.spec.calibrations_file).read_text("utf-8"))
+    blocks = tomllib.loads(study.calibrations_text)   # as read when the study loaded
     return {k: str(blocks.get(k, {}).get("description", "")) for k in study.calibrations}
 
 

@@ -19,10 +19,10 @@ from sim.inputs.files import file_sha256
 from sim.inputs.param_records import LeafRecord
 from sim.inputs.population import Population, load_population
 from sim.inputs.schema import PopulationError
-from sim.inputs.synthetic import read_targets
 from sim.inputs.toml_file import read_toml
-from sim.model.params import ParameterError, Parameters, explain, load_parameters, read_parameters
-from sim.model.uncertainty import TARGETS, Uncertainty, load_uncertainty
+from sim.model.parameter_set import ParameterSet, load_parameter_set
+from sim.model.params import ParameterError, Parameters, explain
+from sim.model.uncertainty import Uncertainty
 from sim.paths import DEFAULT_POPULATION, DEFAULT_TARGETS
 from sim.policy.dre import StandardDre
 from sim.policy.eligibility import DEFAULT_BANDS, Eligibility
@@ -33,6 +33,7 @@ from sim.study.calibration_blocks import (  # noqa: F401
     calibration_block,
     fitted_calibrations,
 )
+from sim.study.eia_rule import RecordedRule, study_rule
 from sim.study.finance_section import FinanceSection
 from sim.study.study_error import StudyError
 from sim.study.variants_section import VariantsSection, variant_policies
@@ -49,6 +50,9 @@ class StudySection(BaseModel):
     # council's own rates, written by `run-sim import --events`)
     parameter_overlays: list[str] = []
     calibrations_file: str = "calibrations.toml"
+    # the EIA rating rule (relative to this file); unset, eia_rating.toml beside the study if
+    # there is one, else the installed rule.  Recorded with the run (sim.study.eia_rule).
+    eia_rating_file: str | None = None
     transitions_file: str = "transitions.toml"
     go_live: Month = "2013-01"
     horizon_end: Month = "2018-03"
@@ -127,14 +131,28 @@ class Study:
     finance: FinanceSection
     eligibility: Eligibility | None
     standard_dre: StandardDre | None
-    params: Parameters
+    parameters: ParameterSet  # values, records and uncertain inputs, read once
     population: Population
     calibration_specs: dict[str, dict[str, Any]]
     transitions: dict[str, Transition]
+    eia_rule: RecordedRule                 # the rating rule, as read when the study loaded
+    calibrations_text: str = ""            # the calibrations file, as read then
     calibrations: dict[str, Any] = field(default_factory=dict)  # fitted, by name
     policies: list[Policy] = field(default_factory=list)
-    uncertainty: Uncertainty | None = None  # the uncertain inputs (drawn when spec.uncertainty)
-    records: dict[str, LeafRecord] = field(default_factory=dict)  # every leaf, by dotted path
+
+    @property
+    def params(self) -> Parameters:
+        return self.parameters.values
+
+    @property
+    def uncertainty(self) -> Uncertainty:
+        """The uncertain inputs (drawn when spec.uncertainty)."""
+        return self.parameters.uncertainty
+
+    @property
+    def records(self) -> dict[str, LeafRecord]:
+        """Every leaf parameter's record, by dotted path."""
+        return self.parameters.records
 
     @property
     def events_only_runs(self) -> int:
@@ -203,11 +221,11 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
     spec = sf.study
     if uncertainty is not None:
         spec.uncertainty = uncertainty
-    params = _parameters(path, spec, sf.overrides)
+    parameters = _parameters(path, spec, sf.overrides)
     population = _population(path, spec)
-    unc, records = _uncertainty(path, spec, sf.overrides, population)
+    parameters = _with_population(path, spec, parameters, population)
     cal_path, tr_path = path.parent / spec.calibrations_file, path.parent / spec.transitions_file
-    cal_raw, _ = _read_toml(cal_path, "calibrations file")
+    cal_raw, cal_text = _read_toml(cal_path, "calibrations file")
     tr_raw, _ = _read_toml(tr_path, "transitions file")
     cal_names, tr_names = _select_policies(path, spec, cal_raw, tr_raw)
     pairs = _pairs(path, spec, cal_names, tr_names)
@@ -220,9 +238,10 @@ def load_study(path: str | Path, *, runs: int | None = None, seed: int | None = 
                   finance=sf.finance,
                   eligibility=sf.eligibility.rule() if sf.eligibility else None,
                   standard_dre=sf.charging.rule() if sf.charging else None,
-                  params=params, population=population,
+                  parameters=parameters, population=population,
                   calibration_specs={c: b.spec for c, b in blocks.items()},
-                  transitions=transitions, uncertainty=unc, records=records)
+                  transitions=transitions, eia_rule=_eia_rule(path, spec),
+                  calibrations_text=cal_text)
     fit_calibrations(study)
     sq = [status_quo(study.eligibility), status_quo(study.eligibility, creep=False)]
     study.policies = sq + [
@@ -260,42 +279,45 @@ def overlay_paths(path: Path, spec: StudySection) -> list[Path]:
     return out
 
 
-def _parameters(path: Path, spec: StudySection, overrides: dict[str, Any]) -> Parameters:
-    """The model parameters with the study's overrides; go-live and horizon checked against them."""
+def _parameters(path: Path, spec: StudySection, overrides: dict[str, Any]) -> ParameterSet:
+    """The model parameters with the study's overrides (the file read once); go-live and
+    horizon checked against them."""
     try:
-        params = load_parameters(path.parent / spec.parameters, overrides,
-                                 where=f"{path} [overrides]", overlays=overlay_paths(path, spec))
+        parameters = load_parameter_set(path.parent / spec.parameters, overrides,
+                                        where=f"{path} [overrides]",
+                                        overlays=overlay_paths(path, spec))
     except ParameterError as exc:
         raise StudyError(str(exc)) from None
-    start = params.time.start
+    start = parameters.values.time.start
     if month_index(start, spec.go_live) < 1:
         raise StudyError(f"{path}: key 'study.go_live' ({spec.go_live}) must come after the "
                          f"population's start month {start}")
     if month_index(spec.go_live, spec.horizon_end) < 0:
         raise StudyError(f"{path}: key 'study.horizon_end' ({spec.horizon_end}) is before go-live")
-    return params
+    return parameters
 
 
-def _uncertainty(path: Path, spec: StudySection, overrides: dict[str, Any],
-                 population: Population) -> tuple[Uncertainty, dict[str, LeafRecord]]:
-    """The uncertain inputs and every leaf record; the synthetic population's assumptions
-    count only for the shipped synthetic population (the one built from them).  Every
-    distribution is parsed; whether its whole support gives valid parameters is checked when
-    the run draws from it (a fixed run may override a multiplied list to where the
-    distribution's ends would leave its range)."""
+def _with_population(path: Path, spec: StudySection, parameters: ParameterSet,
+                     population: Population) -> ParameterSet:
+    """The parameters with the synthetic population's assumptions, which count only for the
+    shipped synthetic population (the one built from them).  Every distribution is parsed;
+    whether its whole support gives valid parameters is checked only for a probabilistic run
+    here, else when a run draws from it (a fixed run may override a multiplied list to where
+    the distribution's ends would leave its range)."""
     shipped = population.synthetic and population.sha256 == file_sha256(DEFAULT_POPULATION)
-    where = f"{path} [overrides]"
     try:
-        unc = load_uncertainty(path.parent / spec.parameters, overrides, where,
-                               targets=DEFAULT_TARGETS if shipped else None,
-                               check=spec.uncertainty, overlays=overlay_paths(path, spec))
-        records = read_parameters(path.parent / spec.parameters,
-                                  overlays=overlay_paths(path, spec))[1]
         if shipped:
-            records.update({TARGETS + k: r for k, r in read_targets(DEFAULT_TARGETS)[1].items()})
+            return parameters.with_targets(DEFAULT_TARGETS, check=spec.uncertainty)
+        return parameters.checked() if spec.uncertainty else parameters
     except InputError as exc:
         raise StudyError(str(exc)) from None
-    return unc, records
+
+
+def _eia_rule(path: Path, spec: StudySection) -> RecordedRule:
+    try:
+        return study_rule(path, spec.eia_rating_file)
+    except InputError as exc:
+        raise StudyError(f"{path}: key 'study.eia_rating_file': {exc}") from None
 
 
 def _select_policies(path: Path, spec: StudySection, cal_raw: dict[str, Any],
