@@ -30,7 +30,7 @@ from sim.analysis.search_metrics import policy_metrics
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 from sim.study.horizon import judged_horizon
-from sim.study.checkpoints import INDEX, note
+from sim.study.checkpoints import INDEX, note, read_index
 from sim.study.manifest import write_json_atomic
 from sim.study.montecarlo import RunSpec, iterate_chunks
 from sim.study.runner import new_results
@@ -172,18 +172,8 @@ class SearchCheckpoints:
         return self.folder / f"generation_{generation:05d}.json"
 
     def _read_index(self) -> dict[str, str]:
-        path = self.folder / INDEX
-        if not path.exists():
-            return {}
-        try:
-            index = read_json(path)
-            if not (isinstance(index, dict) and index.get("format") == self.FORMAT
-                    and isinstance(index.get("sha256"), dict)):
-                raise DamagedFileError(f"{path}: not a search checkpoint index")
-        except DamagedFileError as exc:
-            note(f"{exc}; recomputing every generation")
-            return {}
-        return index["sha256"]
+        return read_index(self.folder / INDEX, self.FORMAT, "sha256",
+                          "search checkpoint index", "generation")
 
     def load(self, generation: int, values: list[dict[str, Any]]) -> list[dict] | None:
         """The generation's rows if checkpointed intact for exactly these candidates."""

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.study.checkpoints import INDEX, note
+from sim.study.checkpoints import INDEX, note, read_index
 from sim.study.manifest import write_json_atomic
-from sim.study.storage import DamagedFileError, read_json, read_npz, sha256_of, write_npz
+from sim.study.storage import DamagedFileError, read_npz, sha256_of, write_npz
 
 FORMAT = "ras-sim sensitivity checkpoints 1"
 
@@ -30,18 +30,8 @@ class DesignCheckpoints:
         self.blocks = self._read_index()
 
     def _read_index(self) -> dict[str, Any]:
-        path = self.folder / INDEX
-        if not path.exists():
-            return {}
-        try:
-            index = read_json(path)
-            if not (isinstance(index, dict) and index.get("format") == FORMAT
-                    and isinstance(index.get("blocks"), dict)):
-                raise DamagedFileError(f"{path}: not a sensitivity checkpoint index")
-        except DamagedFileError as exc:
-            note(f"{exc}; recomputing every design point")
-            return {}
-        return index["blocks"]
+        return read_index(self.folder / INDEX, FORMAT, "blocks",
+                          "sensitivity checkpoint index", "design point")
 
     @staticmethod
     def name(k: int) -> str:

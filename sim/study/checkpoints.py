@@ -23,6 +23,22 @@ def note(message: str) -> None:
     sys.stderr.write(f"note: {message}\n")
 
 
+def read_index(path: Path, fmt: str, key: str, what: str, unit: str) -> dict[str, Any]:
+    """The `key` table of a checkpoint index (run, sensitivity and search alike); {} when
+    absent, and {} with a note when it is not such an index (every `unit` is recomputed)."""
+    if not path.exists():
+        return {}
+    try:
+        index = read_json(path)
+        if not (isinstance(index, dict) and index.get("format") == fmt
+                and isinstance(index.get(key), dict)):
+            raise DamagedFileError(f"{path}: not a {what}")
+    except DamagedFileError as exc:
+        note(f"{exc}; recomputing every {unit}")
+        return {}
+    return index[key]
+
+
 class Checkpoints:
     """The checkpoints folder of one run (created if absent)."""
 
@@ -36,18 +52,7 @@ class Checkpoints:
                  "(never loaded); their replicates are recomputed")
 
     def _read_index(self) -> dict[str, Any]:
-        path = self.folder / INDEX
-        if not path.exists():
-            return {}
-        try:
-            index = read_json(path)
-            if not (isinstance(index, dict) and index.get("format") == FORMAT
-                    and isinstance(index.get("chunks"), dict)):
-                raise DamagedFileError(f"{path}: not a checkpoint index")
-        except DamagedFileError as exc:
-            note(f"{exc}; recomputing every chunk")
-            return {}
-        return index["chunks"]
+        return read_index(self.folder / INDEX, FORMAT, "chunks", "checkpoint index", "chunk")
 
     @staticmethod
     def name(k: int) -> str:
