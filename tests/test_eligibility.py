@@ -70,7 +70,7 @@ def run(small_population, params):
 
 def test_budgets_end_below_the_eligible_bands_from_go_live_only(run, params):
     model, w, months = run
-    assert not months[GO_LIVE - 1][1].any() and model.ended_month[:, :GO_LIVE].sum() == 0
+    assert not months[GO_LIVE - 1][1].any() and model.ended_month[0][:, :GO_LIVE].sum() == 0
     below_seen = above_seen = 0
     for m in range(GO_LIVE, T):
         pence, ended, in_res = months[m]

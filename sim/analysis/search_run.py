@@ -110,7 +110,7 @@ def evaluate(search: Search, values: list[dict[str, Any]], names: list[str], *, 
     spec = RunSpec(population=study.population, params=study.params, policies=study.policies,
                    calibrations=study.calibrations, n_months=study.n_months,
                    go_live=study.go_live, snapshots=study.snapshot_months, seed=seed,
-                   reservoir_replicates=0)
+                   reservoir_replicates=0, block_size=study.spec.block_size)
     results = new_results(study)
     for chunk in iterate_chunks(spec, runs, runs, None, years=results.years, jobs=jobs,
                                 backend=backend, on_replicate=on_replicate):

@@ -31,7 +31,7 @@ from sim.outputs.equalities import CASH, N_LOSE, relative_risk
 from sim.outputs.finance import finance_savings, target_in_year_prices
 from sim.outputs.settings import settings
 from sim.policy.policy import Policy
-from sim.study.montecarlo import RunSpec, run_replicate
+from sim.study.montecarlo import RunSpec, blocks, run_block
 from sim.study.results import ChunkSummary, StudyResults
 from sim.study.runner import new_results
 from sim.study.study_file import Study
@@ -92,7 +92,7 @@ class Evaluator:
                        go_live=study.go_live, snapshots=study.snapshot_months, seed=seed,
                        reservoir_replicates=0, uncertainty=uncertainty,
                        calibration_specs=study.calibration_specs,
-                       coupling=coupling_for(study.population, [study.params, *ends],
+                       block_size=study.spec.block_size, coupling=coupling_for(study.population, [study.params, *ends],
                                              study.n_months))
         return cls(spec, uncertainty, replicates, new_results(headline))
 
@@ -119,7 +119,9 @@ class Evaluator:
                            financial_years=t.financial_years, month_fy=t.month_fy,
                            go_live_month=t.go_live_month, teams=t.teams,
                            capacity=self.replicates, meta=t.meta)
-        reps = [run_replicate(spec, r) for r in range(self.first, self.first + self.replicates)]
+        reps = [result for block in blocks(list(range(self.first, self.first + self.replicates)),
+                                           spec)
+                for result in run_block(spec, block)]
         res.fold_chunk(ChunkSummary.of(reps, res.years))
         return res
 

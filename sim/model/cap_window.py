@@ -19,32 +19,44 @@ NEVER = np.iinfo(np.int32).min // 2
 
 
 class CapWindow:
-    """Per RAS policy (rows) and person (cap slots): the budgets (£) of the trailing window."""
+    """Per RAS policy (rows) and person (cap slots): the budgets (£) of the trailing window.
+
+    Each ring slot keeps one month's assessments as a log, (people assessed, rows), and
+    each person's position in it: memory grows with the assessments, not people x rows."""
 
     def __init__(self, rows: int, cap: int, months: int) -> None:
-        self.months = months
+        self.months, self.rows = months, rows
         self.month = np.full((months, cap), NEVER, np.int32)   # assessment in ring slot
-        self.before = np.zeros((months, rows, cap))
-        self.after = np.zeros((months, rows, cap))
+        self.pos = np.zeros((months, cap), np.int64)            # its row in the slot's log
+        empty = np.zeros((0, rows))
+        self.before = [empty] * months                          # (assessed, rows) each
+        self.after = [empty] * months
 
     def bounds(self, idx: np.ndarray, m: int, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(highest, lowest) budget each of idx held in months m-12 .. m-1, (rows, len(idx))."""
-        months = self.month[:, idx][:, None, :]                     # (ring, 1, n)
-        set_in = months >= m - self.months                          # the budget it set: held
-        before_in = months > m - self.months                        # the one before it: held too
-        after, before = self.after[:, :, idx], self.before[:, :, idx]
-        high = np.maximum(current, np.maximum(np.where(set_in, after, -np.inf).max(axis=0),
-                                              np.where(before_in, before, -np.inf).max(axis=0)))
-        low = np.minimum(current, np.minimum(np.where(set_in, after, np.inf).min(axis=0),
-                                             np.where(before_in, before, np.inf).min(axis=0)))
+        """(highest, lowest) budget each of idx held in months m-12 .. m-1, (rows, len(idx)).
+
+        Only the (ring slot, person) pairs inside the window are read: a person has at most
+        a few assessments a year, so these are few."""
+        months = self.month[:, idx]                                 # (ring, n)
+        high, low = current.copy(), current.copy()
+        for held, inside in ((self.after, months >= m - self.months),   # the budget it set
+                             (self.before, months > m - self.months)):  # the one before it
+            for k in np.flatnonzero(inside.any(axis=1)):
+                j = np.flatnonzero(inside[k])
+                values = held[k].take(self.pos[k].take(idx.take(j)), axis=0)  # (pairs, rows)
+                for out, fold in ((high, np.maximum), (low, np.minimum)):
+                    fold.at(out.T, j, values)
         return high, low
 
     def record(self, idx: np.ndarray, m: int, before: np.ndarray, after: np.ndarray) -> None:
-        """Month m assessed idx: their budgets went from `before` to `after` (rows, len(idx))."""
+        """Month m assessed idx: their budgets went from `before` to `after` (rows, len(idx)).
+        The ring slot's month m - 12 is past every later window, so it is dropped."""
         k = m % self.months
+        self.month[k] = NEVER
         self.month[k, idx] = m
-        self.before[k][:, idx] = before
-        self.after[k][:, idx] = after
+        self.pos[k, idx] = np.arange(len(idx))
+        self.before[k] = np.ascontiguousarray(before.T)
+        self.after[k] = np.ascontiguousarray(after.T)
 
 
 def held_extremes(history: list[tuple[int, float, float]], m: int, current: float,

@@ -22,8 +22,10 @@ from sim.model.charging import Contributions, charge_utilisation, contribution_p
 from sim.model.creep import creep_factors
 from sim.model.money import utilisation
 from sim.model.params import Parameters
+from sim.model.replicate_view import ReplicateView, by_replicate
 from sim.model.residential_cost import annual_cost, death_in_care, stock_spend
 from sim.model.spend import Admitted, SpendTally
+from sim.model.stack import offsets
 from sim.model.users import community_users
 from sim.model.world import World
 from sim.policy.policy import Policy
@@ -72,6 +74,8 @@ class CareModel(mesa.Model):
         snapshots: months after whose step budgets are recorded for the EIA.
         charges: (P, cap) each person's assessed charge under each policy, whole pence a
             year (sim.model.charging); None: no charging, contributions nil.
+        parts: when `world` stacks several replicates (sim.model.stack), their own worlds in
+            slot order; read each one's results through `replicate(k)`.
     """
 
     def __init__(
@@ -83,9 +87,16 @@ class CareModel(mesa.Model):
         params: Parameters,
         snapshots: tuple[int, ...] = (),
         charges: np.ndarray | None = None,
+        parts: list[World] | None = None,
     ) -> None:
         super().__init__(seed=0)  # Mesa's generators are never drawn from (test_mesa_role)
         self.world, self.policies, self.params = world, list(policies), params
+        self.parts = [world] if parts is None else list(parts)
+        self.blocks = offsets(self.parts)
+        if self.blocks[-1] != world.cap:
+            raise ValueError("the stacked world does not hold exactly its parts' people")
+        K = len(self.parts)
+        self.rep_of = np.repeat(np.arange(K), np.diff(self.blocks))   # each slot's replicate
         self.cal_names = sorted({p.calibration for p in policies if p.calibration})
         self.calibrations = [calibrations[c] for c in self.cal_names]
         P, T, cap = len(policies), world.n_months, world.cap
@@ -108,8 +119,12 @@ class CareModel(mesa.Model):
         # FACS eligibility from go-live: the policies with a rule, whose budgets it has ended,
         # and per month the people it ended and their budgets (pence a year, base prices)
         self.elig_rows = [i for i, p in enumerate(policies) if p.eligibility]
+        self.elig_groups = [(rule, np.array([i for i in self.elig_rows
+                                             if policies[i].eligibility == rule]))
+                            for rule in dict.fromkeys(policies[i].eligibility
+                                                      for i in self.elig_rows)]
         self.ended = np.zeros((P, cap), bool)
-        self.ended_month = np.zeros((P, T, 2))
+        self.ended_month = np.zeros((K, P, T, 2))
         # The budget each person's assessed need warrants at current practice's prices without
         # its creep (the same under every policy): what a shortfall is measured against.
         self.need_budget = world.initial_budget.astype(np.float64)
@@ -121,10 +136,10 @@ class CareModel(mesa.Model):
         # die in care (at residential mortality: sim.model.residential_cost), kept per policy
         self.res_cost = annual_cost(params)
         self.res_death = np.full((P, cap), T, np.int32)
-        self.res_delta = np.zeros((P, T + 1))
-        self.admissions = np.zeros((P, T), np.int32)
+        self.res_delta = np.zeros((K, P, T + 1))
+        self.admissions_by_replicate = np.zeros((K, P, T), np.int32)
         # reviews of people in the community under each policy (care-home residents apart)
-        self.community_reviews = np.zeros((P, T), np.int32)
+        self.reviews_by_replicate = np.zeros((K, P, T), np.int32)
         self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
         self.month = -1
 
@@ -145,7 +160,7 @@ class CareModel(mesa.Model):
         if self.contrib is not None:
             self.paid[:] = contribution_pence(self.pence, self.charges)
             util = np.repeat([self.util, self.contrib.util], P, axis=0)
-        self.tally = SpendTally(w, self.amounts, util)
+        self.tally = SpendTally(w, self.amounts, util, self.rep_of, len(self.parts))
 
     # ---- the monthly step ----------------------------------------------------------
     def step(self) -> None:
@@ -204,9 +219,11 @@ class CareModel(mesa.Model):
         pence = np.multiply(new, 100.0)
         np.rint(pence, out=pence)
         out = self.in_res.take(idx, axis=1)
-        self.community_reviews[:, m] = (~out & w.assessed_review[sl]).sum(axis=1)
+        rep = self.rep_of.take(idx)
+        self.reviews_by_replicate[:, :, m] = by_replicate(~out & w.assessed_review[sl], rep,
+                                                          len(self.parts)).T
         if m >= w.go_live and self.elig_rows:
-            out |= self._ended(pence, idx, sl, m)
+            out |= self._ended(pence, idx, sl, m, rep)
         pence[out] = 0.0
         put_columns(self.pence, idx, pence)
         if m >= w.go_live and len(self.ras_rows):
@@ -238,20 +255,25 @@ class CareModel(mesa.Model):
             is_new=w.arrival[idx] >= w.go_live, months_since_go_live=m - w.go_live,
         )
 
-    def _ended(self, pence: np.ndarray, idx: np.ndarray, sl: slice, m: int) -> np.ndarray:
+    def _ended(self, pence: np.ndarray, idx: np.ndarray, sl: slice, m: int,
+               rep: np.ndarray) -> np.ndarray:
         """(P, len(idx)) budgets eligibility has ended: before, or now for people assessed
-        below a policy's eligible bands (counted in month m with the budgets they lose)."""
+        below a policy's eligible bands (counted in month m with the budgets they lose).
+        Policies sharing a rule share one test (most of a study's policies do)."""
         w = self.world
         ended = self.ended.take(idx, axis=1)
         free = ~ended & ~self.in_res.take(idx, axis=1) & (m < w.exit_month.take(idx))[None, :]
         u = w.u_continue.take(idx)
         by_points = facs_from_points(w.points[m].take(idx), self.params.need.facs_thresholds)
-        for i in self.elig_rows:
-            rule = self.policies[i].eligibility
+        for rule, rows in self.elig_groups:
             now = rule.ends(by_points if rule.consistent_facs else w.assessed_facs[sl], u)
-            now &= free[i]
-            ended[i] |= now
-            self.ended_month[i, m] += (now.sum(), pence[i, now].sum())
+            now = now[None, :] & free[rows]
+            ended[rows] |= now
+            # whole pence: the masked sums are exact, so equal to summing the selected ones
+            K = len(self.parts)
+            self.ended_month[:, rows, m, 0] += by_replicate(now, rep, K).T
+            self.ended_month[:, rows, m, 1] += by_replicate(np.where(now, pence[rows], 0.0),
+                                                            rep, K).T
         put_columns(self.ended, idx, ended)
         return ended
 
@@ -285,14 +307,15 @@ class CareModel(mesa.Model):
         admitted = Admitted(policy=p_idx, slot=slots, pence=self.pence[p_idx, slots])
         self.in_res[p_idx, slots] = True
         self.pence[p_idx, slots] = 0.0
-        np.add.at(self.admissions[:, m], p_idx, 1)
+        rep = self.rep_of.take(slots)
+        np.add.at(self.admissions_by_replicate, (rep, p_idx, m), 1)
         self.admitted.append((m, p_idx, slots))
         group = w.client_group.take(slots)
         cost = self.res_cost.take(group)
         death = death_in_care(m, group, w.u_resident.take(slots), self.params, w.n_months)
         self.res_death[p_idx, slots] = death
-        np.add.at(self.res_delta, (p_idx, np.full(len(p_idx), m)), cost)
-        np.add.at(self.res_delta, (p_idx, death), -cost)
+        np.add.at(self.res_delta, (rep, p_idx, np.full(len(p_idx), m)), cost)
+        np.add.at(self.res_delta, (rep, p_idx, death), -cost)
         return admitted
 
     @property
@@ -300,45 +323,51 @@ class CareModel(mesa.Model):
         """(P, cap) current annual budgets in £ (base prices); zero outside the community."""
         return self.pence / 100.0
 
-    # ---- outputs -----------------------------------------------------------------
+    # ---- outputs: one replicate's, read through a view ------------------------------
+    def replicate(self, k: int) -> ReplicateView:
+        """Replicate k's results (its own world, people and sums)."""
+        return ReplicateView(self, k)
+
+    def _one(self) -> ReplicateView:
+        if len(self.blocks) != 2:
+            raise ValueError("this model stacks several replicates: read replicate(k)")
+        return self.replicate(0)
+
     @property
     def spend(self) -> np.ndarray:
-        """(P, T, N_GROUP_COLS) community spend in £ cash: total, by client group, PB type,
-        age band."""
-        return self.tally.spend[:len(self.policies)]
+        """(P, T, N_GROUP_COLS) community spend in £ cash (ReplicateView.spend)."""
+        return self._one().spend
 
     @property
     def contributions(self) -> np.ndarray:
-        """(P, T) people's contributions towards their budgets, £ cash (nil without charging)."""
-        if self.contrib is None:
-            return np.zeros((len(self.policies), self.world.n_months))
-        return self.tally.spend[len(self.policies):, :, 0]
+        return self._one().contributions
+
+    @property
+    def admissions(self) -> np.ndarray:
+        """(P, T) admissions to residential care."""
+        return self._one().admissions
+
+    @property
+    def community_reviews(self) -> np.ndarray:
+        return self._one().community_reviews
 
     def users(self) -> np.ndarray:
-        """(P, T, client group x PB type) people in the community: present in the world, not
-        in residential care under the policy (users.N_CELLS cells, PB type fastest)."""
-        return community_users(self.world, len(self.policies), self.admitted)
+        return self._one().users()
 
     def eligibility_ended(self) -> np.ndarray:
-        """(P, T, 2) people whose budget eligibility ended each month, and those budgets'
-        annual £ (base prices, as the policy would otherwise have set them)."""
-        return self.ended_month * np.array([1.0, 0.01])
+        return self._one().eligibility_ended()
 
     def residential_spend(self) -> np.ndarray:
-        """(P, T) £ cash on people admitted to residential care during the run, each at their
-        client group's cost from admission to death in care."""
-        annual = np.cumsum(self.res_delta[:, :-1], axis=1)
-        return annual / 12.0 * self.world.uplift[None, :]
+        return self._one().residential_spend()
 
     def residential_stock_spend(self) -> np.ndarray:
-        """(T,) £ cash on people already in residential care at the start (every policy)."""
-        return stock_spend(self.params, self.world.uplift)
+        return self._one().residential_stock_spend()
 
     def release(self) -> None:
         """Drop the large arrays: a Mesa model sits in reference cycles that Python frees
         late, so a finished replicate would otherwise keep its world in memory."""
         for name in ("world", "amounts", "pence", "paid", "in_res", "ended", "need_budget",
-                     "snapshots", "cap_window", "res_death", "charges", "contrib"):
+                     "snapshots", "cap_window", "res_death", "charges", "contrib", "parts"):
             setattr(self, name, None)
         self.tally.release()
 

@@ -37,25 +37,33 @@ class SpendTally:
         pence: (R, cap) starting amounts in whole pence (the starting population's count),
             a row per policy (and per policy again for contributions, sim.model.charging).
         util: share of an amount spent, by PB type, for every row (R, PB type) or all rows.
+        rep_of: each slot's replicate when the world stacks several (sim.model.stack); each
+            replicate's sums are kept apart, as cells of their own.
+        n_replicates: how many replicates the world stacks.
 
     Attributes:
         spend: (R, T, N_GROUP_COLS) spend in £ cash: total, by client group, by PB type,
-            by age band (nil for months not yet closed).
+            by age band (nil for months not yet closed); `spend_of(k)` for replicate k.
     """
 
     # One-hot products from this many policies up (cheaper with many policies and few
     # people moving), per-policy counts below it; both are exact.
     MATMUL_POLICIES = 8
 
-    def __init__(self, world: World, pence: np.ndarray, util: np.ndarray) -> None:
+    def __init__(self, world: World, pence: np.ndarray, util: np.ndarray,
+                 rep_of: np.ndarray | None = None, n_replicates: int = 1) -> None:
         w, P, T = world, len(pence), world.n_months
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
         self.world, self.util = w, np.broadcast_to(util, (P, nt))
-        self._width = nt * (ng + nb)
+        self._cells = nt * (ng + nb)                     # one replicate's cells
+        self._width = self._cells * n_replicates
+        self.n_replicates = n_replicates
+        # each slot's first cell: its replicate's block of cells
+        self._first_cell = None if n_replicates == 1 else rep_of.astype(np.int64) * self._cells
         self._raw = np.zeros((P, self._width))
         # the sums as each month closed; priced all at once when spend is read
         self._closed = np.zeros((P, T, self._width))
-        self._spend: np.ndarray | None = None
+        self._spend: list[np.ndarray] | None = None
         # each person-month's two tally cells: (PB type, client group) and (PB type, age band)
         self._key_group = w.pb_type * np.int8(ng) + w.client_group[None, :]
         self._key_band = nt * ng + w.pb_type * np.int8(nb) + w.age_band
@@ -91,7 +99,15 @@ class SpendTally:
             old_cells = (self._key_group[counted_at].take(c), self._key_band[counted_at].take(c))
         cells = (self._key_group[m].take(c), self._key_band[m].take(c)) + old_cells
         W = self._width
-        if len(new) >= self.MATMUL_POLICIES:   # many policies: one product each way
+        if self._first_cell is not None:      # a block of replicates: one count over all
+            first = self._first_cell.take(c)
+            P = len(new)
+            rows = (np.arange(P, dtype=np.int64) * W)[:, None] + first[None, :]
+            sums = np.zeros(P * W)
+            for cell, amount, sign in zip(cells, (new, new, old, old), (1, 1, -1, -1)):
+                sums += sign * np.bincount((rows + cell[None, :]).ravel(), amount.ravel(), P * W)
+            self._raw += sums.reshape(P, W)
+        elif len(new) >= self.MATMUL_POLICIES:   # many policies: one product each way
             rows = np.arange(len(c))
             hot = np.zeros((2, len(c), W))
             for j, cell in enumerate(cells):
@@ -144,18 +160,26 @@ class SpendTally:
 
     @property
     def spend(self) -> np.ndarray:
-        """(R, T, N_GROUP_COLS) spend in £ cash (see the class)."""
-        if self._spend is None:
-            self._spend = self._priced()
-        return self._spend
+        """(R, T, N_GROUP_COLS) spend in £ cash (see the class): a world of one replicate."""
+        if self.n_replicates != 1:
+            raise ValueError("the tally holds several replicates: read spend_of(k)")
+        return self.spend_of(0)
 
-    def _priced(self) -> np.ndarray:
+    def spend_of(self, k: int) -> np.ndarray:
+        """(R, T, N_GROUP_COLS) replicate k's spend in £ cash."""
+        if self._spend is None:
+            self._spend = [self._priced(k) for k in range(self.n_replicates)]
+        return self._spend[k]
+
+    def _priced(self, k: int) -> np.ndarray:
         """Each month's spend by group from its closing sums: utilisation and prices applied
         last."""
         nt, ng, nb = len(PB_TYPE), len(CLIENT_GROUP), len(AGE_BAND)
-        R, T, _ = self._closed.shape
-        by_group = self._closed[:, :, : nt * ng].reshape(R, T, nt, ng)   # (R, T, type, group)
-        by_band = self._closed[:, :, nt * ng:].reshape(R, T, nt, nb)
+        W = self._cells
+        closed = np.ascontiguousarray(self._closed[:, :, k * W:(k + 1) * W])
+        R, T, _ = closed.shape
+        by_group = closed[:, :, : nt * ng].reshape(R, T, nt, ng)   # (R, T, type, group)
+        by_band = closed[:, :, nt * ng:].reshape(R, T, nt, nb)
         # util x price / 12 / 100, (R, T, type, 1)
         scale = self.util[:, None, :, None] * (self.world.uplift / 1200.0)[None, :, None, None]
         out = np.empty((R, T, N_GROUP_COLS))
@@ -167,7 +191,7 @@ class SpendTally:
 
     def release(self) -> None:
         """Drop the large arrays (the spend rows stay)."""
-        self._spend = self.spend
+        self.spend_of(0)
         for name in ("_closed", "world", "_raw", "_key_group", "_key_band", "_moved",
                      "_assessed_now"):
             setattr(self, name, None)

@@ -15,6 +15,7 @@ fitted on the people who remain eligible at the start (`eligible_at_start`).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,7 +42,7 @@ class Eligibility:
         if not 0.0 <= self.continue_share <= 1.0:
             raise ValueError(f"continue_share must be 0 to 1, got {self.continue_share}")
 
-    @property
+    @functools.cached_property
     def eligible_code(self) -> np.ndarray:
         """bool by FACS band code: eligible."""
         return np.isin(np.arange(len(FACS_BAND)), [FACS_BAND.code_of(b) for b in self.bands])

@@ -2,7 +2,8 @@
 
 Replicate r is seeded by SeedSequence(seed, spawn_key=(r,)) — the r-th child of
 SeedSequence(seed).spawn — so results do not depend on how replicates are
-scheduled.  Replicates run in chunks; each finished chunk is summarised (what
+scheduled.  Replicates that share their parameters run in blocks of `block_size` as one
+array program (sim.model.stack): the same numbers whatever the block size.  Replicates run in chunks; each finished chunk is summarised (what
 folding needs), checkpointed (sim.study.checkpoints) and folded in replicate order,
 so a killed run resumes from the intact chunks and ends with the same tables as an
 uninterrupted one.
@@ -30,6 +31,7 @@ from sim.model.coupling import Coupling
 from sim.model.draws import draw
 from sim.model.params import Parameters
 from sim.model.reductions import replicate_result
+from sim.model.stack import stack_worlds
 from sim.model.uncertainty import Uncertainty
 from sim.model.world import simulate
 from sim.policy.policy import Policy
@@ -55,6 +57,7 @@ class RunSpec:
     uncertainty: Uncertainty | None = None   # drawn per replicate: a probabilistic run
     calibration_specs: dict[str, dict[str, Any]] = field(default_factory=dict)  # to refit
     coupling: Coupling | None = None         # coupled draws (sensitivity analysis), else exact
+    block_size: int = 1                      # replicates stacked in one model (speed only)
 
     def replicate_inputs(self, r: int) -> tuple[Parameters, Population, dict[str, Any]]:
         """Replicate r's parameters, population and fitted calibrations: the study's own in a
@@ -88,14 +91,36 @@ def replicate_seed(seed: int, r: int) -> np.random.SeedSequence:
 def build_model(spec: RunSpec, r: int) -> CareModel:
     """The replicate's world and a CareModel of every policy on it (not yet run): every
     policy shares the world, and in a probabilistic run the replicate's parameter draw."""
-    params, population, calibrations = spec.replicate_inputs(r)
-    draws = draw(population, params, replicate_seed(spec.seed, r), spec.n_months, spec.coupling)
-    w = simulate(population, params, draws, spec.n_months, spec.go_live)
-    charges = slot_charges(annual_charges(population, params,
-                                          [p.standard_dre for p in spec.policies]),
-                           draws.source)
-    return CareModel(world=w, policies=spec.policies, calibrations=calibrations,
-                     params=params, snapshots=spec.snapshots, charges=charges)
+    return build_block(spec, [r])
+
+
+def build_block(spec: RunSpec, reps: list[int]) -> CareModel:
+    """One CareModel of the replicates `reps` side by side (sim.model.stack), each world
+    drawn from its own streams; they must share their parameters (a fixed run)."""
+    if len(reps) > 1 and spec.uncertainty is not None:
+        raise ValueError("replicates with their own parameter draws cannot be stacked")
+    params, population, calibrations = spec.replicate_inputs(reps[0])
+    annual = annual_charges(population, params, [p.standard_dre for p in spec.policies])
+    worlds, charges = [], []
+    for r in reps:
+        draws = draw(population, params, replicate_seed(spec.seed, r), spec.n_months,
+                     spec.coupling)
+        worlds.append(simulate(population, params, draws, spec.n_months, spec.go_live))
+        charges.append(slot_charges(annual, draws.source))
+    return CareModel(world=stack_worlds(worlds), policies=spec.policies,
+                     calibrations=calibrations, params=params, snapshots=spec.snapshots,
+                     charges=None if annual is None else np.concatenate(charges, axis=1),
+                     parts=worlds if len(worlds) > 1 else None)
+
+
+def blocks(reps: list[int], spec: RunSpec, workers: int = 1) -> list[list[int]]:
+    """The replicates in blocks of at most spec.block_size that run as one model (one each
+    with drawn parameters), as many blocks as a multiple of `workers`, of even sizes."""
+    size = 1 if spec.uncertainty is not None else max(spec.block_size, 1)
+    n = -(-len(reps) // size)
+    n = -(-n // workers) * workers
+    size = max(-(-len(reps) // max(n, 1)), 1)
+    return [reps[k:k + size] for k in range(0, len(reps), size)]
 
 
 _CONTROLLER: ThreadpoolController | None = None
@@ -111,11 +136,18 @@ def _one_thread():
 
 def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
     """One replicate of every policy, reduced to its aggregates."""
+    return run_block(spec, [r])[0]
+
+
+def run_block(spec: RunSpec, reps: list[int]) -> list[ReplicateResult]:
+    """A block of replicates of every policy, run as one model, each reduced to its
+    aggregates."""
     with _one_thread():  # one BLAS thread: identical sums whatever the worker layout
-        model = build_model(spec, r).run()
-        result = replicate_result(model, r, r < spec.reservoir_replicates, spec.population.teams)
+        model = build_block(spec, reps).run()
+        out = [replicate_result(model.replicate(k), r, r < spec.reservoir_replicates,
+                                spec.population.teams) for k, r in enumerate(reps)]
         model.release()
-        return result
+        return out
 
 
 class Progress:
@@ -173,14 +205,16 @@ def _duration(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
-def _map(jobs: int, backend: str, spec: RunSpec, reps: list[int]) -> Iterator[ReplicateResult]:
-    """Replicates as they finish, on this machine (loky) or a Dask cluster."""
-    tasks = (delayed(run_replicate)(spec, r) for r in reps)
+def _map(jobs: int, backend: str, spec: RunSpec,
+         reps: list[int]) -> Iterator[list[ReplicateResult]]:
+    """Blocks of replicates as they finish, on this machine (loky) or a Dask cluster."""
+    work = blocks(reps, spec, 2 if backend == "dask" else jobs)
+    tasks = (delayed(run_block)(spec, block) for block in work)
     if backend == "dask":
         with parallel_config(backend="dask"):
             yield from Parallel(n_jobs=-1, return_as="generator_unordered")(tasks)
     elif jobs == 1:
-        yield from (run_replicate(spec, r) for r in reps)
+        yield from (run_block(spec, block) for block in work)
     else:
         with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
             yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks)
@@ -204,10 +238,10 @@ def iterate_chunks(
             yield summary
             continue
         chunk = []
-        for res in _map(jobs, backend, spec, reps):
-            chunk.append(res)
+        for block in _map(jobs, backend, spec, reps):
+            chunk.extend(block)
             if on_replicate:
-                on_replicate(1)
+                on_replicate(len(block))
         chunk.sort(key=lambda c: c.replicate)
         summary = ChunkSummary.of(chunk, years)
         if checkpoints is not None:

@@ -173,7 +173,7 @@ def run_spec(study: Study, *, probabilistic: bool | None = None) -> RunSpec:
         snapshots=study.snapshot_months, seed=study.spec.seed,
         reservoir_replicates=study.spec.reservoir_replicates,
         uncertainty=study.uncertainty if drawn else None,
-        calibration_specs=study.calibration_specs,
+        calibration_specs=study.calibration_specs, block_size=study.spec.block_size,
     )
 
 
