@@ -158,18 +158,18 @@ def _change_class(pct: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return out
 
 
-def _group_counts(keys: np.ndarray, Z: int, groups: Groups, J: int) -> np.ndarray:
-    """(P, J, Z) people by policy, EIA group and key (0..Z-1, from the (P, n) keys).
-
-    One small bincount over (group, policy, key) per characteristic, rather than one over
-    every EIA column of every person at once."""
+def _group_counts(keys: np.ndarray, Z: int, groups: Groups, J: int,
+                  counted: np.ndarray | None = None) -> np.ndarray:
+    """(P, J, Z) people by policy, EIA group and key (0..Z-1, from the (P, n) keys), over the
+    (policy, person) pairs `counted` (default all): one bincount over (group, policy, key)
+    of every characteristic's column, only the counted pairs (a person not compared under a
+    policy counts nowhere, so only about half the pairs are read)."""
     P = keys.shape[0]
-    pkey = keys + (np.arange(P, dtype=np.int64) * Z)[:, None]
-    out = np.empty((P, J, Z), np.int64)
-    for offset, code, G in groups:
-        counts = np.bincount((pkey + (code * (P * Z))[None, :]).ravel(), minlength=G * P * Z)
-        out[:, offset:offset + G] = counts.reshape(G, P, Z).transpose(1, 0, 2)
-    return out
+    p, i = np.nonzero(np.ones(keys.shape, bool) if counted is None else counted)
+    cols = np.stack([offset + code.take(i) for offset, code, _ in groups], axis=1)  # (pairs, C)
+    pkey = p.astype(np.int64) * Z + keys[p, i]
+    counts = np.bincount((cols * (P * Z) + pkey[:, None]).ravel(), minlength=J * P * Z)
+    return counts.reshape(J, P, Z).transpose(1, 0, 2)
 
 
 def admission_months(model: CareModel) -> np.ndarray:
@@ -258,10 +258,9 @@ class _Tally:
         out = self.eia[s, :, y]                                      # (P, J, K), a view
         out[:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
         pct = stats[_F["sum_pct"]]
-        classes = _group_counts(_change_class(pct, valid), len(_CLASS_BITS), groups, J)
+        classes = _group_counts(_change_class(pct, valid), len(_CLASS_BITS), groups, J, valid)
         out[:, :, [_K[k] for k in _TALLIED]] = classes @ _CLASS_BITS
-        hist = _group_counts(np.where(valid, pct_bins(pct), _H), _H + 1, groups, J)
-        self.hist[s, :, y] = hist[:, :, :_H]                         # bin _H: not compared
+        self.hist[s, :, y] = _group_counts(pct_bins(pct), _H, groups, J, valid)
 
     def _tally_net(self, s: int, B: np.ndarray, valid: np.ndarray, keep: np.ndarray,
                    base: int) -> None:

@@ -118,9 +118,9 @@ def blocks(reps: list[int], spec: RunSpec, workers: int = 1) -> list[list[int]]:
     with drawn parameters), as many blocks as a multiple of `workers`, of even sizes."""
     size = 1 if spec.uncertainty is not None else max(spec.block_size, 1)
     n = -(-len(reps) // size)
-    n = -(-n // workers) * workers
-    size = max(-(-len(reps) // max(n, 1)), 1)
-    return [reps[k:k + size] for k in range(0, len(reps), size)]
+    n = min(-(-n // workers) * workers, len(reps))
+    cuts = np.cumsum([0] + [len(reps) // n + (i < len(reps) % n) for i in range(n)])
+    return [reps[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
 
 
 _CONTROLLER: ThreadpoolController | None = None
