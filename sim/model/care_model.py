@@ -91,12 +91,7 @@ class CareModel(mesa.Model):
     ) -> None:
         super().__init__(seed=0)  # Mesa's generators are never drawn from (test_mesa_role)
         self.world, self.policies, self.params = world, list(policies), params
-        self.parts = [world] if parts is None else list(parts)
-        self.blocks = offsets(self.parts)
-        if self.blocks[-1] != world.cap:
-            raise ValueError("the stacked world does not hold exactly its parts' people")
-        K = len(self.parts)
-        self.rep_of = np.repeat(np.arange(K), np.diff(self.blocks))   # each slot's replicate
+        K = self._blocks(world, parts)
         self.cal_names = sorted({p.calibration for p in policies if p.calibration})
         self.calibrations = [calibrations[c] for c in self.cal_names]
         P, T, cap = len(policies), world.n_months, world.cap
@@ -142,6 +137,16 @@ class CareModel(mesa.Model):
         self.reviews_by_replicate = np.zeros((K, P, T), np.int32)
         self.admitted: list[tuple[int, np.ndarray, np.ndarray]] = []  # (month, policies, slots)
         self.month = -1
+
+    def _blocks(self, world: World, parts: list[World] | None) -> int:
+        """The replicates the world stacks (sim.model.stack): their worlds, where each one's
+        people start, each slot's replicate; returns how many."""
+        self.parts = [world] if parts is None else list(parts)
+        self.blocks = offsets(self.parts)
+        if self.blocks[-1] != world.cap:
+            raise ValueError("the stacked world does not hold exactly its parts' people")
+        self.rep_of = np.repeat(np.arange(len(self.parts)), np.diff(self.blocks))
+        return len(self.parts)
 
     def _start_tally(self, params: Parameters, charges: np.ndarray | None) -> None:
         """Budgets in whole pence (integer-valued floats): sums of them are exact in any order,

@@ -158,18 +158,33 @@ def _change_class(pct: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return out
 
 
+def _pair_columns(groups: Groups, shape: tuple[int, int],
+                  counted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The counted (policy, person) pairs (default all) and, for each, its (group, policy)
+    index under every characteristic, (pairs, characteristics): what the counts of one
+    snapshot and yardstick share."""
+    P = shape[0]
+    p, i = np.nonzero(np.ones(shape, bool) if counted is None else counted)
+    cols = np.stack([offset + code.take(i) for offset, code, _ in groups], axis=1)  # (pairs, C)
+    cols *= P
+    cols += p[:, None]
+    return p, i, cols
+
+
+def _count_pairs(cols: np.ndarray, keys: np.ndarray, Z: int, P: int, J: int) -> np.ndarray:
+    """(P, J, Z) pairs by policy, group and key, from `_pair_columns` and each pair's key."""
+    counts = np.bincount((cols * Z + keys[:, None]).ravel(), minlength=J * P * Z)
+    return counts.reshape(J, P, Z).transpose(1, 0, 2)
+
+
 def _group_counts(keys: np.ndarray, Z: int, groups: Groups, J: int,
                   counted: np.ndarray | None = None) -> np.ndarray:
     """(P, J, Z) people by policy, EIA group and key (0..Z-1, from the (P, n) keys), over the
     (policy, person) pairs `counted` (default all): one bincount over (group, policy, key)
     of every characteristic's column, only the counted pairs (a person not compared under a
     policy counts nowhere, so only about half the pairs are read)."""
-    P = keys.shape[0]
-    p, i = np.nonzero(np.ones(keys.shape, bool) if counted is None else counted)
-    cols = np.stack([offset + code.take(i) for offset, code, _ in groups], axis=1)  # (pairs, C)
-    pkey = p.astype(np.int64) * Z + keys[p, i]
-    counts = np.bincount((cols * (P * Z) + pkey[:, None]).ravel(), minlength=J * P * Z)
-    return counts.reshape(J, P, Z).transpose(1, 0, 2)
+    p, i, cols = _pair_columns(groups, keys.shape, counted)
+    return _count_pairs(cols, keys[p, i], Z, keys.shape[0], J)
 
 
 def admission_months(model: CareModel) -> np.ndarray:
@@ -258,9 +273,12 @@ class _Tally:
         out = self.eia[s, :, y]                                      # (P, J, K), a view
         out[:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
         pct = stats[_F["sum_pct"]]
-        classes = _group_counts(_change_class(pct, valid), len(_CLASS_BITS), groups, J, valid)
+        p, i, cols = _pair_columns(groups, valid.shape, valid)   # only compared pairs count
+        compared = pct[p, i]
+        classes = _count_pairs(cols, _change_class(compared, np.ones(len(p), bool)),
+                               len(_CLASS_BITS), P, J)
         out[:, :, [_K[k] for k in _TALLIED]] = classes @ _CLASS_BITS
-        self.hist[s, :, y] = _group_counts(pct_bins(pct), _H, groups, J, valid)
+        self.hist[s, :, y] = _count_pairs(cols, pct_bins(compared), _H, P, J)
 
     def _tally_net(self, s: int, B: np.ndarray, valid: np.ndarray, keep: np.ndarray,
                    base: int) -> None:

@@ -6,15 +6,12 @@ a replicate reduces to the same numbers whether it ran alone or in a block.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from sim.model.residential_cost import stock_spend
 from sim.model.users import community_users
-
-if TYPE_CHECKING:
-    from sim.model.care_model import CareModel
 
 
 def by_replicate(values: np.ndarray, rep: np.ndarray, n_replicates: int) -> np.ndarray:
@@ -31,7 +28,7 @@ def by_replicate(values: np.ndarray, rep: np.ndarray, n_replicates: int) -> np.n
 class ReplicateView:
     """Replicate k of a (possibly stacked) CareModel, read as if it had run alone."""
 
-    def __init__(self, model: CareModel, k: int) -> None:
+    def __init__(self, model: Any, k: int) -> None:   # a CareModel (which imports this)
         self.model, self.k = model, k
         self.lo, self.hi = int(model.blocks[k]), int(model.blocks[k + 1])
         self.world = None if model.parts is None else model.parts[k]   # None once released

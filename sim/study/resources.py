@@ -72,8 +72,10 @@ def array_sizes(study: Study, n_policies: int | None = None) -> ArraySizes:
 
 
 def worker_bytes(study: Study, n_policies: int | None = None) -> float:
-    """Estimated peak memory of one process running one replicate of the study."""
-    people = study_people(study)
+    """Estimated peak memory of one process running one block of replicates of the study
+    (its people are every replicate's of the block: sim.model.stack)."""
+    people = study_people(study) * (1 if study.spec.uncertainty
+                                    else min(study.spec.block_size, study.spec.runs))
     policies = len(study.policies) if n_policies is None else n_policies
     return (BASE_BYTES + people * study.n_months * BYTES_PER_PERSON_MONTH
             + people * policies * BYTES_PER_PERSON_POLICY)
