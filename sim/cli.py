@@ -152,7 +152,7 @@ def _describe(exc: BaseException) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.suffix.lower() == ".toml" and _is_search_file(path):
-        from sim.analysis.search_file import load_search
+        from sim.analysis.search.file import load_search
 
         se = load_search(path)
         print(f"{path}: valid options search '{se.spec.name}': {len(se.levers)} levers, "

@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.search_confirm import option_blocks, toml_text
-from sim.analysis.search_file import Search
-from sim.analysis.search_metrics import METRICS
-from sim.analysis.search_report import no_frontier_message
+from sim.analysis.search.confirm import option_blocks, toml_text
+from sim.analysis.search.file import Search
+from sim.analysis.search.metrics import METRICS
+from sim.analysis.search.report import no_frontier_message
 from sim.outputs.columns import COLUMNS, GBP, NUM1, PCT, RATIO, TEXT, heading, kind
 from sim.outputs.describe import ACRONYMS, parameter_label
 from sim.outputs.equalities import winners_losers_table

@@ -24,9 +24,9 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from sim.analysis.search_file import Search
-from sim.analysis.search_levers import candidate_calibration, candidate_transition
-from sim.analysis.search_metrics import policy_metrics
+from sim.analysis.search.file import Search
+from sim.analysis.search.levers import candidate_calibration, candidate_transition
+from sim.analysis.search.metrics import policy_metrics
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 from sim.study.horizon import judged_horizon
