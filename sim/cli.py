@@ -250,7 +250,7 @@ def _phase(label: str, quiet: bool) -> None:
 
 
 def _publish(folder: Path, *, report: bool, quiet: bool = True) -> list[Path]:
-    from sim.outputs.report import write_outputs
+    from sim.outputs.write import write_outputs
 
     return write_outputs(folder, report=report, phase=lambda label: _phase(label, quiet))
 

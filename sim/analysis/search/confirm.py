@@ -22,7 +22,7 @@ import tomli_w
 from sim.analysis.search.file import Search
 from sim.analysis.search.metrics import policy_metrics
 from sim.inputs.toml_file import read_toml
-from sim.outputs.report import write_outputs
+from sim.outputs.write import write_outputs
 from sim.study.lifecycle import RUN, prepare
 from sim.study.results import StudyResults
 from sim.study.runner import identity, identity_changes, run_study

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sim.atomic import atomic_path
-from sim.outputs.eia_doc import write_eia_doc
-from sim.outputs.page import render
+from sim.outputs.eia.doc import write_eia_doc
 from sim.outputs.plots import save_all
 from sim.outputs.registry import Tables, headings
-from sim.outputs.tables import write_csv, write_workbook
-from sim.outputs.workbook_front import front, numbered
+from sim.outputs.report.page import render
+from sim.outputs.tables import write_csv
+from sim.outputs.workbook.book import write_workbook
+from sim.outputs.workbook.front import front, numbered
 from sim.study.results import StudyResults
 
 

@@ -18,9 +18,9 @@ from sim.outputs.charging import charging_section
 from sim.outputs.formats import pounds
 from sim.outputs.headline import headline_text, ranked
 from sim.outputs.markup import box, esc, fmt, missing, note, percent, spell_out, table
-from sim.outputs.page_equalities import equalities
-from sim.outputs.page_finance import finance
-from sim.outputs.page_transitions import redistribution_section, transitions_section
+from sim.outputs.report.equalities import equalities
+from sim.outputs.report.finance import finance
+from sim.outputs.report.transitions import redistribution_section, transitions_section
 from sim.outputs.roles import ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings, settings
 from sim.outputs.style import CSS, SCRIPT

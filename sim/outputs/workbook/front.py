@@ -8,7 +8,7 @@ import pandas as pd
 from sim.outputs import describe, registry
 from sim.outputs.roles import ras_policies
 from sim.outputs.settings import settings
-from sim.outputs.tables import Front
+from sim.outputs.workbook.book import Front
 from sim.study.results import StudyResults
 
 # What the sheets besides the registered tables hold (the contents sheet); each table's own

@@ -6,7 +6,7 @@ data sources and gaps; the three aims of the equality duty; the rating rule, the
 protected characteristic the model sees (age, disability, sex, race) the evidence table, the
 comparators, the rating and the mitigations the model can show (each once); the
 characteristics it cannot see, and why; the figures; carers and socio-economic impact; and
-the sections officers complete (eia_template: A4 layout and the template's sections).
+the sections officers complete (sim.outputs.eia.template: A4 layout and the template's sections).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from docx.shared import Pt
 from sim.atomic import atomic_path
 from sim.inputs.categories import PROTECTED, TITLES
 from sim.outputs import describe
-from sim.outputs.eia_rating import (
+from sim.outputs.eia.rating import (
     ADVERSE,
     POSSIBLE,
     SYNTHETIC,
@@ -30,7 +30,7 @@ from sim.outputs.eia_rating import (
     rule_of,
     worst,
 )
-from sim.outputs.eia_template import (
+from sim.outputs.eia.template import (
     carers_and_income,
     data_sources,
     duty,
@@ -39,7 +39,7 @@ from sim.outputs.eia_template import (
     text_width,
     who_it_affects,
 )
-from sim.outputs.eia_template import table as _table
+from sim.outputs.eia.template import table as _table
 from sim.outputs.formats import pounds
 from sim.outputs.markup import fmt, missing, percent
 from sim.outputs.roles import featured_policy, ras_policies
