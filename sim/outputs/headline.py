@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import describe
-from sim.outputs.formats import pounds
-from sim.outputs.markup import percent
+from sim.outputs.formats import percent, pounds
 from sim.outputs.roles import featured_policy
 from sim.outputs.settings import Settings, settings
 from sim.study.finance_section import BASELINES

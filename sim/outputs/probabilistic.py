@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.outputs.markup import note, percent, table
+from sim.outputs.formats import percent
+from sim.outputs.markup import note, table
 from sim.outputs.roles import ras_policies
 from sim.study.results import StudyResults
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import write_json_atomic
 from sim.model.aggregates import (
     AGGREGATES,
     PERSON_FIELDS,
@@ -27,7 +28,6 @@ from sim.model.aggregates import (
     axis_sizes,
     eia_groups,
 )
-from sim.study.manifest import write_json_atomic
 from sim.study.storage import (
     DamagedFileError,
     read_json,

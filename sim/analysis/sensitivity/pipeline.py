@@ -30,11 +30,11 @@ from sim.analysis.sensitivity.evaluation import (
 from sim.analysis.sensitivity.figures import rank_column, save_tornados
 from sim.analysis.sensitivity.threshold import COLUMNS as THRESHOLD_COLUMNS
 from sim.analysis.sensitivity.threshold import thresholds
-from sim.atomic import atomic_path
+from sim.atomic import atomic_path, write_json_atomic
 from sim.model.uncertainty import Uncertainty
 from sim.outputs.tables import write_csv
 from sim.study.horizon import to_judged_year
-from sim.study.manifest import code_sha256, now, write_json_atomic
+from sim.study.manifest import code_sha256, now
 from sim.study.montecarlo import Progress
 from sim.study.runner import identity as study_identity
 from sim.study.study_file import Study

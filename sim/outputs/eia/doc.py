@@ -40,8 +40,7 @@ from sim.outputs.eia.template import (
     who_it_affects,
 )
 from sim.outputs.eia.template import table as _table
-from sim.outputs.formats import pounds
-from sim.outputs.markup import fmt, missing, percent
+from sim.outputs.formats import fmt, missing, percent, pounds
 from sim.outputs.roles import featured_policy, ras_policies
 from sim.outputs.settings import settings
 from sim.study.results import StudyResults

@@ -11,8 +11,8 @@ import pandas as pd
 
 from sim.inputs.categories import CHANGE_BAND, TITLES
 from sim.outputs import describe
-from sim.outputs.formats import pounds
-from sim.outputs.markup import esc, fmt, formatted, img, missing, note, percent, scroll_box, table
+from sim.outputs.formats import fmt, formatted, missing, percent, pounds
+from sim.outputs.markup import esc, img, note, scroll_box, table
 from sim.outputs.roles import featured_policy, ras_policies
 from sim.outputs.settings import Settings
 from sim.outputs.style import BAND_COLOURS

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import describe
-from sim.outputs.formats import pounds
-from sim.outputs.markup import esc, formatted, img, note, percent, table
+from sim.outputs.formats import formatted, percent, pounds
+from sim.outputs.markup import esc, img, note, table
 from sim.outputs.roles import featured_policy, ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings
 from sim.study.finance_section import BASELINES

@@ -15,9 +15,9 @@ import pandas as pd
 
 from sim.outputs import describe, probabilistic, registry
 from sim.outputs.charging import charging_section
-from sim.outputs.formats import pounds
+from sim.outputs.formats import fmt, missing, percent, pounds
 from sim.outputs.headline import headline_text, ranked
-from sim.outputs.markup import box, esc, fmt, missing, note, percent, spell_out, table
+from sim.outputs.markup import box, esc, note, spell_out, table
 from sim.outputs.report.equalities import equalities
 from sim.outputs.report.finance import finance
 from sim.outputs.report.transitions import redistribution_section, transitions_section
