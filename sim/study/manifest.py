@@ -28,11 +28,11 @@ def package_versions() -> dict[str, str]:
 
 def git_commit(where: Path) -> str | None:
     try:
-        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
-                             text=True, timeout=5)
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                              text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    return res.stdout.strip() or None if res.returncode == 0 else None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def code_sha256() -> str:
