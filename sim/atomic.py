@@ -1,11 +1,13 @@
 """Atomic writes: every output appears whole or not at all (a killed run leaves no half file)."""
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -23,3 +25,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """`data` as indented JSON (what JSON cannot hold, as text), written whole or not at all."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")

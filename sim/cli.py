@@ -11,6 +11,7 @@ import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim import __version__
 from sim.errors import EnvironmentFailure, InputError
@@ -22,6 +23,9 @@ from sim.cli_search import cmd_search
 from sim.cli_sensitivity import add_parser as add_sensitivity_parser
 from sim.cli_sensitivity import cmd_sensitivity
 from sim.paths import DEFAULT_POPULATION, DEFAULT_STUDY
+
+if TYPE_CHECKING:
+    from sim.outputs.registry import Tables
 
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 3
@@ -152,7 +156,7 @@ def _describe(exc: BaseException) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.suffix.lower() == ".toml" and _is_search_file(path):
-        from sim.analysis.search_file import load_search
+        from sim.analysis.search.file import load_search
 
         se = load_search(path)
         print(f"{path}: valid options search '{se.spec.name}': {len(se.levers)} levers, "
@@ -249,13 +253,16 @@ def _phase(label: str, quiet: bool) -> None:
     phase(label, quiet)
 
 
-def _publish(folder: Path, *, report: bool, quiet: bool = True) -> list[Path]:
-    from sim.outputs.report import write_outputs
+def _publish(folder: Path, *, report: bool, quiet: bool = True,
+             tables: Tables | None = None) -> list[Path]:
+    from sim.outputs.write import write_outputs
 
-    return write_outputs(folder, report=report, phase=lambda label: _phase(label, quiet))
+    return write_outputs(folder, report=report, phase=lambda label: _phase(label, quiet),
+                         tables=tables)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.outputs.write import folder_tables
     from sim.study.lifecycle import RUN, ResultsFolder
     from sim.study.resources import check_fits
     from sim.study.runner import identity, identity_changes, run_study
@@ -275,11 +282,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                f"on {n_jobs} process{'es' if n_jobs > 1 else ''}", args.quiet)
         results = run_study(study, out, jobs=n_jobs, backend=args.backend,
                             progress=None if not args.quiet else False)
-        _publish(out, report=not args.no_report, quiet=args.quiet)
+        tables = folder_tables(out)     # built once: for the files, then for the headline
+        _publish(out, report=not args.no_report, quiet=args.quiet, tables=tables)
     if not args.quiet:
         from sim.outputs.terminal import finished
 
-        print(finished(results, out))
+        print(finished(results, out, tables))
     return 0
 
 

@@ -27,9 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from sim.analysis.job_size import check_search
-    from sim.analysis.search_file import load_search
-    from sim.analysis.search_folder import identity
-    from sim.analysis.search_pipeline import execute
+    from sim.analysis.search.file import load_search
+    from sim.analysis.search.folder import identity
+    from sim.analysis.search.pipeline import execute
     from sim.study.lifecycle import SEARCH, ResultsFolder
 
     check_counts(args, "trials", "runs")

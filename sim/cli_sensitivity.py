@@ -32,8 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from sim.analysis import sensitivity
     from sim.analysis.job_size import check_sensitivity
+    from sim.analysis.sensitivity import pipeline as sensitivity
     from sim.study.lifecycle import SENSITIVITY, ResultsFolder
     from sim.study.study_file import load_study
 

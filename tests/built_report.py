@@ -12,7 +12,7 @@ from pathlib import Path
 
 from results_fixture import constructed
 
-from sim.outputs.report import write_outputs
+from sim.outputs.write import write_outputs
 
 META = {"calibration_descriptions": {"a": "One price per point", "b": "Bands by need"},
         "transitions": {"immediate": "Scenario 1: everyone moves at once",

@@ -94,3 +94,76 @@ def test_the_world_never_imports_policies():
              ("sim.model.care_model", "sim.model.reference", "sim.model.reductions")]
     bad = [f"{m} imports {n}" for m in world for n in graph()[m] if n.startswith("sim.policy")]
     assert not bad, "\n".join(bad)
+
+
+@cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _defined(name: str) -> list[str]:
+    """The sim modules (paths relative to sim/) that define a top-level function `name`."""
+    return sorted(str(p.relative_to(SIM)) for p in _modules().values()
+                  if any(isinstance(n, ast.FunctionDef) and n.name == name for n in _tree(p).body))
+
+
+def test_each_analysis_is_a_package_with_its_own_page_and_figures():
+    """Sensitivity and the options search live in sim/analysis/sensitivity/ and
+    sim/analysis/search/ (not as search_*/sensitivity* modules side by side in
+    sim/analysis/), each with its page and figures; none of theirs is left in sim/outputs."""
+    flat = sorted(p.name for p in (SIM / "analysis").glob("*.py")
+                  if p.name.startswith(("search", "sensitivity")))
+    assert not flat, f"analysis modules outside their package: {flat}"
+    assert not sorted((SIM / "outputs").rglob("sensitivity*.py"))
+    assert not sorted((SIM / "outputs").rglob("search*.py"))
+    for package, figures in (("search", "figure.py"), ("sensitivity", "figures.py")):
+        folder = SIM / "analysis" / package
+        assert (folder / "__init__.py").is_file()
+        assert (folder / "page.py").is_file() and (folder / figures).is_file()
+
+
+def test_outputs_are_grouped_by_the_reader_they_are_for():
+    """report.html, results.xlsx and eia.docx each have a package of sim/outputs/ (report/,
+    workbook/, eia/) instead of page_*, workbook_* and eia_* prefixes beside the tables."""
+    prefixed = sorted(p.name for p in (SIM / "outputs").glob("*.py")
+                      if p.name.startswith(("page", "workbook", "eia", "report")))
+    assert not prefixed, f"reader modules outside their package: {prefixed}"
+    for package, first in (("report", "page.py"), ("workbook", "book.py"), ("eia", "doc.py")):
+        assert (SIM / "outputs" / package / "__init__.py").is_file()
+        assert (SIM / "outputs" / package / first).is_file()
+
+
+def test_shared_helpers_are_defined_once_where_they_belong():
+    """Writing JSON atomically is sim/atomic.py's (beside atomic_path), not the manifest's;
+    how a number reads is sim/outputs/formats.py's, so markup.py is HTML only and the EIA
+    document and the terminal format numbers without importing HTML helpers."""
+    assert _defined("write_json_atomic") == ["atomic.py"]
+    for name in ("pounds", "percent", "missing", "fmt", "formatted"):
+        assert _defined(name) == ["outputs/formats.py"], name
+    html_users = {m for m, deps in graph().items() if "sim.outputs.markup" in deps}
+    assert not html_users & {"sim.outputs.eia.doc", "sim.outputs.eia.template",
+                             "sim.outputs.headline", "sim.outputs.terminal"}
+
+
+# Modules other work owns at the time of this rule (the model, and the replicate loops
+# being changed elsewhere), still using `res`: each is listed until it is renamed, and the
+# test below fails once a listed module no longer needs its place here.
+RES_NOT_YET_RENAMED = ("model/reductions.py", "study/montecarlo.py",
+                       "analysis/sensitivity/evaluation.py")
+
+
+def _uses_res(path: Path) -> list[int]:
+    """Lines where `res` is an identifier: a name, an argument, an attribute or a keyword."""
+    named = {ast.Name: "id", ast.arg: "arg", ast.Attribute: "attr", ast.keyword: "arg"}
+    return sorted({n.lineno for n in ast.walk(_tree(path))
+                   if type(n) in named and getattr(n, named[type(n)]) == "res"})
+
+
+def test_res_is_never_an_identifier_so_it_means_neither_results_nor_residential():
+    """`res` was both a study's results (`res.policies`) and residential (`in_res`): results
+    are `results`, and a bare `res` names nothing (`res_*` aggregates stay residential)."""
+    uses = {str(p.relative_to(SIM)): _uses_res(p) for p in _modules().values()}
+    bad = {m: lines for m, lines in uses.items() if lines and m not in RES_NOT_YET_RENAMED}
+    assert not bad, f"`res` used as an identifier (module: lines): {bad}"
+    stale = [m for m in RES_NOT_YET_RENAMED if not uses.get(m)]
+    assert not stale, f"no longer uses `res`: remove from RES_NOT_YET_RENAMED: {stale}"

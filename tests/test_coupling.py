@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from sim.analysis.sensitivity_eval import Evaluator, headline_policies
+from sim.analysis.sensitivity.evaluation import Evaluator, headline_policies
 from sim.model.coupling import coupled_arrivals, coupling_for
 from sim.model.draws import draw
 from sim.study.montecarlo import replicate_seed

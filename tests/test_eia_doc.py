@@ -12,11 +12,11 @@ from PIL import Image
 from results_fixture import constructed
 
 from sim.errors import InputError
-from sim.outputs import eia_rating
-from sim.outputs.eia_doc import build
-from sim.outputs.eia_rating import load_rule, rate
+from sim.outputs.eia import rating as eia_rating
+from sim.outputs.eia.doc import build
+from sim.outputs.eia.rating import load_rule, rate
 from sim.outputs.plots import GROUPS_KEY
-from sim.outputs.report import result_tables
+from sim.outputs.write import result_tables
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from conftest import ROOT
 from results_fixture import constructed
 
 from sim.inputs.population import load_population
-from sim.outputs.eia_doc import build
-from sim.outputs.eia_rating import (
+from sim.outputs.eia.doc import build
+from sim.outputs.eia.rating import (
     ADVERSE,
     NEUTRAL,
     POSSIBLE,
@@ -22,7 +22,7 @@ from sim.outputs.eia_rating import (
     rated,
     worst,
 )
-from sim.outputs.report import result_tables
+from sim.outputs.write import result_tables
 
 
 def test_a_relative_risk_resting_on_few_people_is_not_adverse():
@@ -118,7 +118,7 @@ def test_the_rule_file_and_the_tallies_share_one_loss_threshold(tmp_path):
     import tomllib
 
     from sim.inputs.categories import LOSS_THRESHOLD
-    from sim.outputs.eia_rating import RULE_FILE, RatingRuleError
+    from sim.outputs.eia.rating import RULE_FILE, RatingRuleError
 
     assert tomllib.loads(RULE_FILE.read_text("utf-8"))["loss_threshold"] == LOSS_THRESHOLD
     other = tmp_path / "rule.toml"

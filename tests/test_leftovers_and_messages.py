@@ -16,7 +16,7 @@ import pytest
 from conftest import DATA, ROOT
 
 from sim import cli, scratch
-from sim.analysis import sensitivity
+from sim.analysis.sensitivity import pipeline as sensitivity
 from sim.cli import main
 
 SMALL = str(DATA / "small_study.toml")

@@ -18,7 +18,7 @@ from sim.outputs import equalities, finance, registry, summary
 from sim.outputs.columns import PCT
 from sim.outputs.headline import headline
 from sim.outputs.registry import OutputTable, Tables
-from sim.outputs.report import write_outputs
+from sim.outputs.write import write_outputs
 
 
 def _folder(tmp_path: Path) -> Path:

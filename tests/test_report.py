@@ -11,15 +11,15 @@ from results_fixture import POLICIES, TEAMS, constructed
 
 from sim.errors import InputError
 from sim.outputs.describe import population_caveat
-from sim.outputs.formats import pounds
 from sim.outputs.equalities import eia_table
 from sim.outputs.finance import target_table
+from sim.outputs.formats import pounds
 from sim.outputs.headline import headline, headline_text, ranked
 from sim.outputs.registry import Tables
-from sim.outputs.report import write_outputs
 from sim.outputs.roles import featured_policy
 from sim.outputs.settings import settings
 from sim.outputs.summary import summary_table
+from sim.outputs.write import write_outputs
 
 TABLES = ("spend.csv", "spend_monthly.csv", "target.csv", "eia.csv", "eia_horizon.csv",
           "winners_losers.csv", "new_users.csv", "admissions_by_group.csv", "disparity.csv",

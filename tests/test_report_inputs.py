@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 
 from sim.cli import main
-from sim.outputs.eia_rating import load_rule, rated, rule_of
+from sim.outputs.eia.rating import load_rule, rated, rule_of
 from sim.outputs.registry import Tables
 from sim.paths import POPULATIONS, SCENARIOS
 from sim.study.results import StudyResults

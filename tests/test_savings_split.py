@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from results_fixture import constructed
 
-from sim.outputs.page_finance import split_sentence
+from sim.outputs.report.finance import split_sentence
 from sim.outputs.savings_split import savings_split_table
 from sim.outputs.settings import settings
 

@@ -15,11 +15,11 @@ import pytest
 import tomli_w
 from conftest import ROOT
 
-from sim.analysis import search_run
-from sim.analysis.search_file import load_search
-from sim.analysis.search_frontier import non_dominated
-from sim.analysis.search_metrics import policy_metrics
-from sim.analysis.search_run import SearchCheckpoints, run_search
+from sim.analysis.search import run as search_run
+from sim.analysis.search.file import load_search
+from sim.analysis.search.frontier import non_dominated
+from sim.analysis.search.metrics import policy_metrics
+from sim.analysis.search.run import SearchCheckpoints, run_search
 from sim.cli import main
 from sim.inputs.population import Population, write_population
 from sim.study.montecarlo import RunSpec, run
@@ -218,7 +218,7 @@ def test_another_run_cannot_take_the_confirmation_folder_during_the_search(tiny,
     """`run --overwrite` into the search's confirm/ while the search is
     confirming is refused (exit 2): the search keeps its checkpoints, and confirm/ ends
     holding the search's own confirmation study, not another."""
-    from sim.analysis import search_confirm
+    from sim.analysis.search import confirm as search_confirm
 
     out = tiny / "locked_confirm"
     small = Path(__file__).parent / "data" / "small_study.toml"
@@ -242,7 +242,7 @@ def test_options_files_quote_block_names_that_toml_needs_quoted(tiny, tmp_path):
     """Blocks named "percentile 2013", "phased.v2" and "=now" (a formula to a spreadsheet):
     the written options files read back with tomllib to exactly those names and values, and
     the confirmation study loads with its pairs."""
-    from sim.analysis.search_confirm import option_blocks, toml_text, write_options
+    from sim.analysis.search.confirm import option_blocks, toml_text, write_options
 
     cal = (ROOT / "scenarios" / "calibrations.toml").read_text()
     tr = (ROOT / "scenarios" / "transitions.toml").read_text()
@@ -282,8 +282,8 @@ def test_a_search_too_big_for_the_machine_is_refused_and_the_default_one_fits(
         tiny, monkeypatch, capsys):
     """--trials 100000 --runs 100000: exit 2 with the memory figure before anything is
     written; the shipped search fits 2 GiB of memory and 1 GiB of disk."""
-    from sim.analysis import search_pipeline
     from sim.analysis.job_size import check_search
+    from sim.analysis.search import pipeline as search_pipeline
     from sim.study import resources
 
     def started(*a, **k):
@@ -311,7 +311,7 @@ def test_search_report_shows_hostile_text_as_typed_never_as_markup(tiny, tmp_pat
     and every word still reads."""
     from markdown_it import MarkdownIt
 
-    from sim.analysis.search_report import md_table, write_report
+    from sim.analysis.search.report import md_table, write_report
 
     path = search_file(tmp_path, name="hostile")
     path.write_text(path.read_text().replace('study = "study.toml"',
@@ -485,7 +485,7 @@ def test_a_search_killed_before_its_first_generation_resumes_not_called_complete
         tiny, tmp_path, monkeypatch, capsys):
     """Issue 26 item 11: interrupted before any generation finished, --resume runs the search
     (it used to answer "this search is complete, nothing to resume")."""
-    from sim.analysis import search_pipeline
+    from sim.analysis.search import pipeline as search_pipeline
 
     out = tmp_path / "early"
     path = str(search_file(tiny, name="early"))

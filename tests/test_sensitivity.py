@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from conftest import DATA, ROOT
 
-from sim.analysis import sensitivity
-from sim.analysis.sensitivity_design import DesignError, SensitivityDesign
-from sim.analysis.sensitivity_eval import OUTPUTS, PolicyChoiceError, outputs
-from sim.analysis.sensitivity_threshold import XTOL, Sweep, threshold
+from sim.analysis.sensitivity import pipeline as sensitivity
+from sim.analysis.sensitivity.design import DesignError, SensitivityDesign
+from sim.analysis.sensitivity.evaluation import OUTPUTS, PolicyChoiceError, outputs
+from sim.analysis.sensitivity.threshold import XTOL, Sweep, threshold
 from sim.inputs.distributions import parse_distribution
 from sim.inputs.param_records import LeafRecord
 from sim.model.uncertainty import Uncertainty
@@ -213,7 +213,7 @@ def test_the_noise_share_compares_other_replicate_worlds_with_the_design(analyse
 
 def test_a_population_assumption_has_a_central_value_and_a_threshold_sweep():
     """The synthetic population's assumptions are uncertain too (the DP points ratio)."""
-    from sim.analysis.sensitivity_eval import Evaluator, headline_policies
+    from sim.analysis.sensitivity.evaluation import Evaluator, headline_policies
     from sim.study.study_file import load_study
 
     study = load_study(ROOT / "scenarios" / "default.toml")

@@ -57,7 +57,7 @@ def test_a_job_too_big_for_the_machine_is_refused_before_anything_is_written(
     """A billion base samples (27 billion evaluations) or a hundred million replicates per
     evaluation: exit 2 with the memory figure, no folder (it used to traceback after marking
     the folder, or run for ever)."""
-    from sim.analysis import sensitivity
+    from sim.analysis.sensitivity import pipeline as sensitivity
 
     def started(*a, **k):
         raise AssertionError("the analysis started")
@@ -74,8 +74,8 @@ def test_the_default_study_s_analysis_fits_a_modest_machine(monkeypatch):
     on a machine with 2 GiB free and 1 GiB of disk."""
     from conftest import ROOT
 
-    from sim.analysis import sensitivity
     from sim.analysis.job_size import check_sensitivity, sensitivity_need
+    from sim.analysis.sensitivity import pipeline as sensitivity
     from sim.study import resources
     from sim.study.study_file import load_study
 

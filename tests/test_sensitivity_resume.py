@@ -13,7 +13,8 @@ import time
 import pytest
 from conftest import DATA, ROOT
 
-from sim.analysis import sensitivity_checkpoints, sensitivity_eval
+from sim.analysis.sensitivity import checkpoints as sensitivity_checkpoints
+from sim.analysis.sensitivity import evaluation as sensitivity_eval
 from sim.cli import main
 
 SMALL = str(DATA / "small_study.toml")

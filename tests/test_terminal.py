@@ -63,3 +63,25 @@ def test_run_uncertainty_beside_a_fixed_run_says_so_and_prints_where_to_look(
     assert f"EIA evidence: {folder / 'eia.docx'}" in out.splitlines()
     page = (tmp_path / folder / "report.html").read_text(encoding="utf-8")
     assert "id='uncertainty'" in page and "chance of meeting target, events only" in page
+
+
+def test_the_headline_a_run_prints_reads_the_tables_it_wrote_without_rebuilding_them(
+        tmp_path, monkeypatch, capsys):
+    """`run` builds each table once: the headline printed at the end reads the summary and EIA
+    tables write_outputs built for the files (the summary table built a second time for the
+    terminal was the old behaviour)."""
+    from sim.outputs import registry
+
+    built = []
+    real = registry.summary_table
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "summary_table", counted)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(_study(tmp_path)), "--jobs", "1", "--no-report"]) == 0
+    out = capsys.readouterr().out
+    assert "2 replicates of 6 policies -> " in out      # the headline was printed
+    assert len(built) == 1

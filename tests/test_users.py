@@ -12,8 +12,8 @@ from sim.model.care_model import CareModel
 from sim.model.draws import draw
 from sim.model.reductions import replicate_result
 from sim.model.world import simulate
-from sim.outputs.report import write_outputs
 from sim.outputs.users import YEAR_ROW
+from sim.outputs.write import write_outputs
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 

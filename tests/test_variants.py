@@ -11,7 +11,7 @@ from results_fixture import constructed
 from sim.cli import main
 from sim.outputs.equalities import eia_table
 from sim.outputs.finance import target_table
-from sim.outputs.page_finance import variants_section
+from sim.outputs.report.finance import variants_section
 from sim.outputs.roles import ras_policies
 from sim.outputs.settings import settings
 from sim.outputs.variants import variants_table

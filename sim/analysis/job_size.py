@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.analysis.search_file import Search
-from sim.analysis.sensitivity import Plan
-from sim.analysis.sensitivity_design import RESAMPLES
-from sim.analysis.sensitivity_eval import OUTPUTS
+from sim.analysis.search.file import Search
+from sim.analysis.sensitivity.design import RESAMPLES
+from sim.analysis.sensitivity.evaluation import OUTPUTS
+from sim.analysis.sensitivity.pipeline import Plan
 from sim.study.resources import (
     BASE_BYTES,
     OUTPUT_BYTES,

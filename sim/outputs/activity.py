@@ -24,18 +24,18 @@ def _stats(x: np.ndarray, name: str) -> dict[str, float]:
     return {f"{name}_mean": float(x.mean()), **{f"{name}_p{k}": float(v) for k, v in zip(QUANTILES, q)}}
 
 
-def activity_table(res: StudyResults) -> pd.DataFrame:
+def activity_table(results: StudyResults) -> pd.DataFrame:
     """One row per policy and financial year: the world's events and the policy's admissions."""
-    world = np.asarray(res.activity_fy, dtype=float)        # (R, E, F)
-    admissions = np.asarray(res.admissions_fy, dtype=float)  # (R, P, F)
-    community = np.asarray(res.community_reviews_fy, dtype=float)  # (R, P, F)
+    world = np.asarray(results.activity_fy, dtype=float)        # (R, E, F)
+    admissions = np.asarray(results.admissions_fy, dtype=float)  # (R, P, F)
+    community = np.asarray(results.community_reviews_fy, dtype=float)  # (R, P, F)
     all_reviews = world[:, ACTIVITY_EVENTS.index("reviews")]       # (R, F)
     rows = []
-    for p, pol in enumerate(res.policies):
-        for f, fy in enumerate(res.financial_years):
+    for p, pol in enumerate(results.policies):
+        for f, fy in enumerate(results.financial_years):
             row = {"policy": pol["name"], "calibration": pol["calibration"],
                    "transition": pol["transition"], "financial_year": fy,
-                   "replicates": res.n_replicates}
+                   "replicates": results.n_replicates}
             for e, event in enumerate(ACTIVITY_EVENTS):
                 if event == "reviews":     # the community's, residents' apart
                     row.update(_stats(community[:, p, f], "reviews"))

@@ -25,41 +25,42 @@ NET_COLUMNS = ("count", "mean_net_change_gbp", "share_pay_more", "share_pay_less
                "mean_contribution_before", "mean_contribution_after")
 
 
-def net_savings(res: StudyResults) -> np.ndarray:
+def net_savings(results: StudyResults) -> np.ndarray:
     """(R, P, F) savings against the status quo net of contributions: gross savings plus the
     option's extra contributions."""
-    paid = np.asarray(res.contributions_fy, dtype=float)
-    return savings(res) + (paid - paid[:, [res.baseline_index]])
+    paid = np.asarray(results.contributions_fy, dtype=float)
+    return savings(results) + (paid - paid[:, [results.baseline_index]])
 
 
-def charging_table(res: StudyResults) -> pd.DataFrame:
+def charging_table(results: StudyResults) -> pd.DataFrame:
     """charging.csv: community spend gross, contributions and net, and savings gross and net,
     per policy and financial year (mean and 5/50/95% across replicates)."""
-    gross = np.asarray(res.spend_fy, dtype=float)
-    paid = np.asarray(res.contributions_fy, dtype=float)
+    gross = np.asarray(results.spend_fy, dtype=float)
+    paid = np.asarray(results.contributions_fy, dtype=float)
     parts = {"gross_spend": gross, "contributions": paid, "net_spend": gross - paid,
-             "savings": savings(res), "net_savings": net_savings(res)}
+             "savings": savings(results), "net_savings": net_savings(results)}
     rows = []
-    for p in range(len(res.policies)):
-        for f, fy in enumerate(res.financial_years):
-            row = {**_policy_cols(res, p), "dre": res.policies[p].get("dre", "team practice"),
-                   "financial_year": fy, "replicates": res.n_replicates}
+    for p in range(len(results.policies)):
+        for f, fy in enumerate(results.financial_years):
+            row = {**_policy_cols(results, p),
+                   "dre": results.policies[p].get("dre", "team practice"),
+                   "financial_year": fy, "replicates": results.n_replicates}
             for name, x in parts.items():
                 row.update(_quantiles(x[:, p, f], name))
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def eia_net_table(res: StudyResults, suppress: bool = True) -> pd.DataFrame:
+def eia_net_table(results: StudyResults, suppress: bool = True) -> pd.DataFrame:
     """eia_net.csv: one row per (non-baseline) policy, snapshot, characteristic and group."""
-    R, limit = max(res.n_replicates, 1), settings(res).suppress_below
+    R, limit = max(results.n_replicates, 1), settings(results).suppress_below
     rows = []
-    for p, pol in enumerate(res.policies):
+    for p, pol in enumerate(results.policies):
         if pol["is_baseline"]:
             continue
         for s, snapshot in enumerate(SNAPSHOTS):
-            for j, (char, code) in enumerate(res.eia_columns):
-                v = dict(zip(NET_STATS, res.eia_net_sum[s, p, j].astype(float)))
+            for j, (char, code) in enumerate(results.eia_columns):
+                v = dict(zip(NET_STATS, results.eia_net_sum[s, p, j].astype(float)))
                 n = v["n"]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     row = {**_group_cols(pol, snapshot, char, code), "count": n / R,
@@ -75,14 +76,14 @@ def eia_net_table(res: StudyResults, suppress: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def charging_section(res: StudyResults, s: Settings, charging: pd.DataFrame,
+def charging_section(results: StudyResults, s: Settings, charging: pd.DataFrame,
                      eia_net: pd.DataFrame) -> str:
     """The report's charging section: gross and net in the first full year, and who pays more."""
     year = s.first_full_year
     shown = charging[charging["financial_year"] == year][
         ["policy", "dre", "gross_spend_mean", "contributions_mean", "net_spend_mean",
          "savings_mean", "net_savings_mean", "net_savings_p5", "net_savings_p95"]]
-    names = [res.policies[p]["name"] for p in ras_policies(res)]
+    names = [results.policies[p]["name"] for p in ras_policies(results)]
     groups = eia_net[(eia_net["snapshot"] == "first_year") & eia_net["policy"].isin(names)
                      & eia_net["characteristic"].isin(["all", "client_group", "team"])]
     return "\n".join([

@@ -50,34 +50,35 @@ def parameter_label(path: str) -> str:
     return f"{section[0].upper()}{section[1:]}: {words}" if words else section.capitalize()
 
 
-def base_budget_year(res: StudyResults) -> str | None:
+def base_budget_year(results: StudyResults) -> str | None:
     """The base budget's financial year (None if the run has none)."""
-    f = base_year(res)
-    return None if f is None else res.financial_years[f]
+    f = base_year(results)
+    return None if f is None else results.financial_years[f]
 
 
-def number(res: StudyResults, p: int) -> int | str:
+def number(results: StudyResults, p: int) -> int | str:
     """The option's number in every table and figure: its place in the study, from 1; a
     definitional variant gets the number of the option it varies and a letter ('14a')."""
-    variants = variant_policies(res)
+    variants = variant_policies(results)
     if p not in variants:
-        return ras_policies(res).index(p) + 1
-    pol = res.policies[p]
-    base = [i for i in ras_policies(res) if res.policies[i]["calibration"] == pol["calibration"]
-            and res.policies[i]["transition"] == pol["variant_of"]]
-    siblings = [i for i in variants if res.policies[i]["variant_of"] == pol["variant_of"]]
+        return ras_policies(results).index(p) + 1
+    pol = results.policies[p]
+    base = [i for i in ras_policies(results)
+            if results.policies[i]["calibration"] == pol["calibration"]
+            and results.policies[i]["transition"] == pol["variant_of"]]
+    siblings = [i for i in variants if results.policies[i]["variant_of"] == pol["variant_of"]]
     letter = "abcdefghijklmnopqrstuvwxyz"[siblings.index(p) % 26]
-    return f"{number(res, base[0]) if base else 'V'}{letter}"
+    return f"{number(results, base[0]) if base else 'V'}{letter}"
 
 
-def label(res: StudyResults, p: int) -> str:
+def label(results: StudyResults, p: int) -> str:
     """'3. percentile+immediate': the number and the study's own name."""
-    return f"{number(res, p)}. {res.policies[p]['name']}"
+    return f"{number(results, p)}. {results.policies[p]['name']}"
 
 
-def description(res: StudyResults, p: int) -> str:
+def description(results: StudyResults, p: int) -> str:
     """What the option does, in the words of its calibration and transition blocks."""
-    pol, meta = res.policies[p], res.meta or {}
+    pol, meta = results.policies[p], results.meta or {}
     cal = (meta.get("calibration_descriptions") or {}).get(pol["calibration"]) or \
         f"calibration '{pol['calibration']}'"
     tr = (meta.get("transitions") or {}).get(pol["transition"]) or \
@@ -85,11 +86,11 @@ def description(res: StudyResults, p: int) -> str:
     return f"{cal.rstrip('.')}; {tr[0].lower() + tr[1:] if tr[:1].isupper() else tr}"
 
 
-def in_words(res: StudyResults, p: int) -> str:
+def in_words(results: StudyResults, p: int) -> str:
     """A readable name to show beside the option's code: the first clause of its calibration's
     and of its transition's descriptions, e.g. 'one price per point for everyone, gap closed
     over two reviews' for price_per_point+phased."""
-    pol, meta = res.policies[p], res.meta or {}
+    pol, meta = results.policies[p], results.meta or {}
     cal = (meta.get("calibration_descriptions") or {}).get(pol["calibration"]) or pol["calibration"]
     tr = (meta.get("transitions") or {}).get(pol["transition"]) or pol["transition"]
     tr = tr.split(": ", 1)[-1]
@@ -97,33 +98,33 @@ def in_words(res: StudyResults, p: int) -> str:
     return ", ".join(x if x[1:2].isupper() else x[0].lower() + x[1:] for x in first if x)
 
 
-def go_live(res: StudyResults) -> str:
+def go_live(results: StudyResults) -> str:
     """Go-live month as people say it, e.g. 'January 2013'."""
-    y, m = map(int, res.months[res.go_live_month].split("-"))
+    y, m = map(int, results.months[results.go_live_month].split("-"))
     return date(y, m, 1).strftime("%B %Y")
 
 
-def part_years(res: StudyResults, s: Settings) -> list[str]:
+def part_years(results: StudyResults, s: Settings) -> list[str]:
     """Financial years before the first full year: a part year (or none) under the options,
     yet compared with the full-year target in target.csv."""
-    return res.financial_years[:res.financial_years.index(s.first_full_year)]
+    return results.financial_years[:results.financial_years.index(s.first_full_year)]
 
 
-def year_heading(res: StudyResults, s: Settings, fy: str) -> str:
-    return f"{fy} (part year)" if fy in part_years(res, s) else fy
+def year_heading(results: StudyResults, s: Settings, fy: str) -> str:
+    return f"{fy} (part year)" if fy in part_years(results, s) else fy
 
 
-def synthetic_attributes(res: StudyResults) -> tuple[str, ...]:
+def synthetic_attributes(results: StudyResults) -> tuple[str, ...]:
     """Characteristics the population file made up with no link to people's care (its meta
     file's synthetic_attributes): their groups are no evidence of an impact."""
-    pop = (res.meta or {}).get("population") or {}
+    pop = (results.meta or {}).get("population") or {}
     return tuple(pop.get("synthetic_attributes") or ())
 
 
-def population_caveat(res: StudyResults) -> str | None:
+def population_caveat(results: StudyResults) -> str | None:
     """The caveat a synthetic population needs, from the population's own metadata (None
     for real records); results that did not record it say so."""
-    pop = (res.meta or {}).get("population")
+    pop = (results.meta or {}).get("population")
     if pop is None:
         return ("These results do not record whether the population was real or synthetic "
                 "(they were run before the population's metadata was kept): check the run's "
@@ -136,8 +137,8 @@ def population_caveat(res: StudyResults) -> str | None:
             "synthetic population behind it.")
 
 
-def target_sentence(s: Settings, res: StudyResults) -> str:
+def target_sentence(s: Settings, results: StudyResults) -> str:
     return (f"Savings target: {pounds(s.target)} a year at {s.first_full_year} prices (stated "
             f"in each later year's prices in target.csv), judged in {s.first_full_year}, the "
-            f"first full financial year after go-live ({go_live(res)}), "
-            f"{s.baseline_words(base_budget_year(res))}.")
+            f"first full financial year after go-live ({go_live(results)}), "
+            f"{s.baseline_words(base_budget_year(results))}.")

@@ -17,17 +17,17 @@ from sim.outputs.activity import _stats
 from sim.study.results import StudyResults
 
 
-def eligibility_table(res: StudyResults) -> pd.DataFrame:
+def eligibility_table(results: StudyResults) -> pd.DataFrame:
     """One row per policy and financial year: budgets ended by eligibility (zero for the
     status quo, which funds everyone it funds today)."""
-    ended = np.asarray(res.eligibility_fy, dtype=float)      # (R, P, F, L)
+    ended = np.asarray(results.eligibility_fy, dtype=float)      # (R, P, F, L)
     rows = []
-    for p, pol in enumerate(res.policies):
-        for f, fy in enumerate(res.financial_years):
+    for p, pol in enumerate(results.policies):
+        for f, fy in enumerate(results.financial_years):
             row = {"policy": pol["name"], "calibration": pol["calibration"],
                    "transition": pol["transition"],
                    "eligibility": pol.get("eligibility", "all funded"),
-                   "financial_year": fy, "replicates": res.n_replicates}
+                   "financial_year": fy, "replicates": results.n_replicates}
             for k, stat in enumerate(ELIGIBILITY_STATS):
                 row.update(_stats(ended[:, p, f, k], stat))
             rows.append(row)

@@ -121,10 +121,10 @@ def _rr(char: str, pooled: np.ndarray, rep: np.ndarray | None,
     return rr, lo, hi
 
 
-def _rows_of(res: StudyResults) -> list[tuple[int, str, str]]:
+def _rows_of(results: StudyResults) -> list[tuple[int, str, str]]:
     """(EIA column, characteristic, code) of the groups the tables show: every group but the
     existing/new split (each yardstick covers one of the two)."""
-    return [(j, c, code) for j, (c, code) in enumerate(res.eia_columns) if c != COHORT]
+    return [(j, c, code) for j, (c, code) in enumerate(results.eia_columns) if c != COHORT]
 
 
 def _ratio(t: np.ndarray, num: str, den: str) -> float:
@@ -144,7 +144,7 @@ def _secondary(tot: np.ndarray, j: int) -> dict[str, float]:
             "alloc_per_point_after": _ratio(sq, "sum_after", "sum_points")}
 
 
-def eia_table(res: StudyResults, snapshot: str = "first_year",
+def eia_table(results: StudyResults, snapshot: str = "first_year",
               suppress: bool = True) -> pd.DataFrame:
     """eia.csv: one row per (non-baseline) policy, characteristic and group of existing
     users; the change in their own budget in cash first, then in real terms and against the
@@ -152,17 +152,17 @@ def eia_table(res: StudyResults, snapshot: str = "first_year",
     s = SNAPSHOTS.index(snapshot)
     lose, n_ = EIA_STATS.index(N_LOSE), EIA_STATS.index("n")
     rlose, rn = EIA_REP_STATS.index(N_LOSE), EIA_REP_STATS.index("n")
-    R = max(res.n_replicates, 1)
-    limit = settings(res).suppress_below
+    R = max(results.n_replicates, 1)
+    limit = settings(results).suppress_below
     rows = []
-    for p, pol in enumerate(res.policies):
+    for p, pol in enumerate(results.policies):
         if pol["is_baseline"]:
             continue
-        tot = res.eia_sum[s, p]                                   # (Y, J, K), column 0 = all
-        rep = None if res.eia_rep is None else res.eia_rep[:, s, p, CASH].astype(float)
-        for j, char, code in _rows_of(res):
+        tot = results.eia_sum[s, p]                                   # (Y, J, K), column 0 = all
+        rep = None if results.eia_rep is None else results.eia_rep[:, s, p, CASH].astype(float)
+        for j, char, code in _rows_of(results):
             row = {**_group_cols(pol, snapshot, char, code),
-                   **_shares(tot[CASH, j], res.eia_hist[s, p, CASH, j], R)}
+                   **_shares(tot[CASH, j], results.eia_hist[s, p, CASH, j], R)}
             row[RR], row[f"{RR}_lo"], row[f"{RR}_hi"] = _rr(
                 char, tot[CASH][:, [lose, n_]], None if rep is None else rep[:, :, [rlose, rn]],
                 j)
@@ -174,18 +174,18 @@ def eia_table(res: StudyResults, snapshot: str = "first_year",
     return pd.DataFrame(rows)
 
 
-def new_users_table(res: StudyResults, suppress: bool = True) -> pd.DataFrame:
+def new_users_table(results: StudyResults, suppress: bool = True) -> pd.DataFrame:
     """new_users.csv: per option, snapshot and group, new users' budgets (arrived after
     go-live, so with no budget of their own before it) under the option against what
     current practice (the status quo) would give them.  Not counted among people losing."""
-    R, limit = max(res.n_replicates, 1), settings(res).suppress_below
+    R, limit = max(results.n_replicates, 1), settings(results).suppress_below
     rows = []
-    for p, pol in enumerate(res.policies):
+    for p, pol in enumerate(results.policies):
         if pol["is_baseline"]:
             continue
         for s, snapshot in enumerate(SNAPSHOTS):
-            tot = res.eia_sum[s, p, NEW_USERS]
-            for j, char, code in _rows_of(res):
+            tot = results.eia_sum[s, p, NEW_USERS]
+            for j, char, code in _rows_of(results):
                 t, n = tot[j], tot[j, EIA_STATS.index("n")]
                 row = {**_group_cols(pol, snapshot, char, code), "count": n / R,
                        "mean_budget": _ratio(t, "sum_after", "n"),
@@ -202,19 +202,19 @@ def new_users_table(res: StudyResults, suppress: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def disparity_table(res: StudyResults) -> pd.DataFrame:
+def disparity_table(results: StudyResults) -> pd.DataFrame:
     """Younger/older allocation per point at equal need, before (status quo) and after.
 
     A ratio above 1 means under-65s get more per point of need than over-65s; the
     interval is the 2.5-97.5 percentile across replicates, ignoring undefined ones.
     """
     rows = []
-    for p, pol in enumerate(res.policies):
+    for p, pol in enumerate(results.policies):
         for s, snap in enumerate(SNAPSHOTS):
             row = {"policy": pol["name"], "calibration": pol["calibration"],
                    "transition": pol["transition"], "snapshot": snap}
             for i, when in enumerate(("before", "after")):
-                x = np.asarray(res.disparity[:, s, p, i], dtype=float)
+                x = np.asarray(results.disparity[:, s, p, i], dtype=float)
                 ok = x[np.isfinite(x)]
                 row[f"ratio_{when}"] = float(ok.mean()) if len(ok) else np.nan
                 row[f"ratio_{when}_lo"], row[f"ratio_{when}_hi"] = percentile_interval(x)
@@ -239,7 +239,7 @@ def largest_disparity(eia: pd.DataFrame, synthetic: tuple[str, ...] = ()) -> pd.
         (top["protected_characteristic"] + ": " + top["group_label"]).to_numpy()))))
 
 
-def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
+def winners_losers_table(results: StudyResults, snapshot: str = "first_year",
                          suppress: bool = True, intervals: bool = True) -> pd.DataFrame:
     """winners_losers.csv: per policy and group of existing users, the share in each band of
     change in their own budget in cash since just before go-live (CHANGE_BAND, summing to 1)
@@ -249,18 +249,18 @@ def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
     s = SNAPSHOTS.index(snapshot)
     lose, n_ = EIA_STATS.index(N_LOSE), EIA_STATS.index("n")
     rlose, rn = EIA_REP_STATS.index(N_LOSE), EIA_REP_STATS.index("n")
-    R, limit = max(res.n_replicates, 1), settings(res).suppress_below
+    R, limit = max(results.n_replicates, 1), settings(results).suppress_below
     rows = []
-    for p, pol in enumerate(res.policies):
+    for p, pol in enumerate(results.policies):
         if pol["is_baseline"]:
             continue
-        bands = np.asarray(res.eia_bands[:, s, p, CASH], dtype=float)      # (R, J, B)
-        tot = res.eia_sum[s, p, CASH]
-        rep = np.asarray(res.eia_rep[:, s, p, CASH], dtype=float)
+        bands = np.asarray(results.eia_bands[:, s, p, CASH], dtype=float)      # (R, J, B)
+        tot = results.eia_sum[s, p, CASH]
+        rep = np.asarray(results.eia_rep[:, s, p, CASH], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             per_rep = bands / bands.sum(axis=2, keepdims=True)
             pooled = bands.sum(axis=0) / bands.sum(axis=(0, 2))[:, None]  # (J, B)
-        for j, char, code in _rows_of(res):
+        for j, char, code in _rows_of(results):
             row = {**_group_cols(pol, snapshot, char, code), "count": tot[j, n_] / R,
                    "people_lose10": tot[j, lose] / R,
                    "lost_gbp": tot[j, EIA_STATS.index("sum_lost")] / R}
@@ -278,7 +278,7 @@ def winners_losers_table(res: StudyResults, snapshot: str = "first_year",
     return pd.DataFrame(rows)
 
 
-def admissions_table(res: StudyResults) -> pd.DataFrame:
+def admissions_table(results: StudyResults) -> pd.DataFrame:
     """admissions_by_group.csv: per option, snapshot and group, the share of the EIA population
     (arrived by the snapshot) admitted to residential care by then under the status quo and
     under the option, and the change within the group: the option's rate over the same
@@ -286,21 +286,22 @@ def admissions_table(res: StudyResults) -> pd.DataFrame:
     replicates, and the extra admissions per simulated future.  A group is never compared
     with everyone else here: some (older people) are admitted far more under any policy."""
     at_risk, admitted = ADMIT_STATS.index("at_risk"), ADMIT_STATS.index("admitted")
-    R, limit, base = max(res.n_replicates, 1), settings(res).suppress_below, res.baseline_index
+    R, limit = max(results.n_replicates, 1), settings(results).suppress_below
+    base = results.baseline_index
     rows = []
-    for p, pol in enumerate(res.policies):
+    for p, pol in enumerate(results.policies):
         if pol["is_baseline"]:
             continue
         for s, snapshot in enumerate(SNAPSHOTS):
-            sq = np.asarray(res.admit_rep[:, s, base], dtype=float)     # (R, J, A)
-            op = np.asarray(res.admit_rep[:, s, p], dtype=float)
+            sq = np.asarray(results.admit_rep[:, s, base], dtype=float)     # (R, J, A)
+            op = np.asarray(results.admit_rep[:, s, p], dtype=float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 rate_sq, rate_op = sq[..., admitted] / sq[..., at_risk], \
                     op[..., admitted] / op[..., at_risk]                  # (R, J)
                 pooled_sq = sq[..., admitted].sum(0) / sq[..., at_risk].sum(0)
                 pooled_op = op[..., admitted].sum(0) / op[..., at_risk].sum(0)
                 per_rep = rate_op / rate_sq
-            for j, (char, code) in enumerate(res.eia_columns):
+            for j, (char, code) in enumerate(results.eia_columns):
                 row = {**_group_cols(pol, snapshot, char, code),
                        "count": op[:, j, at_risk].sum() / R,
                        "share_admitted_status_quo": pooled_sq[j], "share_admitted": pooled_op[j],

@@ -37,90 +37,90 @@ QUANTILES = (5, 50, 95)
 SPEND_PARTS = ("community", "residential_admitted", "residential_stock")  # total = their sum
 
 
-def spend_parts(res: StudyResults) -> dict[str, np.ndarray]:
+def spend_parts(results: StudyResults) -> dict[str, np.ndarray]:
     """Each part of spend (SPEND_PARTS), (R, P, F) £ cash."""
-    community = np.asarray(res.spend_fy, dtype=float)
-    admitted = (np.zeros_like(community) if res.res_spend_fy is None
-                else np.asarray(res.res_spend_fy, dtype=float))
-    stock = (np.zeros_like(community) if res.res_stock_spend_fy is None
-             else np.broadcast_to(np.asarray(res.res_stock_spend_fy, dtype=float)[:, None, :],
+    community = np.asarray(results.spend_fy, dtype=float)
+    admitted = (np.zeros_like(community) if results.res_spend_fy is None
+                else np.asarray(results.res_spend_fy, dtype=float))
+    stock = (np.zeros_like(community) if results.res_stock_spend_fy is None
+             else np.broadcast_to(np.asarray(results.res_stock_spend_fy, dtype=float)[:, None, :],
                                   community.shape))
     return {"community": community, "residential_admitted": admitted, "residential_stock": stock}
 
 
-def total_spend(res: StudyResults) -> np.ndarray:
+def total_spend(results: StudyResults) -> np.ndarray:
     """(R, P, F) community plus residential spend (admitted during the run and stock)."""
-    return sum(spend_parts(res).values())
+    return sum(spend_parts(results).values())
 
 
-def savings(res: StudyResults) -> np.ndarray:
+def savings(results: StudyResults) -> np.ndarray:
     """(R, P, F) baseline spend minus policy spend, replicate by replicate."""
-    spend = total_spend(res)
-    return spend[:, [res.baseline_index]] - spend
+    spend = total_spend(results)
+    return spend[:, [results.baseline_index]] - spend
 
 
-def base_year(res: StudyResults) -> int | None:
+def base_year(results: StudyResults) -> int | None:
     """Index of the base budget's financial year: the one before the first full year (None
     when the run has no year before it)."""
-    f = res.financial_years.index(settings(res).first_full_year) - 1
+    f = results.financial_years.index(settings(results).first_full_year) - 1
     return f if f >= 0 else None
 
 
-def base_budget(res: StudyResults) -> np.ndarray:
+def base_budget(results: StudyResults) -> np.ndarray:
     """(R, F) each replicate's status-quo community spend in the base year, uplifted by the
     price index (and by the planned demographic growth, when the study's [finance] uplift
     includes it); a year only partly inside the run gets the base year's monthly average
     for its months.  nan before the base year, and everywhere when there is none."""
-    f0 = base_year(res)
-    community = np.asarray(res.spend_fy, dtype=float)[:, res.baseline_index]
+    f0 = base_year(results)
+    community = np.asarray(results.spend_fy, dtype=float)[:, results.baseline_index]
     out = np.full(community.shape, np.nan)
     if f0 is None:
         return out
-    months = np.bincount(np.asarray(res.month_fy), minlength=len(res.financial_years))
-    price = np.asarray(res.price_index_fy, dtype=float)
-    growth = (1.0 + settings(res).planned_demographic_growth) ** np.arange(
-        len(res.financial_years) - f0)
+    months = np.bincount(np.asarray(results.month_fy), minlength=len(results.financial_years))
+    price = np.asarray(results.price_index_fy, dtype=float)
+    growth = (1.0 + settings(results).planned_demographic_growth) ** np.arange(
+        len(results.financial_years) - f0)
     out[:, f0:] = ((community[:, [f0]] / months[f0]) * months[f0:]
                    * (price[:, f0:] / price[:, [f0]]) * growth)
     return out
 
 
-def savings_vs_base_budget(res: StudyResults) -> np.ndarray:
+def savings_vs_base_budget(results: StudyResults) -> np.ndarray:
     """(R, P, F) base budget minus the policy's community spend and its extra residential
     care against the status quo (= savings against the status quo plus the status quo's
     shortfall of community spend below the base budget)."""
-    community = np.asarray(res.spend_fy, dtype=float)[:, res.baseline_index]
-    return savings(res) + (base_budget(res) - community)[:, None, :]
+    community = np.asarray(results.spend_fy, dtype=float)[:, results.baseline_index]
+    return savings(results) + (base_budget(results) - community)[:, None, :]
 
 
-def finance_savings(res: StudyResults) -> np.ndarray:
+def finance_savings(results: StudyResults) -> np.ndarray:
     """(R, P, F) savings against the study's finance baseline ([finance] baseline): what
     the target is judged against."""
-    if settings(res).finance_baseline == "status_quo":
-        return savings(res)
-    return savings_vs_base_budget(res)
+    if settings(results).finance_baseline == "status_quo":
+        return savings(results)
+    return savings_vs_base_budget(results)
 
 
-def target_in_year_prices(res: StudyResults) -> np.ndarray:
+def target_in_year_prices(results: StudyResults) -> np.ndarray:
     """(R, F) the target in each year's prices: the study's savings target is in the prices
     of the first full year (the year it is due), uplifted (or deflated) by the replicate's
     price index to the year it is judged in."""
-    price = np.asarray(res.price_index_fy, dtype=float)
-    first = res.financial_years.index(settings(res).first_full_year)
-    return settings(res).target * price / price[:, [first]]
+    price = np.asarray(results.price_index_fy, dtype=float)
+    first = results.financial_years.index(settings(results).first_full_year)
+    return settings(results).target * price / price[:, [first]]
 
 
-def _policy_cols(res: StudyResults, p: int) -> dict[str, Any]:
-    pol = res.policies[p]
+def _policy_cols(results: StudyResults, p: int) -> dict[str, Any]:
+    pol = results.policies[p]
     return {"policy": pol["name"], "calibration": pol["calibration"],
             "transition": pol["transition"]}
 
 
-def _lever_cols(res: StudyResults, p: int) -> dict[str, Any]:
+def _lever_cols(results: StudyResults, p: int) -> dict[str, Any]:
     """The lever the policy's calibration moved to meet its target, and its fitted value
     (blank for the status quo, which fits nothing)."""
-    calibrations = {} if p == res.baseline_index else res.meta.get("calibrations", {})
-    fitted = calibrations.get(res.policies[p]["calibration"], {})
+    calibrations = {} if p == results.baseline_index else results.meta.get("calibrations", {})
+    fitted = calibrations.get(results.policies[p]["calibration"], {})
     return {"fitted_lever": fitted.get("lever"), "fitted_lever_value": fitted.get("lever_value")}
 
 
@@ -130,15 +130,15 @@ def _quantiles(x: np.ndarray, prefix: str) -> dict[str, float]:
             **{f"{prefix}_p{k}": float(v) for k, v in zip(QUANTILES, q)}}
 
 
-def spend_table(res: StudyResults) -> pd.DataFrame:
+def spend_table(results: StudyResults) -> pd.DataFrame:
     """spend.csv: each part of spend (SPEND_PARTS), their total, and savings against the
     status quo, per policy and financial year (mean and 5/50/95% across replicates)."""
-    parts, spend, save = spend_parts(res), total_spend(res), savings(res)
+    parts, spend, save = spend_parts(results), total_spend(results), savings(results)
     rows = []
-    for p in range(len(res.policies)):
-        for f, fy in enumerate(res.financial_years):
-            rows.append({**_policy_cols(res, p), "financial_year": fy,
-                         "replicates": res.n_replicates,
+    for p in range(len(results.policies)):
+        for f, fy in enumerate(results.financial_years):
+            rows.append({**_policy_cols(results, p), "financial_year": fy,
+                         "replicates": results.n_replicates,
                          **{k: v for part, x in parts.items()
                             for k, v in _quantiles(x[:, p, f], f"{part}_spend").items()},
                          **_quantiles(spend[:, p, f], "total_spend"),
@@ -146,7 +146,7 @@ def spend_table(res: StudyResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def target_table(res: StudyResults, events_only: StudyResults | None = None) -> pd.DataFrame:
+def target_table(results: StudyResults, events_only: StudyResults | None = None) -> pd.DataFrame:
     """target.csv: savings against the target, its probability, and what protection costs
     (the same calibration's unprotected policy saves this much more on average).
 
@@ -157,33 +157,36 @@ def target_table(res: StudyResults, events_only: StudyResults | None = None) -> 
     `part_year`: their chance compares a part year's savings with the full-year target.  A
     probabilistic run (its `events_only` companion given) says so in `uncertainty` and adds
     the events-only savings and chance."""
-    s = settings(res)
-    judged, save = finance_savings(res), savings(res)
-    vs_budget, budget, f0 = savings_vs_base_budget(res), base_budget(res), base_year(res)
-    target = target_in_year_prices(res)
-    base = res.baseline_index
-    community = np.asarray(res.spend_fy, dtype=float)
-    residential = np.zeros_like(community) if res.res_spend_fy is None else res.res_spend_fy
-    adm = np.full_like(community, np.nan) if res.admissions_fy is None else res.admissions_fy
-    comparator = unprotected_comparators(res)
-    first_full = res.financial_years.index(s.first_full_year)
-    words = s.baseline_words(None if f0 is None else res.financial_years[f0])
+    s = settings(results)
+    judged, save = finance_savings(results), savings(results)
+    vs_budget, budget = savings_vs_base_budget(results), base_budget(results)
+    f0 = base_year(results)
+    target = target_in_year_prices(results)
+    base = results.baseline_index
+    community = np.asarray(results.spend_fy, dtype=float)
+    residential = (np.zeros_like(community) if results.res_spend_fy is None
+                   else results.res_spend_fy)
+    adm = (np.full_like(community, np.nan) if results.admissions_fy is None
+           else results.admissions_fy)
+    comparator = unprotected_comparators(results)
+    first_full = results.financial_years.index(s.first_full_year)
+    words = s.baseline_words(None if f0 is None else results.financial_years[f0])
     rows = []
-    for p in range(len(res.policies)):
-        for f, fy in enumerate(res.financial_years):
+    for p in range(len(results.policies)):
+        for f, fy in enumerate(results.financial_years):
             x, goal = judged[:, p, f], target[:, f]
             i = comparator[p]
             base_mean = community[:, base, f].mean()
             change = (community[:, p, f] - community[:, base, f]).mean()
             rows.append({
-                **_policy_cols(res, p), **_lever_cols(res, p), "financial_year": fy,
-                "replicates": res.n_replicates, "finance_baseline": words,
+                **_policy_cols(results, p), **_lever_cols(results, p), "financial_year": fy,
+                "replicates": results.n_replicates, "finance_baseline": words,
                 **_chance(x, goal, ""),
                 "target": float(goal.mean()),
                 "target_price_base": f"{fy} prices ({pounds(s.target)} at "
                                      f"{s.first_full_year} prices)",
                 **_chance(save[:, p, f], goal, "_vs_status_quo"),
-                **_against_base_budget(vs_budget[:, p, f], budget[:, f], f0, res, goal),
+                **_against_base_budget(vs_budget[:, p, f], budget[:, f], f0, results, goal),
                 "protection_cost": (np.nan if i is None
                                     else float(save[:, i, f].mean() - save[:, p, f].mean())),
                 "admissions_mean": float(adm[:, p, f].mean()),
@@ -235,26 +238,26 @@ def _events_only(companion: StudyResults | None, p: int, f: int) -> dict[str, An
 
 
 def _against_base_budget(x: np.ndarray, budget: np.ndarray, f0: int | None,
-                         res: StudyResults, goal: np.ndarray) -> dict[str, Any]:
+                         results: StudyResults, goal: np.ndarray) -> dict[str, Any]:
     """The base-budget view of one policy and year (nan before the base year)."""
     prob = np.nan if np.isnan(budget).any() else float(np.mean(x >= goal))
-    return {"base_budget_year": None if f0 is None else res.financial_years[f0],
+    return {"base_budget_year": None if f0 is None else results.financial_years[f0],
             "base_budget_mean": float(budget.mean()),
             **_quantiles(x, "savings_vs_base_budget"),
             "prob_meet_target_vs_base_budget": prob,
             "prob_meet_target_vs_base_budget_se": float(np.sqrt(prob * (1 - prob) / len(x)))}
 
 
-def monthly_table(res: StudyResults) -> pd.DataFrame:
+def monthly_table(results: StudyResults) -> pd.DataFrame:
     """spend_monthly.csv: mean community spend per policy, month and group (all, client group,
     PB type, age band), with 5/50/95% quantiles for the total."""
-    R = max(res.n_replicates, 1)
-    mean = res.spend_month_group_sum / R                       # (P, T, G)
-    q = np.percentile(res.spend_month_total, QUANTILES, axis=0)  # (3, P, T)
+    R = max(results.n_replicates, 1)
+    mean = results.spend_month_group_sum / R                       # (P, T, G)
+    q = np.percentile(results.spend_month_total, QUANTILES, axis=0)  # (3, P, T)
     frames = []
-    for p in range(len(res.policies)):
+    for p in range(len(results.policies)):
         for g, (char, code) in enumerate(SPEND_GROUPS):
-            df = pd.DataFrame({**_policy_cols(res, p), "month": res.months,
+            df = pd.DataFrame({**_policy_cols(results, p), "month": results.months,
                                "characteristic": char, "group": code, "spend_mean": mean[p, :, g]})
             if char == "all":
                 for i, k in enumerate(QUANTILES):

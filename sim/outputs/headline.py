@@ -10,23 +10,22 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import describe
-from sim.outputs.formats import pounds
-from sim.outputs.markup import percent
+from sim.outputs.formats import percent, pounds
 from sim.outputs.roles import featured_policy
 from sim.outputs.settings import Settings, settings
 from sim.study.finance_section import BASELINES
 from sim.study.results import StudyResults
 
 
-def ranked(res: StudyResults, summary: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
+def ranked(results: StudyResults, summary: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
     """The summary with each option's number, whether it meets the target (against the
     finance baseline, by the study's rule) and how many people lose more than 10%, most
     likely to meet the target first (then most saved)."""
-    s = settings(res)
-    names = [p["name"] for p in res.policies]
+    s = settings(results)
+    names = [p["name"] for p in results.policies]
     people = eia[eia["characteristic"] == "all"].set_index("policy")["count"]
     out = summary.assign(
-        number=[describe.number(res, names.index(n)) for n in summary["policy"]],
+        number=[describe.number(results, names.index(n)) for n in summary["policy"]],
         meets_target=[s.meets(x) for x in summary["prob_meet_target"]],
         meets_vs_status_quo=[s.meets(x) for x in summary["prob_meet_target_vs_status_quo"]],
         people_lose10=[summary_people(people, r) for _, r in summary.iterrows()])
@@ -98,30 +97,30 @@ class Headline:
     do_nothing: str = ""
 
 
-def _judged(res: StudyResults, s: Settings) -> str:
-    return s.baseline_words(describe.base_budget_year(res))
+def _judged(results: StudyResults, s: Settings) -> str:
+    return s.baseline_words(describe.base_budget_year(results))
 
 
-def headline_text(res: StudyResults, s: Settings, table: pd.DataFrame) -> Headline:
+def headline_text(results: StudyResults, s: Settings, table: pd.DataFrame) -> Headline:
     """`table` as `ranked` returns it."""
     when = (f"In {s.first_full_year}, the first full financial year after go-live "
-            f"({describe.go_live(res)}), judged {_judged(res, s)}")
+            f"({describe.go_live(results)}), judged {_judged(results, s)}")
     if not len(table):
         return Headline(f"{when}, the study has no option besides the status quo.", "", [], None)
     meets = table[table["meets_target"]]
     intro, rows = ("Meeting it:", meets) if len(meets) else ("The likeliest:", table.iloc[:1])
     options = [_option(r) for _, r in rows.iterrows()]
-    return Headline(f"{when}, {verdicts(table, s)}", intro, options, _recommended(res, table),
+    return Headline(f"{when}, {verdicts(table, s)}", intro, options, _recommended(results, table),
                     _do_nothing(table, s))
 
 
-def _recommended(res: StudyResults, table: pd.DataFrame) -> str | None:
-    rec = featured_policy(res)
-    if not res.policies[rec].get("recommended"):
+def _recommended(results: StudyResults, table: pd.DataFrame) -> str | None:
+    rec = featured_policy(results)
+    if not results.policies[rec].get("recommended"):
         return None
-    r = table[table["policy"] == res.policies[rec]["name"]].iloc[0]
+    r = table[table["policy"] == results.policies[rec]["name"]].iloc[0]
     return (f"The recommended option, {r['number']}. {r['policy']} "
-            f"({describe.description(res, rec)}), "
+            f"({describe.description(results, rec)}), "
             f"{'meets' if r['meets_target'] else 'does not meet'} the target: "
             f"{percent(r['prob_meet_target'])} chance, {_saving(r['savings_mean'])}; "
             f"{_cost_in_people(r)}.")

@@ -16,43 +16,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from sim.outputs.columns import COUNT, GBP, NUM1, PCT, RATIO, heading, kind
-from sim.outputs.formats import pounds
+from sim.outputs.columns import heading, kind
+from sim.outputs.formats import fmt
 from sim.outputs.style import CSS_DPI, FIGURE_DPI
 
 
 def esc(value: Any) -> str:
     """Input text made inert in HTML."""
     return html.escape(str(value))
-
-
-def missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v))
-
-
-def fmt(v: Any, how: str) -> str:
-    """One cell as people read it: £, %, ratio, count or escaped text; '–' when missing."""
-    if missing(v):
-        return "–"
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    if how == GBP:
-        return pounds(float(v))
-    if how == PCT:
-        return percent(float(v))
-    if how == RATIO:
-        return f"{float(v):.2f}"
-    if how in (COUNT, NUM1):
-        return f"{float(v):,.{0 if how == COUNT else 1}f}"
-    return esc(v)
-
-
-def percent(x: float) -> str:
-    """A share as people read it: one decimal under 10% (but not 0), whole numbers above."""
-    return f"{x:.1%}" if 0 < abs(x) < 0.095 else f"{x:.0%}"
 
 
 def table(df: pd.DataFrame, caption: str, *, max_rows: int | None = None,
@@ -73,7 +46,7 @@ def table(df: pd.DataFrame, caption: str, *, max_rows: int | None = None,
         cells = []
         for i, (c, v) in enumerate(zip(df.columns, row)):
             how = kinds.get(str(c), kind(str(c), headings))
-            text = fmt(v, how)
+            text = esc(fmt(v, how))
             cls = "" if how != "text" or i == 0 else ' class="wrap"' if len(text) > 40 else \
                 ' class="text"'
             cells.append(f'<th scope="row">{text}</th>' if i == 0 else
@@ -96,14 +69,6 @@ def scroll_box(columns: int) -> str:
 
 def _align(how: str) -> str:
     return ' class="text"' if how == "text" else ""
-
-
-def formatted(df: pd.DataFrame, how: str) -> pd.DataFrame:
-    """Every column but the first formatted as `how` (for year and group pivots)."""
-    out = df.copy()
-    for c in out.columns[1:]:
-        out[c] = [fmt(v, how) for v in out[c]]
-    return out
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -35,41 +35,41 @@ PERCENT = FuncFormatter(lambda x, _p: f"{x:.0%}")
 MARKERS = "osD^vP*Xh<>"
 
 
-def _unique(res: StudyResults, key: str) -> list[str]:
-    return list(dict.fromkeys(res.policies[i][key] for i in ras_policies(res)))
+def _unique(results: StudyResults, key: str) -> list[str]:
+    return list(dict.fromkeys(results.policies[i][key] for i in ras_policies(results)))
 
 
-def fan_chart(res: StudyResults) -> Figure:
+def fan_chart(results: StudyResults) -> Figure:
     """Monthly community spend: the status quo's 90% band and median, and each option's
     median, one panel per calibration, the axis from £0."""
-    ras = ras_policies(res) or [res.baseline_index]
-    cals, trs = _unique(res, "calibration") or ["status_quo"], _unique(res, "transition")
+    ras = ras_policies(results) or [results.baseline_index]
+    cals, trs = _unique(results, "calibration") or ["status_quo"], _unique(results, "transition")
     ncol = 2 if len(cals) > 1 else 1
     nrow = -(-len(cals) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(FIGURE_WIDTH, 2.5 * nrow + 1.6), sharex=True,
                              sharey=True, squeeze=False, layout="constrained")
-    x = np.arange(len(res.months))
-    base = np.percentile(res.spend_month_total[:, res.baseline_index], [5, 50, 95], axis=0)
+    x = np.arange(len(results.months))
+    base = np.percentile(results.spend_month_total[:, results.baseline_index], [5, 50, 95], axis=0)
     for k, cal in enumerate(cals):
         ax = axes.flat[k]
         ax.fill_between(x, base[0], base[2], color=GREY, alpha=0.35, lw=0,
                         label="status quo, 90% of futures")
         ax.plot(x, base[1], color="black", lw=1, ls="--", label="status quo, median")
-        for i in (i for i in ras if res.policies[i]["calibration"] == cal):
-            t = res.policies[i]["transition"]
-            ax.plot(x, np.median(res.spend_month_total[:, i], axis=0), lw=1.5,
+        for i in (i for i in ras if results.policies[i]["calibration"] == cal):
+            t = results.policies[i]["transition"]
+            ax.plot(x, np.median(results.spend_month_total[:, i], axis=0), lw=1.5,
                     color=OKABE_ITO[trs.index(t) % len(OKABE_ITO)] if t in trs else OKABE_ITO[0],
                     label=f"transition: {txt(t)}")
-        ax.axvline(res.go_live_month, color=OKABE_ITO[5], lw=1, ls=":", label="go-live")
+        ax.axvline(results.go_live_month, color=OKABE_ITO[5], lw=1, ls=":", label="go-live")
         ax.set_title(f"calibration: {txt(cal)}")
         ax.yaxis.set_major_formatter(POUNDS)
     axes.flat[0].set_ylim(bottom=0)   # shared: from £0, up to the highest line of any panel
     for ax in axes.flat[len(cals):]:
         ax.set_visible(False)
-    ticks = [m for m in range(len(res.months)) if str(res.months[m]).endswith("-04")]
-    fy = np.asarray(res.month_fy)
+    ticks = [m for m in range(len(results.months)) if str(results.months[m]).endswith("-04")]
+    fy = np.asarray(results.month_fy)
     for ax in axes[-1]:
-        ax.set_xticks(ticks, [txt(res.financial_years[fy[m]]) for m in ticks], rotation=45)
+        ax.set_xticks(ticks, [txt(results.financial_years[fy[m]]) for m in ticks], rotation=45)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     for ax in axes.flat[1:len(cals)]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -77,24 +77,24 @@ def fan_chart(res: StudyResults) -> Figure:
                 handles.append(h)
                 labels.append(lab)
     fig.legend(handles, labels, loc="outside lower center", ncol=2)
-    last = np.median(res.spend_month_total[:, :, -1], axis=0)
-    spread = "" if not ras_policies(res) else (
+    last = np.median(results.spend_month_total[:, :, -1], axis=0)
+    spread = "" if not ras_policies(results) else (
         f"; the options {pounds(min(last[i] for i in ras))} to {pounds(max(last[i] for i in ras))}")
-    fig.suptitle(wrap(f"By {txt(res.months[-1])} the status quo spends "
-                      f"{pounds(last[res.baseline_index])} a month{spread} (medians of the "
+    fig.suptitle(wrap(f"By {txt(results.months[-1])} the status quo spends "
+                      f"{pounds(last[results.baseline_index])} a month{spread} (medians of the "
                       "simulated futures)"))
     fig.supylabel("Community spend per month")
     return fig
 
 
-def savings_distribution(res: StudyResults, target: float | None = None,
+def savings_distribution(results: StudyResults, target: float | None = None,
                          year: str | None = None) -> Figure:
     """Savings per option against the target, with the chance of meeting it."""
-    s = settings(res)
+    s = settings(results)
     target = s.target if target is None else target
     year = s.first_full_year if year is None else year
-    save = finance_savings(res)[:, :, res.financial_years.index(year)]
-    order = ras_policies(res)[::-1]  # first option at the top
+    save = finance_savings(results)[:, :, results.financial_years.index(year)]
+    order = ras_policies(results)[::-1]  # first option at the top
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(order) + 1.9), layout="constrained")
     if not order:
         _empty(ax, "No options besides the status quo")
@@ -102,7 +102,7 @@ def savings_distribution(res: StudyResults, target: float | None = None,
     ax.boxplot([save[:, i] for i in order], orientation="horizontal", whis=(5, 95),
                showfliers=False, medianprops={"color": OKABE_ITO[5]},
                boxprops={"color": OKABE_ITO[0]})
-    ax.set_yticks(range(1, len(order) + 1), [txt(describe.label(res, i)) for i in order])
+    ax.set_yticks(range(1, len(order) + 1), [txt(describe.label(results, i)) for i in order])
     ax.axvline(target, color=OKABE_ITO[2], lw=1.5, label=f"savings target {pounds(target)}")
     ax.axvline(0, color=GREY, lw=0.8)
     chance = ax.twinx()
@@ -143,23 +143,24 @@ def _place_labels(ax, xs: np.ndarray, ys: np.ndarray, labels: list[str]) -> None
         ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=9.5)
 
 
-def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
+def policy_map(results: StudyResults, eia: pd.DataFrame) -> Figure:
     """Each option as a numbered point: mean first-full-year savings against the share of
     users (at go-live and new) losing more than 10%."""
-    s = settings(res)
-    year = res.financial_years.index(s.first_full_year)
-    mean_save = finance_savings(res)[:, :, year].mean(axis=0)
+    s = settings(results)
+    year = results.financial_years.index(s.first_full_year)
+    mean_save = finance_savings(results)[:, :, year].mean(axis=0)
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")["share_lose10"]
-    ras, cals, trs = ras_policies(res), _unique(res, "calibration"), _unique(res, "transition")
+    ras = ras_policies(results)
+    cals, trs = _unique(results, "calibration"), _unique(results, "transition")
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 6.2), layout="constrained")
-    xs = np.array([everyone.get(res.policies[i]["name"], np.nan) for i in ras], dtype=float)
+    xs = np.array([everyone.get(results.policies[i]["name"], np.nan) for i in ras], dtype=float)
     ys = mean_save[ras]
     for i, x, y in zip(ras, xs, ys):
-        pol = res.policies[i]
+        pol = results.policies[i]
         ax.scatter(x, y, s=45, color=OKABE_ITO[cals.index(pol["calibration"]) % len(OKABE_ITO)],
                    marker=MARKERS[trs.index(pol["transition"]) % len(MARKERS)], zorder=3)
     fig.canvas.draw()  # positions in display units for the labels
-    _place_labels(ax, xs, ys, [str(describe.number(res, i)) for i in ras])
+    _place_labels(ax, xs, ys, [str(describe.number(results, i)) for i in ras])
     for i, c in enumerate(cals):
         ax.scatter([], [], color=OKABE_ITO[i % len(OKABE_ITO)], label=f"calibration: {txt(c)}")
     for i, t in enumerate(trs):
@@ -172,13 +173,13 @@ def policy_map(res: StudyResults, eia: pd.DataFrame) -> Figure:
     ax.set_xlabel("Share of existing users losing more than 10% of their own budget\n"
                   "in cash (one year after go-live, against just before it)")
     ax.set_ylabel(f"Mean savings, {txt(s.first_full_year)} (negative = extra cost)")
-    ax.set_title(wrap(_map_finding(res, ras, xs, ys, s.target), 70)
+    ax.set_title(wrap(_map_finding(results, ras, xs, ys, s.target), 70)
                  + "\n(numbers: the options as numbered in the report)")
     fig.legend(loc="outside lower center", ncol=2)
     return fig
 
 
-def _map_finding(res: StudyResults, ras: list[int], xs: np.ndarray, ys: np.ndarray,
+def _map_finding(results: StudyResults, ras: list[int], xs: np.ndarray, ys: np.ndarray,
                  target: float) -> str:
     """The policy map's finding: which option meeting the target on average leaves the
     fewest people losing more than 10%."""
@@ -186,7 +187,7 @@ def _map_finding(res: StudyResults, ras: list[int], xs: np.ndarray, ys: np.ndarr
     if not ok:
         return "No option saves the target on average"
     k = min(ok, key=lambda j: xs[j])
-    return (f"Of the options saving the target on average, {txt(describe.label(res, ras[k]))} "
+    return (f"Of the options saving the target on average, {txt(describe.label(results, ras[k]))} "
             f"leaves the fewest losing more than 10% ({xs[k]:.0%})")
 
 
@@ -198,24 +199,24 @@ def _groups(fig: Figure) -> dict[str, str]:
     return {} if shown is None else {GROUPS_KEY: "\n".join(shown)}
 
 
-def save_all(res: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,
+def save_all(results: StudyResults, folder: str | Path, *, eia: pd.DataFrame | None = None,
              disparity: pd.DataFrame | None = None,
              bands: pd.DataFrame | None = None) -> list[Path]:
     """Write every figure as PNG into folder/figures/; returns the paths.  The group charts
     show the featured (recommended) option, as the EIA document does."""
-    eia = eia_table(res) if eia is None else eia
-    disparity = disparity_table(res) if disparity is None else disparity
-    bands = winners_losers_table(res) if bands is None else bands
+    eia = eia_table(results) if eia is None else eia
+    disparity = disparity_table(results) if disparity is None else disparity
+    bands = winners_losers_table(results) if bands is None else bands
     out = Path(folder) / "figures"
     out.mkdir(parents=True, exist_ok=True)
-    featured = featured_policy(res)
+    featured = featured_policy(results)
     figs = {
-        "spend_fan.png": lambda: fan_chart(res),
-        "savings_distribution.png": lambda: savings_distribution(res),
-        "policy_map.png": lambda: policy_map(res, eia),
-        "change_by_group.png": lambda: change_by_group(res, featured, eia),
-        "winners_losers.png": lambda: winners_losers(bands, res.policies[featured]["name"]),
-        "disparity.png": lambda: disparity_chart(res, disparity),
+        "spend_fan.png": lambda: fan_chart(results),
+        "savings_distribution.png": lambda: savings_distribution(results),
+        "policy_map.png": lambda: policy_map(results, eia),
+        "change_by_group.png": lambda: change_by_group(results, featured, eia),
+        "winners_losers.png": lambda: winners_losers(bands, results.policies[featured]["name"]),
+        "disparity.png": lambda: disparity_chart(results, disparity),
     }
     paths = []
     for name, make in figs.items():

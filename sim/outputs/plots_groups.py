@@ -40,11 +40,12 @@ def wrap(title: str, width: int = 72) -> str:
     return "\n".join(textwrap.wrap(title, width))
 
 
-def _person_changes(res: StudyResults, policy: int, char: str, n_groups: int) -> list[np.ndarray]:
+def _person_changes(results: StudyResults, policy: int, char: str,
+                    n_groups: int) -> list[np.ndarray]:
     """% change in existing users' own budgets in cash, one year after go-live against just
     before it, per group, pooled over the reservoir replicates."""
     out: list[list[np.ndarray]] = [[] for _ in range(n_groups)]
-    for rec in res.persons:
+    for rec in results.persons:
         if not {"valid", "pre_go_live", "price_ratio", "after", char} <= set(rec):
             continue
         before = np.asarray(rec["pre_go_live"], dtype=float)
@@ -65,15 +66,15 @@ def shown_groups(eia: pd.DataFrame, policy: str, char: str, codes: tuple[str, ..
     return [g for g, code in enumerate(codes) if code in shown]
 
 
-def change_by_group(res: StudyResults, policy: int, eia: pd.DataFrame | None = None) -> Figure:
+def change_by_group(results: StudyResults, policy: int, eia: pd.DataFrame | None = None) -> Figure:
     """Box plots of % budget change by group, from the person-level reservoir; a group the
     equalities table suppresses (`eia`, computed if not given) is left out, as in the tables.
     The figure's `groups_shown` lists the groups it plots ('characteristic: group')."""
     from sim.outputs.equalities import eia_table
 
-    limit = settings(res).suppress_below
-    eia = eia_table(res) if eia is None else eia
-    name = res.policies[policy]["name"]
+    limit = settings(results).suppress_below
+    eia = eia_table(results) if eia is None else eia
+    name = results.policies[policy]["name"]
     plotted: list[str] = []
     heights = [len(CATEGORIES[c].codes) + 1.5 for c in CHARTED]
     fig, axes = plt.subplots(len(CHARTED), 1, figsize=(FIGURE_WIDTH, 0.22 * sum(heights) + 1.6),
@@ -81,7 +82,7 @@ def change_by_group(res: StudyResults, policy: int, eia: pd.DataFrame | None = N
                              gridspec_kw={"height_ratios": heights})
     for ax, char in zip(axes, CHARTED):
         cat = CATEGORIES[char]
-        groups = _person_changes(res, policy, char, len(cat.codes))
+        groups = _person_changes(results, policy, char, len(cat.codes))
         keep = [g for g in shown_groups(eia, name, char, cat.codes) if len(groups[g])][::-1]
         plotted += [f"{char}: {cat.codes[g]}" for g in keep]
         ax.set_title(TITLES[char], loc="left")
@@ -98,7 +99,7 @@ def change_by_group(res: StudyResults, policy: int, eia: pd.DataFrame | None = N
     axes[-1].set_xlabel("Change in own budget since just before go-live, in cash\n"
                         "(negative = gets less)")
     fig.suptitle(wrap(f"Budget change by group one year after go-live: "
-                      f"{txt(res.policies[policy]['name'])} (box: middle half, whiskers: 90%; "
+                      f"{txt(results.policies[policy]['name'])} (box: middle half, whiskers: 90%; "
                       f"groups under {limit:g} people not shown)"))
     fig.groups_shown = plotted
     return fig
@@ -141,12 +142,12 @@ def winners_losers(bands: pd.DataFrame, policy: str) -> Figure:
     return fig
 
 
-def disparity_chart(res: StudyResults, table: pd.DataFrame) -> Figure:
+def disparity_chart(results: StudyResults, table: pd.DataFrame) -> Figure:
     """Younger/older allocation per point before and after, with 95% intervals."""
     sub = table[(table["snapshot"] == "first_year")].iloc[::-1]
-    names = [p["name"] for p in res.policies]
-    labels = [describe.label(res, names.index(n)) if not res.policies[names.index(n)]["is_baseline"]
-              else n for n in sub["policy"]]
+    names = [p["name"] for p in results.policies]
+    labels = [n if results.policies[names.index(n)]["is_baseline"]
+              else describe.label(results, names.index(n)) for n in sub["policy"]]
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.3 * len(sub) + 2.0), layout="constrained")
     y = np.arange(len(sub))
     for col, colour, label, dy in (("ratio_before", GREY, "status quo", -0.15),

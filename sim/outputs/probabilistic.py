@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.outputs.markup import note, percent, table
+from sim.outputs.formats import percent
+from sim.outputs.markup import note, table
 from sim.outputs.roles import ras_policies
 from sim.study.results import StudyResults
 
@@ -20,10 +21,10 @@ def is_probabilistic(target: pd.DataFrame) -> bool:
     return "prob_meet_target_events_only" in target.columns
 
 
-def side_by_side(res: StudyResults, target: pd.DataFrame, year: str) -> pd.DataFrame:
+def side_by_side(results: StudyResults, target: pd.DataFrame, year: str) -> pd.DataFrame:
     """One row per option (numbered as in the report): mean savings and the chance of
     meeting the target, events only beside events and assumptions."""
-    names = [res.policies[i]["name"] for i in ras_policies(res)]
+    names = [results.policies[i]["name"] for i in ras_policies(results)]
     rows = target[(target["financial_year"] == year) & target["policy"].isin(names)]
     return pd.DataFrame({
         "number": [str(names.index(n) + 1) for n in rows["policy"]],
@@ -35,11 +36,11 @@ def side_by_side(res: StudyResults, target: pd.DataFrame, year: str) -> pd.DataF
     })
 
 
-def section(res: StudyResults, target: pd.DataFrame, year: str) -> str:
+def section(results: StudyResults, target: pd.DataFrame, year: str) -> str:
     """The report's section ('' for a fixed run)."""
     if not is_probabilistic(target):
         return ""
-    shown = side_by_side(res, target, year).rename(columns={
+    shown = side_by_side(results, target, year).rename(columns={
         "savings_mean": "mean savings, events and assumptions",
         "savings_events_only_mean": "mean savings, events only",
         "prob_meet_target": "chance of meeting target, events and assumptions"})
@@ -53,14 +54,14 @@ def section(res: StudyResults, target: pd.DataFrame, year: str) -> str:
     ])
 
 
-def terminal_lines(res: StudyResults, target: pd.DataFrame, year: str) -> list[str]:
+def terminal_lines(results: StudyResults, target: pd.DataFrame, year: str) -> list[str]:
     """What `run-sim run --uncertainty` prints after the headline ([] for a fixed run)."""
     if not is_probabilistic(target):
         return []
     lines = ["probabilistic run (--uncertainty): chance of meeting the target in "
              f"{year}, events only vs events and assumptions",
              f"  {'option':<46}{'events only':>13}{'events + assumptions':>22}"]
-    for r in side_by_side(res, target, year).itertuples():
+    for r in side_by_side(results, target, year).itertuples():
         lines.append(f"  {r.number + '. ' + r.policy:<46}"
                      f"{percent(r.prob_meet_target_events_only):>13}"
                      f"{percent(r.prob_meet_target):>22}")

@@ -13,38 +13,38 @@ from sim.outputs.settings import settings
 from sim.study.results import MANIFEST_FILE, StudyResults, checked_manifest
 
 
-def run_table(res: StudyResults) -> pd.DataFrame:
+def run_table(results: StudyResults) -> pd.DataFrame:
     """The study's settings as two columns, setting and value, ready to read."""
-    s = settings(res)
-    rows = {"study": s.name, "seed": s.seed, "replicates": res.n_replicates,
-            "replicates with person-level data": len(res.persons),
+    s = settings(results)
+    rows = {"study": s.name, "seed": s.seed, "replicates": results.n_replicates,
+            "replicates with person-level data": len(results.persons),
             "savings target": pounds(s.target), "first full year": s.first_full_year,
             "suppress groups below": f"{s.suppress_below:g} people",
             "cost-neutral tolerance": f"{s.cost_neutral_tolerance:.1%} of status quo spend",
-            "months": f"{res.months[0]} to {res.months[-1]}" if res.months else "",
-            "population": _population(res)}
+            "months": f"{results.months[0]} to {results.months[-1]}" if results.months else "",
+            "population": _population(results)}
     return pd.DataFrame({"setting": list(rows), "value": list(rows.values())}, dtype=object)
 
 
-def _population(res: StudyResults) -> str:
-    pop = (res.meta or {}).get("population")
+def _population(results: StudyResults) -> str:
+    pop = (results.meta or {}).get("population")
     if pop is None:
         return "not recorded (results from before population metadata was kept)"
     kind = "synthetic (made-up people)" if pop.get("synthetic") else "real records"
     return f"{kind}, {pop['size']:,} people at the start" if "size" in pop else kind
 
 
-def assumptions_table(res: StudyResults) -> pd.DataFrame:
+def assumptions_table(results: StudyResults) -> pd.DataFrame:
     """Every parameter section with its source, as the study recorded them."""
-    rows = (res.meta or {}).get("assumptions") or []
+    rows = (results.meta or {}).get("assumptions") or []
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["section", "source"])
 
 
-def manifest_table(folder: Path, res: StudyResults) -> pd.DataFrame:
+def manifest_table(folder: Path, results: StudyResults) -> pd.DataFrame:
     """The run's manifest as key/value rows, from checked files only: manifest.json when
     checksums.json covers it and it matches, else (with a note) the copy stored with the
     checked results, so an edited seed or replicate count is never shown as the run's."""
-    manifest, why = checked_manifest(folder, res)
+    manifest, why = checked_manifest(folder, results)
     if why and (folder / MANIFEST_FILE).exists():
         sys.stderr.write(f"note: {why}; the provenance shown is the copy stored with the "
                          "checked results\n")

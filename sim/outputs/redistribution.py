@@ -18,19 +18,19 @@ TRANSITION_COLUMNS = ("transition", "covers", "material_change", "phases", "phas
                       "recommended", "description")
 
 
-def redistribution_table(res: StudyResults) -> pd.DataFrame:
+def redistribution_table(results: StudyResults) -> pd.DataFrame:
     """Per calibration: the go-live cohort at the indicative budget against its current one."""
-    rows = (res.meta or {}).get("redistribution") or []
+    rows = (results.meta or {}).get("redistribution") or []
     return pd.DataFrame(rows, columns=list(REDISTRIBUTION_COLUMNS))
 
 
-def transitions_table(res: StudyResults) -> pd.DataFrame:
+def transitions_table(results: StudyResults) -> pd.DataFrame:
     """The study's transition scenarios side by side (covers, phasing, caps, protection).
 
     `material_change` applies only to covers = "new_and_changed" and is blank otherwise;
     a blank cap is no cap; a blank protect_years with protection is protection for ever.
     """
-    params = (res.meta or {}).get("transition_parameters") or {}
+    params = (results.meta or {}).get("transition_parameters") or {}
     rows = []
     for name, p in params.items():
         row = {"transition": name, **{c: p.get(c) for c in TRANSITION_COLUMNS[1:]}}

@@ -49,56 +49,56 @@ class OutputTable:
 
 
 TABLES: tuple[OutputTable, ...] = (
-    OutputTable("summary", lambda t: summary_table(t.res, t["target"], t["eia"]),
+    OutputTable("summary", lambda t: summary_table(t.results, t["target"], t["eia"]),
                 "One row per option: mean savings, chance of meeting the target, people losing "
                 "more than 10%, the most affected group (first full year)"),
-    OutputTable("spend", lambda t: spend_table(t.res),
+    OutputTable("spend", lambda t: spend_table(t.results),
                 "Community and residential spend per option and financial year, 5/50/95%"),
-    OutputTable("target", lambda t: target_table(t.res, t.events_only),
+    OutputTable("target", lambda t: target_table(t.results, t.events_only),
                 "Savings against the target per option and financial year, with its chance, "
                 "the cost of protection, care-home admissions and savings against the base "
                 "budget"),
-    OutputTable("savings_split", lambda t: savings_split_table(t.res),
+    OutputTable("savings_split", lambda t: savings_split_table(t.results),
                 "Each option's saving against doing nothing split into avoided creep and real "
                 "reduction"),
-    OutputTable("variants", lambda t: variants_table(t.res, t["target"], t["eia"]),
+    OutputTable("variants", lambda t: variants_table(t.results, t["target"], t["eia"]),
                 "The transition the study's variants vary beside each variant of its definition: "
                 "savings, verdict and people losing more than 10%"),
-    OutputTable("eia", lambda t: eia_table(t.res, "first_year"),
+    OutputTable("eia", lambda t: eia_table(t.results, "first_year"),
                 "Equalities evidence one year after go-live: budget change and risk of losing "
                 "by group, every option"),
-    OutputTable("eia_horizon", lambda t: eia_table(t.res, "horizon"),
+    OutputTable("eia_horizon", lambda t: eia_table(t.results, "horizon"),
                 "The same evidence at the end of the simulated years"),
-    OutputTable("winners_losers", lambda t: winners_losers_table(t.res),
+    OutputTable("winners_losers", lambda t: winners_losers_table(t.results),
                 "Each group split into five bands of budget change, with 95% intervals and "
                 "relative risks"),
-    OutputTable("new_users", lambda t: new_users_table(t.res),
+    OutputTable("new_users", lambda t: new_users_table(t.results),
                 "People arriving after go-live: their budgets under each option against what "
                 "current practice would give them, by group"),
-    OutputTable("admissions_by_group", lambda t: admissions_table(t.res),
+    OutputTable("admissions_by_group", lambda t: admissions_table(t.results),
                 "Admissions to residential care by group, status quo and option"),
-    OutputTable("disparity", lambda t: disparity_table(t.res),
+    OutputTable("disparity", lambda t: disparity_table(t.results),
                 "Younger/older allocation per RAS point before and after, every option"),
-    OutputTable("activity", lambda t: activity_table(t.res),
+    OutputTable("activity", lambda t: activity_table(t.results),
                 "Assessments, reviews, arrivals, deaths, exits and admissions a year"),
-    OutputTable("users", lambda t: users_table(t.res),
+    OutputTable("users", lambda t: users_table(t.results),
                 "People using services by month, client group and budget type"),
-    OutputTable("redistribution", lambda t: redistribution_table(t.res),
+    OutputTable("redistribution", lambda t: redistribution_table(t.results),
                 "Go-live redistribution per calibration, before any transition"),
-    OutputTable("transitions", lambda t: transitions_table(t.res),
+    OutputTable("transitions", lambda t: transitions_table(t.results),
                 "The transition scenarios' parameters (assumptions)"),
-    OutputTable("charging", lambda t: charging_table(t.res),
+    OutputTable("charging", lambda t: charging_table(t.results),
                 "Spend net of people's contributions, per option and financial year"),
-    OutputTable("eia_net", lambda t: eia_net_table(t.res),
+    OutputTable("eia_net", lambda t: eia_net_table(t.results),
                 "Change in net position (budget less contribution) by group and team"),
-    OutputTable("spend_monthly", lambda t: monthly_table(t.res), sheet=False),
-    OutputTable("eligibility", lambda t: eligibility_table(t.res), sheet=False),
+    OutputTable("spend_monthly", lambda t: monthly_table(t.results), sheet=False),
+    OutputTable("eligibility", lambda t: eligibility_table(t.results), sheet=False),
     # provenance: what was run and on what evidence (sheets only; the folder has the files)
-    OutputTable("assumptions", lambda t: assumptions_table(t.res),
+    OutputTable("assumptions", lambda t: assumptions_table(t.results),
                 "Every parameter with its value, unit, status, source and distribution",
                 csv=False),
-    OutputTable("run", lambda t: run_table(t.res), "How the study was run", csv=False),
-    OutputTable("manifest", lambda t: manifest_table(t.folder, t.res),
+    OutputTable("run", lambda t: run_table(t.results), "How the study was run", csv=False),
+    OutputTable("manifest", lambda t: manifest_table(t.folder, t.results),
                 "What was run, on what (files, seed, versions, times)", csv=False),
 )
 
@@ -116,9 +116,9 @@ def headings() -> dict[str, tuple[str, str]]:
 class Tables(Mapping[str, pd.DataFrame]):
     """The registered tables of one set of results, each built when first asked for."""
 
-    def __init__(self, res: StudyResults, events_only: StudyResults | None = None,
+    def __init__(self, results: StudyResults, events_only: StudyResults | None = None,
                  folder: Path | None = None) -> None:
-        self.res, self.events_only, self.folder = res, events_only, folder
+        self.results, self.events_only, self.folder = results, events_only, folder
         self._entries = {e.name: e for e in entries()}
         self._built: dict[str, pd.DataFrame] = {}
 

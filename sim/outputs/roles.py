@@ -11,43 +11,43 @@ from __future__ import annotations
 from sim.study.results import StudyResults
 
 
-def ras_policies(res: StudyResults) -> list[int]:
+def ras_policies(results: StudyResults) -> list[int]:
     """Indices of the options: every policy but the status quo (and the no-creep status
     quo) and the definitional variants, in study order."""
-    return [i for i, p in enumerate(res.policies)
+    return [i for i, p in enumerate(results.policies)
             if not p["is_baseline"] and not p.get("variant_of")]
 
 
-def variant_policies(res: StudyResults) -> list[int]:
+def variant_policies(results: StudyResults) -> list[int]:
     """Indices of the definitional variants (a study's [variants]), in study order."""
-    return [i for i, p in enumerate(res.policies) if p.get("variant_of")]
+    return [i for i, p in enumerate(results.policies) if p.get("variant_of")]
 
 
-def no_creep_policy(res: StudyResults) -> int | None:
+def no_creep_policy(results: StudyResults) -> int | None:
     """The status quo without creep, when the run had one (sim.model.creep)."""
-    return next((i for i, p in enumerate(res.policies) if p.get("counterfactual") == "no_creep"),
-                None)
+    return next((i for i, p in enumerate(results.policies)
+                 if p.get("counterfactual") == "no_creep"), None)
 
 
-def featured_policy(res: StudyResults) -> int:
+def featured_policy(results: StudyResults) -> int:
     """The recommended policy; else the first policy besides the status quo; else the status quo."""
-    ras = ras_policies(res)
-    recommended = [i for i in ras if res.policies[i].get("recommended", False)]
-    return (recommended or ras or [res.baseline_index])[0]
+    ras = ras_policies(results)
+    recommended = [i for i in ras if results.policies[i].get("recommended", False)]
+    return (recommended or ras or [results.baseline_index])[0]
 
 
-def unprotected_comparators(res: StudyResults) -> list[int | None]:
+def unprotected_comparators(results: StudyResults) -> list[int | None]:
     """Per policy, the first unprotected policy of the same calibration (None if there is none)."""
     first: dict[str, int] = {}
-    for i in ras_policies(res):
-        if res.policies[i].get("unprotected", False):
-            first.setdefault(res.policies[i]["calibration"], i)
+    for i in ras_policies(results):
+        if results.policies[i].get("unprotected", False):
+            first.setdefault(results.policies[i]["calibration"], i)
     return [None if pol["is_baseline"] else first.get(pol["calibration"])
-            for pol in res.policies]
+            for pol in results.policies]
 
 
-def unprotected_transitions(res: StudyResults) -> list[str]:
+def unprotected_transitions(results: StudyResults) -> list[str]:
     """Names of the transitions that price protection, in study order."""
-    names = [res.policies[i]["transition"] for i in ras_policies(res)
-             if res.policies[i].get("unprotected", False)]
+    names = [results.policies[i]["transition"] for i in ras_policies(results)
+             if results.policies[i].get("unprotected", False)]
     return list(dict.fromkeys(names))

@@ -30,36 +30,36 @@ COLUMNS = ["policy", "calibration", "transition", "financial_year", "replicates"
            "savings_mean", "finance_baseline"]
 
 
-def split(res: StudyResults) -> tuple[np.ndarray, np.ndarray] | None:
+def split(results: StudyResults) -> tuple[np.ndarray, np.ndarray] | None:
     """(R, F) avoided creep and (R, P, F) real reduction, or None without a no-creep run."""
-    nc = no_creep_policy(res)
+    nc = no_creep_policy(results)
     if nc is None:
         return None
-    save = savings(res)
+    save = savings(results)
     avoided = save[:, nc, :]
     return avoided, save - avoided[:, None, :]
 
 
-def savings_split_table(res: StudyResults) -> pd.DataFrame:
+def savings_split_table(results: StudyResults) -> pd.DataFrame:
     """One row per option and financial year (see the module docstring)."""
-    parts = split(res)
+    parts = split(results)
     if parts is None:
         return pd.DataFrame(columns=COLUMNS)
     avoided, real = parts
-    s, save, judged = settings(res), savings(res), finance_savings(res)
-    goal = target_in_year_prices(res)
-    words = s.baseline_words(base_budget_year(res))
+    s, save, judged = settings(results), savings(results), finance_savings(results)
+    goal = target_in_year_prices(results)
+    words = s.baseline_words(base_budget_year(results))
     rows = []
-    for p in ras_policies(res):
-        pol = res.policies[p]
-        for f, fy in enumerate(res.financial_years):
+    for p in ras_policies(results):
+        pol = results.policies[p]
+        for f, fy in enumerate(results.financial_years):
             total, a, r = save[:, p, f].mean(), avoided[:, f], real[:, p, f]
             rq = np.percentile(r, (5, 50, 95))
             aq = np.percentile(a, (5, 95))
             rows.append({
                 "policy": pol["name"], "calibration": pol["calibration"],
                 "transition": pol["transition"], "financial_year": fy,
-                "replicates": res.n_replicates, "savings_vs_status_quo_mean": float(total),
+                "replicates": results.n_replicates, "savings_vs_status_quo_mean": float(total),
                 "avoided_creep_mean": float(a.mean()), "avoided_creep_p5": float(aq[0]),
                 "avoided_creep_p95": float(aq[1]), "real_reduction_mean": float(r.mean()),
                 "real_reduction_p5": float(rq[0]), "real_reduction_p50": float(rq[1]),

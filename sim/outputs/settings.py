@@ -63,17 +63,17 @@ class Settings:
                 f"{UPLIFTS[self.base_budget_uplift]}{growth})")
 
 
-def settings(res: StudyResults) -> Settings:
-    """The study's settings from `res.meta["study"]`; raises ResultsError without a target."""
-    given = {k: v for k, v in ((res.meta or {}).get("study") or {}).items() if v is not None}
+def settings(results: StudyResults) -> Settings:
+    """The study's settings from `results.meta["study"]`; raises ResultsError without a target."""
+    given = {k: v for k, v in ((results.meta or {}).get("study") or {}).items() if v is not None}
     if "target" not in given:
         raise ResultsError("the results have no savings target (meta.study.target in "
                            "aggregates.json); rerun the study to report it")
     defaults = ReportSection()
     year = given.get("first_full_year")
-    if year not in res.financial_years:
-        year = calendar.first_full_year(list(res.month_fy), list(res.financial_years),
-                                        res.go_live_month)
+    if year not in results.financial_years:
+        year = calendar.first_full_year(list(results.month_fy), list(results.financial_years),
+                                        results.go_live_month)
     return Settings(
         name=str(given.get("name", "study")), target=float(given["target"]), first_full_year=year,
         suppress_below=float(given.get("suppress_below", defaults.suppress_below)),

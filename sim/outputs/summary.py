@@ -11,20 +11,20 @@ from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
 
-def summary_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
+def summary_table(results: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
     """Savings and the chance of meeting the target in the first full year against the
     finance baseline (named in `finance_baseline`; `meets_target` by the study's rule), the
     same against doing nothing, the share of existing users losing more than 10% of their own
     budget in cash (and, as a second view, against the status quo), and the protected group
     most over-represented among losers."""
-    s = settings(res)
+    s = settings(results)
     year = s.first_full_year
     t = target[target["financial_year"] == year].set_index("policy")
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")
-    top = largest_disparity(eia, synthetic_attributes(res)).set_index("policy")
+    top = largest_disparity(eia, synthetic_attributes(results)).set_index("policy")
     rows = []
-    for i in ras_policies(res):
-        pol = res.policies[i]
+    for i in ras_policies(results):
+        pol = results.policies[i]
         name = pol["name"]
         rows.append({
             "policy": name, "calibration": pol["calibration"], "transition": pol["transition"],

@@ -10,7 +10,6 @@ import pandas as pd
 
 from sim.outputs import probabilistic
 from sim.outputs.headline import headline
-from sim.outputs.registry import Tables
 from sim.outputs.settings import settings
 from sim.study.results import StudyResults
 
@@ -50,12 +49,10 @@ def kept(folder: Path) -> str:
     return f"completed checkpoints are kept in {folder}"
 
 
-def finished(results: StudyResults, out: Path,
-             tables: Mapping[str, pd.DataFrame] | None = None) -> str:
+def finished(results: StudyResults, out: Path, tables: Mapping[str, pd.DataFrame]) -> str:
     """What `run-sim run` prints at the end: the headline, a probabilistic run's two chances
-    side by side, and where to open the results.  `tables`: those the run wrote, when the
-    caller kept them; else the headline's are built here, once."""
+    side by side, and where to open the results.  `tables`: those the run wrote (none is
+    rebuilt here)."""
     target = pd.read_csv(out / "target.csv")
-    tables = Tables(results) if tables is None else tables
     return "\n".join([headline(results, out, tables), *probabilistic.terminal_lines(
         results, target, settings(results).first_full_year), *where_to_look(out)])

@@ -28,10 +28,10 @@ def with_totals(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _frame(res: StudyResults, p: int, years: list[str], months: list[str],
+def _frame(results: StudyResults, p: int, years: list[str], months: list[str],
            stats: dict[str, np.ndarray]) -> pd.DataFrame:
     """Rows of one policy: stats[name] is (periods, 1 + groups, 1 + types)."""
-    pol = res.policies[p]
+    pol = results.policies[p]
     cells = len(_GROUPS) * len(_TYPES)
     n = len(years) * cells
     return pd.DataFrame({
@@ -44,19 +44,20 @@ def _frame(res: StudyResults, p: int, years: list[str], months: list[str],
     })
 
 
-def users_table(res: StudyResults) -> pd.DataFrame:
+def users_table(results: StudyResults) -> pd.DataFrame:
     """users.csv: users per policy, by financial year (mean, 5% and 95% across replicates)
     and by month (mean), client group and PB type."""
-    per_rep = with_totals(np.asarray(res.users_fy))                 # (R, P, F, G+1, B+1)
+    per_rep = with_totals(np.asarray(results.users_fy))                 # (R, P, F, G+1, B+1)
     lo, hi = np.percentile(per_rep, (5, 95), axis=0)
-    by_month = with_totals(res.users_month_sum / max(res.n_replicates, 1))   # (P, T, G+1, B+1)
-    fy_of_month = [res.financial_years[f] for f in np.asarray(res.month_fy)]
+    by_month = with_totals(results.users_month_sum
+                           / max(results.n_replicates, 1))              # (P, T, G+1, B+1)
+    fy_of_month = [results.financial_years[f] for f in np.asarray(results.month_fy)]
     nan = np.full(by_month.shape[1:], np.nan)
-    frames = []
-    for p in range(len(res.policies)):
-        frames.append(_frame(res, p, res.financial_years, [YEAR_ROW] * len(res.financial_years),
+    years, frames = results.financial_years, []
+    for p in range(len(results.policies)):
+        frames.append(_frame(results, p, years, [YEAR_ROW] * len(years),
                              {"users_mean": per_rep[:, p].mean(axis=0), "users_p5": lo[p],
                               "users_p95": hi[p]}))
-        frames.append(_frame(res, p, fy_of_month, list(res.months),
+        frames.append(_frame(results, p, fy_of_month, list(results.months),
                              {"users_mean": by_month[p], "users_p5": nan, "users_p95": nan}))
     return pd.concat(frames, ignore_index=True)

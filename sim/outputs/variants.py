@@ -17,29 +17,29 @@ COLUMNS = ["number", "policy", "transition", "definition", "savings_mean", "savi
            "prob_meet_target_vs_status_quo", "meets_vs_status_quo", "share_lose10", "people_lose10", "finance_baseline"]
 
 
-def varied(res: StudyResults) -> list[int]:
+def varied(results: StudyResults) -> list[int]:
     """The option each variant varies (same calibration, the transition named), then the
     variants, in study order."""
-    variants = variant_policies(res)
-    bases = [i for i in ras_policies(res) for v in variants[:1]
-             if res.policies[i]["calibration"] == res.policies[v]["calibration"]
-             and res.policies[i]["transition"] == res.policies[v]["variant_of"]]
+    variants = variant_policies(results)
+    bases = [i for i in ras_policies(results) for v in variants[:1]
+             if results.policies[i]["calibration"] == results.policies[v]["calibration"]
+             and results.policies[i]["transition"] == results.policies[v]["variant_of"]]
     return bases + variants if variants else []
 
 
-def variants_table(res: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
+def variants_table(results: StudyResults, target: pd.DataFrame, eia: pd.DataFrame) -> pd.DataFrame:
     """One row per policy of `varied` in the first full year (empty without variants)."""
-    s = settings(res)
+    s = settings(results)
     year = target[target["financial_year"] == s.first_full_year].set_index("policy")
     everyone = eia[eia["characteristic"] == "all"].set_index("policy")
     rows = []
-    for p in varied(res):
-        pol = res.policies[p]
+    for p in varied(results):
+        pol = results.policies[p]
         t, name = year.loc[pol["name"]], pol["name"]
         share = everyone["share_lose10"].get(name, np.nan)
         rows.append({
-            "number": describe.number(res, p), "policy": name, "transition": pol["transition"],
-            "definition": (res.meta.get("transitions") or {}).get(pol["transition"], ""),
+            "number": describe.number(results, p), "policy": name, "transition": pol["transition"],
+            "definition": (results.meta.get("transitions") or {}).get(pol["transition"], ""),
             "savings_mean": t["savings_mean"], "savings_p5": t["savings_p5"],
             "savings_p95": t["savings_p95"], "prob_meet_target": t["prob_meet_target"],
             "meets_target": s.meets(t["prob_meet_target"]),

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.study.manifest import write_json_atomic
+from sim.atomic import write_json_atomic
 from sim.study.results import ChunkSummary
 from sim.study.storage import DamagedFileError, read_json, read_npz, sha256_of, write_npz
 

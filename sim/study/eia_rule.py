@@ -4,7 +4,7 @@ rebuilding a results folder's report (`run-sim report DIR`) rates by the rule th
 not by whatever rule file is installed by then.
 
 The rule's thresholds and their source live in scenarios/eia_rating.toml (see that file for
-what each means); sim.outputs.eia_rating applies them.
+what each means); sim.outputs.eia.rating applies them.
 """
 from __future__ import annotations
 

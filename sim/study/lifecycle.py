@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.atomic import write_json_atomic
 from sim.study import run_folder
-from sim.study.manifest import write_json_atomic
 from sim.study.run_folder import LOCK, MARKER, RunFolderError
 
 Changes = Callable[[dict[str, Any], dict[str, Any]], list[str]]

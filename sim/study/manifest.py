@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -10,7 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sim.atomic import atomic_path
+# sim.study.runner imports write_json_atomic from here until it imports it from sim.atomic
+from sim.atomic import write_json_atomic  # noqa: F401
 from sim.inputs.files import file_sha256
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "matplotlib", "joblib", "pydantic", "dask")
@@ -28,11 +28,11 @@ def package_versions() -> dict[str, str]:
 
 def git_commit(where: Path) -> str | None:
     try:
-        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
-                             text=True, timeout=5)
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                              text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    return res.stdout.strip() or None if res.returncode == 0 else None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def code_sha256() -> str:
@@ -46,11 +46,6 @@ def code_sha256() -> str:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
 
 
 def build_manifest(study: Any, *, jobs: int, backend: str, started: str) -> dict[str, Any]:

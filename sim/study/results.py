@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import write_json_atomic
 from sim.model.aggregates import (
     AGGREGATES,
     PERSON_FIELDS,
@@ -27,7 +28,6 @@ from sim.model.aggregates import (
     axis_sizes,
     eia_groups,
 )
-from sim.study.manifest import write_json_atomic
 from sim.study.storage import (
     DamagedFileError,
     read_json,
@@ -138,7 +138,7 @@ def _checked_meta(meta: Any, where: Path) -> dict[str, Any]:
 @dataclass
 class StudyResults:
     """Folded results of a study run; see module docstring.  Each registered aggregate is an
-    attribute (res.spend_fy, res.eia_sum, ...: None until a chunk is folded)."""
+    attribute (results.spend_fy, results.eia_sum, ...: None until a chunk is folded)."""
 
     policies: list[dict[str, Any]]          # name, calibration, transition, is_baseline
     months: list[str]                       # 'YYYY-MM' labels, length T
@@ -247,12 +247,12 @@ class StudyResults:
         return out
 
 
-def checked_manifest(folder: str | Path, res: StudyResults) -> tuple[dict[str, Any], str]:
+def checked_manifest(folder: str | Path, results: StudyResults) -> tuple[dict[str, Any], str]:
     """The run's manifest, from checked files only: manifest.json if checksums.json records
     it and it matches, else the copy stored in the (checked) aggregates.json; and why the
     file was not used ("" when it was)."""
     path = Path(folder) / MANIFEST_FILE
-    stored = dict((res.meta or {}).get("manifest") or {})
+    stored = dict((results.meta or {}).get("manifest") or {})
     try:
         verify_checksums(Path(folder) / CHECKSUM_FILE, (MANIFEST_FILE,))
         manifest = read_json(path)

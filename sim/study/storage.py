@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.atomic import atomic_path
+from sim.atomic import atomic_path, write_json_atomic
 from sim.errors import InputError
-from sim.study.manifest import write_json_atomic
 
 # What reading a damaged .npz or JSON file can raise (np.load, zipfile, zlib, json).
 READ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)

@@ -106,9 +106,9 @@ def _lad(x: np.ndarray | None, y: np.ndarray) -> Any:
     a_eq = sparse.hstack([sparse.csr_matrix(np.column_stack([np.ones(n), xt])), eye, -eye])
     c = np.concatenate([[0.0, 0.0], np.ones(2 * n)])
     bounds = [(None, None)] * 2 + [(0, None)] * (2 * n)
-    res = optimize.linprog(c, A_eq=a_eq, b_eq=yt, bounds=bounds, method="highs")
-    if not res.success:
-        raise ValueError(f"median regression failed: {res.message}")
-    a_t, b_t = res.x[:2]
+    solution = optimize.linprog(c, A_eq=a_eq, b_eq=yt, bounds=bounds, method="highs")
+    if not solution.success:
+        raise ValueError(f"median regression failed: {solution.message}")
+    a_t, b_t = solution.x[:2]
     slope = b_t * ys / xs
     return float(ym + ys * a_t - slope * xm), float(slope)

@@ -11,8 +11,8 @@ import pandas as pd
 
 from sim.inputs.categories import CHANGE_BAND, TITLES
 from sim.outputs import describe
-from sim.outputs.formats import pounds
-from sim.outputs.markup import esc, fmt, formatted, img, missing, note, percent, scroll_box, table
+from sim.outputs.formats import fmt, formatted, missing, percent, pounds
+from sim.outputs.markup import esc, img, note, scroll_box, table
 from sim.outputs.roles import featured_policy, ras_policies
 from sim.outputs.settings import Settings
 from sim.outputs.style import BAND_COLOURS
@@ -28,7 +28,7 @@ ADMISSION_COLUMNS = ["characteristic", "group_label", "count", "share_admitted_s
                      "admit_ratio_vs_status_quo_hi", "extra_admissions", "suppressed"]
 
 
-def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
+def equalities(results: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
                fig: dict[str, Path]) -> str:
     eia, bands, disparity = tables["eia"], tables["winners_losers"], tables["disparity"]
     by_client = eia[eia["characteristic"] == "client_group"].pivot_table(
@@ -48,21 +48,21 @@ def equalities(res: StudyResults, s: Settings, tables: dict[str, pd.DataFrame],
              "per point needs objective justification."),
         table(formatted(by_client, "pct"), "Share losing more than 10% of their own budget in "
               "cash since just before go-live, by client group (disability), every option"),
-        img(fig["disparity.png"], *_disparity_words(res, disparity)),
+        img(fig["disparity.png"], *_disparity_words(results, disparity)),
         table(disparity[disparity["snapshot"] == "first_year"].drop(
             columns=["snapshot", "calibration", "transition"]),
             "Younger/older allocation per point at equal need, before and after"),
-        _selector(res),
-        *(_policy_section(res, p, eia, bands, tables["admissions_by_group"])
-          for p in ras_policies(res)),
+        _selector(results),
+        *(_policy_section(results, p, eia, bands, tables["admissions_by_group"])
+          for p in ras_policies(results)),
     ])
 
 
-def _selector(res: StudyResults) -> str:
-    chosen = featured_policy(res)
+def _selector(results: StudyResults) -> str:
+    chosen = featured_policy(results)
     options = "".join(
-        f'<option value="eia-{describe.number(res, p)}"{" selected" if p == chosen else ""}>'
-        f"{esc(describe.label(res, p))}</option>" for p in ras_policies(res))
+        f'<option value="eia-{describe.number(results, p)}"{" selected" if p == chosen else ""}>'
+        f"{esc(describe.label(results, p))}</option>" for p in ras_policies(results))
     legend = "".join(f'<span><i style="background:{c}"></i>{esc(lab)}</span>'
                      for lab, c in zip(CHANGE_BAND.labels, BAND_COLOURS))
     return "\n".join([
@@ -76,19 +76,19 @@ def _selector(res: StudyResults) -> str:
     ])
 
 
-def _policy_section(res: StudyResults, p: int, eia: pd.DataFrame, bands: pd.DataFrame,
+def _policy_section(results: StudyResults, p: int, eia: pd.DataFrame, bands: pd.DataFrame,
                     admissions: pd.DataFrame) -> str:
-    name, lab = res.policies[p]["name"], describe.label(res, p)
+    name, lab = results.policies[p]["name"], describe.label(results, p)
     mine = bands[bands["policy"] == name].merge(
         eia[eia["policy"] == name][["characteristic", "group", "mean_change_gbp",
                                     "pct_change_of_mean"]], on=["characteristic", "group"])
     groups = eia[eia["policy"] == name][GROUP_COLUMNS].assign(
         characteristic=lambda d: d["characteristic"].map(lambda c: TITLES.get(c, "Everyone")))
     return "\n".join([
-        f'<section class="eia-policy" id="eia-{describe.number(res, p)}">',
+        f'<section class="eia-policy" id="eia-{describe.number(results, p)}">',
         f"<h3>Equalities: {esc(lab)}</h3>",
-        note(f"{describe.description(res, p)}. "
-             f"{_finding(mine, describe.synthetic_attributes(res))}"),
+        note(f"{describe.description(results, p)}. "
+             f"{_finding(mine, describe.synthetic_attributes(results))}"),
         _band_table(mine, f"Winners and losers by group: {lab}"),
         table(groups, f"Every group for {lab}: change in own budget since just before go-live "
               "(cash, and share losing >10% in real terms and against the status quo), relative "
@@ -180,11 +180,11 @@ def _interval(r: pd.Series, band: str) -> str:
     return "" if missing(lo) else f"{percent(lo)}–{percent(hi)}"
 
 
-def _disparity_words(res: StudyResults, disparity: pd.DataFrame) -> tuple[str, str]:
+def _disparity_words(results: StudyResults, disparity: pd.DataFrame) -> tuple[str, str]:
     d = disparity[(disparity["snapshot"] == "first_year")].dropna(subset=["ratio_after"])
     alt = ("Dot plot with 95% intervals of the younger/older allocation per point, status quo "
            "and option, for every option; a vertical line at 1 marks equal treatment.")
-    base = res.policies[res.baseline_index]["name"]
+    base = results.policies[results.baseline_index]["name"]
     ras = d[d["policy"] != base]
     if ras.empty:
         return alt, "No option to compare."

@@ -19,12 +19,12 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from sim.analysis.search_file import Search
-from sim.analysis.search_metrics import policy_metrics
+from sim.analysis.search.file import Search
+from sim.analysis.search.metrics import policy_metrics
 from sim.inputs.toml_file import read_toml
-from sim.outputs.report import write_outputs
-from sim.study.results import StudyResults
+from sim.outputs.write import write_outputs
 from sim.study.lifecycle import RUN, prepare
+from sim.study.results import StudyResults
 from sim.study.runner import identity, identity_changes, run_study
 from sim.study.study_file import load_study
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
 
-from sim.analysis.sensitivity_checkpoints import DesignCheckpoints
+from sim.analysis.sensitivity.checkpoints import DesignCheckpoints
 from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.categories import PROTECTED

@@ -6,7 +6,7 @@ data sources and gaps; the three aims of the equality duty; the rating rule, the
 protected characteristic the model sees (age, disability, sex, race) the evidence table, the
 comparators, the rating and the mitigations the model can show (each once); the
 characteristics it cannot see, and why; the figures; carers and socio-economic impact; and
-the sections officers complete (eia_template: A4 layout and the template's sections).
+the sections officers complete (sim.outputs.eia.template: A4 layout and the template's sections).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from docx.shared import Pt
 from sim.atomic import atomic_path
 from sim.inputs.categories import PROTECTED, TITLES
 from sim.outputs import describe
-from sim.outputs.eia_rating import (
+from sim.outputs.eia.rating import (
     ADVERSE,
     POSSIBLE,
     SYNTHETIC,
@@ -30,7 +30,7 @@ from sim.outputs.eia_rating import (
     rule_of,
     worst,
 )
-from sim.outputs.eia_template import (
+from sim.outputs.eia.template import (
     carers_and_income,
     data_sources,
     duty,
@@ -39,9 +39,8 @@ from sim.outputs.eia_template import (
     text_width,
     who_it_affects,
 )
-from sim.outputs.eia_template import table as _table
-from sim.outputs.formats import pounds
-from sim.outputs.markup import fmt, missing, percent
+from sim.outputs.eia.template import table as _table
+from sim.outputs.formats import fmt, missing, percent, pounds
 from sim.outputs.roles import featured_policy, ras_policies
 from sim.outputs.settings import settings
 from sim.study.results import StudyResults
@@ -53,37 +52,37 @@ MEASURED_BY = {"age_band": "by age band", "client_group": "by client group (the 
                "support reason)", "sex": "by sex", "ethnicity": "by ethnicity"}
 
 
-def write_eia_doc(res: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path],
+def write_eia_doc(results: StudyResults, tables: dict[str, pd.DataFrame], figures: list[Path],
                   path: Path) -> Path:
     """Build the document and write it atomically; returns its path."""
-    doc = build(res, tables, {p.name: p for p in figures})
+    doc = build(results, tables, {p.name: p for p in figures})
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     return path
 
 
-def build(res: StudyResults, tables: dict[str, pd.DataFrame],
+def build(results: StudyResults, tables: dict[str, pd.DataFrame],
           figures: dict[str, Path]) -> DocxDocument:
-    s, rule = settings(res), rule_of(res)
-    chosen = featured_policy(res)
-    name = res.policies[chosen]["name"]
-    comparators = [res.policies[i]["name"] for i in ras_policies(res) if i != chosen and
-                   res.policies[i]["calibration"] == res.policies[chosen]["calibration"]]
+    s, rule = settings(results), rule_of(results)
+    chosen = featured_policy(results)
+    name = results.policies[chosen]["name"]
+    comparators = [results.policies[i]["name"] for i in ras_policies(results) if i != chosen and
+                   results.policies[i]["calibration"] == results.policies[chosen]["calibration"]]
     year = tables["target"][tables["target"]["financial_year"] == s.first_full_year]
     savings = year.set_index("policy")["savings_mean"]
-    bands = rated(tables["winners_losers"], rule, describe.synthetic_attributes(res)).merge(
+    bands = rated(tables["winners_losers"], rule, describe.synthetic_attributes(results)).merge(
         tables["eia"][["policy", "characteristic", "group", "mean_change_gbp",
                        "pct_change_of_mean"]],
         on=["policy", "characteristic", "group"], how="left")
     doc = Document()
     doc.styles["Normal"].font.size = Pt(11)
     doc.core_properties.title = f"Equality Impact Assessment evidence: {name}"
-    page_setup(doc, f"Equality Impact Assessment: {describe.label(res, chosen)} (draft "
+    page_setup(doc, f"Equality Impact Assessment: {describe.label(results, chosen)} (draft "
                     "evidence for committee)")
-    _opening(doc, res, s.name, chosen)
-    _proposal(doc, res, chosen, [name, *comparators], year)
+    _opening(doc, results, s.name, chosen)
+    _proposal(doc, results, chosen, [name, *comparators], year)
     who_it_affects(doc, tables["eia"], name)
-    data_sources(doc, describe.population_caveat(res), s.suppress_below)
+    data_sources(doc, describe.population_caveat(results), s.suppress_below)
     overall = worst(bands[(bands["policy"] == name) & bands["characteristic"].isin(PROTECTED)]
                     ["rating"])
     duty(doc, overall, _disparity(tables["disparity"], name))
@@ -94,7 +93,7 @@ def build(res: StudyResults, tables: dict[str, pd.DataFrame],
     for n, char in enumerate(PROTECTED, start=1):
         mitigations += _characteristic(doc, f"4.{n}", char, bands, name, comparators, savings)
     _not_assessed(doc, f"4.{len(PROTECTED) + 1}")
-    _figures(doc, res, figures, name)
+    _figures(doc, results, figures, name)
     carers_and_income(doc, tables["eia"], name)
     for_officers(doc, overall, mitigations)
     return doc
@@ -113,12 +112,12 @@ def _disparity(disparity: pd.DataFrame, chosen: str) -> str:
             "in services has been unlawful since 1 October 2012).")
 
 
-def _opening(doc: DocxDocument, res: StudyResults, study: str, chosen: int) -> None:
+def _opening(doc: DocxDocument, results: StudyResults, study: str, chosen: int) -> None:
     doc.add_heading("Equality Impact Assessment: evidence from the personal budgets model", 0)
-    finished = ((res.meta or {}).get("manifest") or {}).get("finished") or "not recorded"
-    doc.add_paragraph(f"Study '{study}'; {res.n_replicates} simulated futures; results of "
-                      f"{finished}. Option assessed: {describe.label(res, chosen)}.")
-    caveat = describe.population_caveat(res)
+    finished = ((results.meta or {}).get("manifest") or {}).get("finished") or "not recorded"
+    doc.add_paragraph(f"Study '{study}'; {results.n_replicates} simulated futures; results of "
+                      f"{finished}. Option assessed: {describe.label(results, chosen)}.")
+    caveat = describe.population_caveat(results)
     if caveat:
         para = doc.add_paragraph()
         para.add_run("Read first: ").bold = True
@@ -130,29 +129,29 @@ def _opening(doc: DocxDocument, res: StudyResults, study: str, chosen: int) -> N
         f"{describe.SIGN_CONVENTION}")
 
 
-def _proposal(doc: DocxDocument, res: StudyResults, chosen: int, names: list[str],
+def _proposal(doc: DocxDocument, results: StudyResults, chosen: int, names: list[str],
               year: pd.DataFrame) -> None:
-    s = settings(res)
+    s = settings(results)
     doc.add_heading("1. Purpose of the policy and who it affects", level=1)
-    role = "the option the study files recommend" if res.policies[chosen].get("recommended") \
+    role = "the option the study files recommend" if results.policies[chosen].get("recommended") \
         else "the first option of the study (none is marked recommended)"
     doc.add_paragraph("Purpose: to set each adult's personal budget by a Resource Allocation "
                       "System (RAS: assessed need scored in points, priced by a calibration) "
                       "and to move current users to it at their reviews, so that the council "
                       "meets its savings target while treating people with equal needs "
                       "equally.")
-    doc.add_paragraph(f"Assessed: {describe.label(res, chosen)}, {role}: "
-                      f"{describe.description(res, chosen)}. Comparators: the same calibration "
+    doc.add_paragraph(f"Assessed: {describe.label(results, chosen)}, {role}: "
+                      f"{describe.description(results, chosen)}. Comparators: the same calibration "
                       "under the other transitions, so that the difference is the transition "
                       "alone. Savings are against the status quo (current practice continued) "
                       "on the same simulated future; budget changes are each existing user's "
                       "own budget against their budget just before go-live, in cash, the change "
                       "people feel (eia.csv adds real terms and the change against the status "
                       "quo; new users, with no budget before go-live, are in new_users.csv).")
-    doc.add_paragraph(describe.target_sentence(s, res))
+    doc.add_paragraph(describe.target_sentence(s, results))
     by_name = year.set_index("policy")
-    all_names = [p["name"] for p in res.policies]
-    rows = [[describe.label(res, all_names.index(n)), pounds(by_name.loc[n, "savings_mean"]),
+    all_names = [p["name"] for p in results.policies]
+    rows = [[describe.label(results, all_names.index(n)), pounds(by_name.loc[n, "savings_mean"]),
              f"{pounds(by_name.loc[n, 'savings_p5'])} to {pounds(by_name.loc[n, 'savings_p95'])}",
              percent(by_name.loc[n, "prob_meet_target"])] for n in names if n in by_name.index]
     _table(doc, f"Savings in {s.first_full_year}",
@@ -254,7 +253,8 @@ def _not_assessed(doc: DocxDocument, number: str) -> None:
                           "population data).", style="List Bullet")
 
 
-def _figures(doc: DocxDocument, res: StudyResults, figures: dict[str, Path], chosen: str) -> None:
+def _figures(doc: DocxDocument, results: StudyResults, figures: dict[str, Path],
+             chosen: str) -> None:
     doc.add_heading("5. Figures", level=1)
     width = text_width(doc)
     for name, alt, caption in (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from sim.analysis.sensitivity_eval import OUTPUTS, Evaluator, evaluate_many, parallel_map
+from sim.analysis.sensitivity.evaluation import OUTPUTS, Evaluator, evaluate_many, parallel_map
 
 GRID = 9          # values on the support, both ends included
 XTOL = 1e-3       # root tolerance, as a share of the support's width

@@ -30,10 +30,10 @@ SEVERITY = (ADVERSE, POSSIBLE, NEUTRAL, POSITIVE, NOT_RATED, SYNTHETIC)   # wors
 RR, LOSERS, LOST = "rr_lose10", "people_lose10", "lost_gbp"
 
 
-def rule_of(res: StudyResults) -> RatingRule:
+def rule_of(results: StudyResults) -> RatingRule:
     """The rule the run recorded (results written before runs recorded it: the installed
     RULE_FILE, and the document says so)."""
-    recorded = (res.meta or {}).get("eia_rating")
+    recorded = (results.meta or {}).get("eia_rating")
     if recorded:
         return RecordedRule.from_meta(recorded).rule()
     return dataclasses.replace(load_rule(RULE_FILE), origin=(

@@ -3,7 +3,7 @@
 A search names a base study (population, parameters, go-live, savings target), a base
 calibration block and transition from its files, the levers to move (dotted paths with
 ranges or choices), the constraints a candidate must meet and the objectives to minimise or
-maximise, each an output of the normal tables (sim.analysis.search_metrics).  Every error
+maximise, each an output of the normal tables (sim.analysis.search.metrics).  Every error
 names the file and the key and is raised before anything is written.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.analysis.search_levers import Lever, check_value, lever_paths
-from sim.analysis.search_metrics import METRICS
+from sim.analysis.search.levers import Lever, check_value, lever_paths
+from sim.analysis.search.metrics import METRICS
 from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.toml_file import read_toml

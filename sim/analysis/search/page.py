@@ -9,15 +9,16 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.search_confirm import option_blocks, toml_text
-from sim.analysis.search_file import Search
-from sim.analysis.search_metrics import METRICS
-from sim.analysis.search_report import no_frontier_message
+from sim.analysis.search.confirm import option_blocks, toml_text
+from sim.analysis.search.file import Search
+from sim.analysis.search.metrics import METRICS
+from sim.analysis.search.report import no_frontier_message
 from sim.outputs.columns import COLUMNS, GBP, NUM1, PCT, RATIO, TEXT, heading, kind
 from sim.outputs.describe import ACRONYMS, parameter_label
 from sim.outputs.equalities import winners_losers_table
 from sim.outputs.finance import target_table
-from sim.outputs.markup import box, esc, fmt, img, note, spell_out, table
+from sim.outputs.formats import fmt
+from sim.outputs.markup import box, esc, img, note, spell_out, table
 from sim.outputs.style import CSS, LAYOUT_SCRIPT
 from sim.study.results import StudyResults
 
@@ -26,7 +27,7 @@ def lever_words(path: str, value: Any) -> str:
     """'transition.max_loss' = 0.12 -> 'loss cap per 12 months 12%'."""
     leaf = path.split(".")[-1]
     words = heading(leaf) if leaf in COLUMNS else parameter_label(path).split(": ", 1)[-1]
-    return f"{words} {fmt(value, kind(leaf)) if kind(leaf) != TEXT else fmt(value, TEXT)}"
+    return f"{words} {esc(fmt(value, kind(leaf)))}"
 
 
 def in_words(search: Search, row: pd.Series) -> str:

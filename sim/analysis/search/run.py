@@ -24,14 +24,14 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from sim.analysis.search_file import Search
-from sim.analysis.search_levers import candidate_calibration, candidate_transition
-from sim.analysis.search_metrics import policy_metrics
+from sim.analysis.search.file import Search
+from sim.analysis.search.levers import candidate_calibration, candidate_transition
+from sim.analysis.search.metrics import policy_metrics
+from sim.atomic import write_json_atomic
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 from sim.study.horizon import judged_horizon
 from sim.study.checkpoints import INDEX, note, read_index
-from sim.study.manifest import write_json_atomic
 from sim.study.montecarlo import RunSpec, iterate_chunks
 from sim.study.runner import new_results
 from sim.study.storage import DamagedFileError, read_json, sha256_of

@@ -74,41 +74,41 @@ METRICS: dict[str, Metric] = {
 }
 
 
-def _target(res: StudyResults, year: str) -> pd.DataFrame:
-    t = target_table(res)
+def _target(results: StudyResults, year: str) -> pd.DataFrame:
+    t = target_table(results)
     return t[t["financial_year"] == year].set_index("policy")
 
 
-def _everyone(res: StudyResults) -> pd.DataFrame:
-    e = eia_table(res, suppress=False)
+def _everyone(results: StudyResults) -> pd.DataFrame:
+    e = eia_table(results, suppress=False)
     return e[e["characteristic"] == "all"].set_index("policy")
 
 
-def _largest_rr_lose10(res: StudyResults) -> pd.DataFrame:
+def _largest_rr_lose10(results: StudyResults) -> pd.DataFrame:
     """Per policy, the largest relative risk of losing more than 10% over the published
     (unsuppressed) groups of the protected characteristics."""
-    wl = winners_losers_table(res, intervals=False)
+    wl = winners_losers_table(results, intervals=False)
     prot = wl[(wl["protected_characteristic"] != "") & ~wl["suppressed"]]
     top = prot.groupby("policy")["rr_lose10"].max()
     return pd.DataFrame({"largest_rr_lose10": top})
 
 
 _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
-    "target": _target, "eia": lambda res, year: _everyone(res),
-    "largest_rr_lose10": lambda res, year: _largest_rr_lose10(res),
+    "target": _target, "eia": lambda results, year: _everyone(results),
+    "largest_rr_lose10": lambda results, year: _largest_rr_lose10(results),
 }
 
 
-def policy_metrics(res: StudyResults, names: list[str], year: str) -> pd.DataFrame:
+def policy_metrics(results: StudyResults, names: list[str], year: str) -> pd.DataFrame:
     """The named outputs of every policy but the status quo (index: policy name); NaN where
     a table has no figure (e.g. no unprotected comparator prices protection)."""
-    policies = [p["name"] for p in res.policies if not p["is_baseline"]]
+    policies = [p["name"] for p in results.policies if not p["is_baseline"]]
     out = pd.DataFrame(index=pd.Index(policies, name="policy"))
     tables: dict[str, pd.DataFrame] = {}
     for name in dict.fromkeys(names):
         m = METRICS[name]
         if m.table not in tables:
-            tables[m.table] = _TABLES[m.table](res, year)
+            tables[m.table] = _TABLES[m.table](results, year)
         col = tables[m.table].get(m.column)
         out[name] = (np.nan if col is None
                      else pd.to_numeric(col, errors="coerce").reindex(out.index).astype(float))

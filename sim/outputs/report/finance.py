@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import describe
-from sim.outputs.formats import pounds
-from sim.outputs.markup import esc, formatted, img, note, percent, table
+from sim.outputs.formats import formatted, percent, pounds
+from sim.outputs.markup import esc, img, note, table
 from sim.outputs.roles import featured_policy, ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings
 from sim.study.finance_section import BASELINES
@@ -30,37 +30,37 @@ SPLIT_COLUMNS = ["number", "policy", "savings_vs_status_quo_mean", "avoided_cree
                  "prob_real_reduction_meets_target"]
 
 
-def finance(res: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataFrame,
+def finance(results: StudyResults, s: Settings, target: pd.DataFrame, rank: pd.DataFrame,
             fig: dict[str, Path], split: pd.DataFrame | None = None,
             variants: pd.DataFrame | None = None) -> str:
-    names = [res.policies[i]["name"] for i in ras_policies(res)]
+    names = [results.policies[i]["name"] for i in ras_policies(results)]
     ras = target[target["policy"].isin(names)]
     ras = ras.assign(number=[names.index(n) + 1 for n in ras["policy"]])
-    year, part = s.first_full_year, describe.part_years(res, s)
-    judged = s.baseline_words(describe.base_budget_year(res))
+    year, part = s.first_full_year, describe.part_years(results, s)
+    judged = s.baseline_words(describe.base_budget_year(results))
     return "\n".join([
         "<h2 id='finance'>Finance</h2>",
-        img(fig["savings_distribution.png"], *_savings_words(res, s, rank)),
+        img(fig["savings_distribution.png"], *_savings_words(results, s, rank)),
         table(ras[ras["financial_year"] == year][TARGET_COLUMNS],
               f"Savings {judged}, protection and care-home costs in {year}",
               kinds={"number": "text"}),
-        _protection_note(res, s),
+        _protection_note(results, s),
         table(ras[ras["financial_year"] == year][VIEW_COLUMNS],
               f"Savings in {year} against doing nothing (the status quo) and against the base "
               "budget", kinds={"number": "text"}),
         _savings_views_note(target),
-        _split_section(res, s, split),
+        _split_section(results, s, split),
         variants_section(s, variants),
-        table(formatted(_by_year(res, s, ras, "savings_mean"), "gbp"),
+        table(formatted(_by_year(results, s, ras, "savings_mean"), "gbp"),
               f"Mean savings by financial year, {judged}"),
-        table(formatted(_by_year(res, s, ras[~ras["financial_year"].isin(part)],
+        table(formatted(_by_year(results, s, ras[~ras["financial_year"].isin(part)],
                                  "prob_meet_target"), "pct"),
               "Chance of meeting the target by financial year"),
         note(f"{', '.join(part)} {'is a part year' if len(part) == 1 else 'are part years'} "
-             f"(go-live {describe.go_live(res)}): shown for spend, not judged against the "
+             f"(go-live {describe.go_live(results)}): shown for spend, not judged against the "
              "full-year target." if part else ""),
-        img(fig["spend_fan.png"], *_fan_words(res)),
-        img(fig["policy_map.png"], *_map_words(res, s, rank)),
+        img(fig["spend_fan.png"], *_fan_words(results)),
+        img(fig["policy_map.png"], *_map_words(results, s, rank)),
         note("Full tables: target.csv, spend.csv and results.xlsx."),
     ])
 
@@ -101,12 +101,12 @@ def _flips(variants: pd.DataFrame, view: str, chance: str, meets: str) -> str:
                 for _, r in flips.iterrows()) if len(flips) else "no variant changes it") + ".")
 
 
-def split_sentence(res: StudyResults, s: Settings, split: pd.DataFrame) -> str:
+def split_sentence(results: StudyResults, s: Settings, split: pd.DataFrame) -> str:
     """The one sentence: how much of a saving against doing nothing is avoided creep."""
     year = split[split["financial_year"] == s.first_full_year]
     if not len(year):
         return ""
-    featured = res.policies[featured_policy(res)]["name"]
+    featured = results.policies[featured_policy(results)]["name"]
     r = year.set_index("policy").loc[featured] if featured in set(year["policy"]) else year.iloc[0]
     name = featured if featured in set(year["policy"]) else year.iloc[0]["policy"]
     real = r["real_reduction_mean"]
@@ -121,14 +121,14 @@ def split_sentence(res: StudyResults, s: Settings, split: pd.DataFrame) -> str:
             f"reaches {pounds(s.target)}).")
 
 
-def _split_section(res: StudyResults, s: Settings, split: pd.DataFrame | None) -> str:
+def _split_section(results: StudyResults, s: Settings, split: pd.DataFrame | None) -> str:
     if split is None or not len(split):
         return ""
-    names = [res.policies[i]["name"] for i in ras_policies(res)]
+    names = [results.policies[i]["name"] for i in ras_policies(results)]
     year = split[split["financial_year"] == s.first_full_year]
     year = year.assign(number=[names.index(n) + 1 for n in year["policy"]])
     return "\n".join([
-        f"<p id='creep-split'>{esc(split_sentence(res, s, split))}</p>",
+        f"<p id='creep-split'>{esc(split_sentence(results, s, split))}</p>",
         table(year[SPLIT_COLUMNS], f"Savings against doing nothing in {s.first_full_year}: "
               "avoided creep and real reduction", kinds={"number": "text"}),
         note("Avoided creep: the status quo's spend minus that of the status quo without creep "
@@ -139,16 +139,16 @@ def _split_section(res: StudyResults, s: Settings, split: pd.DataFrame | None) -
     ])
 
 
-def _by_year(res: StudyResults, s: Settings, target: pd.DataFrame, column: str) -> pd.DataFrame:
+def _by_year(results: StudyResults, s: Settings, target: pd.DataFrame, column: str) -> pd.DataFrame:
     """Options down, financial years across (study order kept), part years labelled."""
     wide = target.pivot_table(index="policy", columns="financial_year", values=column, sort=False)
-    wide.columns = [describe.year_heading(res, s, c) for c in wide.columns]
+    wide.columns = [describe.year_heading(results, s, c) for c in wide.columns]
     return wide.reset_index()
 
 
-def _protection_note(res: StudyResults, s: Settings) -> str:
+def _protection_note(results: StudyResults, s: Settings) -> str:
     """How protection is priced, naming the study's own unprotected transitions."""
-    names = " or ".join(f"'{n}'" for n in unprotected_transitions(res))
+    names = " or ".join(f"'{n}'" for n in unprotected_transitions(results))
     comparator = (f"the {names} transition (everyone moved straight to the indicative budget)"
                   if names else "a transition without protection (none was run, so it is blank)")
     return note(f"Cost of transitional protection: mean savings of the same calibration under "
@@ -179,7 +179,7 @@ def _savings_views_note(target: pd.DataFrame) -> str:
         "default), and their total.")
 
 
-def _savings_words(res: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
+def _savings_words(results: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
     n, k = len(rank), int(rank["meets_target"].sum())
     costly = int((rank["savings_mean"] < 0).sum())
     against = f"against {BASELINES[s.finance_baseline]}"
@@ -192,23 +192,24 @@ def _savings_words(res: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[
     return alt, caption
 
 
-def _fan_words(res: StudyResults) -> tuple[str, str]:
-    last = np.median(res.spend_month_total[:, :, -1], axis=0)
-    ras = ras_policies(res)
-    alt = (f"Panels of monthly community spend from {res.months[0]} to {res.months[-1]}, one "
-           "per calibration, axis from £0: a grey band for the status quo's 90% range, a dashed "
-           f"line for its median and one line per transition; go-live ({describe.go_live(res)}) "
-           "marked.")
+def _fan_words(results: StudyResults) -> tuple[str, str]:
+    last = np.median(results.spend_month_total[:, :, -1], axis=0)
+    ras = ras_policies(results)
+    alt = (f"Panels of monthly community spend from {results.months[0]} to "
+           f"{results.months[-1]}, one per calibration, axis from £0: a grey band for the status "
+           "quo's 90% range, a dashed line for its median and one line per transition; go-live "
+           f"({describe.go_live(results)}) marked.")
     if not ras:
         return alt, "Only the status quo was run."
     lo, hi = min(ras, key=lambda i: last[i]), max(ras, key=lambda i: last[i])
-    caption = (f"By {res.months[-1]} the status quo spends {pounds(last[res.baseline_index])} a "
-               f"month (median); the options range from {pounds(last[lo])} "
-               f"({describe.label(res, lo)}) to {pounds(last[hi])} ({describe.label(res, hi)}).")
+    caption = (f"By {results.months[-1]} the status quo spends "
+               f"{pounds(last[results.baseline_index])} a month (median); the options range from "
+               f"{pounds(last[lo])} ({describe.label(results, lo)}) to {pounds(last[hi])} "
+               f"({describe.label(results, hi)}).")
     return alt, caption
 
 
-def _map_words(res: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
+def _map_words(results: StudyResults, s: Settings, rank: pd.DataFrame) -> tuple[str, str]:
     alt = (f"Scatter plot of the {len(rank)} options, numbered: across, the share of current "
            f"users losing more than 10%; up, mean savings in {s.first_full_year}; colour shows "
            "the calibration, marker the transition; a dashed line marks the target.")

@@ -9,19 +9,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import search_page
-from sim.analysis.search_confirm import (
+from sim.analysis.search import page
+from sim.analysis.search.confirm import (
     CONFIRM_DIR,
     OPTIONS_DIR,
     option_name,
     run_confirmation,
     write_options,
 )
-from sim.analysis.search_figure import frontier_figure
-from sim.analysis.search_file import Search
-from sim.analysis.search_frontier import costs, non_dominated, search_front
-from sim.analysis.search_report import describe_search, no_frontier_message, write_report
-from sim.analysis.search_run import SearchCheckpoints, run_search
+from sim.analysis.search.figure import frontier_figure
+from sim.analysis.search.file import Search
+from sim.analysis.search.frontier import costs, non_dominated, search_front
+from sim.analysis.search.report import describe_search, no_frontier_message, write_report
+from sim.analysis.search.run import SearchCheckpoints, run_search
 from sim.atomic import atomic_path
 from sim.outputs.tables import write_csv
 from sim.study import run_folder
@@ -131,5 +131,5 @@ def _write_outputs(search: Search, out: Path, outcome: SearchOutcome, results) -
         tmp.write_text(write_report(search, outcome.trials, confirmed, results), encoding="utf-8")
     intro = [t.replace("`", "") for t in describe_search(search, outcome.trials)[1:] if t]
     with atomic_path(out / "search.html") as tmp:
-        tmp.write_text(search_page.render(search, outcome.trials, confirmed, results, intro,
-                                          out / "frontier.png"), encoding="utf-8")
+        tmp.write_text(page.render(search, outcome.trials, confirmed, results, intro,
+                                   out / "frontier.png"), encoding="utf-8")

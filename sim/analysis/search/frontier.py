@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.search_file import Search
+from sim.analysis.search.file import Search
 
 
 def non_dominated(costs: np.ndarray) -> np.ndarray:

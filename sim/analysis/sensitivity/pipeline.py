@@ -17,24 +17,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.sensitivity_checkpoints import DesignCheckpoints
-from sim.analysis.sensitivity_design import SensitivityDesign
-from sim.analysis.sensitivity_eval import (
+from sim.analysis.sensitivity import page
+from sim.analysis.sensitivity.checkpoints import DesignCheckpoints
+from sim.analysis.sensitivity.design import SensitivityDesign
+from sim.analysis.sensitivity.evaluation import (
     OUTPUTS,
     Evaluator,
     evaluate_many,
     headline_policies,
     parallel_map,
 )
-from sim.analysis.sensitivity_threshold import COLUMNS as THRESHOLD_COLUMNS
-from sim.analysis.sensitivity_threshold import thresholds
-from sim.atomic import atomic_path
+from sim.analysis.sensitivity.figures import rank_column, save_tornados
+from sim.analysis.sensitivity.threshold import COLUMNS as THRESHOLD_COLUMNS
+from sim.analysis.sensitivity.threshold import thresholds
+from sim.atomic import atomic_path, write_json_atomic
 from sim.model.uncertainty import Uncertainty
-from sim.outputs import sensitivity_page
-from sim.outputs.sensitivity_figures import rank_column, save_tornados
 from sim.outputs.tables import write_csv
 from sim.study.horizon import to_judged_year
-from sim.study.manifest import code_sha256, now, write_json_atomic
+from sim.study.manifest import code_sha256, now
 from sim.study.montecarlo import Progress
 from sim.study.runner import identity as study_identity
 from sim.study.study_file import Study
@@ -197,8 +197,8 @@ def write(p: Plan, outcome: Outcome, out: Path, *, jobs: int) -> list[Path]:
            "year": ev.year, "target": ev.target,
            "outputs": {k: v.replace("the first full year", ev.year) for k, v in OUTPUTS.items()},
            "skipped": outcome.skipped}
-    html = sensitivity_page.render(run, outcome.indices, outcome.thresholds,
-                                   parameters_table(p.uncertainty), figures, outcome.noise)
+    html = page.render(run, outcome.indices, outcome.thresholds,
+                       parameters_table(p.uncertainty), figures, outcome.noise)
     with atomic_path(out / "sensitivity.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
     write_json_atomic(out / "manifest.json", {

@@ -11,11 +11,11 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.sensitivity.figures import finding, rank_column, ranked
 from sim.outputs.columns import GBP, RATIO, TEXT
 from sim.outputs.describe import ACRONYMS, parameter_label
-from sim.outputs.formats import pounds
-from sim.outputs.markup import box, esc, img, missing, note, spell_out, table
-from sim.outputs.sensitivity_figures import finding, rank_column, ranked
+from sim.outputs.formats import missing, pounds
+from sim.outputs.markup import box, esc, img, note, spell_out, table
 from sim.outputs.style import CSS, LAYOUT_SCRIPT
 
 

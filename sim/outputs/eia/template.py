@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from sim import __version__
-from sim.outputs.markup import fmt, percent
+from sim.outputs.formats import fmt, percent
 
 A4_MM = (210, 297)
 MARGIN_MM = 20

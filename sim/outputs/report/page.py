@@ -15,40 +15,40 @@ import pandas as pd
 
 from sim.outputs import describe, probabilistic, registry
 from sim.outputs.charging import charging_section
-from sim.outputs.formats import pounds
+from sim.outputs.formats import fmt, missing, percent, pounds
 from sim.outputs.headline import headline_text, ranked
-from sim.outputs.markup import box, esc, fmt, missing, note, percent, spell_out, table
-from sim.outputs.page_equalities import equalities
-from sim.outputs.page_finance import finance
-from sim.outputs.page_transitions import redistribution_section, transitions_section
+from sim.outputs.markup import box, esc, note, spell_out, table
+from sim.outputs.report.equalities import equalities
+from sim.outputs.report.finance import finance
+from sim.outputs.report.transitions import redistribution_section, transitions_section
 from sim.outputs.roles import ras_policies, unprotected_transitions
 from sim.outputs.settings import Settings, settings
 from sim.outputs.style import CSS, SCRIPT
 from sim.study.results import StudyResults
 
 
-def render(res: StudyResults, tables: Mapping[str, pd.DataFrame], figures: list[Path],
+def render(results: StudyResults, tables: Mapping[str, pd.DataFrame], figures: list[Path],
            folder: Path | None = None) -> str:
     """The whole page; `tables` as written to the workbook, `figures` as saved, `folder` the
     results folder whose other outputs the contents list links to."""
-    s, fig = settings(res), {p.name: p for p in figures}
-    rank = ranked(res, tables["summary"], tables["eia"])
+    s, fig = settings(results), {p.name: p for p in figures}
+    rank = ranked(results, tables["summary"], tables["eia"])
     sections = [
-        _options(res),
+        _options(results),
         transitions_section(tables["transitions"]),
-        _summary(res, s, rank),
-        probabilistic.section(res, tables["target"], s.first_full_year),
-        finance(res, s, tables["target"], rank, fig, tables.get("savings_split"),
+        _summary(results, s, rank),
+        probabilistic.section(results, tables["target"], s.first_full_year),
+        finance(results, s, tables["target"], rank, fig, tables.get("savings_split"),
                 tables.get("variants")),
-        charging_section(res, s, tables["charging"], tables["eia_net"]),
+        charging_section(results, s, tables["charging"], tables["eia_net"]),
         redistribution_section(tables["redistribution"]),
-        equalities(res, s, tables, fig),
+        equalities(results, s, tables, fig),
         further_tables(tables),
         _method(tables["run"]),
         _assumptions(tables["assumptions"]),
         _manifest(tables["manifest"]),
     ]
-    return spell_out("\n".join([_header(res, s), _headline(res, s, rank),
+    return spell_out("\n".join([_header(results, s), _headline(results, s, rank),
                                 contents(sections, outputs(folder, s.name)), *sections,
                                 f"<script>{SCRIPT}</script></body></html>"]), describe.ACRONYMS)
 
@@ -97,21 +97,21 @@ def outputs(folder: Path | None, study: str) -> list[tuple[str, str]]:
     return found
 
 
-def _header(res: StudyResults, s: Settings) -> str:
+def _header(results: StudyResults, s: Settings) -> str:
     return "\n".join([
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{esc(s.name)}: personal budgets RAS study</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>Personal budgets study '{esc(s.name)}'</h1>",   # short: the headline fits a phone
-        note(f"RAS calibrations crossed with transition scenarios; {res.n_replicates} simulated "
-             f"futures (Monte Carlo replicates), seed {s.seed}. Every option is compared with "
-             "the status quo on the same simulated futures."),
+        note(f"RAS calibrations crossed with transition scenarios; {results.n_replicates} "
+             f"simulated futures (Monte Carlo replicates), seed {s.seed}. Every option is "
+             "compared with the status quo on the same simulated futures."),
     ])
 
 
-def _headline(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
-    caveat, h = describe.population_caveat(res), headline_text(res, s, rank)
+def _headline(results: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
+    caveat, h = describe.population_caveat(results), headline_text(results, s, rank)
     return "\n".join([
         "<h2 class='first' id='headline'>Headline</h2>",
         box([f"<p id='verdict'>{esc(h.lead)}</p>",
@@ -120,20 +120,20 @@ def _headline(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
              + "".join(f"<li>{esc(o)}</li>" for o in h.options) + "</ul>",
              f"<p id='do-nothing'>{esc(h.do_nothing)}</p>" if h.do_nothing else ""]),
         box([f"<p>{esc(caveat)}</p>"], "caveat") if caveat else "",
-        note(f"{describe.target_sentence(s, res)} {describe.SIGN_CONVENTION} "
+        note(f"{describe.target_sentence(s, results)} {describe.SIGN_CONVENTION} "
              f"{describe.meets_rule(s)}"),
     ])
 
 
-def _options(res: StudyResults) -> str:
-    unprotected = set(unprotected_transitions(res))
+def _options(results: StudyResults) -> str:
+    unprotected = set(unprotected_transitions(results))
     rows = []
-    for p in ras_policies(res):
-        pol = res.policies[p]
+    for p in ras_policies(results):
+        pol = results.policies[p]
         role = ("recommended" if pol.get("recommended") else
                 "prices protection (no protection)" if pol["transition"] in unprotected else "")
-        rows.append({"number": describe.number(res, p), "policy": pol["name"],
-                     "description": describe.description(res, p), "role": role})
+        rows.append({"number": describe.number(results, p), "policy": pol["name"],
+                     "description": describe.description(results, p), "role": role})
     return "\n".join([
         "<h2 id='options'>The options</h2>",
         note("Each option is a RAS calibration (how indicative budgets are set) crossed with a "
@@ -144,11 +144,11 @@ def _options(res: StudyResults) -> str:
     ])
 
 
-def _summary(res: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
-    names = [p["name"] for p in res.policies]
+def _summary(results: StudyResults, s: Settings, rank: pd.DataFrame) -> str:
+    names = [p["name"] for p in results.policies]
     shown = pd.DataFrame({
         "number": rank["number"], "policy": rank["policy"],
-        "in words": [describe.in_words(res, names.index(n)) for n in rank["policy"]],
+        "in words": [describe.in_words(results, names.index(n)) for n in rank["policy"]],
         "meets_target": rank["meets_target"],
         "chance of meeting target (± s.e.)": [
             f"{percent(p)} ± {percent(se)}" for p, se in

@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from sim.analysis.search_file import Search
-from sim.analysis.search_metrics import METRICS
+from sim.analysis.search.file import Search
+from sim.analysis.search.metrics import METRICS
 from sim.atomic import atomic_path
 from sim.outputs.formats import pounds
 from sim.outputs.style import FIGURE_DPI, FIGURE_WIDTH, GREY, OKABE_ITO

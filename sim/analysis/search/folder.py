@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.analysis.search_file import Search
+from sim.analysis.search.file import Search
 from sim.inputs.files import file_sha256
 from sim.study.lifecycle import SEARCH
 from sim.study.manifest import code_sha256

@@ -7,13 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.search_confirm import option_blocks, toml_text
-from sim.analysis.search_file import Search
-from sim.analysis.search_metrics import METRICS
+from sim.analysis.search.confirm import option_blocks, toml_text
+from sim.analysis.search.file import Search
+from sim.analysis.search.markdown import md_block, md_code, md_text
+from sim.analysis.search.metrics import METRICS
 from sim.outputs.equalities import winners_losers_table
 from sim.outputs.finance import target_table
 from sim.outputs.formats import pounds
-from sim.outputs.markdown import md_block, md_code, md_text
 from sim.study.results import StudyResults
 
 

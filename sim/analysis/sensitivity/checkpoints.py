@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.atomic import write_json_atomic
 from sim.study.checkpoints import INDEX, note, read_index
-from sim.study.manifest import write_json_atomic
 from sim.study.storage import DamagedFileError, read_npz, sha256_of, write_npz
 
 FORMAT = "ras-sim sensitivity checkpoints 1"

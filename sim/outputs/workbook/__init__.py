@@ -1,0 +1,1 @@
+"""results.xlsx: every table as a sheet, behind a cover, a contents sheet and notes."""
