@@ -145,11 +145,9 @@ def test_shared_helpers_are_defined_once_where_they_belong():
                              "sim.outputs.headline", "sim.outputs.terminal"}
 
 
-# Modules other work owns at the time of this rule (the model, and the replicate loops
-# being changed elsewhere), still using `res`: each is listed until it is renamed, and the
-# test below fails once a listed module no longer needs its place here.
-RES_NOT_YET_RENAMED = ("model/reductions.py", "study/montecarlo.py",
-                       "analysis/sensitivity/evaluation.py")
+# Modules still using `res`, each listed until it is renamed (none now); the test below
+# fails once a listed module no longer needs its place here.
+RES_NOT_YET_RENAMED: tuple[str, ...] = ()
 
 
 def _uses_res(path: Path) -> list[int]:

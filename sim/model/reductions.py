@@ -235,8 +235,8 @@ class _Tally:
         B = budget.take(cohort, axis=1)
         pts = w.points[month].take(cohort).astype(np.float64)
         before = B[base]
-        res = in_res.take(cohort, axis=1)
-        valid = (w.present(month)[cohort] & ~res[base])[None, :] & ~res
+        resident = in_res.take(cohort, axis=1)
+        valid = (w.present(month)[cohort] & ~resident[base])[None, :] & ~resident
         valid &= before[None, :] > 0
         # only people compared under the baseline (so under any policy) are tallied
         keep = np.flatnonzero(valid[base])

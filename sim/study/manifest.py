@@ -9,8 +9,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-# sim.study.runner imports write_json_atomic from here until it imports it from sim.atomic
-from sim.atomic import write_json_atomic  # noqa: F401
 from sim.inputs.files import file_sha256
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "matplotlib", "joblib", "pydantic", "dask")

@@ -7,10 +7,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.atomic import atomic_path
+from sim.atomic import atomic_path, write_json_atomic
 from sim.inputs.files import file_sha256
 from sim.policy.transition import FIELDS
-from sim.study.manifest import build_manifest, code_sha256, now, write_json_atomic
+from sim.study.manifest import build_manifest, code_sha256, now
 from sim.study.montecarlo import RunSpec, run
 from sim.study.redistribution import redistribution
 from sim.study.results import MANIFEST_FILE, StudyResults

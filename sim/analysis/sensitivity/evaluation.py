@@ -31,7 +31,8 @@ from sim.outputs.equalities import CASH, N_LOSE, relative_risk
 from sim.outputs.finance import finance_savings, target_in_year_prices
 from sim.outputs.settings import settings
 from sim.policy.policy import Policy
-from sim.study.montecarlo import RunSpec, blocks, run_block
+from sim.study.montecarlo import RunSpec, run_block
+from sim.study.montecarlo import blocks as replicate_blocks
 from sim.study.results import ChunkSummary, StudyResults
 from sim.study.runner import new_results
 from sim.study.study_file import Study
@@ -92,7 +93,8 @@ class Evaluator:
                        go_live=study.go_live, snapshots=study.snapshot_months, seed=seed,
                        reservoir_replicates=0, uncertainty=uncertainty,
                        calibration_specs=study.calibration_specs,
-                       block_size=study.spec.block_size, coupling=coupling_for(study.population, [study.params, *ends],
+                       block_size=study.spec.block_size,
+                       coupling=coupling_for(study.population, [study.params, *ends],
                                              study.n_months))
         return cls(spec, uncertainty, replicates, new_results(headline))
 
@@ -115,41 +117,41 @@ class Evaluator:
         spec = replace(self.spec, params=params, population=population,
                        calibrations=calibrations, uncertainty=None)
         t = self.template
-        res = StudyResults(policies=t.policies, months=t.months,
+        results = StudyResults(policies=t.policies, months=t.months,
                            financial_years=t.financial_years, month_fy=t.month_fy,
                            go_live_month=t.go_live_month, teams=t.teams,
                            capacity=self.replicates, meta=t.meta)
-        reps = [result for block in blocks(list(range(self.first, self.first + self.replicates)),
-                                           spec)
+        mine = list(range(self.first, self.first + self.replicates))
+        reps = [result for block in replicate_blocks(mine, spec)
                 for result in run_block(spec, block)]
-        res.fold_chunk(ChunkSummary.of(reps, res.years))
-        return res
+        results.fold_chunk(ChunkSummary.of(reps, results.years))
+        return results
 
     def evaluate(self, values: Mapping[str, float]) -> np.ndarray:
         """(policies, OUTPUTS) at these values; policies as `policy_names`."""
         return outputs(self.results(values), self.year)
 
 
-def outputs(res: StudyResults, year: str) -> np.ndarray:
+def outputs(results: StudyResults, year: str) -> np.ndarray:
     """Each non-baseline policy's OUTPUTS from folded results.  The equalities outputs are
     eia.csv's numbers (share losing more than 10% of everyone; largest_disparity's relative
     risk over unsuppressed protected groups) read straight from the tallies: building the
     table would be a third of an evaluation (a test holds the two equal)."""
-    f = res.financial_years.index(year)
-    save = finance_savings(res)[:, :, f]                           # (R, P)
-    goal = target_in_year_prices(res)[:, [f]]                      # (R, 1)
-    tot = np.asarray(res.eia_sum[SNAPSHOTS.index("first_year"), :, CASH],
+    f = results.financial_years.index(year)
+    save = finance_savings(results)[:, :, f]                           # (R, P)
+    goal = target_in_year_prices(results)[:, [f]]                      # (R, 1)
+    tot = np.asarray(results.eia_sum[SNAPSHOTS.index("first_year"), :, CASH],
                      dtype=float)                                                 # (P, J, K)
     n, lose10 = (EIA_STATS.index(k) for k in ("n", N_LOSE))
-    limit = settings(res).suppress_below
-    shown = tot[:, :, n] / max(res.n_replicates, 1) >= limit                      # (P, J)
-    protected = np.array([char in PROTECTED for char, _ in res.eia_columns])
+    limit = settings(results).suppress_below
+    shown = tot[:, :, n] / max(results.n_replicates, 1) >= limit                      # (P, J)
+    protected = np.array([char in PROTECTED for char, _ in results.eia_columns])
     with np.errstate(divide="ignore", invalid="ignore"):
         share10 = np.where(shown[:, 0], tot[:, 0, lose10] / tot[:, 0, n], np.nan)
         rr = relative_risk(tot[:, :, lose10], tot[:, :, n], tot[:, [0], lose10], tot[:, [0], n])
     rr = np.where(shown & protected & ~np.isnan(rr), rr, -np.inf).max(axis=1)
     rr[rr == -np.inf] = np.nan
-    keep = [p for p, pol in enumerate(res.policies) if not pol["is_baseline"]]
+    keep = [p for p, pol in enumerate(results.policies) if not pol["is_baseline"]]
     return np.column_stack([save[:, keep].mean(axis=0), (save[:, keep] >= goal).mean(axis=0),
                             share10[keep], rr[keep]])
 
