@@ -268,7 +268,7 @@ def write_csv(path: Path, pairs: list[Pair], quick: bool) -> None:
                         p.calib_before, p.calib_after])
 
 
-def report(rows: list[Row], csvs: str | None, args: argparse.Namespace,
+def report(rows: list[Row], pairs: list[Pair], csvs: str | None, args: argparse.Namespace,
            ref_desc: str, started: str) -> str:
     chosen = [t for t in TARGETS if args.only in (None, t.name)]
     size = "QUICK (scaled-down sizes; targets not judged)" if args.quick else "full sizes"
@@ -276,10 +276,20 @@ def report(rows: list[Row], csvs: str | None, args: argparse.Namespace,
     lines = ["# Speed benchmark (issue 23)", "", when, "",
              f"- Machine: {machine()}", f"- Candidate: {describe(args.candidate)}",
              f"- Reference: {ref_desc}",
-             f"- Calibrator: {args.calib} (about 1.0 s quiet; lower is faster)", "",
+             f"- Calibrator: {args.calib} (about 1.0 s quiet; lower is faster)"
+             if args.calib.is_file() else f"- Calibrator: none at {args.calib} (give --calib)",
+             "",
              "Commands (each checkout's own `run_sim.py`, `--out` a temporary folder):", ""]
     lines += [f"- {t.name}: `python run_sim.py {' '.join(t.args(args.quick))}`" for t in chosen]
     lines += ["", *markdown_table(rows), ""]
+    runs = [p for p in pairs if p.target == "run"]
+    if runs:  # the sum of RSS counts each process's shared libraries again: the largest alone
+        largest = {side: statistics.median(getattr(p, side).largest_mb for p in runs)
+                   for side in SIDES}
+        lines += [(f"Peak memory is the sum of the run's processes' resident sets, sampled "
+                   f"every 0.2 s; its largest process alone: candidate "
+                   f"{largest['candidate']:,.0f} MB, reference {largest['reference']:,.0f} MB."),
+                  ""]
     if csvs is not None:
         lines += [f"CSVs of the run target, candidate against reference (issue 23 item 4): {csvs}.",
                   ""]
@@ -314,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = summarise(pairs, args.quick)
     OUT.mkdir(parents=True, exist_ok=True)
     write_csv(OUT / "speed.csv", pairs, args.quick)
-    text = report(rows, csvs, args, ref_desc, started)
+    text = report(rows, pairs, csvs, args, ref_desc, started)
     (OUT / "speed.md").write_text(text + "\n", encoding="utf-8")
     print("\n" + text + f"\nwrote {OUT / 'speed.md'} and {OUT / 'speed.csv'}")
 
