@@ -83,13 +83,25 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> tuple[tuple[int, str], float]:
+    """((pid, start time), user + system CPU seconds so far) of a process: the key tells a
+    process from a later one given the same pid."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return (pid, ""), 0.0
+    return (pid, fields[19]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class Measured:
-    """One command's wall time and peak resident memory (MB) of its largest process and of
-    all its processes together, sampled every `interval` seconds."""
+    """One command's wall time, peak resident memory (MB) of its largest process and of all
+    its processes together, and the CPU seconds of all its processes (user + system; on a busy
+    machine, less disturbed than the wall time), sampled every `interval` seconds."""
     wall: float
     largest_mb: float
     total_mb: float
+    cpu: float = 0.0
 
 
 def run_sampled(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
@@ -99,10 +111,14 @@ def run_sampled(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] 
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=log)
     largest = total = 0.0
+    cpu: dict[tuple[int, str], float] = {}
     try:
         while proc.poll() is None:
-            rss = [rss_mb(p) for p in process_tree(proc.pid)]
+            tree = process_tree(proc.pid)
+            rss = [rss_mb(p) for p in tree]
             largest, total = max(largest, max(rss, default=0.0)), max(total, sum(rss))
+            for key, seconds in map(cpu_s, tree):
+                cpu[key] = max(cpu.get(key, 0.0), seconds)
             time.sleep(interval)
     finally:
         if proc.poll() is None:
@@ -112,4 +128,4 @@ def run_sampled(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] 
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed with status {proc.returncode}"
                          + (f" (output in {log.name})" if log is not None else ""))
-    return Measured(wall, largest, total)
+    return Measured(wall, largest, total, sum(cpu.values()))

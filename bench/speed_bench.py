@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import filecmp
+import os
 import shutil
 import signal
 import statistics
@@ -98,6 +99,7 @@ class Pair:
     reference: Measured
     calib_before: float | None
     calib_after: float | None
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before, after
 
 
 @dataclass(frozen=True)
@@ -202,16 +204,17 @@ def run_side(checkout: Path, args: Sequence[str], out: Path) -> Measured:
 def measure_pair(target: Target, repeat: int, checkouts: dict[str, Path], tmp: Path,
                  quick: bool, calib_path: Path) -> tuple[Pair, dict[str, Path]]:
     order = SIDES if repeat % 2 == 0 else SIDES[::-1]
-    before = calib(calib_path)
+    before, load = calib(calib_path), os.getloadavg()[0]
     measured, outs = {}, {}
     for side in order:
         outs[side] = tmp / f"{target.name}-{repeat}-{side}"
         measured[side] = run_side(checkouts[side], target.args(quick), outs[side])
-        print(f"  {target.name} #{repeat + 1} {side}: {measured[side].wall:.1f} s, peak "
-              f"{measured[side].total_mb:.0f} MB", flush=True)
+        print(f"  {target.name} #{repeat + 1} {side}: {measured[side].wall:.1f} s wall, "
+              f"{measured[side].cpu:.0f} s CPU, peak {measured[side].total_mb:.0f} MB",
+              flush=True)
     after = calib(calib_path)
     pair = Pair(target.name, repeat, order[0], measured["candidate"], measured["reference"],
-                before, after)
+                before, after, (load, os.getloadavg()[0]))
     return pair, outs
 
 
@@ -258,30 +261,50 @@ def write_csv(path: Path, pairs: list[Pair], quick: bool) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["target", "repeat", "first", "quick", "candidate_s", "reference_s",
-                    "ratio", "candidate_peak_mb", "reference_peak_mb", "candidate_largest_mb",
-                    "reference_largest_mb", "calib_before", "calib_after"])
+                    "ratio", "candidate_cpu_s", "reference_cpu_s", "candidate_peak_mb",
+                    "reference_peak_mb", "candidate_largest_mb", "reference_largest_mb",
+                    "calib_before", "calib_after", "load_before", "load_after"])
         for p in pairs:
-            w.writerow([p.target, p.repeat + 1, p.first, quick, f"{p.candidate.wall:.2f}",
-                        f"{p.reference.wall:.2f}", f"{p.reference.wall / p.candidate.wall:.3f}",
-                        f"{p.candidate.total_mb:.0f}", f"{p.reference.total_mb:.0f}",
-                        f"{p.candidate.largest_mb:.0f}", f"{p.reference.largest_mb:.0f}",
-                        p.calib_before, p.calib_after])
+            c, r = p.candidate, p.reference
+            w.writerow([p.target, p.repeat + 1, p.first, quick, f"{c.wall:.2f}", f"{r.wall:.2f}",
+                        f"{r.wall / c.wall:.3f}", f"{c.cpu:.1f}", f"{r.cpu:.1f}",
+                        f"{c.total_mb:.0f}", f"{r.total_mb:.0f}", f"{c.largest_mb:.0f}",
+                        f"{r.largest_mb:.0f}", p.calib_before, p.calib_after,
+                        f"{p.load[0]:.2f}", f"{p.load[1]:.2f}"])
+
+
+def _cpu_and_load(pairs: list[Pair]) -> str:
+    """CPU seconds of each side (medians) and the load around each pair: the calibrator is a
+    best of 5 and barely sees other jobs that slow a run of minutes on a shared machine."""
+    parts = []
+    for target in TARGETS:
+        mine = [p for p in pairs if p.target == target.name]
+        if mine:
+            cand = statistics.median(p.candidate.cpu for p in mine)
+            ref = statistics.median(p.reference.cpu for p in mine)
+            loads = "; ".join(f"{p.load[0]:.1f}/{p.load[1]:.1f}" for p in mine)
+            parts.append(f"{target.name} candidate {cand:,.0f} s, reference {ref:,.0f} s "
+                         f"(ratio {ref / cand if cand else float('nan'):.2f}; load {loads})")
+    return ("CPU time of all processes (user + system; less disturbed by other jobs than the "
+            "wall time) and the 1-minute load average before/after each pair (2 cores): "
+            + "; ".join(parts) + ".")
 
 
 def report(rows: list[Row], pairs: list[Pair], csvs: str | None, args: argparse.Namespace,
-           ref_desc: str, started: str) -> str:
+           descs: tuple[str, str], started: str) -> str:
     chosen = [t for t in TARGETS if args.only in (None, t.name)]
     size = "QUICK (scaled-down sizes; targets not judged)" if args.quick else "full sizes"
     when = f"Started {started} UTC; {size}; {args.repeat} pair(s) a target, medians shown."
     lines = ["# Speed benchmark (issue 23)", "", when, "",
-             f"- Machine: {machine()}", f"- Candidate: {describe(args.candidate)}",
-             f"- Reference: {ref_desc}",
+             f"- Machine: {machine()}", f"- Candidate: {descs[0]}",
+             f"- Reference: {descs[1]}",
              f"- Calibrator: {args.calib} (about 1.0 s quiet; lower is faster)"
              if args.calib.is_file() else f"- Calibrator: none at {args.calib} (give --calib)",
              "",
              "Commands (each checkout's own `run_sim.py`, `--out` a temporary folder):", ""]
     lines += [f"- {t.name}: `python run_sim.py {' '.join(t.args(args.quick))}`" for t in chosen]
     lines += ["", *markdown_table(rows), ""]
+    lines += [_cpu_and_load(pairs), ""]
     runs = [p for p in pairs if p.target == "run"]
     if runs:  # the sum of RSS counts each process's shared libraries again: the largest alone
         largest = {side: statistics.median(getattr(p, side).largest_mb for p in runs)
@@ -305,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     csvs = None
     with reference_checkout(args.reference) as ref, \
             tempfile.TemporaryDirectory(prefix="speed-bench-") as tmp:
-        ref_desc = f"{args.reference} = {describe(ref)}"
+        descs = (describe(args.candidate), f"{args.reference} = {describe(ref)}")
         checkouts = {"candidate": args.candidate, "reference": ref}
         for checkout in checkouts.values():  # compile once, so no timing pays for it
             subprocess.run([sys.executable, "-m", "compileall", "-q", "sim", "run_sim.py"],
@@ -324,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = summarise(pairs, args.quick)
     OUT.mkdir(parents=True, exist_ok=True)
     write_csv(OUT / "speed.csv", pairs, args.quick)
-    text = report(rows, pairs, csvs, args, ref_desc, started)
+    text = report(rows, pairs, csvs, args, descs, started)
     (OUT / "speed.md").write_text(text + "\n", encoding="utf-8")
     print("\n" + text + f"\nwrote {OUT / 'speed.md'} and {OUT / 'speed.csv'}")
 
