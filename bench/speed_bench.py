@@ -162,7 +162,8 @@ def reference_checkout(ref: str) -> Iterator[Path]:
     try:
         _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except subprocess.CalledProcessError:
-        raise SystemExit(f"--reference {ref}: not a commit of {ROOT}") from None
+        print(f"speed_bench: --reference {ref}: not a commit of {ROOT}", file=sys.stderr)
+        raise SystemExit(2) from None
     path = Path(tempfile.mkdtemp(prefix="speed-ref-"))
     try:
         _git("worktree", "add", "--detach", "--quiet", str(path), ref)

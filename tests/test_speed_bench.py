@@ -12,7 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ is not installed: import it from this checkout
 
 from bench.common import Measured
-from bench.speed_bench import BY_NAME, Pair, compare_csvs, markdown_table, parse_args, summarise
+from bench.speed_bench import (
+    BY_NAME,
+    Pair,
+    compare_csvs,
+    markdown_table,
+    parse_args,
+    reference_checkout,
+    summarise,
+)
 
 
 def test_the_sensitivity_target_is_the_readmes_command_verbatim():
@@ -64,3 +72,10 @@ def test_bad_arguments_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         parse_args(argv)
     assert exc.value.code == 2
+
+
+def test_a_reference_that_is_not_a_commit_exits_2_before_any_worktree(capsys):
+    with pytest.raises(SystemExit) as exc, reference_checkout("no-such-ref-speed-bench"):
+        pass
+    assert exc.value.code == 2
+    assert "--reference no-such-ref-speed-bench: not a commit" in capsys.readouterr().err
