@@ -11,44 +11,32 @@ figure of ../shared/bench/calib.py (when present) before and after.  Writes benc
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-CALIB = ROOT.parent / "shared" / "bench" / "calib.py"  # --calib elsewhere (a worktree)
-
-
-def calib(path: Path) -> str:
-    if not path.is_file():
-        return "n/a"
-    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          check=True).stdout.strip()
+sys.path.insert(0, str(ROOT))
+from bench.common import CALIB, CALIB_HELP, OUT, calib, clean_env, run_sampled
 
 
 def timed_run(runs: int, jobs: int, *extra: str) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "run", "--runs", str(runs),
-                        "--jobs", str(jobs), "--out", f"{tmp}/run", "--quiet", "--no-report",
-                        *extra], check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT),
-                                                            "PATH": "/usr/bin:/bin"})
-        return time.perf_counter() - t0
+        return run_sampled([sys.executable, str(ROOT / "run_sim.py"), "run", "--runs", str(runs),
+                            "--jobs", str(jobs), "--out", f"{tmp}/run", "--quiet", "--no-report",
+                            *extra], cwd=ROOT, env=clean_env(ROOT)).wall
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--calib", type=Path, default=CALIB)
+    ap.add_argument("--calib", type=Path, default=CALIB, help=CALIB_HELP)
     args = ap.parse_args()
-    before = calib(args.calib)
+    before = calib(args.calib) or "n/a"
     fixed = timed_run(args.runs, args.jobs)
     drawn = timed_run(args.runs, args.jobs, "--uncertainty")
-    after = calib(args.calib)
+    after = calib(args.calib) or "n/a"
     OUT.mkdir(parents=True, exist_ok=True)
     text = (f"# Probabilistic run time ({args.runs} replicates, --jobs {args.jobs})\n\n"
             f"| run | wall s |\n|---|---|\n| fixed parameters | {fixed:.1f} |\n"

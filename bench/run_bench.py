@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,13 +31,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import CALIB, CALIB_HELP, OUT, calib, machine, run_sampled  # noqa: E402
 from sim.inputs.population import Population, write_population  # noqa: E402
 from sim.model import draws, world  # noqa: E402
 from sim.model.reference import ReferenceModel  # noqa: E402
 from sim.study.montecarlo import RunSpec, run_replicate  # noqa: E402
 from sim.study.study_file import load_study  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
 DEFAULT = ROOT / "scenarios" / "default.toml"
 FIELDS = ("id", "age", "sex", "ethnicity", "client_group", "team", "facs_band", "ras_points",
           "pb_type", "annual_budget", "months_since_review")
@@ -90,57 +87,14 @@ def reference(spec: RunSpec) -> tuple[float, float]:
     return dt, len(spec.policies) * spec.n_months * mean_people(spec) / dt
 
 
-def _tree(pid: int) -> list[int]:
-    """pid and all its descendants (Linux /proc)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            try:
-                todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return out
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return 0.0
-
-
 def cli_run(runs: int, jobs: int, study: Path = DEFAULT) -> tuple[float, float, float]:
     """(wall seconds, peak RSS MB of the largest process, peak RSS MB of all processes
     together) for a study run through the CLI, memory sampled every 0.2 s."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, str(ROOT / "run_sim.py"), "run", str(study), "--runs", str(runs),
-               "--jobs", str(jobs), "--out", tmp + "/r", "--quiet", "--no-report"]
-        t = time.perf_counter()
-        proc = subprocess.Popen(cmd)
-        largest = total = 0.0
-        while proc.poll() is None:
-            rss = [_rss_mb(p) for p in _tree(proc.pid)]
-            largest, total = max(largest, max(rss, default=0.0)), max(total, sum(rss))
-            time.sleep(0.2)
-        dt = time.perf_counter() - t
-        if proc.returncode:
-            raise SystemExit(f"{' '.join(cmd)} failed with status {proc.returncode}")
-    return dt, largest, total
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor() or "unknown CPU")
-    mem = next((int(line.split()[1]) / 1024 ** 2 for line in
-                Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.machine()}, "
-            f"Python {platform.python_version()}, numpy {np.__version__}")
+        m = run_sampled([sys.executable, str(ROOT / "run_sim.py"), "run", str(study), "--runs",
+                         str(runs), "--jobs", str(jobs), "--out", tmp + "/r", "--quiet",
+                         "--no-report"])
+    return m.wall, m.largest_mb, m.total_mb
 
 
 def large_study(folder: Path, n: int) -> Path:
@@ -162,21 +116,11 @@ def large_study(folder: Path, n: int) -> Path:
     return path
 
 
-def calib(path: Path | None) -> float | None:
-    """The calibrator's machine-speed figure (seconds; about 1.0 on a quiet machine)."""
-    if path is None or not path.is_file():
-        return None
-    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True).stdout
-    found = re.findall(r"[-+]?\d*\.\d+|\d+", out)
-    return float(found[-1]) if found else None
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="add the long runs (1,000 replicates, 100k people)")
     ap.add_argument("--ratio", action="store_true", help="only the fast path against the reference")
-    ap.add_argument("--calib", type=Path, default=ROOT.parent / "shared" / "bench" / "calib.py",
-                    help="machine-speed calibrator script (skipped if missing)")
+    ap.add_argument("--calib", type=Path, default=CALIB, help=CALIB_HELP)
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     study = load_study(DEFAULT)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_bench import calib  # the same calibrator reading as the main bench
+sys.path.insert(0, str(ROOT))
+from bench.common import CALIB, CALIB_HELP, calib  # the same calibrator reading as every bench
 
 SEARCH = ROOT / "scenarios" / "search_default.toml"
 BAR_SECONDS = 300
@@ -30,8 +30,7 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "search_default")
-    ap.add_argument("--calib", type=Path, default=ROOT.parent / "shared" / "bench" / "calib.py",
-                    help="machine-speed calibrator script (skipped if missing)")
+    ap.add_argument("--calib", type=Path, default=CALIB, help=CALIB_HELP)
     args = ap.parse_args()
     before = calib(args.calib)
     t0 = time.perf_counter()

@@ -25,9 +25,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_bench import calib, machine
+from bench.common import CALIB, CALIB_HELP, OUT, calib, calib_note, machine
 
-OUT = ROOT / "bench" / "out"
 LIMIT_S = 300
 
 
@@ -60,19 +59,12 @@ def drivers(folder: Path) -> list[str]:
     return lines
 
 
-def _calibrator(before: float | None, after: float | None, path: Path) -> str:
-    if before is None or after is None:
-        return f"no calibrator at {path}: give --calib"
-    return f"calibrator {before:.2f} s before, {after:.2f} s after; about 1.0 s when quiet"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--samples", type=int, default=256, help="Sobol base samples N")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
-    ap.add_argument("--calib", type=Path, default=ROOT.parent / "shared" / "bench" / "calib.py",
-                    help="machine-speed calibrator script (skipped if missing)")
+    ap.add_argument("--calib", type=Path, default=CALIB, help=CALIB_HELP)
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     folder = OUT / "sensitivity-default"
@@ -86,7 +78,7 @@ def main() -> None:
               f"model evaluations ({manifest['replicates']} replicate each) of "
               f"{len(manifest['policies'])} policies and the status quo, thresholds included, "
               f"--jobs {args.jobs}: **{wall:.1f} s wall**, {cpu:.0f} s CPU in all processes "
-              f"({cpu / args.jobs:.0f} s a worker; {_calibrator(before, after, args.calib)}).")
+              f"({cpu / args.jobs:.0f} s a worker; {calib_note(before, after, args.calib)}).")
     target = (f"Target (>= 16 parameters, > 4,600 evaluations, < {LIMIT_S} s): "
               f"{'met' if met else 'NOT met'}.")
     drivers_head = (f"Top three drivers of mean savings in {manifest['year']} (total index ST "
