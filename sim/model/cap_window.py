@@ -25,7 +25,7 @@ class CapWindow:
     each person's position in it: memory grows with the assessments, not people x rows."""
 
     def __init__(self, rows: int, cap: int, months: int) -> None:
-        self.months, self.rows = months, rows
+        self.months = months
         self.month = np.full((months, cap), NEVER, np.int32)   # assessment in ring slot
         self.pos = np.zeros((months, cap), np.int64)            # its row in the slot's log
         empty = np.zeros((0, rows))

@@ -23,10 +23,9 @@ from sim.model.creep import creep_factors
 from sim.model.money import utilisation
 from sim.model.params import Parameters
 from sim.model.replicate_view import ReplicateView, by_replicate
-from sim.model.residential_cost import annual_cost, death_in_care, stock_spend
+from sim.model.residential_cost import annual_cost, death_in_care
 from sim.model.spend import Admitted, SpendTally
 from sim.model.stack import offsets
-from sim.model.users import community_users
 from sim.model.world import World
 from sim.policy.policy import Policy
 from sim.policy.transition import CAP_MONTHS, NONE_TRANSITION, TransitionStack
@@ -270,12 +269,12 @@ class CareModel(mesa.Model):
         free = ~ended & ~self.in_res.take(idx, axis=1) & (m < w.exit_month.take(idx))[None, :]
         u = w.u_continue.take(idx)
         by_points = facs_from_points(w.points[m].take(idx), self.params.need.facs_thresholds)
+        K = len(self.parts)
         for rule, rows in self.elig_groups:
             now = rule.ends(by_points if rule.consistent_facs else w.assessed_facs[sl], u)
             now = now[None, :] & free[rows]
             ended[rows] |= now
             # whole pence: the masked sums are exact, so equal to summing the selected ones
-            K = len(self.parts)
             self.ended_month[:, rows, m, 0] += by_replicate(now, rep, K).T
             self.ended_month[:, rows, m, 1] += by_replicate(np.where(now, pence[rows], 0.0),
                                                             rep, K).T
