@@ -39,6 +39,18 @@ def read_index(path: Path, fmt: str, key: str, what: str, unit: str) -> dict[str
     return index[key]
 
 
+def check_recorded(path: Path, recorded: bool, sha256: Any, recorded_for: str = "") -> None:
+    """DamagedFileError unless the checkpoint file is recorded in its index (for what it
+    holds, `recorded_for`), present, and matches the recorded SHA-256: the one check of runs',
+    sensitivity analyses' and searches' checkpoints."""
+    if not recorded:
+        raise DamagedFileError(f"{path}: not recorded in {INDEX}{recorded_for}")
+    if not path.is_file():
+        raise DamagedFileError(f"{path}: missing")
+    if sha256_of(path) != sha256:
+        raise DamagedFileError(f"{path}: does not match its checksum (damaged or edited)")
+
+
 class Checkpoints:
     """The checkpoints folder of one run (created if absent)."""
 
@@ -62,14 +74,10 @@ class Checkpoints:
         """Chunk k's index entry, checked against its file; DamagedFileError if unusable."""
         path = self.folder / self.name(k)
         entry = self.chunks.get(self.name(k))
-        if not isinstance(entry, dict) or entry.get("replicates") != replicates \
-                or not isinstance(entry.get("n_persons"), int):
-            raise DamagedFileError(f"{path}: not recorded in {INDEX} for replicates "
-                                   f"{replicates[0]}-{replicates[-1]}")
-        if not path.exists():
-            raise DamagedFileError(f"{path}: missing")
-        if sha256_of(path) != entry.get("sha256"):
-            raise DamagedFileError(f"{path}: does not match its checksum (damaged or edited)")
+        recorded = isinstance(entry, dict) and entry.get("replicates") == replicates \
+            and isinstance(entry.get("n_persons"), int)
+        check_recorded(path, recorded, recorded and entry.get("sha256"),
+                       f" for replicates {replicates[0]}-{replicates[-1]}")
         return entry
 
     def has(self, k: int, replicates: list[int]) -> bool:

@@ -31,7 +31,7 @@ from sim.atomic import write_json_atomic
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
 from sim.study.horizon import judged_horizon
-from sim.study.checkpoints import INDEX, note, read_index
+from sim.study.checkpoints import INDEX, check_recorded, note, read_index
 from sim.study.montecarlo import RunSpec, iterate_chunks
 from sim.study.runner import new_results
 from sim.study.storage import DamagedFileError, read_json, sha256_of
@@ -187,12 +187,7 @@ class SearchCheckpoints:
             return None
 
     def _checked(self, p: Path, values: list[dict[str, Any]]) -> list[dict]:
-        if p.name not in self.recorded:
-            raise DamagedFileError(f"{p}: not recorded in {INDEX}")
-        if not p.is_file():
-            raise DamagedFileError(f"{p}: missing")
-        if sha256_of(p) != self.recorded[p.name]:
-            raise DamagedFileError(f"{p}: does not match its checksum (damaged or edited)")
+        check_recorded(p, p.name in self.recorded, self.recorded.get(p.name))
         saved = read_json(p)
         rows = saved.get("rows") if isinstance(saved, dict) else None
         if not (isinstance(rows, list) and len(rows) == len(values)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from sim.atomic import write_json_atomic
-from sim.study.checkpoints import INDEX, note, read_index
+from sim.study.checkpoints import INDEX, check_recorded, note, read_index
 from sim.study.storage import DamagedFileError, read_npz, sha256_of, write_npz
 
 FORMAT = "ras-sim sensitivity checkpoints 1"
@@ -50,13 +50,9 @@ class DesignCheckpoints:
 
     def _checked(self, path: Path, points: list[int], shape: tuple[int, ...]) -> np.ndarray:
         entry = self.blocks.get(path.name)
-        if not isinstance(entry, dict) or entry.get("points") != points:
-            raise DamagedFileError(f"{path}: not recorded in {INDEX} for points "
-                                   f"{points[0]}-{points[1] - 1}")
-        if not path.is_file():
-            raise DamagedFileError(f"{path}: missing")
-        if sha256_of(path) != entry.get("sha256"):
-            raise DamagedFileError(f"{path}: does not match its checksum (damaged or edited)")
+        recorded = isinstance(entry, dict) and entry.get("points") == points
+        check_recorded(path, recorded, recorded and entry.get("sha256"),
+                       f" for points {points[0]}-{points[1] - 1}")
         y = read_npz(path).get("outputs")
         if y is None or y.shape != shape or y.dtype != np.float64:
             raise DamagedFileError(f"{path}: not a block of {shape[0]} design points")
