@@ -81,7 +81,7 @@ def test_resume_from_intact_checkpoints_computes_nothing_and_matches(stopped, re
     def no_replicates(*args, **kwargs):
         raise AssertionError("an intact chunk was recomputed")
 
-    monkeypatch.setattr(mc, "run_replicate", no_replicates)
+    monkeypatch.setattr(mc, "run_block", no_replicates)   # what the run path calls
     assert run_cli("--out", str(stopped), "--resume") == 0
     assert "note:" not in capsys.readouterr().err
     assert_same_results(stopped, reference)
