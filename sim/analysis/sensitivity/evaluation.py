@@ -163,7 +163,7 @@ def _evaluate_block(ev: Evaluator, block: list[dict[str, float]]) -> np.ndarray:
 def parallel_map(func: Callable[..., Any], tasks: list[tuple], jobs: int,
                  backend: str = "loky") -> Iterator[Any]:
     """func(*task) for each task, yielded in task order, on `jobs` worker processes (each
-    limited to one BLAS thread by run_replicate), on a Dask cluster (backend "dask": the
+    limited to one BLAS thread by run_block), on a Dask cluster (backend "dask": the
     client in use; a task whose worker dies is run again elsewhere) or in this process."""
     if backend == "dask":
         with parallel_config(backend="dask"):
