@@ -217,10 +217,24 @@ class Aggregate:
     dtype: type
     fold: str            # ROWS: one row per replicate (for intervals); SUM: summed
     derive: Callable[[Mapping[str, np.ndarray], FiscalYears], np.ndarray]
+    counts: bool = False  # a SUM of integer counts: exact in any grouping, so a worker may
+                          # add its replicates' counts before the chunk adds them in order
 
     def value(self, raw: Mapping[str, np.ndarray], years: FiscalYears) -> np.ndarray:
         """One replicate's value, in the register's dtype."""
-        return self.derive(raw, years).astype(self.dtype)
+        return self.derive(raw, years).astype(self.dtype, copy=False)
+
+    def count_total(self, raws: list[Mapping[str, np.ndarray]], years: FiscalYears) -> np.ndarray:
+        """The exact int64 sum of integer counts over replicates (a `counts` aggregate): in
+        float64 it is the bytes of adding them one by one, every partial sum being an integer
+        below 2**53."""
+        total = None
+        for raw in raws:
+            v = self.derive(raw, years)
+            if v.dtype.kind not in "iu":
+                raise TypeError(f"aggregate {self.name!r} is declared counts but is {v.dtype}")
+            total = v.astype(np.int64) if total is None else total + v
+        return total
 
     def shape(self, sizes: Mapping[str, int], rows: int | None = None) -> tuple[int, ...]:
         """Shape of the folded array (ROWS: `rows` replicates first)."""
@@ -253,7 +267,7 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
     Aggregate("spend_month_group_sum", "PTG", "community spend by month and group", np.float64,
               SUM, lambda raw, fy: raw["spend_month_group"]),
     Aggregate("users_month_sum", "PTU", "people in the community by month", np.float64, SUM,
-              lambda raw, fy: raw["users_month"]),
+              lambda raw, fy: raw["users_month"], counts=True),
     Aggregate("users_fy", "PFU", "people in the community, average over each financial year",
               np.float64, ROWS, lambda raw, fy: fy.means(raw["users_month"].swapaxes(1, 2)
                                                          ).swapaxes(1, 2)),
@@ -262,7 +276,7 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
     Aggregate("eia_rep", "SPYJQ", "EIA statistics kept for intervals", np.float32, ROWS,
               lambda raw, fy: raw["eia"][..., _REP_STATS]),
     Aggregate("eia_hist", "SPYJH", "counts of percentage change by yardstick and group",
-              np.float64, SUM, lambda raw, fy: raw["eia_hist"]),
+              np.float64, SUM, lambda raw, fy: raw["eia_hist"], counts=True),
     Aggregate("eia_bands", "SPYJB", "people by band of % change, kept for intervals", np.float32,
               ROWS, lambda raw, fy: np.add.reduceat(raw["eia_hist"], _BAND_STARTS, axis=-1)),
     Aggregate("admit_rep", "SPJA", "people arrived and admitted to residential care by each "

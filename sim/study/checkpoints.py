@@ -88,6 +88,18 @@ class Checkpoints:
             return False
         return True
 
+    def usable(self, k: int, replicates: list[int]) -> bool:
+        """Whether chunk k is recorded and intact; a file or record there that is not is
+        noted on stderr (its replicates are recomputed)."""
+        if self.name(k) not in self.chunks and not (self.folder / self.name(k)).exists():
+            return False
+        try:
+            self._entry(k, replicates)
+        except DamagedFileError as exc:
+            note(f"{exc}; recomputing it")
+            return False
+        return True
+
     def load(self, k: int, replicates: list[int]) -> ChunkSummary | None:
         """Chunk k if it was completed and is intact; None (noted on stderr if a file or a
         record was there) if its replicates must be computed."""

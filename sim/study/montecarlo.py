@@ -36,7 +36,7 @@ from sim.model.uncertainty import Uncertainty
 from sim.model.world import simulate
 from sim.policy.policy import Policy
 from sim.study.checkpoints import Checkpoints
-from sim.study.results import ChunkSummary, StudyResults
+from sim.study.results import BlockSummary, ChunkSummary, StudyResults
 from sim.study.study_file import fitted_calibrations
 from sim.study.workers import die_with_parent
 
@@ -139,6 +139,11 @@ def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
     return run_block(spec, [r])[0]
 
 
+def summarise_block(spec: RunSpec, reps: list[int], years: FiscalYears) -> BlockSummary:
+    """A block of replicates run and reduced in the worker (only the summary is sent back)."""
+    return BlockSummary.of(run_block(spec, reps), years)
+
+
 def run_block(spec: RunSpec, reps: list[int]) -> list[ReplicateResult]:
     """A block of replicates of every policy, run as one model, each reduced to its
     aggregates."""
@@ -205,19 +210,24 @@ def _duration(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
-def _map(jobs: int, backend: str, spec: RunSpec,
-         reps: list[int]) -> Iterator[list[ReplicateResult]]:
-    """Blocks of replicates as they finish, on this machine (loky) or a Dask cluster."""
-    work = blocks(reps, spec, 2 if backend == "dask" else jobs)
-    tasks = (delayed(run_block)(spec, block) for block in work)
+def _map(jobs: int, backend: str, spec: RunSpec, years: FiscalYears,
+         work: list[tuple[int, list[int]]]) -> Iterator[tuple[int, BlockSummary]]:
+    """(chunk, summary) of each block of `work` as it finishes, on this machine (loky) or a
+    Dask cluster; the blocks are sent in order, so the early chunks finish first."""
+    tasks = (delayed(_tagged)(k, spec, block, years) for k, block in work)
     if backend == "dask":
         with parallel_config(backend="dask"):
             yield from Parallel(n_jobs=-1, return_as="generator_unordered")(tasks)
     elif jobs == 1:
-        yield from (run_block(spec, block) for block in work)
+        yield from (_tagged(k, spec, block, years) for k, block in work)
     else:
         with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
             yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks)
+
+
+def _tagged(k: int, spec: RunSpec, block: list[int],
+            years: FiscalYears) -> tuple[int, BlockSummary]:
+    return k, summarise_block(spec, block, years)
 
 
 def chunks(runs: int, chunk_size: int) -> list[list[int]]:
@@ -231,22 +241,40 @@ def iterate_chunks(
     on_replicate: Callable[[int], None] | None = None,
 ) -> Iterator[ChunkSummary]:
     """Yield each chunk of replicates, summarised, in order; computing only those not
-    intact in checkpoints (a checkpoint is the chunk's summary)."""
-    for k, reps in enumerate(chunks(runs, chunk_size)):
-        summary = checkpoints.load(k, reps) if checkpoints is not None else None
-        if summary is not None:
+    intact in checkpoints (a checkpoint is the chunk's summary).  The blocks of every chunk
+    to compute go to the workers at once, so they keep working while this process
+    summarises and saves the chunks already finished."""
+    todo = {k: reps for k, reps in enumerate(chunks(runs, chunk_size))
+            if checkpoints is None or not checkpoints.usable(k, reps)}
+    workers = 2 if backend == "dask" else jobs
+    work = [(k, block) for k, reps in todo.items() for block in blocks(reps, spec, workers)]
+    finished = _map(jobs, backend, spec, years, work)
+    pending: dict[int, list[BlockSummary]] = {k: [] for k in todo}
+    try:
+        for k, reps in enumerate(chunks(runs, chunk_size)):
+            summary = checkpoints.load(k, reps) if k not in todo else None
+            if summary is None:
+                summary = _computed(k, reps, pending, finished, spec, years, on_replicate)
+                if checkpoints is not None:
+                    checkpoints.save(k, summary)
             yield summary
-            continue
-        chunk = []
-        for block in _map(jobs, backend, spec, reps):
-            chunk.extend(block)
-            if on_replicate:
-                on_replicate(len(block))
-        chunk.sort(key=lambda c: c.replicate)
-        summary = ChunkSummary.of(chunk, years)
-        if checkpoints is not None:
-            checkpoints.save(k, summary)
-        yield summary
+    finally:
+        finished.close()
+
+
+def _computed(k: int, reps: list[int], pending: dict[int, list[BlockSummary]],
+              finished: Iterator[tuple[int, BlockSummary]], spec: RunSpec, years: FiscalYears,
+              on_replicate: Callable[[int], None] | None) -> ChunkSummary:
+    """Chunk k from its blocks as the workers finish them (its own if it was sent), or
+    computed here (a checkpoint found intact at the start and damaged since)."""
+    if k not in pending:
+        return ChunkSummary.of_blocks([summarise_block(spec, b, years) for b in blocks(reps, spec)])
+    while sum(len(b.replicates) for b in pending[k]) < len(reps):
+        j, block = next(finished)
+        pending[j].append(block)
+        if on_replicate:
+            on_replicate(len(block.replicates))
+    return ChunkSummary.of_blocks(pending.pop(k))
 
 
 def run(

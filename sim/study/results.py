@@ -78,6 +78,34 @@ def unpack(arrays: dict[str, np.ndarray], sizes: dict[str, int], rows: int, n_pe
 
 
 @dataclass
+class BlockSummary:
+    """A worker's block of consecutive replicates reduced to what their chunk needs, so that
+    only that crosses to the main process: the register's per-replicate rows, each
+    replicate's value of a float sum (the chunk adds them in replicate order: its bytes),
+    and the block's exact total of a sum of counts (any grouping gives the same sum)."""
+
+    replicates: list[int]
+    rows: dict[str, np.ndarray]              # ROWS aggregate -> (k, ...)
+    each: dict[str, list[np.ndarray]]        # float SUM aggregate -> k values
+    counts: dict[str, np.ndarray]            # counts SUM aggregate -> int64 total
+    persons: list[dict[str, np.ndarray]]
+
+    @classmethod
+    def of(cls, results: list[ReplicateResult], years: FiscalYears) -> BlockSummary:
+        """Summarise replicates given in replicate order."""
+        rows, each, counts = {}, {}, {}
+        for name, agg in AGGREGATES.items():
+            if agg.fold == ROWS:
+                rows[name] = np.stack([agg.value(r.raw, years) for r in results])
+            elif agg.counts:
+                counts[name] = agg.count_total([r.raw for r in results], years)
+            else:
+                each[name] = [agg.value(r.raw, years) for r in results]
+        return cls([r.replicate for r in results], rows, each, counts,
+                   [r.persons for r in results if r.persons is not None])
+
+
+@dataclass
 class ChunkSummary:
     """A chunk of replicates reduced to what folding needs: for each registered aggregate,
     one row per replicate or the chunk's sum (added in replicate order), plus the person
@@ -90,18 +118,27 @@ class ChunkSummary:
     @classmethod
     def of(cls, results: list[ReplicateResult], years: FiscalYears) -> ChunkSummary:
         """Summarise replicates (given in replicate order)."""
+        return cls.of_blocks([BlockSummary.of(results, years)])
+
+    @classmethod
+    def of_blocks(cls, blocks: list[BlockSummary]) -> ChunkSummary:
+        """The chunk of these blocks (in any order): rows and float sums in replicate order,
+        the counts' exact totals in the register's dtype."""
+        blocks = sorted(blocks, key=lambda b: b.replicates[0])
         values = {}
         for name, agg in AGGREGATES.items():
-            per = [agg.value(r.raw, years) for r in results]
             if agg.fold == ROWS:
-                values[name] = np.stack(per)
+                values[name] = np.concatenate([b.rows[name] for b in blocks])
+            elif agg.counts:
+                values[name] = sum(b.counts[name] for b in blocks).astype(agg.dtype)
             else:
+                per = [v for b in blocks for v in b.each[name]]
                 total = per[0]
                 for v in per[1:]:
                     total = total + v
                 values[name] = total
-        return cls([r.replicate for r in results], values,
-                   [r.persons for r in results if r.persons is not None])
+        return cls([r for b in blocks for r in b.replicates], values,
+                   [p for b in blocks for p in b.persons])
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The chunk as flat named arrays (its checkpoint file)."""
