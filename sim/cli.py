@@ -280,14 +280,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     with cluster(args, n_jobs), folder.open(identity(study), identity_changes):
         _phase(f"simulating {study.spec.runs} replicates of {len(study.policies)} policies "
                f"on {n_jobs} process{'es' if n_jobs > 1 else ''}", args.quiet)
-        results = run_study(study, out, jobs=n_jobs, backend=args.backend,
-                            progress=None if not args.quiet else False)
+        run_study(study, out, jobs=n_jobs, backend=args.backend,
+                  progress=None if not args.quiet else False)   # saved: not kept twice
         tables = folder_tables(out)     # built once: for the files, then for the headline
         _publish(out, report=not args.no_report, quiet=args.quiet, tables=tables)
     if not args.quiet:
         from sim.outputs.terminal import finished
 
-        print(finished(results, out, tables))
+        print(finished(tables.results, out, tables))
     return 0
 
 

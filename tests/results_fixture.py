@@ -70,15 +70,15 @@ def _eia(eia_sum: np.ndarray, eia_rep: np.ndarray, p: int, j: int, n, lose,
     gain 5-10%, the rest within 5%."""
     n, lose = np.broadcast_to(np.asarray(n, float), (R,)), np.broadcast_to(np.asarray(lose, float), (R,))
     if bands is not None:
-        bands[:, :, p, :, j] = np.stack([lose, 0 * n, 0.75 * n - lose, 0.25 * n, 0 * n],
-                                        axis=1)[:, None, None]
+        bands[:, :, p, j] = np.stack([lose, 0 * n, 0.75 * n - lose, 0.25 * n, 0 * n],
+                                        axis=1)[:, None]
     per = {"n": n, "sum_change": -100.0 * n, "sum_pct": -0.1 * n, "n_lose5": lose,
            "n_lose10": lose, "n_lose25": 0 * n, "n_gain": 0.25 * n, "sum_before": 1000.0 * n,
            "sum_after": 900.0 * n, "sum_points": 10.0 * n, "sum_lost": 100.0 * lose}
     for k, stat in enumerate(EIA_STATS):
         eia_sum[:, p, :, j, k] = per[stat].sum()
     for k, stat in enumerate(EIA_REP_STATS):
-        eia_rep[:, :, p, :, j, k] = per[stat][:, None, None]
+        eia_rep[:, :, p, j, k] = per[stat][:, None]
 
 
 def persons(n: int = 60) -> dict[str, np.ndarray]:
@@ -129,8 +129,8 @@ def constructed(with_persons: bool = False) -> StudyResults:
     res.users_month_sum = np.broadcast_to(cells * R, (P, T, len(cells))).copy()
 
     eia_sum = np.zeros((S, P, Y, J, len(EIA_STATS)))
-    eia_rep = np.zeros((R, S, P, Y, J, len(EIA_REP_STATS)))
-    bands = np.zeros((R, S, P, Y, J, len(CHANGE_BAND)))
+    eia_rep = np.zeros((R, S, P, J, len(EIA_REP_STATS)))     # own budget in cash only
+    bands = np.zeros((R, S, P, J, len(CHANGE_BAND)))
     for p in (1, 2, 3):
         extra = np.array([15.0, 0, 0, 0]) if p == 1 else 0.0
         _eia(eia_sum, eia_rep, p, 0, 100, 34 + extra, bands)

@@ -243,6 +243,9 @@ class Aggregate:
 
 
 _REP_STATS = [EIA_STATS.index(s) for s in EIA_REP_STATS]
+# Intervals across replicates are reported for the change in people's own budget in cash only
+# (the EIA's yardstick): the other yardsticks' rows would be three quarters of a run's memory.
+_CASH = YARDSTICKS.index("cash")
 # First histogram bin of each change band (bin b counts [PCT_EDGES[b-1], PCT_EDGES[b])).
 _BAND_STARTS = [0] + [int(np.argmin(abs(PCT_EDGES - e))) + 1 for e in CHANGE_BAND_EDGES]
 
@@ -273,12 +276,14 @@ AGGREGATES: dict[str, Aggregate] = {a.name: a for a in (
                                                          ).swapaxes(1, 2)),
     Aggregate("eia_sum", "SPYJK", "EIA statistics by yardstick and group", np.float64, SUM,
               lambda raw, fy: raw["eia"]),
-    Aggregate("eia_rep", "SPYJQ", "EIA statistics kept for intervals", np.float32, ROWS,
-              lambda raw, fy: raw["eia"][..., _REP_STATS]),
+    Aggregate("eia_rep", "SPJQ", "EIA statistics kept for intervals (own budget in cash, the "
+              "yardstick the intervals are of)", np.float32, ROWS,
+              lambda raw, fy: raw["eia"][:, :, _CASH][..., _REP_STATS]),
     Aggregate("eia_hist", "SPYJH", "counts of percentage change by yardstick and group",
               np.float64, SUM, lambda raw, fy: raw["eia_hist"], counts=True),
-    Aggregate("eia_bands", "SPYJB", "people by band of % change, kept for intervals", np.float32,
-              ROWS, lambda raw, fy: np.add.reduceat(raw["eia_hist"], _BAND_STARTS, axis=-1)),
+    Aggregate("eia_bands", "SPJB", "people by band of % change of their own budget in cash, "
+              "kept for intervals", np.float32, ROWS,
+              lambda raw, fy: np.add.reduceat(raw["eia_hist"][:, :, _CASH], _BAND_STARTS, axis=-1)),
     Aggregate("admit_rep", "SPJA", "people arrived and admitted to residential care by each "
               "snapshot, by group, kept for intervals", np.float32, ROWS,
               lambda raw, fy: raw["eia_admit"]),

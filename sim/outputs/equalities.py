@@ -159,7 +159,7 @@ def eia_table(results: StudyResults, snapshot: str = "first_year",
         if pol["is_baseline"]:
             continue
         tot = results.eia_sum[s, p]                                   # (Y, J, K), column 0 = all
-        rep = None if results.eia_rep is None else results.eia_rep[:, s, p, CASH].astype(float)
+        rep = None if results.eia_rep is None else results.eia_rep[:, s, p].astype(float)
         for j, char, code in _rows_of(results):
             row = {**_group_cols(pol, snapshot, char, code),
                    **_shares(tot[CASH, j], results.eia_hist[s, p, CASH, j], R)}
@@ -254,9 +254,9 @@ def winners_losers_table(results: StudyResults, snapshot: str = "first_year",
     for p, pol in enumerate(results.policies):
         if pol["is_baseline"]:
             continue
-        bands = np.asarray(results.eia_bands[:, s, p, CASH], dtype=float)      # (R, J, B)
+        bands = np.asarray(results.eia_bands[:, s, p], dtype=float)      # (R, J, B)
         tot = results.eia_sum[s, p, CASH]
-        rep = np.asarray(results.eia_rep[:, s, p, CASH], dtype=float)
+        rep = np.asarray(results.eia_rep[:, s, p], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             per_rep = bands / bands.sum(axis=2, keepdims=True)
             pooled = bands.sum(axis=0) / bands.sum(axis=(0, 2))[:, None]  # (J, B)

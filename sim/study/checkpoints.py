@@ -16,7 +16,7 @@ from sim.study.results import ChunkSummary
 from sim.study.storage import DamagedFileError, read_json, read_npz, sha256_of, write_npz
 
 INDEX = "index.json"
-FORMAT = "ras-sim checkpoints 1"
+FORMAT = "ras-sim checkpoints 2"   # 2: the intervals' rows hold the cash yardstick only
 
 
 def note(message: str) -> None:
@@ -116,7 +116,7 @@ class Checkpoints:
     def save(self, k: int, summary: ChunkSummary) -> None:
         """Write chunk k, then record it in the index (so a recorded chunk is complete)."""
         path = self.folder / self.name(k)
-        write_npz(path, summary.arrays())
+        write_npz(path, summary.arrays(), compress=False)   # kept only until the run ends
         self.chunks[self.name(k)] = {"replicates": summary.replicates,
                                      "n_persons": len(summary.persons), "sha256": sha256_of(path)}
         write_json_atomic(self.folder / INDEX, {"format": FORMAT, "chunks": self.chunks})

@@ -61,7 +61,8 @@ def unpack(arrays: dict[str, np.ndarray], sizes: dict[str, int], rows: int, n_pe
         arr, shape = arrays[name], agg.shape(sizes, rows)
         if arr.dtype != np.dtype(agg.dtype) or arr.shape != shape:
             raise DamagedFileError(f"{where}: '{name}' is {arr.dtype} {arr.shape}, not the "
-                                   f"{np.dtype(agg.dtype)} {shape} its recorded counts imply")
+                                   f"{np.dtype(agg.dtype)} {shape} its recorded counts imply "
+                                   "(or written by an older run-sim: rerun the study)")
         values[name] = arr
     persons = []
     for i in range(n_persons):

@@ -15,6 +15,7 @@ from sim.study.montecarlo import RunSpec, run
 from sim.study.redistribution import redistribution
 from sim.study.results import MANIFEST_FILE, StudyResults
 from sim.study.study_file import Study
+from sim.study.workers import release_workers
 
 RUN_KEY = "run.json"  # identity of a run, checked on --resume
 EVENTS_ONLY = "events_only"  # a probabilistic run's companion at central values (a results folder)
@@ -160,6 +161,7 @@ def run_study(study: Study, out: Path, *, jobs: int = 1, backend: str = "loky",
     results.save(out, covering=(MANIFEST_FILE,))  # the manifest checked as the results are
     # the chunks only serve --resume of an interrupted run; a finished run keeps the aggregates
     shutil.rmtree(out / "checkpoints", ignore_errors=True)
+    release_workers()
     return results
 
 

@@ -24,3 +24,14 @@ def die_with_parent(parent: int) -> None:
         return
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
+
+
+def release_workers() -> None:
+    """Stop this machine's idle workers once a run's replicates are done: loky keeps them for
+    the next task, holding their memory while the tables and report are built.  (loky names
+    no public handle on the executor joblib made; without one there is nothing to stop.)"""
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
