@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,7 +260,9 @@ def iterate_chunks(
                     checkpoints.save(k, summary)
             yield summary
     finally:
-        finished.close()
+        with warnings.catch_warnings():  # stopped early (Ctrl-C, an error): the blocks in
+            warnings.filterwarnings("ignore", message=".*tasks which were still being processed")
+            finished.close()             # flight are dropped, which joblib would warn of
 
 
 def _computed(k: int, reps: list[int], pending: dict[int, list[BlockSummary]],
