@@ -12,10 +12,13 @@ from conftest import SHIPPED_PATHS
 from sim.inputs.categories import CHANGE_BAND, LOSS_NAME, LOSS_THRESHOLD
 from sim.model.aggregates import _BAND_STARTS, EIA_STATS, YARDSTICKS
 from sim.model.reductions import (
-    _change_class,
-    _COUNTS,
+    _H,
+    _TALLIED,
+    _columns,
     _float_stats,
+    _group_hist,
     _SUMS,
+    _tallied,
     cohort_codes,
     pct_bins,
     pre_go_live_budgets,
@@ -138,11 +141,13 @@ def _tally(after: list[float], before: list[float]) -> tuple[dict[str, float], n
     B, b = np.array([after], float), np.array(before, float)
     valid = np.ones_like(B, bool)
     stats = _float_stats(B, b, np.ones(len(b)), valid)
-    bits = _change_class(stats[_SUMS.index("sum_pct")], valid)
     t = {k: stats[_SUMS.index(k)].sum() for k in _SUMS}
-    t["n"] = float(len(b))
-    for i, (name, _, _) in enumerate(_COUNTS, 1):
-        t[name] = float(((bits >> i) & 1).sum())
+    p, i = np.nonzero(valid)
+    pct = stats[_SUMS.index("sum_pct")][p, i]
+    groups = [(0, np.zeros(len(b), np.int64), 1)]              # everyone, as the tally counts
+    hist = _group_hist(_columns(groups, 1, _H), i, p, pct_bins(pct), _H, 1, 1)
+    counts = _tallied(hist, pct, i, p, _columns(groups, 1, 1))[0, 0]
+    t.update({name: float(c) for name, c in zip(_TALLIED, counts)})
     return t, pct_bins(stats[_SUMS.index("sum_pct")][0])
 
 

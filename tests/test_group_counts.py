@@ -1,49 +1,73 @@
-"""The compact bincounts behind the EIA tallies count exactly what a plain loop counts."""
+"""The compact bincounts behind the EIA tallies count exactly what a plain loop counts, and
+the loss counts read off the histogram agree with comparing each change to its threshold,
+at the thresholds themselves too."""
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.reductions import _change_class, _group_counts
+from sim.model.aggregates import PCT_EDGES
+from sim.model.reductions import (
+    _COUNTS,
+    _H,
+    _HIST_EDGE,
+    _TALLIED,
+    _columns,
+    _group_hist,
+    _tallied,
+    pct_bins,
+)
 
 
-def test_group_counts_match_a_loop_over_people_and_groups():
-    rng = np.random.default_rng(1)
-    P, n, Z = 3, 200, 7
-    keys = rng.integers(0, Z, (P, n))
-    sizes = (1, 2, 4)                                    # 'all', then two characteristics
+def _groups(rng, n, sizes):
     groups, offset = [], 0
     for G in sizes:
-        groups.append((offset, rng.integers(0, G, n), G))
+        groups.append((offset, rng.integers(0, G, n) if G > 1 else np.zeros(n, np.int64), G))
         offset += G
-    got = _group_counts(keys, Z, groups, offset)
-    want = np.zeros((P, offset, Z), np.int64)
-    for o, code, _ in groups:
-        for p in range(P):
-            for i in range(n):
-                want[p, o + code[i], keys[p, i]] += 1
-    np.testing.assert_array_equal(got, want)
+    return groups, offset
 
 
-def test_change_class_sets_one_bit_per_count_and_nothing_for_people_not_compared():
-    pct = np.array([[-0.30, -0.07, 0.0, 0.01, 0.0]])
-    valid = np.array([[True, True, True, True, False]])
-    # bit 0 compared; 1 lose 5%; 2 lose 10%; 3 lose 25%; 4 gain
-    np.testing.assert_array_equal(_change_class(pct, valid), [[0b1111, 0b0011, 0b1, 0b10001, 0]])
-
-
-def test_group_counts_over_the_counted_pairs_only_match_a_loop():
+def test_group_hist_over_the_counted_pairs_matches_a_loop():
     """A (policy, person) pair not counted (not compared under that policy) counts nowhere."""
     rng = np.random.default_rng(2)
     P, n, Z = 4, 150, 5
     keys = rng.integers(0, Z, (P, n))
     counted = rng.random((P, n)) < 0.4
-    groups = [(0, np.zeros(n, np.int64), 1), (1, rng.integers(0, 3, n), 3)]
-    got = _group_counts(keys, Z, groups, 4, counted)
-    want = np.zeros((P, 4, Z), np.int64)
+    groups, J = _groups(rng, n, (1, 3, 2))
+    p, i = np.nonzero(counted)
+    got = _group_hist(_columns(groups, P, Z), i, p, keys[p, i], Z, P, J)
+    want = np.zeros((P, J, Z), np.int64)
     for o, code, _ in groups:
-        for p in range(P):
-            for i in range(n):
-                if counted[p, i]:
-                    want[p, o + code[i], keys[p, i]] += 1
+        for q in range(P):
+            for k in range(n):
+                if counted[q, k]:
+                    want[q, o + code[k], keys[q, k]] += 1
     np.testing.assert_array_equal(got, want)
-    assert got.sum() == 2 * counted.sum() < 2 * P * n
+    assert got.sum() == 3 * counted.sum() < 3 * P * n
+
+
+def test_loss_counts_read_off_the_histogram_equal_comparing_each_change():
+    """Changes on and either side of every threshold (-25%, -10%, -5%, +0.5%) and bin edge:
+    each count equals a loop applying its comparison; the thresholds that are bin edges are
+    the ones read off the histogram."""
+    rng = np.random.default_rng(3)
+    edges = [edge for _, _, edge in _COUNTS] + list(PCT_EDGES[::7])
+    pct_pool = np.concatenate([edges, np.nextafter(edges, -1), np.nextafter(edges, 1),
+                               rng.uniform(-1.2, 1.2, 300)])
+    P, n = 3, len(pct_pool)
+    pct = np.stack([rng.permutation(pct_pool) for _ in range(P)])
+    counted = rng.random((P, n)) < 0.8
+    groups, J = _groups(rng, n, (1, 4))
+    p, i = np.nonzero(counted)
+    hist = _group_hist(_columns(groups, P, _H), i, p, pct_bins(pct[p, i]), _H, P, J)
+    got = _tallied(hist, pct[p, i], i, p, _columns(groups, P, 1))
+    assert set(_HIST_EDGE) == {"n_lose5", "n_lose10", "n_lose25"}
+    for t, name in enumerate(_TALLIED):
+        op, edge = ((None, None) if name == "n" else
+                    next((o, e) for nm, o, e in _COUNTS if nm == name))
+        want = np.zeros((P, J), np.int64)
+        for o, code, _ in groups:
+            for q in range(P):
+                for k in range(n):
+                    if counted[q, k] and (op is None or op(pct[q, k], edge)):
+                        want[q, o + code[k]] += 1
+        np.testing.assert_array_equal(got[..., t], want, err_msg=name)

@@ -150,41 +150,44 @@ def _float_stats(
     return stats
 
 
-def _change_class(pct: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """(P, n) bit 0: compared; bit b: the b-th of _COUNTS holds (pct is 0 where not valid)."""
-    out = valid.astype(np.int64)
-    for b, (_, op, edge) in enumerate(_COUNTS, 1):
-        out |= op(pct, edge).astype(np.int64) << b
+def _columns(groups: Groups, P: int, Z: int) -> np.ndarray:
+    """(n, C) each person's EIA column under every characteristic, as the first key of that
+    column's (policy, key) cells in a (column, policy, key) count of Z keys."""
+    return np.stack([offset + code for offset, code, _ in groups], axis=1) * (P * Z)
+
+
+def _group_hist(cols: np.ndarray, people: np.ndarray, p: np.ndarray, keys: np.ndarray, Z: int,
+                P: int, J: int) -> np.ndarray:
+    """(P, J, Z) the counted (policy p, person) pairs by policy, EIA group and key (0..Z-1):
+    one bincount over every characteristic's column; `cols` is `_columns(groups, P, Z)`."""
+    flat = cols.take(people, axis=0)
+    flat += (p * Z + keys)[:, None]
+    return np.bincount(flat.ravel(), minlength=J * P * Z).reshape(J, P, Z).transpose(1, 0, 2)
+
+
+# The loss counts whose threshold is a histogram edge are read off the histogram: a change
+# below PCT_EDGES[k] is exactly one in bins 0..k (bins are np.searchsorted(..., "right")).
+_HIST_EDGE = {name: int(np.flatnonzero(PCT_EDGES == edge)[0]) for name, op, edge in _COUNTS
+              if op is np.less and np.any(PCT_EDGES == edge)}
+
+
+def _tallied(hist: np.ndarray, compared: np.ndarray, people: np.ndarray, p: np.ndarray,
+             cols: np.ndarray) -> np.ndarray:
+    """(P, J, len(_TALLIED)) people compared and counted by each of _COUNTS, from the pairs'
+    histogram `hist` (P, J, H) where it holds the answer, else counted (`cols`:
+    `_columns(groups, P, 1)`)."""
+    P, J = hist.shape[:2]
+    out = np.empty((P, J, len(_TALLIED)), np.int64)
+    out[..., 0] = hist.sum(axis=-1)
+    below = np.cumsum(hist, axis=-1)
+    for t, (name, op, edge) in enumerate(_COUNTS, 1):
+        if name in _HIST_EDGE:
+            out[..., t] = below[..., _HIST_EDGE[name]]
+        else:
+            sel = op(compared, edge)
+            out[..., t] = _group_hist(cols, people[sel], p[sel], np.zeros(sel.sum(), np.int64),
+                                      1, P, J)[..., 0]
     return out
-
-
-def _pair_columns(groups: Groups, shape: tuple[int, int],
-                  counted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The counted (policy, person) pairs (default all) and, for each, its (group, policy)
-    index under every characteristic, (pairs, characteristics): what the counts of one
-    snapshot and yardstick share."""
-    P = shape[0]
-    p, i = np.nonzero(np.ones(shape, bool) if counted is None else counted)
-    cols = np.stack([offset + code.take(i) for offset, code, _ in groups], axis=1)  # (pairs, C)
-    cols *= P
-    cols += p[:, None]
-    return p, i, cols
-
-
-def _count_pairs(cols: np.ndarray, keys: np.ndarray, Z: int, P: int, J: int) -> np.ndarray:
-    """(P, J, Z) pairs by policy, group and key, from `_pair_columns` and each pair's key."""
-    counts = np.bincount((cols * Z + keys[:, None]).ravel(), minlength=J * P * Z)
-    return counts.reshape(J, P, Z).transpose(1, 0, 2)
-
-
-def _group_counts(keys: np.ndarray, Z: int, groups: Groups, J: int,
-                  counted: np.ndarray | None = None) -> np.ndarray:
-    """(P, J, Z) people by policy, EIA group and key (0..Z-1, from the (P, n) keys), over the
-    (policy, person) pairs `counted` (default all): one bincount over (group, policy, key)
-    of every characteristic's column, only the counted pairs (a person not compared under a
-    policy counts nowhere, so only about half the pairs are read)."""
-    p, i, cols = _pair_columns(groups, keys.shape, counted)
-    return _count_pairs(cols, keys[p, i], Z, keys.shape[0], J)
 
 
 def admission_months(model: CareModel) -> np.ndarray:
@@ -206,6 +209,7 @@ class _Tally:
         self.groups = _membership(codes, teams)
         self.cols = np.stack([o + code for o, code, _ in self.groups], axis=1)  # (n, C) columns
         n, P, S = len(self.cohort), len(model.policies), len(model.snapshot_months)
+        self.hist_cols, self.count_cols = _columns(self.groups, P, _H), _columns(self.groups, P, 1)
         self.J = len(eia_groups(teams))
         self.M = np.zeros((n, self.J))
         self.M[np.arange(n)[:, None], self.cols] = 1.0
@@ -244,13 +248,14 @@ class _Tally:
         Bk, ptk, existing = B.take(keep, axis=1), pts.take(keep), self.existing.take(keep)
         pre = self.pre.take(keep)
         own = v & (existing & (pre > 0))[None, :]
+        Mk = self.M.take(keep, axis=0)
         for y, (after, yard, ok) in enumerate((
                 (Bk * w.uplift[month], pre * self.pre_price, own),  # cash: own budget, £ then
                 (Bk, pre, own),                                # real: both in base prices
                 (Bk, before.take(keep), v & existing[None, :]),  # the status quo's budget
                 (Bk, before.take(keep), v & ~existing[None, :]))):  # new users: current practice
-            self._tally_changes(s, y, after, yard, ptk, ok, keep)
-        self._tally_net(s, Bk, v, keep, base)
+            self._tally_changes(s, y, after, yard, ptk, ok, keep, Mk)
+        self._tally_net(s, Bk, v, keep, base, Mk)
         # the seed's disparity finding is about the users at go-live
         self.disparity[s, :, 1] = younger_older_ratio(B, pts, self.age, valid & self.existing)
         self.disparity[s, :, 0] = self.disparity[s, base, 1]
@@ -262,26 +267,26 @@ class _Tally:
 
 
     def _tally_changes(self, s: int, y: int, B: np.ndarray, before: np.ndarray,
-                       pts: np.ndarray, valid: np.ndarray, keep: np.ndarray) -> None:
+                       pts: np.ndarray, valid: np.ndarray, keep: np.ndarray,
+                       Mk: np.ndarray) -> None:
         """EIA statistics and histogram of snapshot s on yardstick y over the kept people:
-        float sums by a membership matrix product (its summation order is the results' own),
-        counts by bincounts over compact (group, policy, key) keys."""
+        float sums by the membership matrix product (Mk: the kept people's rows; its summation
+        order is the results' own), counts by one bincount over compact (group, policy, bin)
+        keys, the loss counts read off that histogram."""
         stats = _float_stats(B, before, pts, valid)
         P, J = len(B), self.J
-        groups = [(o, code.take(keep), G) for o, code, G in self.groups]
-        sums = stats.reshape(len(_SUMS) * P, -1) @ self.M.take(keep, axis=0)
+        sums = stats.reshape(len(_SUMS) * P, -1) @ Mk
         out = self.eia[s, :, y]                                      # (P, J, K), a view
         out[:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
-        pct = stats[_F["sum_pct"]]
-        p, i, cols = _pair_columns(groups, valid.shape, valid)   # only compared pairs count
-        compared = pct[p, i]
-        classes = _count_pairs(cols, _change_class(compared, np.ones(len(p), bool)),
-                               len(_CLASS_BITS), P, J)
-        out[:, :, [_K[k] for k in _TALLIED]] = classes @ _CLASS_BITS
-        self.hist[s, :, y] = _count_pairs(cols, pct_bins(compared), _H, P, J)
+        p, i = np.nonzero(valid)                                     # only compared pairs count
+        compared, people = stats[_F["sum_pct"]][p, i], keep.take(i)
+        hist = _group_hist(self.hist_cols, people, p, pct_bins(compared), _H, P, J)
+        self.hist[s, :, y] = hist
+        out[:, :, [_K[k] for k in _TALLIED]] = _tallied(hist, compared, people, p,
+                                                        self.count_cols)
 
     def _tally_net(self, s: int, B: np.ndarray, valid: np.ndarray, keep: np.ndarray,
-                   base: int) -> None:
+                   base: int, Mk: np.ndarray) -> None:
         """Net position (budget minus contribution, sim.model.charging) of snapshot s over the
         kept people, against the baseline's: sums by the membership matrix product."""
         pence = np.rint(B * 100.0)
@@ -295,7 +300,7 @@ class _Tally:
         np.divide(np.where(valid, net - net[base], 0.0), 100.0, out=stats[c["sum_net_change"]])
         for k, amount in (("sum_contribution_before", paid[base]), ("sum_contribution_after", paid)):
             np.divide(np.multiply(valid, amount, out=stats[c[k]]), 100.0, out=stats[c[k]])
-        sums = stats.reshape(len(NET_STATS) * len(B), -1) @ self.M.take(keep, axis=0)
+        sums = stats.reshape(len(NET_STATS) * len(B), -1) @ Mk
         self.net[s] = sums.reshape(len(NET_STATS), len(B), self.J).transpose(1, 2, 0)
 
     def _tally_admissions(self, s: int, month: int) -> None:
