@@ -126,15 +126,13 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, front: Front | N
         wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": False, "strings_to_numbers": False,
                                             "strings_to_formulas": False,
                                             "strings_to_urls": False})
-        try:
-            styles = _Styles(wb)
-            if front is not None:
-                _front_sheets(wb, styles, front, [*sheets, "columns"])
-            for name, df in sheets.items():
-                _data_sheet(wb.add_worksheet(name[:EXCEL_MAX_SHEET_NAME]), styles, df, headings)
-            _columns_sheet(wb, styles, sheets, headings)
-        finally:
-            wb.close()
+        styles = _Styles(wb)       # nothing is written before close(): a failure leaves no file
+        if front is not None:
+            _front_sheets(wb, styles, front, [*sheets, "columns"])
+        for name, df in sheets.items():
+            _data_sheet(wb.add_worksheet(name[:EXCEL_MAX_SHEET_NAME]), styles, df, headings)
+        _columns_sheet(wb, styles, sheets, headings)
+        wb.close()
     return path
 
 
