@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT
 from openpyxl import load_workbook
 from results_fixture import TEAMS
+from xlsxwriter.exceptions import InvalidWorksheetName
 
 from sim.outputs.columns import COLUMNS, COUNT, EXCEL_FORMATS, GBP, PCT, TEXT, heading
 from sim.outputs.workbook.book import Front, write_workbook
@@ -278,6 +279,6 @@ def test_front_sheets_link_every_sheet_and_keep_labels_inert(typed_book):
 
 def test_a_failed_write_leaves_no_file(tmp_path):
     """A sheet Excel cannot name stops the write before anything is on disk."""
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidWorksheetName):
         write_workbook({"bad[name]": pd.DataFrame({"a": [1]})}, tmp_path / "results.xlsx")
     assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ building openpyxl's cell objects, and every value goes through a typed call (`wr
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,6 @@ EXCEL_MAX_CHARS = 32_767
 EXCEL_MAX_SHEET_NAME = 31
 # A column width of n characters is n widths of a digit: 7 pixels in the default Calibri 11.
 DIGIT_PIXELS = 7
-_INF = (float("inf"), float("-inf"))
 
 
 def _cell(value: Any) -> Any:
@@ -97,7 +97,7 @@ def _column(ws: Worksheet, styles: _Styles, col: int, values: list[Any], first_r
             if value - value == 0.0:                  # finite (NaN and inf give NaN)
                 write_number(row, col, value, number)
                 continue
-            value, of = (None, None) if value != value else (str(value), str)
+            value, of = (None, None) if math.isnan(value) else (str(value), str)
         elif of is not str and of is not int and of is not bool:
             value = _cell(value)
             of = type(value)
