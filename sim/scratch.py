@@ -1,8 +1,8 @@
 """Scratch space of one run-sim process, and what killed ones left behind.
 
 Libraries write temporary files outside the results folder: joblib memory-maps large
-arguments under /dev/shm (JOBLIB_TEMP_FOLDER), openpyxl writes each sheet to a temporary
-file (the tempfile module).  A process killed with SIGKILL cannot remove them.  So each
+arguments under /dev/shm (JOBLIB_TEMP_FOLDER), XlsxWriter writes each part of results.xlsx
+to a temporary file (the tempfile module).  A process killed with SIGKILL cannot remove them.  So each
 run-sim process keeps them in folders named for it (run-sim-scratch-<pid>), removes them when
 it ends, and the next start removes those of our user's processes that are no longer running
 (never another user's, never a running process's, never anything else).
