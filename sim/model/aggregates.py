@@ -225,16 +225,18 @@ class Aggregate:
         return self.derive(raw, years).astype(self.dtype, copy=False)
 
     def count_total(self, raws: list[Mapping[str, np.ndarray]], years: FiscalYears) -> np.ndarray:
-        """The exact int64 sum of integer counts over replicates (a `counts` aggregate): in
-        float64 it is the bytes of adding them one by one, every partial sum being an integer
-        below 2**53."""
+        """The exact sum of integer counts over replicates (a `counts` aggregate; int32 when it
+        fits, else int64): in float64 it is the bytes of adding them one by one, every partial
+        sum being an integer below 2**53."""
         total = None
         for raw in raws:
             v = self.derive(raw, years)
             if v.dtype.kind not in "iu":
                 raise TypeError(f"aggregate {self.name!r} is declared counts but is {v.dtype}")
             total = v.astype(np.int64) if total is None else total + v
-        return total
+        fits = total is not None and 0 <= total.min(initial=0) and \
+            total.max(initial=0) <= np.iinfo(np.int32).max
+        return total.astype(np.int32) if fits else total   # half the bytes to send back
 
     def shape(self, sizes: Mapping[str, int], rows: int | None = None) -> tuple[int, ...]:
         """Shape of the folded array (ROWS: `rows` replicates first)."""

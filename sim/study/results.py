@@ -131,7 +131,8 @@ class ChunkSummary:
             if agg.fold == ROWS:
                 values[name] = np.concatenate([b.rows[name] for b in blocks])
             elif agg.counts:
-                values[name] = sum(b.counts[name] for b in blocks).astype(agg.dtype)
+                total = sum(b.counts[name].astype(np.int64) for b in blocks)
+                values[name] = total.astype(agg.dtype)
             else:
                 per = [v for b in blocks for v in b.each[name]]
                 total = per[0]
