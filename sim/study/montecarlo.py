@@ -3,10 +3,11 @@
 Replicate r is seeded by SeedSequence(seed, spawn_key=(r,)) — the r-th child of
 SeedSequence(seed).spawn — so results do not depend on how replicates are
 scheduled.  Replicates that share their parameters run in blocks of `block_size` as one
-array program (sim.model.stack): the same numbers whatever the block size.  Replicates run in chunks; each finished chunk is summarised (what
-folding needs), checkpointed (sim.study.checkpoints) and folded in replicate order,
-so a killed run resumes from the intact chunks and ends with the same tables as an
-uninterrupted one.
+array program (sim.model.stack): the same numbers whatever the block size; a worker sends
+back its block's summary, not the raw arrays.  Replicates run in chunks; each finished chunk
+is summarised (what folding needs), checkpointed (sim.study.checkpoints) and folded in
+replicate order, so a killed run resumes from the intact chunks and ends with the same tables
+as an uninterrupted one.
 """
 from __future__ import annotations
 

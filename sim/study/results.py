@@ -1,8 +1,8 @@
 """What a study run produces: the folded Monte Carlo aggregates, and how they are saved.
 
-A replicate returns a ReplicateResult (small raw arrays); the runner summarises each
-chunk of replicates (ChunkSummary, also the checkpoint) and folds it into a
-StudyResults.  Which aggregates exist, and whether each is kept per replicate (for
+A replicate returns a ReplicateResult (small raw arrays); a worker summarises its block
+of replicates (BlockSummary), the runner each chunk from its blocks (ChunkSummary, also the
+checkpoint), which it folds into a StudyResults.  Which aggregates exist, and whether each is kept per replicate (for
 intervals) or summed, is the aggregate register's (sim.model.aggregates.AGGREGATES).
 Person-level budget changes are kept only for the first `reservoir_replicates`
 replicates (a capped, deterministic reservoir).
@@ -88,7 +88,7 @@ class BlockSummary:
     replicates: list[int]
     rows: dict[str, np.ndarray]              # ROWS aggregate -> (k, ...)
     each: dict[str, list[np.ndarray]]        # float SUM aggregate -> k values
-    counts: dict[str, np.ndarray]            # counts SUM aggregate -> int64 total
+    counts: dict[str, np.ndarray]            # counts SUM aggregate -> exact integer total
     persons: list[dict[str, np.ndarray]]
 
     @classmethod
