@@ -35,8 +35,7 @@ _K = {s: k for k, s in enumerate(EIA_STATS)}
 # Loss/gain counts: (statistic, comparison, threshold on the percentage change).
 _COUNTS = (("n_lose5", np.less, -0.05), ("n_lose10", np.less, -LOSS_THRESHOLD),
            ("n_lose25", np.less, -0.25), ("n_gain", np.greater, 0.005))
-_TALLIED = ("n",) + tuple(name for name, _, _ in _COUNTS)        # from _change_class bits
-_CLASS_BITS = (np.arange(2 ** len(_TALLIED))[:, None] >> np.arange(len(_TALLIED))) & 1
+_TALLIED = ("n",) + tuple(name for name, _, _ in _COUNTS)        # counted (_tallied)
 _SUMS = tuple(k for k in EIA_STATS if k not in _TALLIED)          # float sums, by matmul
 _F = {s: k for k, s in enumerate(_SUMS)}
 
@@ -207,9 +206,9 @@ class _Tally:
         self.cohort, self.ref, codes = cohort_codes(model)
         self.existing = codes["cohort"] == 0
         self.groups = _membership(codes, teams)
-        self.cols = np.stack([o + code for o, code, _ in self.groups], axis=1)  # (n, C) columns
+        self.cols = _columns(self.groups, 1, 1)                     # (n, C) EIA columns
         n, P, S = len(self.cohort), len(model.policies), len(model.snapshot_months)
-        self.hist_cols, self.count_cols = _columns(self.groups, P, _H), _columns(self.groups, P, 1)
+        self.hist_cols, self.count_cols = self.cols * (P * _H), self.cols * P
         self.J = len(eia_groups(teams))
         self.M = np.zeros((n, self.J))
         self.M[np.arange(n)[:, None], self.cols] = 1.0
