@@ -58,6 +58,7 @@ class Checkpoints:
         self.folder, self.sizes = Path(folder), sizes
         self.folder.mkdir(parents=True, exist_ok=True)
         self.chunks = self._read_index()
+        self._verified: dict[str, str] = {}   # chunk file -> checksum it was found to match
         old = sorted(self.folder.glob("*.pkl"))
         if old:
             note(f"{self.folder}: ignoring {len(old)} pickle checkpoint(s) of an older version "
@@ -76,39 +77,35 @@ class Checkpoints:
         entry = self.chunks.get(self.name(k))
         recorded = isinstance(entry, dict) and entry.get("replicates") == replicates \
             and isinstance(entry.get("n_persons"), int)
-        check_recorded(path, recorded, recorded and entry.get("sha256"),
-                       f" for replicates {replicates[0]}-{replicates[-1]}")
+        if not (recorded and self._verified.get(self.name(k)) == entry.get("sha256")):
+            check_recorded(path, recorded, recorded and entry.get("sha256"),
+                           f" for replicates {replicates[0]}-{replicates[-1]}")
+            self._verified[self.name(k)] = entry["sha256"]   # each file hashed once a run
         return entry
 
-    def has(self, k: int, replicates: list[int]) -> bool:
-        """Whether chunk k is recorded and its file matches its checksum."""
-        try:
-            self._entry(k, replicates)
-        except DamagedFileError:
-            return False
-        return True
-
-    def usable(self, k: int, replicates: list[int]) -> bool:
-        """Whether chunk k is recorded and intact; a file or record there that is not is
-        noted on stderr (its replicates are recomputed)."""
+    def has(self, k: int, replicates: list[int], *, tell: bool = False) -> bool:
+        """Whether chunk k is recorded and its file matches its checksum; with `tell`, a file
+        or record there that is not is noted on stderr (its replicates are recomputed)."""
         if self.name(k) not in self.chunks and not (self.folder / self.name(k)).exists():
             return False
         try:
             self._entry(k, replicates)
         except DamagedFileError as exc:
-            note(f"{exc}; recomputing it")
+            if tell:
+                note(f"{exc}; recomputing it")
             return False
         return True
 
     def load(self, k: int, replicates: list[int]) -> ChunkSummary | None:
         """Chunk k if it was completed and is intact; None (noted on stderr if a file or a
         record was there) if its replicates must be computed."""
-        if self.name(k) not in self.chunks and not (self.folder / self.name(k)).exists():
+        if not self.has(k, replicates, tell=True):
             return None
+        path = self.folder / self.name(k)
         try:
-            entry = self._entry(k, replicates)
-            return ChunkSummary.from_arrays(read_npz(self.folder / self.name(k)), replicates,
-                                            entry["n_persons"], self.sizes, self.folder / self.name(k))
+            return ChunkSummary.from_arrays(read_npz(path), replicates,
+                                            self.chunks[self.name(k)]["n_persons"], self.sizes,
+                                            path)
         except DamagedFileError as exc:
             note(f"{exc}; recomputing it")
             return None

@@ -247,7 +247,7 @@ def iterate_chunks(
     to compute go to the workers at once, so they keep working while this process
     summarises and saves the chunks already finished."""
     todo = {k: reps for k, reps in enumerate(chunks(runs, chunk_size))
-            if checkpoints is None or not checkpoints.usable(k, reps)}
+            if checkpoints is None or not checkpoints.has(k, reps, tell=True)}
     workers = 2 if backend == "dask" else jobs
     work = [(k, block) for k, reps in todo.items() for block in blocks(reps, spec, workers)]
     finished = _map(jobs, backend, spec, years, work)
