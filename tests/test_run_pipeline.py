@@ -5,6 +5,9 @@ summaries are the same bytes however the replicates were split into blocks."""
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
+import weakref
 
 import numpy as np
 import psutil
@@ -14,7 +17,7 @@ from conftest import DATA
 from sim.model.aggregates import AGGREGATES, ROWS
 from sim.study import montecarlo
 from sim.study.montecarlo import run_block, summarise_block
-from sim.study.results import BlockSummary, ChunkSummary
+from sim.study.results import BlockSummary, ChunkFold, ChunkSummary
 from sim.study.runner import new_results, run_spec, run_study
 from sim.study.study_file import load_study
 
@@ -88,3 +91,46 @@ def test_the_workers_are_let_go_when_the_replicates_are_done(study, tmp_path):
     children = [p for p in psutil.Process().children(recursive=True)
                 if "resource_tracker" not in " ".join(p.cmdline())]
     assert children == []
+
+
+def test_a_block_is_folded_and_let_go_once_every_earlier_replicate_has_been(study, replicates):
+    """The main process keeps only the blocks that came early: {0,1} then {3,4,5} then {2}:
+    {0,1} is folded (nothing holds it), {3,4,5} waits for 2, and after {2} nothing waits.
+    The chunk is the same bytes as every block at once."""
+    _, results = replicates
+    years = new_results(study).years
+    parts = {span: BlockSummary.of(results[span[0]:span[1]], years)
+             for span in ((0, 2), (3, 6), (2, 3))}
+    fold, alive = ChunkFold(list(range(6))), {}
+    for span in list(parts):
+        block = parts.pop(span)
+        alive[span] = weakref.ref(block)
+        fold.add(block)
+        del block
+        if span == (0, 2):
+            assert alive[(0, 2)]() is None and not fold.complete
+        if span == (3, 6):
+            assert alive[(3, 6)]() is not None         # waits for replicate 2
+    assert fold.complete and all(ref() is None for ref in alive.values())
+    whole = ChunkSummary.of(results, years)
+    for name, value in fold.summary().values.items():
+        assert value.tobytes() == whole.values[name].tobytes(), name
+    with pytest.raises(ValueError, match="only 2 folded"):
+        early = ChunkFold(list(range(6)))
+        early.add(BlockSummary.of(results[:2], years))
+        early.summary()
+
+
+def test_a_worker_runs_its_replicates_without_scipy_stats_or_openpyxl(study, tmp_path):
+    """A worker imports what unpickling the run and running a block need: not scipy.stats
+    (~35 MB, half a second) nor openpyxl, which only reading inputs uses."""
+    spec = run_spec(study)
+    (tmp_path / "spec.pkl").write_bytes(pickle.dumps(spec))
+    code = ("import pickle, sys\n"
+            f"spec = pickle.loads(open({str(tmp_path / 'spec.pkl')!r}, 'rb').read())\n"
+            "from sim.study.montecarlo import run_block\n"
+            "run_block(spec, [0, 1])\n"
+            "print(sorted(m for m in ('scipy.stats', 'openpyxl') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=str(DATA.parent.parent))
+    assert out.stdout.strip() == "[]"

@@ -16,10 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from sim.errors import InputError
 from sim.hints import nearest
+
+
+def _stats():
+    """scipy.stats on first use: it costs a worker ~35 MB and half a second to import, and the
+    replicates themselves only need the inverse CDFs below (scipy.special)."""
+    from scipy import stats
+    return stats
 
 
 class DistributionError(InputError):
@@ -28,30 +35,30 @@ class DistributionError(InputError):
 
 def _beta(p: dict[str, float]):
     lo, hi = p.get("low", 0.0), p.get("high", 1.0)
-    return stats.beta(p["alpha"], p["beta"], loc=lo, scale=hi - lo), ("low", "high")
+    return _stats().beta(p["alpha"], p["beta"], loc=lo, scale=hi - lo), ("low", "high")
 
 
 def _gamma(p: dict[str, float]):
-    return stats.gamma(p["shape"], scale=p["scale"]), ()
+    return _stats().gamma(p["shape"], scale=p["scale"]), ()
 
 
 def _lognormal(p: dict[str, float]):
-    return stats.lognorm(p["sigma"], scale=p["median"]), ()
+    return _stats().lognorm(p["sigma"], scale=p["median"]), ()
 
 
 def _normal(p: dict[str, float]):
-    return stats.norm(p["mean"], p["sd"]), ()
+    return _stats().norm(p["mean"], p["sd"]), ()
 
 
 def _uniform(p: dict[str, float]):
-    return stats.uniform(p["low"], p["high"] - p["low"]), ("low", "high")
+    return _stats().uniform(p["low"], p["high"] - p["low"]), ("low", "high")
 
 
 def _triangular(p: dict[str, float]):
     lo, mode, hi = p["low"], p["mode"], p["high"]
     width = hi - lo
     c = (mode - lo) / width if width > 0 else 0.5
-    return stats.triang(c, loc=lo, scale=width), ("low", "high")
+    return _stats().triang(c, loc=lo, scale=width), ("low", "high")
 
 
 def _triangular_ppf(p: dict[str, float], q: np.ndarray) -> np.ndarray:

@@ -25,9 +25,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, WORKSHEET_TYPE
 
 from sim.inputs.files import MB, read_regular_file
 from sim.inputs.schema import PopulationError
@@ -172,6 +170,8 @@ def _read_xlsx(path: Path, data: bytes) -> pd.DataFrame:
     The zip directory is checked before openpyxl sees the file, and the sheet's size
     (as pandas will pad it) in one streaming pass before pandas reads it.
     """
+    import openpyxl  # here: a replicate's worker unpickles populations, never reads a workbook
+
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise PopulationError(f"{path}: not a valid Excel workbook (.xlsx); save it again "
                               "from Excel, or as 'CSV UTF-8'")
@@ -231,6 +231,8 @@ def _streamed_parts(path: Path, archive: zipfile.ZipFile) -> dict[str, int]:
 
     A part declared as anything else as well is parsed whole, so it gets no exemption.
     """
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, WORKSHEET_TYPE
+
     size = archive.getinfo(ARC_CONTENT_TYPES).file_size
     if size > XLSX_MAX_XML_PART:
         raise PopulationError(f"{path}: the workbook's part '{ARC_CONTENT_TYPES}' unpacks to "

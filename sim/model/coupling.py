@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import poisson
 
 from sim.inputs.population import Population
 from sim.model.admission import residential_bound
@@ -57,6 +56,8 @@ def coupling_for(pop: Population, params_sets: Iterable[Parameters], n_months: i
 def coupled_arrivals(u: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """(T, G) Poisson counts by inverse CDF of the uniforms u: monotone in the rates, so a
     slightly higher rate adds an arrival now and then instead of redrawing them all."""
+    from scipy.stats import poisson  # here: only coupled (sensitivity) runs need scipy.stats
+
     out = np.zeros(rates.shape, np.int64)
     pos = rates > 0
     out[pos] = poisson.ppf(u[pos], rates[pos]).astype(np.int64)

@@ -38,9 +38,9 @@ from sim.model.uncertainty import Uncertainty
 from sim.model.world import simulate
 from sim.policy.policy import Policy
 from sim.study.checkpoints import Checkpoints
-from sim.study.results import BlockSummary, ChunkSummary, StudyResults
+from sim.study.results import BlockSummary, ChunkFold, ChunkSummary, StudyResults
 from sim.study.study_file import fitted_calibrations
-from sim.study.workers import die_with_parent
+from sim.study.workers import die_with_parent, return_free_memory
 
 
 @dataclass
@@ -143,7 +143,9 @@ def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
 
 def summarise_block(spec: RunSpec, reps: list[int], years: FiscalYears) -> BlockSummary:
     """A block of replicates run and reduced in the worker (only the summary is sent back)."""
-    return BlockSummary.of(run_block(spec, reps), years)
+    summary = BlockSummary.of(run_block(spec, reps), years)
+    return_free_memory()
+    return summary
 
 
 def run_block(spec: RunSpec, reps: list[int]) -> list[ReplicateResult]:
@@ -224,7 +226,7 @@ def _map(jobs: int, backend: str, spec: RunSpec, years: FiscalYears,
         yield from (_tagged(k, spec, block, years) for k, block in work)
     else:
         with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
-            yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks)
+            yield from Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)(tasks)
 
 
 def _tagged(k: int, spec: RunSpec, block: list[int],
@@ -251,7 +253,7 @@ def iterate_chunks(
     workers = 2 if backend == "dask" else jobs
     work = [(k, block) for k, reps in todo.items() for block in blocks(reps, spec, workers)]
     finished = _map(jobs, backend, spec, years, work)
-    pending: dict[int, list[BlockSummary]] = {k: [] for k in todo}
+    pending = {k: ChunkFold(reps) for k, reps in todo.items()}
     try:
         for k, reps in enumerate(chunks(runs, chunk_size)):
             summary = checkpoints.load(k, reps) if k not in todo else None
@@ -266,19 +268,19 @@ def iterate_chunks(
             finished.close()             # flight are dropped, which joblib would warn of
 
 
-def _computed(k: int, reps: list[int], pending: dict[int, list[BlockSummary]],
+def _computed(k: int, reps: list[int], pending: dict[int, ChunkFold],
               finished: Iterator[tuple[int, BlockSummary]], spec: RunSpec, years: FiscalYears,
               on_replicate: Callable[[int], None] | None) -> ChunkSummary:
     """Chunk k from its blocks as the workers finish them (its own if it was sent), or
     computed here (a checkpoint found intact at the start and damaged since)."""
     if k not in pending:
         return ChunkSummary.of_blocks([summarise_block(spec, b, years) for b in blocks(reps, spec)])
-    while sum(len(b.replicates) for b in pending[k]) < len(reps):
+    while not pending[k].complete:
         j, block = next(finished)
-        pending[j].append(block)
+        pending[j].add(block)
         if on_replicate:
             on_replicate(len(block.replicates))
-    return ChunkSummary.of_blocks(pending.pop(k))
+    return pending.pop(k).summary()
 
 
 def run(
@@ -296,6 +298,7 @@ def run(
         for summary in iterate_chunks(spec, runs, chunk_size, store, years=results.years,
                                       jobs=jobs, backend=backend, on_replicate=bar.update):
             results.fold_chunk(summary)
+            return_free_memory()
     finally:
         bar.close()
     return results

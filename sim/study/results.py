@@ -125,22 +125,10 @@ class ChunkSummary:
     def of_blocks(cls, blocks: list[BlockSummary]) -> ChunkSummary:
         """The chunk of these blocks (in any order): rows and float sums in replicate order,
         the counts' exact totals in the register's dtype."""
-        blocks = sorted(blocks, key=lambda b: b.replicates[0])
-        values = {}
-        for name, agg in AGGREGATES.items():
-            if agg.fold == ROWS:
-                values[name] = np.concatenate([b.rows[name] for b in blocks])
-            elif agg.counts:
-                total = sum(b.counts[name].astype(np.int64) for b in blocks)
-                values[name] = total.astype(agg.dtype)
-            else:
-                per = [v for b in blocks for v in b.each[name]]
-                total = per[0]
-                for v in per[1:]:
-                    total = total + v
-                values[name] = total
-        return cls([r for b in blocks for r in b.replicates], values,
-                   [p for b in blocks for p in b.persons])
+        fold = ChunkFold(sorted(r for b in blocks for r in b.replicates))
+        for block in blocks:
+            fold.add(block)
+        return fold.summary()
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The chunk as flat named arrays (its checkpoint file)."""
@@ -152,6 +140,57 @@ class ChunkSummary:
         """A chunk back from its arrays; DamagedFileError unless they fit the register."""
         values, persons = unpack(arrays, sizes, len(replicates), n_persons, where)
         return cls(list(replicates), values, persons)
+
+
+class ChunkFold:
+    """A chunk folded block by block as the workers finish them.  A block is added once every
+    earlier replicate of the chunk has been, so float sums run in replicate order (the
+    chunk's bytes whatever the blocks) and only the blocks that came early wait: holding a
+    chunk's blocks until the last came cost the main process ~150 MB in a default run."""
+
+    def __init__(self, replicates: list[int]) -> None:
+        self.replicates = list(replicates)
+        self._done = 0                                  # replicates folded so far
+        self._waiting: dict[int, BlockSummary] = {}     # first replicate -> block
+        self._rows: dict[str, list[np.ndarray]] = {}
+        self._sums: dict[str, np.ndarray] = {}
+        self._counts: dict[str, np.ndarray] = {}
+        self._persons: list[dict[str, np.ndarray]] = []
+
+    @property
+    def complete(self) -> bool:
+        return self._done == len(self.replicates)
+
+    def add(self, block: BlockSummary) -> None:
+        self._waiting[block.replicates[0]] = block
+        while not self.complete and self.replicates[self._done] in self._waiting:
+            self._fold(self._waiting.pop(self.replicates[self._done]))
+
+    def _fold(self, block: BlockSummary) -> None:
+        for name, rows in block.rows.items():
+            self._rows.setdefault(name, []).append(rows)
+        for name, total in block.counts.items():
+            total = total.astype(np.int64)
+            self._counts[name] = total if name not in self._counts else self._counts[name] + total
+        for name, values in block.each.items():
+            for v in values:
+                self._sums[name] = v if name not in self._sums else self._sums[name] + v
+        self._persons.extend(block.persons)
+        self._done += len(block.replicates)
+
+    def summary(self) -> ChunkSummary:
+        if not self.complete:
+            raise ValueError(f"chunk of replicates {self.replicates[0]}..{self.replicates[-1]} "
+                             f"has only {self._done} folded")
+        values = {}
+        for name, agg in AGGREGATES.items():
+            if agg.fold == ROWS:
+                values[name] = np.concatenate(self._rows[name])
+            elif agg.counts:
+                values[name] = self._counts[name].astype(agg.dtype)
+            else:
+                values[name] = self._sums[name]
+        return ChunkSummary(self.replicates, values, self._persons)
 
 
 # aggregates.json: key -> type its value must have.
