@@ -146,7 +146,7 @@ def _tally(after: list[float], before: list[float]) -> tuple[dict[str, float], n
     pct = stats[_SUMS.index("sum_pct")][p, i]
     groups = [(0, np.zeros(len(b), np.int64), 1)]              # everyone, as the tally counts
     hist = _group_hist(_columns(groups, 1, _H), i, p, pct_bins(pct), _H, 1, 1)
-    counts = _tallied(hist, pct, i, p, _columns(groups, 1, 1))[0, 0]
+    counts = _tallied(hist, pct, pct_bins(pct), i, p, _columns(groups, 1, 1))[0, 0]
     t.update({name: float(c) for name, c in zip(_TALLIED, counts)})
     return t, pct_bins(stats[_SUMS.index("sum_pct")][0])
 

@@ -35,6 +35,7 @@ _K = {s: k for k, s in enumerate(EIA_STATS)}
 # Loss/gain counts: (statistic, comparison, threshold on the percentage change).
 _COUNTS = (("n_lose5", np.less, -0.05), ("n_lose10", np.less, -LOSS_THRESHOLD),
            ("n_lose25", np.less, -0.25), ("n_gain", np.greater, 0.005))
+assert all(op in (np.less, np.greater) for _, op, _ in _COUNTS)  # what _tallied can count
 _TALLIED = ("n",) + tuple(name for name, _, _ in _COUNTS)        # counted (_tallied)
 _SUMS = tuple(k for k in EIA_STATS if k not in _TALLIED)          # float sums, by matmul
 _F = {s: k for k, s in enumerate(_SUMS)}
@@ -164,28 +165,23 @@ def _group_hist(cols: np.ndarray, people: np.ndarray, p: np.ndarray, keys: np.nd
     return np.bincount(flat.ravel(), minlength=J * P * Z).reshape(J, P, Z).transpose(1, 0, 2)
 
 
-# The loss counts whose threshold is a histogram edge are read off the histogram: a change
-# below PCT_EDGES[k] is exactly one in bins 0..k (bins are np.searchsorted(..., "right")).
-_HIST_EDGE = {name: int(np.flatnonzero(PCT_EDGES == edge)[0]) for name, op, edge in _COUNTS
-              if op is np.less and np.any(PCT_EDGES == edge)}
-
-
-def _tallied(hist: np.ndarray, compared: np.ndarray, people: np.ndarray, p: np.ndarray,
-             cols: np.ndarray) -> np.ndarray:
+def _tallied(hist: np.ndarray, compared: np.ndarray, bins: np.ndarray, people: np.ndarray,
+             p: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """(P, J, len(_TALLIED)) people compared and counted by each of _COUNTS, from the pairs'
-    histogram `hist` (P, J, H) where it holds the answer, else counted (`cols`:
-    `_columns(groups, P, 1)`)."""
+    histogram `hist` (P, J, H) of their bins `bins` (pct_bins): a threshold's count is the
+    bins wholly on its side plus the pairs of the one bin it cuts that pass, counted
+    (`cols`: `_columns(groups, P, 1)`); a threshold on an edge cuts no bin."""
     P, J = hist.shape[:2]
     out = np.empty((P, J, len(_TALLIED)), np.int64)
     out[..., 0] = hist.sum(axis=-1)
     below = np.cumsum(hist, axis=-1)
     for t, (name, op, edge) in enumerate(_COUNTS, 1):
-        if name in _HIST_EDGE:
-            out[..., t] = below[..., _HIST_EDGE[name]]
-        else:
-            sel = op(compared, edge)
-            out[..., t] = _group_hist(cols, people[sel], p[sel], np.zeros(sel.sum(), np.int64),
-                                      1, P, J)[..., 0]
+        cut = int(np.searchsorted(PCT_EDGES, edge, side="right"))  # edges[cut-1] <= edge
+        sure = below[..., cut - 1] if op is np.less else out[..., 0] - below[..., cut]
+        sel = np.flatnonzero(bins == cut)
+        sel = sel[op(compared.take(sel), edge)]
+        out[..., t] = sure + _group_hist(cols, people.take(sel), p.take(sel),
+                                         np.zeros(len(sel), np.int64), 1, P, J)[..., 0]
     return out
 
 
@@ -271,7 +267,7 @@ class _Tally:
         """EIA statistics and histogram of snapshot s on yardstick y over the kept people:
         float sums by the membership matrix product (Mk: the kept people's rows; its summation
         order is the results' own), counts by one bincount over compact (group, policy, bin)
-        keys, the loss counts read off that histogram."""
+        keys, the threshold counts mostly read off that histogram."""
         stats = _float_stats(B, before, pts, valid)
         P, J = len(B), self.J
         sums = stats.reshape(len(_SUMS) * P, -1) @ Mk
@@ -279,9 +275,10 @@ class _Tally:
         out[:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
         p, i = np.nonzero(valid)                                     # only compared pairs count
         compared, people = stats[_F["sum_pct"]][p, i], keep.take(i)
-        hist = _group_hist(self.hist_cols, people, p, pct_bins(compared), _H, P, J)
+        bins = pct_bins(compared)
+        hist = _group_hist(self.hist_cols, people, p, bins, _H, P, J)
         self.hist[s, :, y] = hist
-        out[:, :, [_K[k] for k in _TALLIED]] = _tallied(hist, compared, people, p,
+        out[:, :, [_K[k] for k in _TALLIED]] = _tallied(hist, compared, bins, people, p,
                                                         self.count_cols)
 
     def _tally_net(self, s: int, B: np.ndarray, valid: np.ndarray, keep: np.ndarray,
