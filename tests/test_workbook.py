@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 
 import built_report
@@ -15,6 +16,7 @@ from results_fixture import TEAMS
 from xlsxwriter.exceptions import InvalidWorksheetName
 
 from sim.outputs.columns import COLUMNS, COUNT, EXCEL_FORMATS, GBP, PCT, TEXT, heading
+from sim.outputs import write
 from sim.outputs.workbook.book import Front, write_workbook
 
 SHEETS = ("cover", "contents", "notes", "summary", "spend", "target", "savings_split",
@@ -282,3 +284,22 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     with pytest.raises(InvalidWorksheetName):
         write_workbook({"bad[name]": pd.DataFrame({"a": [1]})}, tmp_path / "results.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_workbook_written_beside_the_figures_is_the_one_written_in_turn(tmp_path,
+                                                                            monkeypatch):
+    """On two cores results.xlsx is written by a process of its own while the figures are
+    drawn; on one, in turn: the same sheets, cell for cell (the parts apart from the file's
+    creation time), and report.html links it either way."""
+    folder, _ = built_report.built()
+    single = tmp_path / "single"
+    shutil.copytree(folder, single)
+    (single / "results.xlsx").unlink()
+    monkeypatch.setattr(write.os, "cpu_count", lambda: 1)
+    write.write_outputs(single)
+    beside = zipfile.ZipFile(folder / "results.xlsx")
+    alone = zipfile.ZipFile(single / "results.xlsx")
+    assert sorted(beside.namelist()) == sorted(alone.namelist())
+    assert {n for n in beside.namelist() if beside.read(n) != alone.read(n)} <= {
+        "docProps/core.xml"}
+    assert "href='results.xlsx'" in (single / "report.html").read_text(encoding="utf-8")
