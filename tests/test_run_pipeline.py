@@ -56,7 +56,7 @@ def test_a_chunk_is_the_same_bytes_however_its_replicates_were_split_into_blocks
 
 
 def test_workers_send_back_summaries_much_smaller_than_the_raw_arrays(study):
-    """What crosses from a worker for a block of four replicates (the default block) is
+    """What crosses from a worker for a block of four replicates is
     under half the pickled raw arrays: the histograms of every group are totalled in the
     worker, so the main process receives one per block, not one per replicate."""
     spec, years = run_spec(study), new_results(study).years

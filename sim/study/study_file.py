@@ -66,7 +66,7 @@ class StudySection(BaseModel):
     # writes its frontier this way); given, calibrations and transitions may not be
     policies: list[tuple[str, str]] | None = Field(None, min_length=1)
     chunk_size: int = Field(50, ge=1)
-    block_size: int = Field(4, ge=1, le=10_000)   # replicates run as one array program
+    block_size: int = Field(2, ge=1, le=10_000)   # replicates run as one array program
     reservoir_replicates: int = Field(20, ge=0)
     # Probabilistic run: each replicate draws its parameters from their distributions; a
     # companion set of up to events_only_runs replicates at the central values (the same
