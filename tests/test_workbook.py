@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from results_fixture import TEAMS
 from xlsxwriter.exceptions import InvalidWorksheetName
 
-from sim.outputs.columns import COLUMNS, COUNT, EXCEL_FORMATS, GBP, PCT, TEXT, heading
 from sim.outputs import write
+from sim.outputs.columns import COLUMNS, COUNT, EXCEL_FORMATS, GBP, PCT, TEXT, heading
 from sim.outputs.workbook.book import Front, write_workbook
 
 SHEETS = ("cover", "contents", "notes", "summary", "spend", "target", "savings_split",
