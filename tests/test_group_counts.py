@@ -81,3 +81,38 @@ def test_loss_counts_read_off_the_histogram_equal_comparing_each_change(monkeypa
                     if counted[q, k] and (op is None or op(pct[q, k], edge)):
                         want[q, o + code[k]] += 1
         np.testing.assert_array_equal(got[..., t], want, err_msg=name)
+
+
+def test_a_characteristic_all_the_counted_share_is_copied_from_everyone_not_counted():
+    """When only existing users are compared, every counted person is in one cohort group:
+    that group's histogram is everyone's (not counted pair by pair), the other group's is
+    empty, and every other group still matches a loop; so do the threshold counts."""
+    rng = np.random.default_rng(4)
+    P, n = 3, 200
+    groups, J = _groups(rng, n, (1, 2, 4, 3))
+    cohort = groups[1][1]
+    counted = (rng.random((P, n)) < 0.7) & (cohort == 0)[None, :]
+    pct = rng.uniform(-0.6, 0.6, (P, n))
+    p, i = np.nonzero(counted)
+    cols = _columns(groups, 1, 1)
+    how = reductions.layout(cols, groups, np.flatnonzero(counted.any(axis=0)))
+    assert list(how.counted) == [2, 3] and how.fixed == (0, 1) and how.span == (3, 7)
+    bins = pct_bins(pct[p, i])
+    got = _group_hist(_columns(groups, P, _H), i, p, bins, _H, P, J, how)
+    want = np.zeros((P, J, _H), np.int64)
+    for (q, k), b in zip(zip(p, i), bins):
+        for o, code, _ in groups:
+            want[q, o + code[k], b] += 1
+    np.testing.assert_array_equal(got, want)
+    assert not got[:, 2].any() and (got[:, 1] == got[:, 0]).all()
+    np.testing.assert_array_equal(
+        _tallied(got, pct[p, i], bins, i, p, _columns(groups, P, 1), how),
+        _tallied(got, pct[p, i], bins, i, p, _columns(groups, P, 1)))
+
+
+def test_with_nobody_or_one_person_counted_the_layout_counts_everything():
+    groups, _ = _groups(np.random.default_rng(5), 5, (1, 2, 3))
+    cols = _columns(groups, 1, 1)
+    for people in (np.array([], np.int64), np.array([3])):
+        how = reductions.layout(cols, groups, people)
+        assert list(how.counted) == [0, 1, 2] and how.span is None

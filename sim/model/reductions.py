@@ -8,6 +8,8 @@ whatever the population size.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.inputs.categories import EIA_CHARACTERISTICS, LOSS_THRESHOLD
@@ -156,21 +158,53 @@ def _columns(groups: Groups, P: int, Z: int) -> np.ndarray:
     return np.stack([offset + code for offset, code, _ in groups], axis=1) * (P * Z)
 
 
+class Layout(NamedTuple):
+    """Which of `_columns`' columns a count goes through pair by pair (`counted`) and which it
+    fills from the 'all' column instead (`fixed`: their EIA columns), 'all' being the sum of
+    the EIA columns `span` (one characteristic's groups; None: 'all' is counted itself)."""
+    counted: np.ndarray
+    fixed: tuple[int, ...] = ()
+    span: tuple[int, int] | None = None
+
+
+def layout(cols: np.ndarray, groups: Groups, people: np.ndarray) -> Layout:
+    """The Layout for counting these people (`cols`: `_columns(groups, 1, 1)`): a
+    characteristic on which they all share one group ('all' always; the cohort when only
+    existing or only new users are compared) needs no pair-by-pair count, it is 'all'."""
+    every = np.arange(cols.shape[1])
+    if not len(people):
+        return Layout(every)
+    c = cols.take(people, axis=0)
+    one = c.min(axis=0) == c.max(axis=0)
+    counted = every[~one]
+    if not len(counted):
+        return Layout(every)
+    first, _, size = groups[int(counted[0])]
+    return Layout(counted, tuple(int(j) for j in c[0, one]), (first, first + size))
+
+
 def _group_hist(cols: np.ndarray, people: np.ndarray, p: np.ndarray, keys: np.ndarray, Z: int,
-                P: int, J: int) -> np.ndarray:
+                P: int, J: int, how: Layout | None = None) -> np.ndarray:
     """(P, J, Z) the counted (policy p, person) pairs by policy, EIA group and key (0..Z-1):
-    one bincount over every characteristic's column; `cols` is `_columns(groups, P, Z)`."""
-    flat = cols.take(people, axis=0)
-    flat += (p * Z + keys)[:, None]
-    return np.bincount(flat.ravel(), minlength=J * P * Z).reshape(J, P, Z).transpose(1, 0, 2)
+    one bincount over the characteristics' columns `how` counts (default: all), the others
+    copied from 'all'; `cols` is `_columns(groups, P, Z)`."""
+    rows = cols.T[np.arange(cols.shape[1]) if how is None else how.counted]  # (C, n) copy
+    flat = rows.take(people, axis=1)         # one 8-byte item at a time: numpy's fast take
+    flat += p * Z + keys
+    hist = np.bincount(flat.ravel(), minlength=J * P * Z).reshape(J, P, Z)
+    if how is not None and how.span is not None:
+        everyone = hist[how.span[0]:how.span[1]].sum(axis=0)
+        for j in how.fixed:
+            hist[j] = everyone
+    return hist.transpose(1, 0, 2)
 
 
 def _tallied(hist: np.ndarray, compared: np.ndarray, bins: np.ndarray, people: np.ndarray,
-             p: np.ndarray, cols: np.ndarray) -> np.ndarray:
+             p: np.ndarray, cols: np.ndarray, how: Layout | None = None) -> np.ndarray:
     """(P, J, len(_TALLIED)) people compared and counted by each of _COUNTS, from the pairs'
     histogram `hist` (P, J, H) of their bins `bins` (pct_bins): a threshold's count is the
     bins wholly on its side plus the pairs of the one bin it cuts that pass, counted
-    (`cols`: `_columns(groups, P, 1)`); a threshold on an edge cuts no bin."""
+    (`cols`: `_columns(groups, P, 1)`, through `how`); a threshold on an edge cuts no bin."""
     P, J = hist.shape[:2]
     out = np.empty((P, J, len(_TALLIED)), np.int64)
     out[..., 0] = hist.sum(axis=-1)
@@ -181,7 +215,7 @@ def _tallied(hist: np.ndarray, compared: np.ndarray, bins: np.ndarray, people: n
         sel = np.flatnonzero(bins == cut)
         sel = sel[op(compared.take(sel), edge)]
         out[..., t] = sure + _group_hist(cols, people.take(sel), p.take(sel),
-                                         np.zeros(len(sel), np.int64), 1, P, J)[..., 0]
+                                         np.zeros(len(sel), np.int64), 1, P, J, how)[..., 0]
     return out
 
 
@@ -273,13 +307,16 @@ class _Tally:
         sums = stats.reshape(len(_SUMS) * P, -1) @ Mk
         out = self.eia[s, :, y]                                      # (P, J, K), a view
         out[:, :, [_K[k] for k in _SUMS]] = sums.reshape(-1, P, J).transpose(1, 2, 0)
-        p, i = np.nonzero(valid)                                     # only compared pairs count
-        compared, people = stats[_F["sum_pct"]][p, i], keep.take(i)
+        pairs = np.flatnonzero(valid)                  # only compared pairs count, policy-major
+        p = np.repeat(np.arange(P), np.count_nonzero(valid, axis=1))
+        i = pairs - p * valid.shape[1]
+        compared, people = stats[_F["sum_pct"]].ravel().take(pairs), keep.take(i)
         bins = pct_bins(compared)
-        hist = _group_hist(self.hist_cols, people, p, bins, _H, P, J)
+        how = layout(self.cols, self.groups, keep.take(np.flatnonzero(valid.any(axis=0))))
+        hist = _group_hist(self.hist_cols, people, p, bins, _H, P, J, how)
         self.hist[s, :, y] = hist
         out[:, :, [_K[k] for k in _TALLIED]] = _tallied(hist, compared, bins, people, p,
-                                                        self.count_cols)
+                                                        self.count_cols, how)
 
     def _tally_net(self, s: int, B: np.ndarray, valid: np.ndarray, keep: np.ndarray,
                    base: int, Mk: np.ndarray) -> None:
