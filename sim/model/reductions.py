@@ -20,6 +20,7 @@ from sim.model.aggregates import (
     EIA_STATS,
     NET_STATS,
     PCT_EDGES,
+    SNAPSHOTS,
     YARDSTICKS,
     ReplicateResult,
     characteristic_codes,
@@ -219,6 +220,22 @@ def _tallied(hist: np.ndarray, compared: np.ndarray, bins: np.ndarray, people: n
     return out
 
 
+Tallies = tuple[tuple[str, str], ...]   # (snapshot, yardstick) names: SNAPSHOTS, YARDSTICKS
+
+
+def wanted_tallies(tallies: Tallies | None) -> np.ndarray:
+    """(S, Y) which EIA tallies to compute (None: all).  They are most of a replicate's
+    reductions, and an analysis that reads one of them (sensitivity, the options search)
+    need not pay for eight."""
+    wanted = np.full((len(SNAPSHOTS), len(YARDSTICKS)), tallies is None)
+    for snapshot, yardstick in tallies or ():
+        if snapshot not in SNAPSHOTS or yardstick not in YARDSTICKS:
+            raise ValueError(f"no EIA tally ({snapshot!r}, {yardstick!r}): snapshots are "
+                             f"{SNAPSHOTS}, yardsticks {YARDSTICKS}")
+        wanted[SNAPSHOTS.index(snapshot), YARDSTICKS.index(yardstick)] = True
+    return wanted
+
+
 def admission_months(model: CareModel) -> np.ndarray:
     """(P, cap) month of each person's admission to residential care under each policy
     (n_months: never within the horizon)."""
@@ -231,8 +248,10 @@ def admission_months(model: CareModel) -> np.ndarray:
 class _Tally:
     """The EIA arrays of one replicate, filled snapshot by snapshot."""
 
-    def __init__(self, model: CareModel, teams: tuple[str, ...], keep_persons: bool) -> None:
+    def __init__(self, model: CareModel, teams: tuple[str, ...], keep_persons: bool,
+                 tallies: Tallies | None = None) -> None:
         w = model.world
+        self.wanted = wanted_tallies(tallies)
         self.cohort, self.ref, codes = cohort_codes(model)
         self.existing = codes["cohort"] == 0
         self.groups = _membership(codes, teams)
@@ -283,7 +302,10 @@ class _Tally:
                 (Bk, pre, own),                                # real: both in base prices
                 (Bk, before.take(keep), v & existing[None, :]),  # the status quo's budget
                 (Bk, before.take(keep), v & ~existing[None, :]))):  # new users: current practice
-            self._tally_changes(s, y, after, yard, ptk, ok, keep, Mk)
+            if self.wanted[s, y]:
+                self._tally_changes(s, y, after, yard, ptk, ok, keep, Mk)
+            else:
+                self.eia[s, :, y] = np.nan                   # not computed: never a zero
         self._tally_net(s, Bk, v, keep, base, Mk)
         # the seed's disparity finding is about the users at go-live
         self.disparity[s, :, 1] = younger_older_ratio(B, pts, self.age, valid & self.existing)
@@ -347,10 +369,12 @@ class _Tally:
 
 
 def replicate_result(
-    model: CareModel, replicate: int, keep_persons: bool, teams: tuple[str, ...]
+    model: CareModel, replicate: int, keep_persons: bool, teams: tuple[str, ...],
+    tallies: Tallies | None = None,
 ) -> ReplicateResult:
-    """Reduce a finished model to its ReplicateResult (persons only if keep_persons)."""
-    tally = _Tally(model, teams, keep_persons)
+    """Reduce a finished model to its ReplicateResult (persons only if keep_persons; only
+    the EIA tallies `tallies` (default: all), the others' statistics NaN and counts 0)."""
+    tally = _Tally(model, teams, keep_persons, tallies)
     for s, month in enumerate(model.snapshot_months):
         tally.snapshot(s, model, month)
     raw = {

@@ -13,6 +13,8 @@ count and every statistic blanked, as public bodies do when publishing small cou
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -121,10 +123,12 @@ def _rr(char: str, pooled: np.ndarray, rep: np.ndarray | None,
     return rr, lo, hi
 
 
-def _rows_of(results: StudyResults) -> list[tuple[int, str, str]]:
+def _rows_of(results: StudyResults,
+             characteristics: Collection[str] | None = None) -> list[tuple[int, str, str]]:
     """(EIA column, characteristic, code) of the groups the tables show: every group but the
-    existing/new split (each yardstick covers one of the two)."""
-    return [(j, c, code) for j, (c, code) in enumerate(results.eia_columns) if c != COHORT]
+    existing/new split (each yardstick covers one of the two), or those of `characteristics`."""
+    return [(j, c, code) for j, (c, code) in enumerate(results.eia_columns)
+            if c != COHORT and (characteristics is None or c in characteristics)]
 
 
 def _ratio(t: np.ndarray, num: str, den: str) -> float:
@@ -144,11 +148,12 @@ def _secondary(tot: np.ndarray, j: int) -> dict[str, float]:
             "alloc_per_point_after": _ratio(sq, "sum_after", "sum_points")}
 
 
-def eia_table(results: StudyResults, snapshot: str = "first_year",
-              suppress: bool = True) -> pd.DataFrame:
+def eia_table(results: StudyResults, snapshot: str = "first_year", suppress: bool = True,
+              characteristics: Collection[str] | None = None) -> pd.DataFrame:
     """eia.csv: one row per (non-baseline) policy, characteristic and group of existing
     users; the change in their own budget in cash first, then in real terms and against the
-    status quo (module docstring)."""
+    status quo (module docstring).  Only the `characteristics` named, if any (an options
+    search reads 'all' alone: the groups' intervals would be most of its own work)."""
     s = SNAPSHOTS.index(snapshot)
     lose, n_ = EIA_STATS.index(N_LOSE), EIA_STATS.index("n")
     rlose, rn = EIA_REP_STATS.index(N_LOSE), EIA_REP_STATS.index("n")
@@ -160,7 +165,7 @@ def eia_table(results: StudyResults, snapshot: str = "first_year",
             continue
         tot = results.eia_sum[s, p]                                   # (Y, J, K), column 0 = all
         rep = None if results.eia_rep is None else results.eia_rep[:, s, p].astype(float)
-        for j, char, code in _rows_of(results):
+        for j, char, code in _rows_of(results, characteristics):
             row = {**_group_cols(pol, snapshot, char, code),
                    **_shares(tot[CASH, j], results.eia_hist[s, p, CASH, j], R)}
             row[RR], row[f"{RR}_lo"], row[f"{RR}_hi"] = _rr(

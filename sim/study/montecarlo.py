@@ -32,7 +32,7 @@ from sim.model.charging import annual_charges, slot_charges
 from sim.model.coupling import Coupling
 from sim.model.draws import draw
 from sim.model.params import Parameters
-from sim.model.reductions import replicate_result
+from sim.model.reductions import Tallies, replicate_result
 from sim.model.stack import stack_worlds
 from sim.model.uncertainty import Uncertainty
 from sim.model.world import simulate
@@ -60,6 +60,7 @@ class RunSpec:
     calibration_specs: dict[str, dict[str, Any]] = field(default_factory=dict)  # to refit
     coupling: Coupling | None = None         # coupled draws (sensitivity analysis), else exact
     block_size: int = 1                      # replicates stacked in one model (speed only)
+    tallies: Tallies | None = None           # EIA tallies computed (reductions), None: all
 
     def replicate_inputs(self, r: int) -> tuple[Parameters, Population, dict[str, Any]]:
         """Replicate r's parameters, population and fitted calibrations: the study's own in a
@@ -154,7 +155,8 @@ def run_block(spec: RunSpec, reps: list[int]) -> list[ReplicateResult]:
     with _one_thread():  # one BLAS thread: identical sums whatever the worker layout
         model = build_block(spec, reps).run()
         out = [replicate_result(model.replicate(k), r, r < spec.reservoir_replicates,
-                                spec.population.teams) for k, r in enumerate(reps)]
+                                spec.population.teams, spec.tallies)
+               for k, r in enumerate(reps)]
         model.release()
         return out
 

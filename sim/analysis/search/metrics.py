@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.model.reductions import Tallies
 from sim.outputs.equalities import eia_table, winners_losers_table
 from sim.outputs.finance import target_table
 from sim.study.results import StudyResults
@@ -29,6 +30,12 @@ class Metric:
     description: str
     label: str = ""
     bounds: tuple[float, float] = (-math.inf, math.inf)  # every value the output can take
+
+    @property
+    def tallies(self) -> Tallies:
+        """The EIA tallies its table reads (the others need not be computed): eia.csv's and
+        winners_losers.csv's figures are of the first year, own budget in cash."""
+        return () if self.table == "target" else (("first_year", "cash"),)
 
 
 PROBABILITY = (0.0, 1.0)
@@ -80,8 +87,7 @@ def _target(results: StudyResults, year: str) -> pd.DataFrame:
 
 
 def _everyone(results: StudyResults) -> pd.DataFrame:
-    e = eia_table(results, suppress=False)
-    return e[e["characteristic"] == "all"].set_index("policy")
+    return eia_table(results, suppress=False, characteristics=("all",)).set_index("policy")
 
 
 def _largest_rr_lose10(results: StudyResults) -> pd.DataFrame:
@@ -97,6 +103,11 @@ _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "target": _target, "eia": lambda results, year: _everyone(results),
     "largest_rr_lose10": lambda results, year: _largest_rr_lose10(results),
 }
+
+
+def tallies_read(names: list[str]) -> Tallies:
+    """The EIA tallies the named outputs read."""
+    return tuple(dict.fromkeys(t for name in names for t in METRICS[name].tallies))
 
 
 def policy_metrics(results: StudyResults, names: list[str], year: str) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from optuna.trial import TrialState
 
 from sim.analysis.search.file import Search
 from sim.analysis.search.levers import candidate_calibration, candidate_transition
-from sim.analysis.search.metrics import policy_metrics
+from sim.analysis.search.metrics import policy_metrics, tallies_read
 from sim.atomic import write_json_atomic
 from sim.policy.policy import Policy
 from sim.policy.transition import Transition
@@ -110,7 +110,8 @@ def evaluate(search: Search, values: list[dict[str, Any]], names: list[str], *, 
     spec = RunSpec(population=study.population, params=study.params, policies=study.policies,
                    calibrations=study.calibrations, n_months=study.n_months,
                    go_live=study.go_live, snapshots=study.snapshot_months, seed=seed,
-                   reservoir_replicates=0, block_size=study.spec.block_size)
+                   reservoir_replicates=0, block_size=study.spec.block_size,
+                   tallies=tallies_read(search.outputs))
     results = new_results(study)
     for chunk in iterate_chunks(spec, runs, runs, None, years=results.years, jobs=jobs,
                                 backend=backend, on_replicate=on_replicate):

@@ -24,7 +24,7 @@ from sim.analysis.sensitivity.checkpoints import DesignCheckpoints
 from sim.errors import InputError
 from sim.hints import nearest
 from sim.inputs.categories import PROTECTED
-from sim.model.aggregates import EIA_STATS, SNAPSHOTS
+from sim.model.aggregates import EIA_STATS, SNAPSHOTS, YARDSTICKS
 from sim.model.coupling import coupling_for
 from sim.model.uncertainty import Uncertainty
 from sim.outputs.equalities import CASH, N_LOSE, relative_risk
@@ -46,6 +46,12 @@ OUTPUTS = {
                      "since just before go-live (first year)"),
     "largest_rr": "largest relative risk of losing more than 10% (in cash), any protected group",
 }
+
+
+# The EIA tallies `outputs` reads (the others are not computed: they would be most of an
+# evaluation): the first year, people's own budget in cash.
+SNAPSHOT = "first_year"
+TALLIES = ((SNAPSHOT, YARDSTICKS[CASH]),)
 
 
 class PolicyChoiceError(InputError):
@@ -93,7 +99,7 @@ class Evaluator:
                        go_live=study.go_live, snapshots=study.snapshot_months, seed=seed,
                        reservoir_replicates=0, uncertainty=uncertainty,
                        calibration_specs=study.calibration_specs,
-                       block_size=study.spec.block_size,
+                       block_size=study.spec.block_size, tallies=TALLIES,
                        coupling=coupling_for(study.population, [study.params, *ends],
                                              study.n_months))
         return cls(spec, uncertainty, replicates, new_results(headline))
@@ -140,7 +146,7 @@ def outputs(results: StudyResults, year: str) -> np.ndarray:
     f = results.financial_years.index(year)
     save = finance_savings(results)[:, :, f]                           # (R, P)
     goal = target_in_year_prices(results)[:, [f]]                      # (R, 1)
-    tot = np.asarray(results.eia_sum[SNAPSHOTS.index("first_year"), :, CASH],
+    tot = np.asarray(results.eia_sum[SNAPSHOTS.index(SNAPSHOT), :, CASH],
                      dtype=float)                                                 # (P, J, K)
     n, lose10 = (EIA_STATS.index(k) for k in ("n", N_LOSE))
     limit = settings(results).suppress_below
