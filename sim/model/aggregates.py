@@ -83,6 +83,22 @@ PCT_EDGES = np.arange(-40, 41) / 40.0
 
 SNAPSHOTS: tuple[str, ...] = ("first_year", "horizon")
 
+Tallies = tuple[tuple[str, str], ...]   # (snapshot, yardstick) names: SNAPSHOTS, YARDSTICKS
+
+
+def wanted_tallies(tallies: Tallies | None) -> np.ndarray:
+    """(S, Y) which EIA tallies to compute (None: all, and every other reduction of a
+    snapshot).  They are most of a replicate's reductions, and an analysis that reads one
+    of them (sensitivity, the options search) need not pay for eight."""
+    wanted = np.full((len(SNAPSHOTS), len(YARDSTICKS)), tallies is None)
+    for snapshot, yardstick in tallies or ():
+        if snapshot not in SNAPSHOTS or yardstick not in YARDSTICKS:
+            raise ValueError(f"no EIA tally ({snapshot!r}, {yardstick!r}): snapshots are "
+                             f"{SNAPSHOTS}, yardsticks {YARDSTICKS}")
+        wanted[SNAPSHOTS.index(snapshot), YARDSTICKS.index(yardstick)] = True
+    return wanted
+
+
 # The world's events counted each month (the same under every policy): first assessments of
 # new referrals, reviews, arrivals, deaths and other exits.
 ACTIVITY_EVENTS: tuple[str, ...] = ("assessments", "reviews", "arrivals", "deaths", "other_exits")

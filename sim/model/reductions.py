@@ -20,11 +20,12 @@ from sim.model.aggregates import (
     EIA_STATS,
     NET_STATS,
     PCT_EDGES,
-    SNAPSHOTS,
     YARDSTICKS,
     ReplicateResult,
+    Tallies,
     characteristic_codes,
     eia_groups,
+    wanted_tallies,
 )
 from sim.model.care_model import CareModel
 from sim.model.world import World
@@ -220,22 +221,6 @@ def _tallied(hist: np.ndarray, compared: np.ndarray, bins: np.ndarray, people: n
     return out
 
 
-Tallies = tuple[tuple[str, str], ...]   # (snapshot, yardstick) names: SNAPSHOTS, YARDSTICKS
-
-
-def wanted_tallies(tallies: Tallies | None) -> np.ndarray:
-    """(S, Y) which EIA tallies to compute (None: all).  They are most of a replicate's
-    reductions, and an analysis that reads one of them (sensitivity, the options search)
-    need not pay for eight."""
-    wanted = np.full((len(SNAPSHOTS), len(YARDSTICKS)), tallies is None)
-    for snapshot, yardstick in tallies or ():
-        if snapshot not in SNAPSHOTS or yardstick not in YARDSTICKS:
-            raise ValueError(f"no EIA tally ({snapshot!r}, {yardstick!r}): snapshots are "
-                             f"{SNAPSHOTS}, yardsticks {YARDSTICKS}")
-        wanted[SNAPSHOTS.index(snapshot), YARDSTICKS.index(yardstick)] = True
-    return wanted
-
-
 def admission_months(model: CareModel) -> np.ndarray:
     """(P, cap) month of each person's admission to residential care under each policy
     (n_months: never within the horizon)."""
@@ -251,7 +236,9 @@ class _Tally:
     def __init__(self, model: CareModel, teams: tuple[str, ...], keep_persons: bool,
                  tallies: Tallies | None = None) -> None:
         w = model.world
-        self.wanted = wanted_tallies(tallies)
+        # an analysis asking for some tallies gets those alone: not the net positions,
+        # disparity or admissions either (all NaN, never a zero that could pass for a count)
+        self.full, self.wanted = tallies is None, wanted_tallies(tallies)
         self.cohort, self.ref, codes = cohort_codes(model)
         self.existing = codes["cohort"] == 0
         self.groups = _membership(codes, teams)
@@ -262,12 +249,17 @@ class _Tally:
         self.M = np.zeros((n, self.J))
         self.M[np.arange(n)[:, None], self.cols] = 1.0
         self.age = w.age(w.go_live)[self.cohort]  # younger/older is decided at go-live
-        self.res_month = admission_months(model).take(self.cohort, axis=1)   # (P, n)
+        self.res_month = (admission_months(model).take(self.cohort, axis=1)   # (P, n)
+                          if self.full else None)
         self.charge = None if model.charges is None else model.charges.take(self.cohort, axis=1)
         self.net = np.zeros((S, P, self.J, len(NET_STATS)))
         Y = len(YARDSTICKS)
         self.eia = np.zeros((S, P, Y, self.J, len(EIA_STATS)))
         self.admit = np.zeros((S, P, self.J, len(ADMIT_STATS)))
+        if not self.full:
+            self.net[:] = self.admit[:] = np.nan
+            for s, y in zip(*np.nonzero(~self.wanted)):
+                self.eia[s, :, y] = np.nan
         self.hist = np.zeros((S, P, Y, self.J, _H), np.int32)
         self.pre = pre_go_live_budgets(w, self.cohort, ~self.existing)
         self.pre_price = w.uplift[max(w.go_live - 1, 0)]
@@ -282,6 +274,8 @@ class _Tally:
 
     def snapshot(self, s: int, model: CareModel, month: int) -> None:
         """Compare each policy with the baseline at snapshot s (in month `month`)."""
+        if not (self.full or self.wanted[s].any()):
+            return
         w, cohort, base = model.world, self.cohort, int(model.base_rows[0])
         budget, in_res = model.snapshots[month]
         B = budget.take(cohort, axis=1)
@@ -304,17 +298,17 @@ class _Tally:
                 (Bk, before.take(keep), v & ~existing[None, :]))):  # new users: current practice
             if self.wanted[s, y]:
                 self._tally_changes(s, y, after, yard, ptk, ok, keep, Mk)
-            else:
-                self.eia[s, :, y] = np.nan                   # not computed: never a zero
+        if self.persons is not None:
+            for key, val in (("points", pts), ("before", before), ("after", B), ("valid", valid)):
+                self.persons[key][s] = val
+            self.persons["price_ratio"][s] = w.uplift[month] / self.pre_price
+        if not self.full:
+            return
         self._tally_net(s, Bk, v, keep, base, Mk)
         # the seed's disparity finding is about the users at go-live
         self.disparity[s, :, 1] = younger_older_ratio(B, pts, self.age, valid & self.existing)
         self.disparity[s, :, 0] = self.disparity[s, base, 1]
         self._tally_admissions(s, month)
-        if self.persons is not None:
-            for key, val in (("points", pts), ("before", before), ("after", B), ("valid", valid)):
-                self.persons[key][s] = val
-            self.persons["price_ratio"][s] = w.uplift[month] / self.pre_price
 
 
     def _tally_changes(self, s: int, y: int, B: np.ndarray, before: np.ndarray,

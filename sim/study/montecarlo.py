@@ -26,13 +26,13 @@ from threadpoolctl import ThreadpoolController
 
 from sim.inputs.population import Population
 from sim.inputs.synthetic import generate
-from sim.model.aggregates import FiscalYears, ReplicateResult
+from sim.model.aggregates import FiscalYears, ReplicateResult, Tallies
 from sim.model.care_model import CareModel
 from sim.model.charging import annual_charges, slot_charges
 from sim.model.coupling import Coupling
 from sim.model.draws import draw
 from sim.model.params import Parameters
-from sim.model.reductions import Tallies, replicate_result
+from sim.model.reductions import replicate_result
 from sim.model.stack import stack_worlds
 from sim.model.uncertainty import Uncertainty
 from sim.model.world import simulate
@@ -60,7 +60,7 @@ class RunSpec:
     calibration_specs: dict[str, dict[str, Any]] = field(default_factory=dict)  # to refit
     coupling: Coupling | None = None         # coupled draws (sensitivity analysis), else exact
     block_size: int = 1                      # replicates stacked in one model (speed only)
-    tallies: Tallies | None = None           # EIA tallies computed (reductions), None: all
+    tallies: Tallies | None = None           # only these EIA tallies (reductions); None: all
 
     def replicate_inputs(self, r: int) -> tuple[Parameters, Population, dict[str, Any]]:
         """Replicate r's parameters, population and fitted calibrations: the study's own in a

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model.reductions import Tallies
+from sim.model.aggregates import Tallies
 from sim.outputs.equalities import eia_table, winners_losers_table
 from sim.outputs.finance import target_table
 from sim.study.results import StudyResults
@@ -30,12 +30,13 @@ class Metric:
     description: str
     label: str = ""
     bounds: tuple[float, float] = (-math.inf, math.inf)  # every value the output can take
+    yardstick: str = "cash"     # of an EIA figure (aggregates.YARDSTICKS)
 
     @property
     def tallies(self) -> Tallies:
-        """The EIA tallies its table reads (the others need not be computed): eia.csv's and
-        winners_losers.csv's figures are of the first year, own budget in cash."""
-        return () if self.table == "target" else (("first_year", "cash"),)
+        """The EIA tallies it reads (the others need not be computed): eia.csv's and
+        winners_losers.csv's figures are of the first year after go-live."""
+        return () if self.table == "target" else (("first_year", self.yardstick),)
 
 
 PROBABILITY = (0.0, 1.0)
@@ -69,7 +70,8 @@ METRICS: dict[str, Metric] = {
                            bounds=PROBABILITY),
     "share_lose10_vs_status_quo": Metric("eia", "share_lose10_vs_status_quo",
                                          "share of existing users more than 10% below the "
-                                         "status quo's budget for them", bounds=PROBABILITY),
+                                         "status quo's budget for them", bounds=PROBABILITY,
+                                         yardstick="status_quo"),
     "share_gain": Metric("eia", "share_gain", "share of existing users whose own budget rises "
                          "in cash", bounds=PROBABILITY),
     "pct_change_of_mean": Metric("eia", "pct_change_of_mean", "change of existing users' mean "
