@@ -144,9 +144,7 @@ def run_replicate(spec: RunSpec, r: int) -> ReplicateResult:
 
 def summarise_block(spec: RunSpec, reps: list[int], years: FiscalYears) -> BlockSummary:
     """A block of replicates run and reduced in the worker (only the summary is sent back)."""
-    summary = BlockSummary.of(run_block(spec, reps), years)
-    return_free_memory()
-    return summary
+    return BlockSummary.of(run_block(spec, reps), years)
 
 
 def run_block(spec: RunSpec, reps: list[int]) -> list[ReplicateResult]:
