@@ -43,9 +43,9 @@ class CapWindow:
                              (self.before, months > m - self.months)):  # the one before it
             for k in np.flatnonzero(inside.any(axis=1)):
                 j = np.flatnonzero(inside[k])
-                values = held[k].take(self.pos[k].take(idx.take(j)), axis=0)  # (pairs, rows)
+                values = held[k].take(self.pos[k].take(idx.take(j)), axis=0).T  # (rows, pairs)
                 for out, fold in ((high, np.maximum), (low, np.minimum)):
-                    fold.at(out.T, j, values)
+                    out[:, j] = fold(out[:, j], values)    # j: each person once in a slot
         return high, low
 
     def record(self, idx: np.ndarray, m: int, before: np.ndarray, after: np.ndarray) -> None:
