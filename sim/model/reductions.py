@@ -237,7 +237,8 @@ class _Tally:
                  tallies: Tallies | None = None) -> None:
         w = model.world
         # an analysis asking for some tallies gets those alone: not the net positions,
-        # disparity or admissions either (all NaN, never a zero that could pass for a count)
+        # disparity or admissions either (NaN, never a zero that could pass for a figure;
+        # the histograms of tallies not asked for, whole numbers, stay empty)
         self.full, self.wanted = tallies is None, wanted_tallies(tallies)
         self.cohort, self.ref, codes = cohort_codes(model)
         self.existing = codes["cohort"] == 0
