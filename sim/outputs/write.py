@@ -69,9 +69,9 @@ def write_outputs(folder: str | Path, *, report: bool = True,
 
 def _write_report(folder: Path, results: StudyResults, tables: Tables) -> list[Path]:
     """Figures, workbook, page and EIA document: the tables, what was run and on what
-    evidence among them.  The workbook (the longest, ~7 s for the default study) is written
-    on the other core while the figures and document are drawn; the page comes last, as
-    its contents link the other outputs present."""
+    evidence among them.  The workbook (a few seconds for the default study) is written on
+    the other core while the figures and document are drawn; the page comes last, as its
+    contents link the other outputs present."""
     book = {name: numbered(results, tables[name]) for name in tables.named(sheet=True)}
     with _beside(write_workbook, book, folder / "results.xlsx", front(results),
                  headings()) as workbook:
